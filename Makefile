@@ -1,0 +1,49 @@
+# eISO: the two commands are `make run` and `make test`. Nothing else to install:
+# they create .venv, install the project, and start embedded PostgreSQL and Redis
+# unless DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench install clean-data messages check-deploy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install
+	$(BIN)/python -m iso_platform.devrun
+
+test: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/provision.py
+	$(BIN)/python bench/fleet_migrate.py
+
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+check-deploy: install
+	$(BIN)/python -m iso_platform.checkdeploy
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,34 @@
+"""The Celery app. Tasks are tenant-aware: a task queued while serving agency A
+runs in A's schema on the worker (tenant-schemas-celery puts the schema in
+the message headers)."""
+
+from __future__ import annotations
+
+import os
+
+from celery.signals import task_postrun, task_prerun
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+
+app = CeleryApp("eiso")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _bind_log_context(task_id=None, task=None, **_kwargs):
+    from django.db import connection
+
+    from iso_platform.logging_context import request_id_var, schema_var
+
+    schema_var.set(getattr(connection, "schema_name", "-"))
+    request_id_var.set(f"task:{(task_id or '-')[:8]}")
+
+
+@task_postrun.connect
+def _clear_log_context(**_kwargs):
+    from iso_platform.logging_context import request_id_var, schema_var
+
+    schema_var.set("-")
+    request_id_var.set("-")

@@ -1,0 +1,138 @@
+"""The demo province for `make run`: idempotent, and refused outside DEBUG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from iso_platform.accounts.models import Role, User
+from tenants.models import Agency, AgencyKind, AgencyStatus, Domain
+from tenants.services.provisioning import AgencySpec, agency_provision
+
+DEMO_PASSWORD = "eiso-demo-2026"  # noqa: S105 - demo data, DEBUG only
+PROVINCE_NAME = "Tỉnh An Giang (bản trình diễn)"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    role: str
+    is_agency_admin: bool = False
+
+
+PROVINCE_USERS = (
+    DemoUser("quantri@eiso.test", "Nguyễn Văn Quản", Role.PROVINCE_ADMIN),
+    DemoUser("chicuc@eiso.test", "Lê Thị Chi", Role.DEPARTMENT_ANALYST),
+)
+AGENCIES = (
+    # code, name, kind, parent, people (the first one is the agency administrator)
+    (
+        "sokhcn",
+        "Sở Khoa học và Công nghệ",
+        AgencyKind.PROVINCIAL_DEPARTMENT,
+        None,
+        (
+            DemoUser("thuky@sokhcn.test", "Trần Thị Thu Hà", Role.ISO_SECRETARY, True),
+            DemoUser("lanhdao@sokhcn.test", "Phạm Minh Đức", Role.AGENCY_LEADER),
+            DemoUser("chuyenvien@sokhcn.test", "Võ Thị Ánh", Role.STAFF),
+        ),
+    ),
+    (
+        "sotp",
+        "Sở Tư pháp",
+        AgencyKind.PROVINCIAL_DEPARTMENT,
+        None,
+        (DemoUser("thuky@sotp.test", "Đặng Quốc Bảo", Role.ISO_SECRETARY, True),),
+    ),
+    (
+        "ttphvhcc",
+        "Trung tâm Phục vụ hành chính công tỉnh",
+        AgencyKind.SERVICE_CENTRE,
+        None,
+        (DemoUser("thuky@ttphvhcc.test", "Huỳnh Thanh Tâm", Role.ISO_SECRETARY, True),),
+    ),
+    (
+        "myhoahung",
+        "UBND xã Mỹ Hòa Hưng",
+        AgencyKind.COMMUNE_COMMITTEE,
+        None,
+        (DemoUser("thuky@myhoahung.test", "Nguyễn Thị Mỹ", Role.ISO_SECRETARY, True),),
+    ),
+)
+
+
+def demo_seed(*, reset_passwords: bool = False) -> list[str]:
+    """Create what is missing; return human-readable lines of what was done."""
+    done = [_ensure_public()]
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        done += [_ensure_user(u, reset_passwords) for u in PROVINCE_USERS]
+    for code, name, kind, parent, people in AGENCIES:
+        done.append(_ensure_agency(code, name, kind, parent, people[0]))
+        agency = Agency.objects.get(code=code)
+        _sync_domain(agency)
+        with schema_context(agency.schema_name):
+            done += [_ensure_user(u, reset_passwords) for u in people]
+    return [line for line in done if line]
+
+
+@transaction.atomic
+def _ensure_public() -> str:
+    public, created = Agency.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        defaults={
+            "code": "public",
+            "name": PROVINCE_NAME,
+            "kind": AgencyKind.PROVINCE,
+            "status": AgencyStatus.ACTIVE,
+        },
+    )
+    _sync_domain(public)
+    return f"created the province ({public.host})" if created else ""
+
+
+def _sync_domain(agency: Agency) -> None:
+    """Follow BASE_DOMAIN if it changed since the last seed."""
+    domain = agency.domains.filter(is_primary=True).first()
+    if domain is None:
+        Domain.objects.create(domain=agency.host, tenant=agency, is_primary=True)
+    elif domain.domain != agency.host:
+        domain.domain = agency.host
+        domain.save(update_fields=["domain"])
+
+
+def _ensure_agency(code, name, kind, parent, admin: DemoUser) -> str:
+    if Agency.objects.filter(code=code).exists():
+        return ""
+    result = agency_provision(
+        spec=AgencySpec(
+            code=code,
+            name=name,
+            kind=kind,
+            admin_email=admin.email,
+            admin_name=admin.full_name,
+            parent_code=parent,
+        ),
+        admin_password=DEMO_PASSWORD,
+    )
+    return f"created {name} at {result.agency.url} ({result.method}, {result.duration_ms} ms)"
+
+
+def _ensure_user(person: DemoUser, reset_password: bool) -> str:
+    user = User.objects.filter(email=person.email).first()
+    if user is None:
+        User.objects.create_user(
+            person.email,
+            DEMO_PASSWORD,
+            full_name=person.full_name,
+            role=person.role,
+            is_agency_admin=person.is_agency_admin,
+        )
+        return f"created user {person.email}"
+    if reset_password:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return ""

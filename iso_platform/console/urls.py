@@ -1,0 +1,15 @@
+from django.urls import path
+
+from iso_platform.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("agencies/", views.AgencyListView.as_view(), name="agency_list"),
+    path("agencies/new/", views.AgencyCreateView.as_view(), name="agency_create"),
+    path("agencies/jobs/<uuid:pk>/", views.JobDetailView.as_view(), name="job_detail"),
+    path("agencies/<slug:code>/", views.AgencyDetailView.as_view(), name="agency_detail"),
+    path("agencies/<slug:code>/suspend/", views.AgencySuspendView.as_view(), name="agency_suspend"),
+    path("agencies/<slug:code>/resume/", views.AgencyResumeView.as_view(), name="agency_resume"),
+]

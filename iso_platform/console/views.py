@@ -1,0 +1,130 @@
+"""Province console pages: agencies, provisioning with progress, suspend and resume."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, RedirectView
+
+from iso_platform.console.filters import AgencyFilter
+from iso_platform.console.forms import AgencyCreateForm, SuspendForm
+from iso_platform.console.permissions import (
+    ProvinceAdminRequiredMixin,
+    ProvinceUserRequiredMixin,
+    is_province_admin,
+)
+from tenants.models import Agency, AgencyStatus, ProvisioningJob
+from tenants.services.jobs import provisioning_job_create
+from tenants.services.lifecycle import agency_resume, agency_suspend
+from tenants.services.provisioning import AgencySpec
+
+
+def _agencies():
+    return Agency.objects.exclude(schema_name="public").select_related("parent")
+
+
+class HomeView(ProvinceUserRequiredMixin, RedirectView):
+    pattern_name = "console:agency_list"
+
+
+class AgencyListView(ProvinceUserRequiredMixin, ListView):
+    template_name = "console/agency_list.html"
+    paginate_by = 50
+    context_object_name = "agencies"
+
+    def get_queryset(self):
+        self.filterset = AgencyFilter(self.request.GET or None, queryset=_agencies())
+        return self.filterset.qs.order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = dict(_agencies().values_list("status").annotate(n=Count("id")))
+        context.update(
+            filter=self.filterset,
+            status_counts=[(s, counts.get(s.value, 0)) for s in AgencyStatus],
+            can_manage=is_province_admin(self.request),
+        )
+        return context
+
+
+class AgencyCreateView(ProvinceAdminRequiredMixin, FormView):
+    template_name = "console/agency_create.html"
+    form_class = AgencyCreateForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        spec = AgencySpec(
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            admin_email=data["admin_email"],
+            admin_name=data["admin_name"],
+            parent_code=data["parent"].code if data["parent"] else None,
+        )
+        try:
+            job = provisioning_job_create(spec=spec, requested_by=self.request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("parent" if field == "parent_code" else field, errors)
+            return self.form_invalid(form)
+        return redirect("console:job_detail", pk=job.pk)
+
+
+class JobDetailView(ProvinceAdminRequiredMixin, DetailView):
+    model = ProvisioningJob
+    context_object_name = "job"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["console/_job_progress.html"]
+        return ["console/job_detail.html"]
+
+
+class AgencyDetailView(ProvinceUserRequiredMixin, DetailView):
+    template_name = "console/agency_detail.html"
+    context_object_name = "agency"
+    slug_field = slug_url_kwarg = "code"
+
+    def get_queryset(self):
+        return _agencies().prefetch_related("domains")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            events=self.object.events.select_related("actor")[:20],
+            can_manage=is_province_admin(self.request),
+            suspend_form=SuspendForm(),
+        )
+        return context
+
+
+class AgencySuspendView(ProvinceAdminRequiredMixin, View):
+    def post(self, request, code):
+        agency = get_object_or_404(_agencies(), code=code)
+        form = SuspendForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Lý do không hợp lệ."))
+            return redirect("console:agency_detail", code=code)
+        try:
+            agency_suspend(agency=agency, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Đã tạm ngừng %(name)s.") % {"name": agency.name})
+        return redirect("console:agency_detail", code=code)
+
+
+class AgencyResumeView(ProvinceAdminRequiredMixin, View):
+    def post(self, request, code):
+        agency = get_object_or_404(_agencies(), code=code)
+        try:
+            agency_resume(agency=agency, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(name)s đã hoạt động trở lại.") % {"name": agency.name})
+        return redirect("console:agency_detail", code=code)

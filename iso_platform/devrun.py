@@ -1,0 +1,185 @@
+"""`make run`: everything a newcomer needs, in one process tree.
+
+1. PostgreSQL and Redis: the URLs from the environment, or embedded servers
+   (started, or reused when another `make run` or test session has them up);
+2. migrations (public schema, then the fleet), the demo province, a warm pool;
+3. the web server, a Celery worker and Celery beat as child processes;
+4. a banner with the URLs and demo sign-ins once the web server answers.
+
+Ctrl-C (or SIGTERM) stops the children, then the embedded servers if nobody
+else uses them. A second `make run` reuses the data under `.data/`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STOP_TIMEOUT = 10
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    _prepare_environment(port)
+    services = _ensure_services()
+    _setup_database()
+    if "--setup-only" in argv:
+        return 0
+    children = _start_children(host, port)
+    _install_signal_handlers(children)
+    try:
+        _wait_until_up(port, children)
+        _print_banner(port, services)
+        return _supervise(children)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(children)
+
+
+def _prepare_environment(port: int) -> None:
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("SITE_PORT", str(port))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
+def _ensure_services() -> dict[str, str]:
+    """Export DATABASE_URL / REDIS_URL so that every child uses the same servers."""
+    from iso_platform import embedded
+
+    described = {}
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("DATABASE_URL_FILE"):
+        os.environ["DATABASE_URL"] = embedded.postgres_url("eiso")
+        described["PostgreSQL"] = f"embedded, data in {embedded.data_dir() / 'pg'}"
+    else:
+        described["PostgreSQL"] = "DATABASE_URL"
+    if not os.environ.get("REDIS_URL") and not os.environ.get("REDIS_URL_FILE"):
+        os.environ["REDIS_URL"] = embedded.redis_url(0)
+        described["Redis"] = f"embedded, socket {embedded.data_dir() / 'redis' / 'redis.sock'}"
+    else:
+        described["Redis"] = "REDIS_URL"
+    return described
+
+
+def _setup_database() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    _say("migrating the public schema and every agency schema ...")
+    call_command("migrate_fleet", include_public=True, verbosity=0)
+    _say("seeding the demo province ...")
+    call_command("seed_demo")
+    _say("filling the warm pool of spare schemas ...")
+    call_command("pool_refill")
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _start_children(host: str, port: int) -> dict[str, subprocess.Popen]:
+    python = sys.executable
+    manage = str(BASE_DIR / "manage.py")
+    commands = {
+        "web": [python, manage, "runserver", f"{host}:{port}", "--skip-checks"],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "iso_platform",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            os.environ.get("WORKER_CONCURRENCY", "2"),
+        ],
+        "beat": [python, "-m", "celery", "-A", "iso_platform", "beat", "-l", "INFO"],
+    }
+    return {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}
+
+
+def _install_signal_handlers(children) -> None:
+    def forward(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGHUP, forward)
+
+
+def _wait_until_up(port: int, children, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/healthz"
+    while time.monotonic() < deadline:
+        _check_alive(children)
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - local URL
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the web server did not answer on {url} within {timeout:.0f} s")
+
+
+def _check_alive(children) -> None:
+    for name, proc in children.items():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {proc.returncode}")
+
+
+def _supervise(children) -> int:
+    while True:
+        for name, proc in children.items():
+            if proc.poll() is not None:
+                _say(f"{name} exited with status {proc.returncode}; stopping everything")
+                return proc.returncode or 1
+        time.sleep(0.5)
+
+
+def _stop(children) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    _say("stopped.")
+
+
+def _print_banner(port: int, services: dict[str, str]) -> None:
+    from iso_platform.console.demo import AGENCIES, DEMO_PASSWORD, PROVINCE_USERS
+
+    suffix = "" if port == 80 else f":{port}"
+    lines = ["", "eISO is running.", "", f"Province console  http://localhost{suffix}"]
+    lines += [f"    {u.email:<28} {DEMO_PASSWORD}   {u.role.label}" for u in PROVINCE_USERS]
+    for code, name, _kind, _parent, people in AGENCIES:
+        lines.append(f"{name}  http://{code}.localhost{suffix}")
+        lines += [
+            f"    {u.email:<28} {DEMO_PASSWORD}   {u.role.label}"
+            + (" · quản trị cơ quan" if u.is_agency_admin else "")
+            for u in people
+        ]
+    lines += [""] + [f"{key}: {value}" for key, value in services.items()]
+    lines += ["API docs: /api/v1/docs/ on every host.  Ctrl-C stops everything.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def _say(text: str) -> None:
+    print(f"[make run] {text}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Strict reading of settings from environment variables.
+
+A value that cannot be parsed stops start-up with an `EnvError` naming the
+variable: a typo in `DEBUG` must never silently mean False. Secrets may come
+from a file instead (`SECRET_KEY_FILE=/run/secrets/key`), the way Kubernetes
+and Docker mount them; setting both the variable and its `_FILE` twin is an
+error, because one of them would be ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+class EnvError(ImproperlyConfigured):
+    """A setting's environment variable is missing or malformed."""
+
+
+def _raw(name: str, environ=None) -> str | None:
+    environ = os.environ if environ is None else environ
+    value = environ.get(name)
+    return None if value is None or value.strip() == "" else value.strip()
+
+
+def secret(name: str, default: str | None = None, *, environ=None) -> str | None:
+    """A secret from NAME or from the file named by NAME_FILE."""
+    environ = os.environ if environ is None else environ
+    direct, file_name = _raw(name, environ), _raw(f"{name}_FILE", environ)
+    if direct is not None and file_name is not None:
+        raise EnvError(f"{name} and {name}_FILE are both set: set only one of them.")
+    if file_name is None:
+        return default if direct is None else direct
+    path = Path(file_name)
+    try:
+        content = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise EnvError(f"{name}_FILE={file_name!r} cannot be read: {exc.strerror}.") from exc
+    if not content:
+        raise EnvError(f"{name}_FILE={file_name!r} is empty.")
+    return content
+
+
+def string(name: str, default: str | None = None, *, environ=None) -> str | None:
+    value = _raw(name, environ)
+    return default if value is None else value
+
+
+def boolean(name: str, default: bool, *, environ=None) -> bool:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise EnvError(
+        f"{name}={value!r} is not a boolean: use one of true/false, yes/no, on/off, 1/0."
+    )
+
+
+def integer(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None, environ=None
+) -> int:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise EnvError(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise EnvError(f"{name}={number} is below the minimum {minimum}.")
+    if maximum is not None and number > maximum:
+        raise EnvError(f"{name}={number} is above the maximum {maximum}.")
+    return number
+
+
+def hostname(name: str, default: str, *, environ=None) -> str:
+    value = (_raw(name, environ) or default).lower().rstrip(".")
+    if not HOSTNAME_RE.match(value):
+        raise EnvError(
+            f"{name}={value!r} is not a host name (letters, digits, hyphens and dots, "
+            "no scheme, port or path; for example iso.angiang.gov.vn)."
+        )
+    return value
+
+
+def url(name: str, value: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    """Check that an already read URL has one of the accepted schemes."""
+    if value is None:
+        return None
+    scheme = urlsplit(value).scheme
+    if scheme not in schemes:
+        shown = value.split("@")[-1] if "@" in value else value
+        raise EnvError(
+            f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}"
+            f" (got {scheme or 'no scheme'!s}: ...{shown[-40:]!s})."
+        )
+    return value
+
+
+def choice(name: str, default: str, choices: tuple[str, ...], *, environ=None) -> str:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value not in choices:
+        raise EnvError(f"{name}={value!r} must be one of: {', '.join(choices)}.")
+    return value

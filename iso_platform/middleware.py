@@ -1,0 +1,135 @@
+"""Middleware that runs before (health, request id) and after (headers) tenant routing."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from iso_platform.logging_context import request_id_var, schema_var
+
+logger = logging.getLogger(__name__)
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+HEALTH_PATHS = frozenset({"/healthz", "/healthz/", "/readyz", "/readyz/"})
+
+
+class HealthCheckMiddleware:
+    """`/healthz` (the process is alive) and `/readyz` (PostgreSQL and Redis answer).
+
+    First in the chain: answers whatever the Host header says (Kubernetes probes use the
+    pod IP), before tenant routing, host validation, HTTPS redirects and sessions.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path not in HEALTH_PATHS:
+            return self.get_response(request)
+        if path.startswith("/healthz"):
+            return JsonResponse({"status": "ok"})
+        checks = {"database": _check_database(), "redis": _check_redis()}
+        ok = all(value == "ok" for value in checks.values())
+        return JsonResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+        )
+
+
+def _check_database() -> str:
+    try:
+        connection.set_schema_to_public()
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+        return "ok"
+    except Exception as exc:
+        logger.warning("readiness: database unavailable: %s", exc)
+        return "unavailable"
+    finally:
+        # A failed check must not leave a broken connection for the next request.
+        connection.close_if_unusable_or_obsolete()
+
+
+def _check_redis() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
+        client.ping()
+        client.close()
+        return "ok"
+    except redis.RedisError as exc:
+        logger.warning("readiness: redis unavailable: %s", exc)
+        return "unavailable"
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep a sane one from the proxy) for logs and Sentry."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        schema_token = schema_var.set("-")
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+            schema_var.reset(schema_token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself. No inline scripts anywhere, so CSP can forbid them."""
+
+    CSP = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'; object-src 'none'"
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.CSP)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the person chose English with the switch (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, and most
+    browsers in offices are set to English: the product is Vietnamese first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.available = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in self.available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        translation.deactivate()
+        return response

@@ -1,0 +1,379 @@
+"""eISO settings: one module, driven by environment variables (see docs/configuration.md).
+
+Every variable is parsed strictly by `iso_platform.env`; a bad value stops
+start-up with a message naming it. Nothing production-only lives outside the
+environment.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import environ as django_environ
+
+from iso_platform import env
+from iso_platform.logging_context import sentry_before_send
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --------------------------------------------------------------------------- core
+
+DEBUG = env.boolean("DEBUG", default=False)
+SECRET_KEY = env.secret("SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise env.EnvError("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE).")
+    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - DEBUG only
+elif not DEBUG and len(SECRET_KEY) < 50:
+    raise env.EnvError("SECRET_KEY must be at least 50 characters long when DEBUG is off.")
+
+BASE_DOMAIN = env.hostname("BASE_DOMAIN", default="localhost")
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+HTTPS = env.boolean("HTTPS", default=not DEBUG)
+SITE_SCHEME = "https" if HTTPS else "http"
+# Port shown in links when the site is not on 80/443 (the dev runner sets 8000).
+SITE_PORT = env.integer("SITE_PORT", default=0, minimum=0, maximum=65535)
+
+# --------------------------------------------------------------------------- services
+
+
+def _database_url() -> str:
+    value = env.secret("DATABASE_URL")
+    if value is None:
+        if not DEBUG:
+            raise env.EnvError(
+                "DATABASE_URL is required when DEBUG is off "
+                "(postgresql://user:password@host:5432/name)."
+            )
+        from iso_platform import embedded
+
+        value = embedded.postgres_url(env.string("EISO_DATABASE_NAME", default="eiso"))
+    return env.url("DATABASE_URL", value, schemes=("postgres", "postgresql", "postgis"))
+
+
+def _redis_url() -> str:
+    value = env.secret("REDIS_URL")
+    if value is None:
+        if not DEBUG:
+            raise env.EnvError("REDIS_URL is required when DEBUG is off (redis://host:6379/0).")
+        from iso_platform import embedded
+
+        value = embedded.redis_url(env.integer("EISO_REDIS_DB", default=0, minimum=0, maximum=15))
+    return env.url("REDIS_URL", value, schemes=("redis", "rediss", "unix"))
+
+
+DATABASE_URL = _database_url()
+_db = django_environ.Env.db_url_config(DATABASE_URL)
+_db["ENGINE"] = "django_tenants.postgresql_backend"
+_db["CONN_MAX_AGE"] = env.integer("DATABASE_CONN_MAX_AGE", default=0, minimum=0)
+_db["CONN_HEALTH_CHECKS"] = True
+_db.setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
+    "DATABASE_CONNECT_TIMEOUT", default=5, minimum=1
+)
+_db["TEST"] = {"NAME": env.string("EISO_TEST_DATABASE_NAME", default="test_eiso")}
+DATABASES = {"default": _db}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+
+REDIS_URL = _redis_url()
+
+
+def _celery_url(redis_url: str) -> str:
+    """kombu spells a unix socket `redis+socket://path?virtual_host=N`."""
+    if not redis_url.startswith("unix://"):
+        return redis_url
+    path, _, query = redis_url[len("unix://") :].partition("?")
+    db = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("db", "0")
+    return f"redis+socket://{path}?virtual_host={db}"
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Keys are prefixed by the agency schema: one agency never reads another's cache.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+    }
+}
+
+# --------------------------------------------------------------------------- tenancy
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "iso_platform.accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "iso_platform.console",
+    "billing",
+    "onboarding",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "iso_platform.accounts",
+    "axes",
+    "quality.core",
+    "integrations",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Agency"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+ROOT_URLCONF = "iso_platform.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "iso_platform.urls_public"
+# Warm pool of pre-migrated spare schemas claimed by provisioning.
+AGENCY_POOL_SIZE = env.integer("AGENCY_POOL_SIZE", default=3, minimum=0, maximum=500)
+FLEET_MIGRATE_PARALLEL = env.integer("FLEET_MIGRATE_PARALLEL", default=0, minimum=0)
+
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "iso_platform.middleware.HealthCheckMiddleware",
+    "iso_platform.middleware.RequestIdMiddleware",
+    "tenants.middleware.AgencyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "iso_platform.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "iso_platform.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "iso_platform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "iso_platform.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "iso_platform.wsgi.application"
+ASGI_APPLICATION = "iso_platform.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- accounts
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = env.integer("INVITATION_TTL_SECONDS", default=3 * 24 * 3600, minimum=600)
+
+# Host-only cookies: a session made on agency A's subdomain is never sent to B's,
+# and sessions are stored in each agency's own schema anyway.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [f"{SITE_SCHEME}://{BASE_DOMAIN}", f"{SITE_SCHEME}://*.{BASE_DOMAIN}"]
+
+AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1))
+# Locked per account and per address (issue 10). Offices behind one NAT share an address:
+# raise LOGIN_FAILURE_LIMIT there rather than dropping the per-address rule.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+
+# --------------------------------------------------------------------------- security
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", default=31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=True)
+if env.boolean("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --------------------------------------------------------------------------- i18n
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+# --------------------------------------------------------------------------- static and media
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "iso_platform" / "static"]
+STATIC_ROOT = Path(env.string("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+if DEBUG:
+    # Development serves static files from the apps (finders); STATIC_ROOT may not exist yet.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
+MEDIA_URL = "/media/"
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --------------------------------------------------------------------------- e-mail
+
+_email_url = env.secret("EMAIL_URL")
+if _email_url is None:
+    if not DEBUG:
+        raise env.EnvError("EMAIL_URL is required when DEBUG is off (smtp://user:pass@host:587).")
+    _email_url = "consolemail://"
+env.url(
+    "EMAIL_URL",
+    _email_url,
+    schemes=("smtp", "smtps", "submission", "consolemail", "filemail", "memorymail", "dummymail"),
+)
+vars().update(django_environ.Env.email_url_config(_email_url))
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default=f"eISO <no-reply@{BASE_DOMAIN}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 10
+
+# --------------------------------------------------------------------------- REST API
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "iso_platform.accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "iso_platform.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eISO API",
+    "DESCRIPTION": "REST API of the eISO platform (province console and agency portals).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --------------------------------------------------------------------------- Celery
+
+CELERY_BROKER_URL = _celery_url(REDIS_URL)
+CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "refill-agency-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
+    "resume-provisioning-jobs": {"task": "tenants.provisioning_jobs_resume", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env.string(
+    "CELERY_BEAT_SCHEDULE_FILE", default=str(BASE_DIR / ".data" / "celerybeat-schedule")
+)
+
+# --------------------------------------------------------------------------- logging and Sentry
+
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "iso_platform.logging_context.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(schema)s %(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
+}
+
+SENTRY_DSN = env.url("SENTRY_DSN", env.secret("SENTRY_DSN"), schemes=("https", "http"))
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.string("SENTRY_ENVIRONMENT", default="production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=env.boolean("SENTRY_SEND_PII", default=False),
+        traces_sample_rate=float(
+            env.integer("SENTRY_TRACES_PERCENT", default=0, minimum=0, maximum=100)
+        )
+        / 100,
+        before_send=sentry_before_send,
+    )

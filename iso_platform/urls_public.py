@@ -1,0 +1,13 @@
+"""URLs of the bare BASE_DOMAIN: the province console and the platform API."""
+
+from django.urls import include, path
+
+from iso_platform import api_docs
+
+urlpatterns = [
+    path("", include("iso_platform.console.urls")),
+    path("accounts/", include("iso_platform.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("tenants.api_urls")),
+    *api_docs.urlpatterns(),
+]

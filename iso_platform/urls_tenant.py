@@ -1,0 +1,13 @@
+"""URLs of `<agency>.BASE_DOMAIN`: the agency portal and its API."""
+
+from django.urls import include, path
+
+from iso_platform import api_docs
+
+urlpatterns = [
+    path("", include("quality.core.urls")),
+    path("accounts/", include("iso_platform.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("quality.core.api_urls")),
+    *api_docs.urlpatterns(),
+]

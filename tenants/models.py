@@ -1,0 +1,252 @@
+"""Agencies (the tenants), their domains, the warm schema pool and provisioning jobs.
+
+All of these live in the public schema.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+CODE_MAX_LENGTH = 40
+RESERVED_CODES = frozenset(
+    {
+        "www",
+        "api",
+        "admin",
+        "static",
+        "media",
+        "public",
+        "mail",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "ns1",
+        "ns2",
+        "dns",
+        "app",
+        "console",
+        "tinh",
+        "root",
+        "help",
+        "docs",
+        "status",
+        "assets",
+        "cdn",
+        "localhost",
+        "test",
+        "autodiscover",
+        "autoconfig",
+        "webmail",
+        "portal",
+        "sso",
+        "auth",
+        "login",
+        "metrics",
+        "grafana",
+        "sentry",
+        "pool",
+        "template",
+        "information-schema",
+    }
+)
+
+MSG_CODE_FORMAT = _(
+    "Mã cơ quan chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang, bắt đầu và kết thúc "
+    "bằng chữ hoặc số, tối đa 40 ký tự (ví dụ: sokhcn, ubnd-xa-my-hoa-hung)."
+)
+MSG_CODE_RESERVED = _("Mã “%(code)s” được dành riêng cho hệ thống, hãy chọn mã khác.")
+MSG_CODE_PUNYCODE = _("Mã cơ quan không được chứa hai dấu gạch ngang liền nhau.")
+
+
+def validate_agency_code(code: str) -> None:
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        raise ValidationError(MSG_CODE_FORMAT, code="code_format")
+    if "--" in code:
+        raise ValidationError(MSG_CODE_PUNYCODE, code="code_format")
+    if code in RESERVED_CODES:
+        raise ValidationError(MSG_CODE_RESERVED, code="code_reserved", params={"code": code})
+
+
+def schema_name_for(code: str) -> str:
+    """`ag_` + the code with hyphens as underscores: a valid, unquoted PostgreSQL name."""
+    return "ag_" + code.replace("-", "_")
+
+
+class AgencyKind(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh (lược đồ chung)")
+    PROVINCIAL_DEPARTMENT = "provincial_department", _("Sở, ban, ngành cấp tỉnh")
+    COMMUNE_COMMITTEE = "commune_committee", _("UBND cấp xã")
+    SERVICE_CENTRE = "service_centre", _("Trung tâm phục vụ hành chính công")
+    OTHER = "other", _("Cơ quan khác")
+    DISTRICT = "district", _("UBND cấp huyện (trước 01/7/2025)")
+
+
+AGENCY_KINDS_FOR_NEW = [
+    k for k in AgencyKind if k not in (AgencyKind.PROVINCE, AgencyKind.DISTRICT)
+]
+
+
+class AgencyStatus(models.TextChoices):
+    PROVISIONING = "provisioning", _("Đang khởi tạo")
+    ACTIVE = "active", _("Đang hoạt động")
+    SUSPENDED = "suspended", _("Tạm ngừng")
+    ARCHIVED = "archived", _("Đã lưu trữ")
+
+
+class Agency(TenantMixin):
+    code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH, unique=True)
+    name = models.CharField(_("tên cơ quan"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=32, choices=AgencyKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
+    )
+    status_reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now)
+    updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
+
+    # Schemas are made by the provisioning service (pool claim, clone or migrate), never by save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="province") | ~Q(schema_name="public"),
+                name="agency_public_schema_is_province",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def host(self) -> str:
+        return settings.BASE_DOMAIN if self.is_public else f"{self.code}.{settings.BASE_DOMAIN}"
+
+    @property
+    def url(self) -> str:
+        port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+        return f"{settings.SITE_SCHEME}://{self.host}{port}/"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == AgencyStatus.ACTIVE
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("tên miền")
+        verbose_name_plural = _("tên miền")
+
+
+class SpareSchema(models.Model):
+    """A pre-migrated, empty agency schema waiting to be claimed by `ALTER SCHEMA ... RENAME`."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    migration_state = models.CharField(
+        max_length=64, help_text="Digest of the migrations applied when the schema was built."
+    )
+    method = models.CharField(max_length=16)
+    build_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.schema_name
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang thực hiện")
+    SUCCEEDED = "succeeded", _("Hoàn tất")
+    FAILED = "failed", _("Thất bại")
+
+
+class ProvisioningJob(models.Model):
+    """One request to create an agency, followed until the agency is usable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH)
+    name = models.CharField(_("tên cơ quan"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=32, choices=AgencyKind.choices)
+    parent = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    admin_email = models.EmailField(_("thư điện tử quản trị viên"))
+    admin_name = models.CharField(_("họ tên quản trị viên"), max_length=150)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    step = models.CharField(max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    method = models.CharField(max_length=16, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="provisioning_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_max_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class AgencyEvent(models.Model):
+    """Platform operations on an agency (provisioned, suspended, resumed...), append-only."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agency", "-at"])]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
