@@ -4,9 +4,10 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
-def urlpatterns():
+def urlpatterns(urlconf: str):
+    """`urlconf`: the URL conf the schema describes (the console's or the portal's)."""
     return [
-        path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+        path("api/v1/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
         # The "split" view serves its script as a file: no inline JavaScript, CSP stays strict.
         path(
             "api/v1/docs/",

@@ -26,8 +26,11 @@ if SECRET_KEY is None:
     if not DEBUG:
         raise env.EnvError("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE).")
     SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - DEBUG only
-elif not DEBUG and len(SECRET_KEY) < 50:
-    raise env.EnvError("SECRET_KEY must be at least 50 characters long when DEBUG is off.")
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise env.EnvError(
+        "SECRET_KEY must be at least 50 characters long, with at least 5 different characters, "
+        "when DEBUG is off (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 BASE_DOMAIN = env.hostname("BASE_DOMAIN", default="localhost")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
@@ -67,6 +70,8 @@ def _redis_url() -> str:
 DATABASE_URL = _database_url()
 _db = django_environ.Env.db_url_config(DATABASE_URL)
 _db["ENGINE"] = "django_tenants.postgresql_backend"
+if "host" in _db.get("OPTIONS", {}):  # postgresql://user@/name?host=/socket/dir
+    _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["CONN_MAX_AGE"] = env.integer("DATABASE_CONN_MAX_AGE", default=0, minimum=0)
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
@@ -286,6 +291,8 @@ env.url(
     schemes=("smtp", "smtps", "submission", "consolemail", "filemail", "memorymail", "dummymail"),
 )
 vars().update(django_environ.Env.email_url_config(_email_url))
+if _email_url.startswith("filemail://"):  # django-environ drops the leading "/" of the path
+    EMAIL_FILE_PATH = _email_url[len("filemail://") :] or str(BASE_DIR / ".data" / "mail")
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default=f"eISO <no-reply@{BASE_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10

@@ -9,5 +9,5 @@ urlpatterns = [
     path("accounts/", include("iso_platform.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("quality.core.api_urls")),
-    *api_docs.urlpatterns(),
+    *api_docs.urlpatterns("iso_platform.urls_tenant"),
 ]

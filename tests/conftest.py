@@ -11,23 +11,51 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from iso_platform.testing.world import PASSWORD, World, build_world
+from tenants.models import Agency, SpareSchema
+from tenants.services import schemas
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """Always set up the test database, and build the world in it once.
+
+    pytest-django only creates the test database when some collected test asks
+    for `db`; tests using `committed` do not, and must never reach the
+    development database.
+    """
     import redis
     from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+    from django.test.utils import setup_databases, teardown_databases
 
     settings.PASSWORD_HASHERS = FAST_HASHERS
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own logical database
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        # The world is committed once; every test then runs in a transaction rolled back after it.
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            keepdb=keepdb,
+        )
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            raise RuntimeError("refusing to build the test world outside a test database")
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own logical database
+        # Committed once; every `world` test then runs in a transaction rolled back after it.
         pytest.eiso_world = build_world()
     yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
@@ -68,3 +96,22 @@ def client_for():
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """The world with real commits (for threads and subprocesses), instead of `world`.
+
+    Everything the test makes is removed afterwards.
+    """
+    with django_db_blocker.unblock():
+        before_agencies = set(Agency.objects.values_list("pk", flat=True))
+        before_spares = set(SpareSchema.objects.values_list("pk", flat=True))
+        yield pytest.eiso_world.fresh()
+        connection.set_schema_to_public()
+        for agency in Agency.objects.exclude(pk__in=before_agencies):
+            with contextlib.suppress(Exception):
+                agency.delete(force_drop=True)
+        for spare in SpareSchema.objects.exclude(pk__in=before_spares):
+            schemas.drop(spare.schema_name)
+            spare.delete()

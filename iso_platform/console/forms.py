@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, AgencyStatus
+from tenants.services.provisioning import AgencySpec, agency_spec_validate
 
 
 class AgencyCreateForm(forms.Form):
@@ -37,6 +39,38 @@ class AgencyCreateForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().lower()
+
+    def clean(self):
+        """The service's own checks (format, reserved, duplicate, parent), shown with the rest."""
+        data = super().clean()
+        parent = data.get("parent")
+        spec = AgencySpec(
+            code=data.get("code", ""),
+            name=data.get("name", ""),
+            kind=data.get("kind", ""),
+            admin_email=data.get("admin_email", ""),
+            admin_name=data.get("admin_name", ""),
+            parent_code=parent.code if parent else None,
+        )
+        try:
+            agency_spec_validate(spec)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                field = "parent" if field == "parent_code" else field
+                if field not in self.errors:
+                    self.add_error(field, messages)
+        return data
+
+    def spec(self) -> AgencySpec:
+        data = self.cleaned_data
+        return AgencySpec(
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            admin_email=data["admin_email"],
+            admin_name=data["admin_name"],
+            parent_code=data["parent"].code if data["parent"] else None,
+        )
 
 
 class SuspendForm(forms.Form):

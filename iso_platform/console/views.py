@@ -20,7 +20,6 @@ from iso_platform.console.permissions import (
 from tenants.models import Agency, AgencyStatus, ProvisioningJob
 from tenants.services.jobs import provisioning_job_create
 from tenants.services.lifecycle import agency_resume, agency_suspend
-from tenants.services.provisioning import AgencySpec
 
 
 def _agencies():
@@ -56,17 +55,8 @@ class AgencyCreateView(ProvinceAdminRequiredMixin, FormView):
     form_class = AgencyCreateForm
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        spec = AgencySpec(
-            code=data["code"],
-            name=data["name"],
-            kind=data["kind"],
-            admin_email=data["admin_email"],
-            admin_name=data["admin_name"],
-            parent_code=data["parent"].code if data["parent"] else None,
-        )
         try:
-            job = provisioning_job_create(spec=spec, requested_by=self.request.user)
+            job = provisioning_job_create(spec=form.spec(), requested_by=self.request.user)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error("parent" if field == "parent_code" else field, errors)

@@ -64,10 +64,9 @@ def fleet_schemas() -> list[str]:
 
 def pending_schemas(names: list[str]) -> tuple[list[str], list[str]]:
     """(schemas that need migrations, schemas that do not exist)."""
-    present = schemas.existing(names)
-    applied = schemas.applied_migrations([n for n in names if n in present])
-    pending = [n for n in names if n in present and not schemas.is_up_to_date(applied[n])]
-    return pending, [n for n in names if n not in present]
+    applied = schemas.applied_migrations(names)
+    pending = [n for n in names if n in applied and not schemas.is_up_to_date(applied[n])]
+    return pending, [n for n in names if n not in applied]
 
 
 def fleet_migrate(

@@ -100,8 +100,8 @@ def _drop_stale_spares() -> None:
     """
     stale = SpareSchema.objects.exclude(migration_state=schemas.migration_state())
     for spare in stale:
-        applied = schemas.applied_migrations([spare.schema_name])[spare.schema_name]
-        if schemas.exists(spare.schema_name) and schemas.is_up_to_date(applied):
+        applied = schemas.applied_migrations([spare.schema_name]).get(spare.schema_name)
+        if applied is not None and schemas.is_up_to_date(applied):
             spare.migration_state = schemas.migration_state()
             spare.save(update_fields=["migration_state"])
             continue

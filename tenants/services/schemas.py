@@ -104,20 +104,24 @@ def is_up_to_date(applied: set[tuple[str, str]]) -> bool:
 
 
 def applied_migrations(names: list[str]) -> dict[str, set[tuple[str, str]]]:
-    """Applied migrations of many schemas in two catalogue round trips, not one per schema.
+    """Applied migrations of the schemas in `names` that exist (absent ones are left out).
 
-    Schemas without a `django_migrations` table map to an empty set.
+    Two round trips whatever the number of schemas: one catalogue query says which
+    schemas exist and which have a `django_migrations` table, one UNION ALL reads
+    them all. Schemas without the table map to an empty set.
     """
-    result: dict[str, set[tuple[str, str]]] = {name: set() for name in names}
     if not names:
-        return result
+        return {}
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relname = 'django_migrations' AND c.relkind = 'r' AND n.nspname = ANY(%s)",
-            [names],
+            "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid "
+            "AND c.relname = 'django_migrations' AND c.relkind = 'r') "
+            "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
+            [list(names)],
         )
-        with_table = sorted(row[0] for row in cur.fetchall())
+        found = cur.fetchall()
+        result: dict[str, set[tuple[str, str]]] = {name: set() for name, _has in found}
+        with_table = sorted(name for name, has_table in found if has_table)
         if not with_table:
             return result
         # Identifiers cannot be bound as parameters; check_name() allows [a-z0-9_] only.
@@ -178,7 +182,7 @@ def ensure_template() -> str:
         _serialize_template_work()
         if not exists(TEMPLATE_SCHEMA):
             create_migrated(TEMPLATE_SCHEMA)
-        elif not is_up_to_date(applied_migrations([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA]):
+        elif not is_up_to_date(applied_migrations([TEMPLATE_SCHEMA]).get(TEMPLATE_SCHEMA, set())):
             migrate(TEMPLATE_SCHEMA)
     return TEMPLATE_SCHEMA
 

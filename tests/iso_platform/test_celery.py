@@ -1,0 +1,123 @@
+"""A real Celery worker (a subprocess on the test database and Redis) runs tenant-aware tasks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from iso_platform.accounts.models import User
+from iso_platform.accounts.services import user_create
+from iso_platform.accounts.tasks import send_invitation
+from tenants.models import Agency, ProvisioningJob
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@/{db['NAME']}?host={db['HOST']}"
+        if (db["HOST"].startswith("/"))
+        else (f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+    )
+
+
+@pytest.fixture(scope="module")
+def mailbox_dir(django_db_setup, tmp_path_factory):
+    mail_dir = tmp_path_factory.mktemp("mail")
+    environment = dict(
+        os.environ,
+        DEBUG="true",
+        DATABASE_URL=_test_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        EMAIL_URL=f"filemail://{mail_dir}",
+        AGENCY_POOL_SIZE="0",
+    )
+    log = (tmp_path_factory.mktemp("worker") / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "iso_platform",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield mail_dir
+    process.terminate()
+    process.wait(20)
+
+
+def _wait(predicate, timeout=40):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_agency_schema_travels_with_the_task(committed, mailbox_dir):
+    world = committed
+    with schema_context(world.agency_a.schema_name):
+        invited = user_create(
+            email="moi@alpha.test", full_name="Người Mới", role="staff", in_public=False
+        )
+        # Queued from agency A's context: the worker must run it in A's schema.
+        send_invitation.delay(invited.pk)
+    try:
+        assert _wait(lambda: any(mailbox_dir.iterdir())), "no e-mail was sent"
+        message = next(mailbox_dir.iterdir()).read_text()
+        assert "moi@alpha.test" in message
+        assert "http://alpha.localhost/accounts/set-password/" in message
+        assert "Sở Alpha" in message
+    finally:
+        with schema_context(world.agency_a.schema_name):
+            User.objects.filter(pk=invited.pk).delete()
+
+
+def test_provisioning_through_the_api_runs_on_the_worker(committed, mailbox_dir, client_for):
+    from tenants.services import pool
+
+    pool.spare_build()
+    admin = client_for("localhost", committed.province_admin)
+    response = admin.post(
+        "/api/v1/agencies/",
+        {
+            "code": "nhan-vien",
+            "name": "Sở Nội vụ",
+            "kind": "provincial_department",
+            "admin_email": "thuky@noivu.test",
+            "admin_name": "Lý Thị Hoa",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+
+    assert _wait(lambda: ProvisioningJob.objects.get(pk=job_id).is_finished)
+    job = ProvisioningJob.objects.get(pk=job_id)
+    assert job.status == "succeeded", job.error
+    assert Agency.objects.get(code="nhan-vien").status == "active"
+    assert Client(HTTP_HOST="nhan-vien.localhost").get("/accounts/login/").status_code == 200

@@ -1,0 +1,161 @@
+"""Settings come from the environment, strictly: a bad value stops start-up and names itself."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iso_platform import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("true", True),
+        ("1", True),
+        ("YES", True),
+        ("on", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("Off", False),
+    ],
+)
+def test_booleans_accept_the_usual_words(raw, expected):
+    assert env.boolean("X", default=not expected, environ={"X": raw}) is expected
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "tru", "y e s"])
+def test_a_bad_boolean_is_an_error_naming_the_variable(raw):
+    with pytest.raises(env.EnvError, match=r"^DEBUG="):
+        env.boolean("DEBUG", default=False, environ={"DEBUG": raw})
+
+
+def test_integers_are_checked_for_form_and_range():
+    assert env.integer("N", 3, environ={}) == 3
+    with pytest.raises(env.EnvError, match="AGENCY_POOL_SIZE='three' is not a whole number"):
+        env.integer("AGENCY_POOL_SIZE", 3, environ={"AGENCY_POOL_SIZE": "three"})
+    with pytest.raises(env.EnvError, match="below the minimum 0"):
+        env.integer("AGENCY_POOL_SIZE", 3, minimum=0, environ={"AGENCY_POOL_SIZE": "-1"})
+
+
+@pytest.mark.parametrize(
+    "raw", ["https://iso.gov.vn", "iso.gov.vn:8000", "iso gov", "-bad.vn", "iso.gov.vn/path"]
+)
+def test_base_domain_must_be_a_bare_host_name(raw):
+    with pytest.raises(env.EnvError, match="BASE_DOMAIN"):
+        env.hostname("BASE_DOMAIN", "localhost", environ={"BASE_DOMAIN": raw})
+
+
+def test_base_domain_is_lower_cased_and_defaults_to_localhost():
+    assert env.hostname("BASE_DOMAIN", "localhost", environ={}) == "localhost"
+    assert env.hostname("BASE_DOMAIN", "x", environ={"BASE_DOMAIN": "ISO.AnGiang.gov.vn"}) == (
+        "iso.angiang.gov.vn"
+    )
+
+
+def test_secrets_can_come_from_files(tmp_path):
+    secret_file = tmp_path / "key"
+    secret_file.write_text("s3cret-from-file\n")
+    assert env.secret("SECRET_KEY", environ={"SECRET_KEY_FILE": str(secret_file)}) == (
+        "s3cret-from-file"
+    )
+
+
+def test_a_secret_set_twice_is_an_error(tmp_path):
+    secret_file = tmp_path / "key"
+    secret_file.write_text("a")
+    with pytest.raises(env.EnvError, match="SECRET_KEY and SECRET_KEY_FILE are both set"):
+        env.secret("SECRET_KEY", environ={"SECRET_KEY": "b", "SECRET_KEY_FILE": str(secret_file)})
+
+
+def test_an_unreadable_secret_file_is_an_error():
+    with pytest.raises(env.EnvError, match="DATABASE_URL_FILE='/nonexistent' cannot be read"):
+        env.secret("DATABASE_URL", environ={"DATABASE_URL_FILE": "/nonexistent"})
+
+
+def test_url_schemes_are_checked_without_echoing_credentials():
+    with pytest.raises(env.EnvError) as exc:
+        env.url("DATABASE_URL", "mysql://user:hunter2@db/x", schemes=("postgresql",))
+    assert "DATABASE_URL" in str(exc.value)
+    assert "hunter2" not in str(exc.value)
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "Zq4-p0Y8vT2rW9sLm3xK7bN1cF6hJ5dG8aE2uR0iO4yP7tQ1wS3zV",
+    "BASE_DOMAIN": "iso.angiang.gov.vn",
+    "DATABASE_URL": "postgresql://eiso:pw@db.internal:5432/eiso",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp://mailer:pw@mail.internal:587/?tls=True",
+}
+
+
+def _manage(*args, extra_env=None, drop=()):
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "DATABASE_URL", "REDIS_URL") and k not in drop
+    }
+    environment.update(extra_env or {})
+    for key in drop:
+        environment.pop(key, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", extra_env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable,value,message",
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("SECRET_KEY", "", "SECRET_KEY is required when DEBUG is off"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be at least 50 characters"),
+        ("DATABASE_URL", "", "DATABASE_URL is required when DEBUG is off"),
+        ("DATABASE_URL", "mysql://u@h/db", "DATABASE_URL must be a URL starting with"),
+        ("REDIS_URL", "", "REDIS_URL is required when DEBUG is off"),
+        ("BASE_DOMAIN", "http://x.vn", "BASE_DOMAIN='http://x.vn' is not a host name"),
+        ("AGENCY_POOL_SIZE", "many", "AGENCY_POOL_SIZE='many' is not a whole number"),
+        ("EMAIL_URL", "", "EMAIL_URL is required when DEBUG is off"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):
+    settings = dict(PRODUCTION)
+    if value:
+        settings[variable] = value
+    else:
+        settings.pop(variable)
+    result = _manage("check", extra_env=settings, drop=() if value else (variable,))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_allowed_hosts_follow_base_domain():
+    from django.conf import settings
+
+    # (the test runner appends "testserver")
+    assert settings.ALLOWED_HOSTS[:2] == [settings.BASE_DOMAIN, f".{settings.BASE_DOMAIN}"]
+
+
+def test_vietnamese_first_and_vietnam_time():
+    from django.conf import settings
+
+    assert settings.LANGUAGE_CODE == "vi"
+    assert [code for code, _name in settings.LANGUAGES] == ["vi", "en"]
+    assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
