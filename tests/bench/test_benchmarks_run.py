@@ -1,0 +1,35 @@
+"""The benchmarks still run (tiny sizes) and end with one JSON object; figures are not judged."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "script,args,keys",
+    [
+        (
+            "provision.py",
+            ["--count", "2"],
+            {"pool", "clone", "migrate", "ratio_migrate_over_pool_p50"},
+        ),
+        ("fleet_migrate.py", ["--schemas", "3"], {"migrate_fleet_s", "migrate_schemas_standard_s"}),
+    ],
+)
+def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert keys <= set(figures)
