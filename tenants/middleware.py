@@ -13,15 +13,18 @@ from django.db import connection
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from iso_platform.logging_context import schema_var
 from tenants.models import AgencyStatus
 
 UNAVAILABLE_MESSAGES = {
-    AgencyStatus.SUSPENDED: "Cơ quan này đang tạm ngừng sử dụng hệ thống eISO.",
-    AgencyStatus.ARCHIVED: "Cơ quan này đã ngừng hoạt động; dữ liệu được lưu trữ.",
-    AgencyStatus.PROVISIONING: "Cơ quan này đang được khởi tạo, vui lòng thử lại sau ít phút.",
+    AgencyStatus.SUSPENDED: gettext_noop("Cơ quan này đang tạm ngừng sử dụng hệ thống eISO."),
+    AgencyStatus.ARCHIVED: gettext_noop("Cơ quan này đã ngừng hoạt động; dữ liệu được lưu trữ."),
+    AgencyStatus.PROVISIONING: gettext_noop(
+        "Cơ quan này đang được khởi tạo, vui lòng thử lại sau ít phút."
+    ),
 }
 
 

@@ -13,13 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, ApiToken, Role, User
 
-MSG_EMAIL_TAKEN = "Địa chỉ thư điện tử này đã có tài khoản."
-MSG_EMAIL_INVALID = "Địa chỉ thư điện tử không hợp lệ."
-MSG_NAME_REQUIRED = "Cần nhập họ và tên."
-MSG_ROLE_NOT_HERE = "Vai trò này không dùng được ở đây."
+MSG_EMAIL_TAKEN = gettext_noop("Địa chỉ thư điện tử này đã có tài khoản.")
+MSG_EMAIL_INVALID = gettext_noop("Địa chỉ thư điện tử không hợp lệ.")
+MSG_NAME_REQUIRED = gettext_noop("Cần nhập họ và tên.")
+MSG_ROLE_NOT_HERE = gettext_noop("Vai trò này không dùng được ở đây.")
 
 
 def user_create(
@@ -37,14 +39,14 @@ def user_create(
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = MSG_EMAIL_INVALID
+        errors["email"] = _(MSG_EMAIL_INVALID)
     if not (full_name or "").strip():
-        errors["full_name"] = MSG_NAME_REQUIRED
+        errors["full_name"] = _(MSG_NAME_REQUIRED)
     allowed = PROVINCE_ROLES if in_public else AGENCY_ROLES
     if role not in allowed:
-        errors["role"] = MSG_ROLE_NOT_HERE
+        errors["role"] = _(MSG_ROLE_NOT_HERE)
     if "email" not in errors and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = MSG_EMAIL_TAKEN
+        errors["email"] = _(MSG_EMAIL_TAKEN)
     if errors:
         raise ValidationError(errors)
     return User.objects.create_user(

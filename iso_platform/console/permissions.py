@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import AccessMixin
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from iso_platform.accounts.models import PROVINCE_ROLES, Role
@@ -48,14 +49,14 @@ class ProvinceAdminRequiredMixin(ProvinceUserRequiredMixin):
 
 
 class IsProvinceUser(BasePermission):
-    message = "Chỉ người dùng cấp tỉnh được truy cập."
+    message = _("Chỉ người dùng cấp tỉnh được truy cập.")
 
     def has_permission(self, request, view):
         return is_province_user(request)
 
 
 class IsProvinceAdmin(BasePermission):
-    message = "Chỉ quản trị viên cấp tỉnh được thực hiện thao tác này."
+    message = _("Chỉ quản trị viên cấp tỉnh được thực hiện thao tác này.")
 
     def has_permission(self, request, view):
         return is_province_admin(request)

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tenants.utils import tenant_context
 
 from iso_platform.accounts.models import Role, User
@@ -49,13 +50,13 @@ logger = logging.getLogger(__name__)
 METHODS = ("auto", "pool", "clone", "migrate")
 MAX_CLAIM_ATTEMPTS = 3
 
-MSG_CODE_TAKEN = "Mã “%(code)s” đã được dùng cho một cơ quan khác."
-MSG_NAME_REQUIRED = "Cần nhập tên cơ quan."
-MSG_NAME_TOO_LONG = "Tên cơ quan dài quá 255 ký tự."
-MSG_KIND_INVALID = "Loại cơ quan không hợp lệ."
-MSG_PARENT_UNKNOWN = "Không tìm thấy cơ quan cấp trên có mã “%(code)s”."
-MSG_POOL_EMPTY = "Kho lược đồ dự phòng đang trống; hãy thử lại sau ít phút."
-MSG_NO_SCHEMA = "Không chuẩn bị được lược đồ dữ liệu cho cơ quan; hãy thử lại."
+MSG_CODE_TAKEN = gettext_noop("Mã “%(code)s” đã được dùng cho một cơ quan khác.")
+MSG_NAME_REQUIRED = gettext_noop("Cần nhập tên cơ quan.")
+MSG_NAME_TOO_LONG = gettext_noop("Tên cơ quan dài quá 255 ký tự.")
+MSG_KIND_INVALID = gettext_noop("Loại cơ quan không hợp lệ.")
+MSG_PARENT_UNKNOWN = gettext_noop("Không tìm thấy cơ quan cấp trên có mã “%(code)s”.")
+MSG_POOL_EMPTY = gettext_noop("Kho lược đồ dự phòng đang trống; hãy thử lại sau ít phút.")
+MSG_NO_SCHEMA = gettext_noop("Không chuẩn bị được lược đồ dữ liệu cho cơ quan; hãy thử lại.")
 
 StepCallback = Callable[[str, int], None]
 

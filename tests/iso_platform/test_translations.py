@@ -1,0 +1,46 @@
+"""Vietnamese first, English second: the English catalogue is complete and compiled."""
+
+import gettext
+from pathlib import Path
+
+import polib
+from django.test import Client
+from django.utils import translation
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES"
+
+
+def test_every_string_has_an_english_translation():
+    catalogue = polib.pofile(str(LOCALE / "django.po"))
+    assert catalogue.untranslated_entries() == []
+    assert catalogue.fuzzy_entries() == []
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    source = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete}
+    with (LOCALE / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for msgid, msgstr in source.items():
+        assert compiled.gettext(msgid) == msgstr, f"run `make messages`: {msgid!r} is stale"
+
+
+def test_english_is_served_when_chosen(world):
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert "Đăng nhập" in client.get("/accounts/login/").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/login/").content.decode()
+    assert "Sign in" in page and "Đăng nhập" not in page
+
+
+def test_browser_language_does_not_override_vietnamese(world):
+    page = Client(HTTP_HOST="alpha.localhost").get(
+        "/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    )
+    assert "Đăng nhập" in page.content.decode()
+
+
+def test_lazy_labels_translate():
+    with translation.override("en"):
+        from tenants.models import AgencyStatus
+
+        assert str(AgencyStatus.SUSPENDED.label) == "Suspended"
