@@ -82,13 +82,12 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        schema_token = schema_var.set("-")
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
-            schema_var.reset(schema_token)
+        # Set, not reset afterwards: Django logs 4xx/5xx responses after the middleware chain
+        # has returned, and those lines must still carry this request's id and schema. Every
+        # request (and every Celery task) sets both values first, so nothing stale leaks.
+        request_id_var.set(request_id)
+        schema_var.set("-")
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

@@ -89,7 +89,7 @@ def test_progress_fragment_keeps_polling_until_the_job_is_done(world, admin):
     )
     fragment = admin.get(f"/agencies/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment
-    assert 'hx-trigger="load delay:400ms"' in fragment
+    assert 'hx-trigger="load delay:250ms"' in fragment
     assert 'value="30"' in fragment
     job.status, job.progress = "failed", 30
     job.error = "Mã đã được dùng"
