@@ -3,8 +3,8 @@
     .venv/bin/python bench/provision.py [--count 10]
 
 Each method provisions `count` agencies with the same work around the schema
-(agency row, domain, first administrator); only the way the schema is made
-differs:
+(agency row, domain, first administrator, the template pack); only the way the
+schema is made differs:
 
 - pool:    claim a pre-migrated spare by ALTER SCHEMA ... RENAME (spares built beforehand,
            as the background refill does; not timed);

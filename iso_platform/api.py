@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,4 +15,9 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError(exc.message_dict)
         else:
             exc = exceptions.ValidationError({"detail": exc.messages})
+    if isinstance(exc, DjangoPermissionDenied):
+        # Keep a service's explanation ("Bạn không phải người được giao xem xét bản này.")
+        # instead of DRF's generic text; capability names alone are not shown.
+        message = exc.args[0] if exc.args and " " in str(exc.args[0]) else None
+        exc = exceptions.PermissionDenied(message)
     return drf_exception_handler(exc, context)

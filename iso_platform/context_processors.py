@@ -4,7 +4,14 @@ from django.conf import settings
 def site(request):
     tenant = getattr(request, "tenant", None)
     is_public = tenant is None or tenant.is_public
+    unread = 0
+    user = getattr(request, "user", None)
+    if not is_public and user is not None and user.is_authenticated:
+        from quality.core.models import Notification
+
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {
+        "site_unread": unread,
         "site_tenant": tenant,
         "site_is_console": is_public,
         "site_base_domain": settings.BASE_DOMAIN,

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ as django_environ
+from celery.schedules import crontab
 
 from iso_platform import env
 from iso_platform.logging_context import sentry_before_send
@@ -134,6 +135,8 @@ TENANT_APPS = [
     "iso_platform.accounts",
     "axes",
     "quality.core",
+    "quality.documents",
+    "onboarding",
     "integrations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -273,7 +276,9 @@ if DEBUG:
     # Development serves static files from the apps (finders); STATIC_ROOT may not exist yet.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # never served directly: files go through permission-checking views
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -320,6 +325,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "tenants.models.AgencyKind",
+        "AgencyStatusEnum": "tenants.models.AgencyStatus",
+        "JobStatusEnum": "tenants.models.JobStatus",
+        "RoleEnum": "iso_platform.accounts.models.Role",
+        "DocTypeEnum": "quality.documents.models.DocType",
+        "DocumentStatusEnum": "quality.documents.models.DocumentStatus",
+        "RevisionStatusEnum": "quality.documents.models.RevisionStatus",
+        "ChangeRequestStatusEnum": "quality.documents.models.ChangeRequestStatus",
+        "LegalStatusEnum": "quality.documents.models.LegalStatus",
+        "DisposalMethodEnum": "quality.documents.models.DisposalMethod",
+    },
 }
 
 # --------------------------------------------------------------------------- Celery
@@ -339,6 +356,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "refill-agency-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
     "resume-provisioning-jobs": {"task": "tenants.provisioning_jobs_resume", "schedule": 60.0},
+    "document-reminders": {
+        "task": "documents.reminders_all",
+        "schedule": crontab(hour=7, minute=0),
+    },  # Asia/Ho_Chi_Minh
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.string(
     "CELERY_BEAT_SCHEDULE_FILE", default=str(BASE_DIR / ".data" / "celerybeat-schedule")

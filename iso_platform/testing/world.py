@@ -30,6 +30,8 @@ class World:
     member_a: User
     agency_b: Agency
     user_b: User
+    leader_a: User = None
+    reader_a: User = None
 
     def fresh(self) -> World:
         """Copies reloaded from the database: a test may change its objects freely."""
@@ -53,6 +55,8 @@ class World:
             user(a, self.member_a),
             b,
             user(b, self.user_b),
+            user(a, self.leader_a),
+            user(a, self.reader_a),
         )
 
 
@@ -78,7 +82,24 @@ def build_world() -> World:
         member_a = User.objects.create_user(
             "member@alpha.test", PASSWORD, full_name="Thành Viên Alpha", role=Role.STAFF
         )
-    return World(public, province_admin, analyst, agency_a, owner_a, member_a, agency_b, user_b)
+        leader_a = User.objects.create_user(
+            "leader@alpha.test", PASSWORD, full_name="Lãnh Đạo Alpha", role=Role.AGENCY_LEADER
+        )
+        reader_a = User.objects.create_user(
+            "reader@alpha.test", PASSWORD, full_name="Chỉ Xem Alpha", role=Role.READ_ONLY
+        )
+    return World(
+        public,
+        province_admin,
+        analyst,
+        agency_a,
+        owner_a,
+        member_a,
+        agency_b,
+        user_b,
+        leader_a,
+        reader_a,
+    )
 
 
 def _agency(code, name, email, admin_name):

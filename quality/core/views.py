@@ -1,13 +1,75 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from quality.core.forms import UnitForm
+from quality.core.models import Notification, Unit
 from quality.core.navigation import AREAS
+from quality.core.permissions import can
+from quality.core.services import notification_mark_read, unit_save
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "quality/dashboard.html"
 
     def get_context_data(self, **kwargs):
+        from quality.documents.selectors import my_pending_acknowledgements, review_inbox
+
         context = super().get_context_data(**kwargs)
-        context["areas"] = [area for area in AREAS if area.key != "dashboard"]
+        user = self.request.user
+        inbox = review_inbox(user)
+        context.update(
+            areas=[area for area in AREAS if area.key != "dashboard"],
+            reading=my_pending_acknowledgements(user)[:10],
+            to_review=inbox["to_review"].count(),
+            to_approve=inbox["to_approve"].count(),
+            my_drafts=inbox["my_drafts"].count(),
+        )
         return context
+
+
+class NotificationsView(LoginRequiredMixin, TemplateView):
+    template_name = "quality/notifications.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["notifications"] = Notification.objects.filter(user=self.request.user)[:100]
+        return context
+
+    def post(self, request):
+        notification_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+        return redirect("portal:notifications")
+
+
+class UnitsView(LoginRequiredMixin, View):
+    template = "quality/units.html"
+
+    def _check(self, request):
+        if not can(request.user, "settings.manage"):
+            raise PermissionDenied("settings.manage")
+
+    def get(self, request, pk=None):
+        self._check(request)
+        unit = get_object_or_404(Unit, pk=pk) if pk else None
+        return render(request, self.template, self._context(UnitForm(instance=unit), unit))
+
+    def post(self, request, pk=None):
+        self._check(request)
+        unit = get_object_or_404(Unit, pk=pk) if pk else None
+        form = UnitForm(request.POST, instance=unit)
+        if form.is_valid():
+            unit = unit_save(actor=request.user, form=form)
+            messages.success(request, _("Đã lưu đơn vị %(name)s.") % {"name": unit.name})
+            return redirect("portal:units")
+        return render(request, self.template, self._context(form, unit), status=400)
+
+    def _context(self, form, unit):
+        return {
+            "form": form,
+            "unit": unit,
+            "units": Unit.objects.prefetch_related("members").select_related("head"),
+        }

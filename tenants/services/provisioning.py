@@ -197,7 +197,10 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
 
 
 def _seed_agency(agency: Agency) -> None:
-    """Starting content for a new agency (template packs arrive with their issues)."""
+    """Starting content for a new agency: the framework-model template pack (as drafts)."""
+    from onboarding.services.packs import pack_install
+
+    pack_install(agency_name=agency.name)
 
 
 def _after_commit(result: ProvisionResult) -> None:

@@ -53,6 +53,11 @@ def concrete(route: str, job_id) -> str:
         "<uuid:pk>": str(job_id),
         "<uidb64>": "MQ",
         "<token>": "abc-123",
+        "<int:pk>": "1",
+        "<int:rev>": "1",
+        "<int:cr>": "1",
+        "<int:ack>": "1",
+        "<int:file>": "1",
     }
     for placeholder, value in samples.items():
         route = route.replace(placeholder, value)

@@ -1,0 +1,21 @@
+from django import forms
+
+from iso_platform.accounts.models import User
+from quality.core.models import Unit
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "head", "members"]
+        widgets = {"members": forms.SelectMultiple(attrs={"size": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True).order_by("full_name")
+        self.fields["head"].queryset = people
+        self.fields["members"].queryset = people
+        self.fields["members"].required = False
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()

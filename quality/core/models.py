@@ -1,0 +1,121 @@
+"""Shared pieces of every agency's QMS: units, agency settings, the audit trail, notifications.
+
+All of these live in the agency's schema.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """An organisational unit (phòng, ban, đơn vị) of the agency."""
+
+    code = models.CharField(_("mã đơn vị"), max_length=32, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trưởng đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("thành viên"), blank=True, related_name="units"
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AgencySettings(models.Model):
+    """One row per agency schema (pk=1): choices the agency makes about its own QMS."""
+
+    allow_self_approval = models.BooleanField(
+        _("cho phép tự phê duyệt bản dự thảo của mình"), default=False
+    )
+    document_review_months = models.PositiveSmallIntegerField(
+        _("chu kỳ xem xét tài liệu (tháng)"), default=12
+    )
+    max_upload_mb = models.PositiveSmallIntegerField(_("dung lượng tệp tối đa (MB)"), default=20)
+    acknowledgement_reminder_days = models.PositiveSmallIntegerField(
+        _("nhắc xác nhận đã đọc sau (ngày)"), default=7
+    )
+    review_reminder_days = models.PositiveSmallIntegerField(
+        _("nhắc xem xét định kỳ trước (ngày)"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("cấu hình cơ quan")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="agency_settings_singleton")
+        ]
+
+    def __str__(self):
+        return "AgencySettings"
+
+    @classmethod
+    def load(cls) -> AgencySettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to what. Append-only: a database trigger refuses UPDATE and DELETE.
+
+    `actor_id` is a plain integer (no foreign key) so that nothing, not even removing a
+    person, can rewrite a row through ON DELETE actions.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=64)
+    subject_label = models.CharField(max_length=300, blank=True)
+    parent_type = models.CharField(max_length=40, blank=True)
+    parent_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["parent_type", "parent_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_type}"
+
+
+class Notification(models.Model):
+    """An in-app notice; `key` makes each reminder happen once per person."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

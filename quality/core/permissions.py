@@ -1,0 +1,48 @@
+"""What each role may do in the agency portal: one table, used by pages and the API alike.
+
+Roles come from `accounts.Role`. The agency leader approves documents; anyone else may be
+given that right by delegation (the Django permission `quality_documents.approve_revision`).
+"""
+
+from __future__ import annotations
+
+from iso_platform.accounts.models import Role
+
+ALL_AGENCY = frozenset(
+    {
+        Role.AGENCY_LEADER,
+        Role.ISO_SECRETARY,
+        Role.UNIT_HEAD,
+        Role.STAFF,
+        Role.INTERNAL_AUDITOR,
+        Role.READ_ONLY,
+    }
+)
+WRITERS = ALL_AGENCY - {Role.READ_ONLY}
+
+CAPABILITIES: dict[str, frozenset] = {
+    "documents.view": ALL_AGENCY,
+    "documents.draft": WRITERS,
+    "documents.review": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD}),
+    "documents.approve": frozenset({Role.AGENCY_LEADER}),
+    "documents.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "records.view": ALL_AGENCY,
+    "records.manage": frozenset(
+        {Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.STAFF}
+    ),
+    "settings.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+}
+DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
+
+
+def can(user, capability: str) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if capability not in CAPABILITIES:
+        raise KeyError(capability)
+    if user.role in CAPABILITIES[capability]:
+        return True
+    if capability == "settings.manage" and user.is_agency_admin:
+        return True
+    permission = DELEGABLE.get(capability)
+    return bool(permission and user.role in WRITERS and user.has_perm(permission))

@@ -1,0 +1,122 @@
+"""Writes shared by every QMS area: the audit trail and notifications."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from quality.core.models import AuditEvent, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    subject,
+    parent=None,
+    changes: dict | None = None,
+    subject_type: str | None = None,
+) -> AuditEvent:
+    """Append one row to the audit trail, in the caller's transaction."""
+    return AuditEvent.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        actor_label=_label(actor),
+        action=action,
+        subject_type=subject_type or subject._meta.model_name,
+        subject_id=str(subject.pk),
+        subject_label=str(subject)[:300],
+        parent_type=parent._meta.model_name if parent is not None else "",
+        parent_id=str(parent.pk) if parent is not None else "",
+        changes=_jsonable(changes or {}),
+    )
+
+
+def _label(actor) -> str:
+    if actor is None:
+        return "hệ thống"
+    return f"{actor.full_name} <{actor.email}>" if getattr(actor, "email", "") else str(actor)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def changes_between(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def notify_once(
+    *, user, key: str, title: str, body: str = "", url: str = ""
+) -> Notification | None:
+    """Create the notification unless this person already had one with this key."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                user=user, key=key[:200], title=title[:300], body=body, url=url
+            )
+    except IntegrityError:
+        return None
+
+
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())
+
+
+def agency_settings_update(*, actor, **fields):
+    """Change the agency's own QMS settings (agency administrators, leader, ISO secretary)."""
+    from django.core.exceptions import PermissionDenied
+
+    from quality.core.models import AgencySettings
+    from quality.core.permissions import can
+
+    if not can(actor, "settings.manage"):
+        raise PermissionDenied("settings.manage")
+    with transaction.atomic():
+        config = AgencySettings.objects.select_for_update().get(pk=AgencySettings.load().pk)
+        before = {k: getattr(config, k) for k in fields}
+        for name, value in fields.items():
+            setattr(config, name, value)
+        config.full_clean()
+        config.save()
+        audit_record(
+            actor=actor, action="settings", subject=config, changes=changes_between(before, fields)
+        )
+    return config
+
+
+def unit_save(*, actor, form) -> Unit:  # noqa: F821 - the model is imported lazily
+    """Create or edit a unit from a bound, valid UnitForm."""
+    from django.core.exceptions import PermissionDenied
+
+    from quality.core.permissions import can
+
+    if not can(actor, "settings.manage"):
+        raise PermissionDenied("settings.manage")
+    with transaction.atomic():
+        creating = form.instance.pk is None
+        unit = form.save()
+        audit_record(
+            actor=actor,
+            action="create" if creating else "edit",
+            subject=unit,
+            changes={
+                "code": unit.code,
+                "name": unit.name,
+                "members": sorted(unit.members.values_list("email", flat=True)),
+            },
+        )
+    return unit

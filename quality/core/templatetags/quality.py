@@ -1,0 +1,11 @@
+from django import template
+
+from quality.core.permissions import can as _can
+
+register = template.Library()
+
+
+@register.filter
+def can(user, capability: str) -> bool:
+    """{% if user|can:"documents.manage" %}"""
+    return _can(user, capability)

@@ -1,0 +1,184 @@
+"""Files of a revision: type and size checked, SHA-256 kept, text extracted for search."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import unicodedata
+from pathlib import PurePath
+
+import filetype
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from quality.core.models import AgencySettings
+from quality.core.permissions import can
+from quality.core.services import audit_record
+from quality.documents.models import Revision, RevisionFile, RevisionStatus
+
+logger = logging.getLogger(__name__)
+
+# extension -> (MIME type, what the content must sniff as)
+ALLOWED = {
+    ".pdf": ("application/pdf", {"application/pdf"}),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/zip",
+        },
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
+    ),
+    ".png": ("image/png", {"image/png"}),
+    ".jpg": ("image/jpeg", {"image/jpeg"}),
+    ".jpeg": ("image/jpeg", {"image/jpeg"}),
+}
+MAX_TEXT = 500_000
+
+MSG_FILE_TYPE = gettext_noop(
+    "Tệp “%(name)s” không được chấp nhận: chỉ nhận PDF, DOCX, XLSX, PNG, JPG."
+)
+MSG_FILE_CONTENT = gettext_noop(
+    "Nội dung tệp “%(name)s” không phải là %(ext)s như phần mở rộng của nó."
+)
+MSG_FILE_TOO_LARGE = gettext_noop(
+    "Tệp “%(name)s” nặng %(size)s MB, vượt giới hạn %(limit)s MB của cơ quan."
+)
+MSG_FILE_EMPTY = gettext_noop("Tệp “%(name)s” rỗng.")
+MSG_FILES_FROZEN = gettext_noop(
+    "Không thêm tệp vào bản đã ban hành hoặc hết hiệu lực; hãy lập phiếu yêu cầu sửa đổi."
+)
+
+
+def safe_name(name: str) -> str:
+    base = PurePath(name or "tep").name
+    base = unicodedata.normalize("NFC", base)
+    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "tep"
+    return base[-150:]
+
+
+def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
+    """`upload`: a Django UploadedFile (or any file object with .name and .size).
+
+    The file is checked and written first, then the row is created in a transaction; if
+    that transaction fails the written file is removed, so storage and database agree.
+    """
+    if not can(actor, "documents.draft"):
+        raise PermissionDenied("documents.draft")
+    _check_revision_open(revision)
+    name = safe_name(upload.name)
+    content_type, digest = _check(upload, name)
+    record = RevisionFile(
+        revision=revision,
+        name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    upload.seek(0)
+    record.file.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            _check_revision_open(revision, lock=True)
+            record.save()
+            audit_record(
+                actor=actor,
+                action="file_upload",
+                subject=revision,
+                parent=revision.document,
+                changes={"file": name, "sha256": digest, "size": upload.size},
+            )
+    except BaseException:
+        record.file.storage.delete(record.file.name)
+        raise
+    from quality.documents.tasks import file_text_extract
+
+    transaction.on_commit(lambda: file_text_extract.delay(record.pk))
+    return record
+
+
+def _check_revision_open(revision: Revision, lock: bool = False) -> None:
+    rows = Revision.objects.select_related("document")
+    current = (rows.select_for_update() if lock else rows).get(pk=revision.pk)
+    external = current.document.is_external and current.status == RevisionStatus.ISSUED
+    if current.status != RevisionStatus.DRAFT and not external:
+        raise ValidationError(_(MSG_FILES_FROZEN))
+
+
+def _check(upload, name: str) -> tuple[str, str]:
+    extension = PurePath(name).suffix.lower()
+    if extension not in ALLOWED:
+        raise ValidationError({"file": _(MSG_FILE_TYPE) % {"name": name}})
+    limit_mb = AgencySettings.load().max_upload_mb
+    if upload.size > limit_mb * 1024 * 1024:
+        raise ValidationError(
+            {
+                "file": _(MSG_FILE_TOO_LARGE)
+                % {"name": name, "size": round(upload.size / 1024 / 1024, 1), "limit": limit_mb}
+            }
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": _(MSG_FILE_EMPTY) % {"name": name}})
+    upload.seek(0)
+    head = upload.read(8192)
+    kind = filetype.guess(head)
+    content_type, accepted = ALLOWED[extension]
+    if kind is None or kind.mime not in accepted:
+        raise ValidationError(
+            {"file": _(MSG_FILE_CONTENT) % {"name": name, "ext": extension[1:].upper()}}
+        )
+    digest = hashlib.sha256(head)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    return content_type, digest.hexdigest()
+
+
+def file_text_extract(*, file_id: int) -> str:
+    """Read the text of a PDF, DOCX or XLSX for search (images have none). Idempotent."""
+    from quality.documents.services.search import document_reindex
+
+    record = RevisionFile.objects.select_related("revision").get(pk=file_id)
+    try:
+        with record.file.open("rb") as handle:
+            text = extract_text(handle.read(), PurePath(record.name).suffix.lower())
+    except Exception:  # a damaged file must not stop the upload flow; it is just not searchable
+        logger.exception("text extraction failed for file %s", file_id)
+        text = ""
+    RevisionFile.objects.filter(pk=file_id).update(text=text[:MAX_TEXT])
+    document_reindex(document_id=record.revision.document_id)
+    return text
+
+
+def extract_text(data: bytes, extension: str) -> str:
+    if extension == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if extension == ".docx":
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        parts = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            parts += [cell.text for row in table.rows for cell in row.cells]
+        return "\n".join(parts)
+    if extension == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return ""

@@ -1,0 +1,636 @@
+"""Pages of the documents area. Views are thin: forms validate, services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from iso_platform.accounts.models import User
+from quality.core.models import AgencySettings
+from quality.core.permissions import can
+from quality.core.services import agency_settings_update
+from quality.documents import forms, selectors
+from quality.documents.models import (
+    Acknowledgement,
+    ChangeRequest,
+    ChangeRequestStatus,
+    CodeRule,
+    DocType,
+    Document,
+    RecordEntry,
+    RecordSeries,
+    Revision,
+    RevisionFile,
+    RevisionStatus,
+)
+from quality.documents.pdf import cover_pdf
+from quality.documents.services import codes, delegation, distribution, documents, files, records
+
+
+class CapabilityMixin(LoginRequiredMixin):
+    capability = "documents.view"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not can(request.user, self.capability):
+            raise PermissionDenied(self.capability)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+class ActionView(LoginRequiredMixin, View):
+    """POST-only step on a document: run `act`, report success or the service's message.
+
+    The document is looked up before the role is checked: an id that is not this agency's
+    is a 404 for everybody.
+    """
+
+    capability = "documents.view"
+    form_class = None
+    success = ""
+
+    def post(self, request, pk, **kwargs):
+        self.document = get_object_or_404(Document, pk=pk)
+        if not can(request.user, self.capability):
+            raise PermissionDenied(self.capability)
+        form = self.form_class(request.POST, request.FILES) if self.form_class else None
+        if form is not None and not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("documents:detail", pk=pk)
+        try:
+            self.act(request, form.cleaned_data if form else {}, **kwargs)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, self.success)
+        return redirect(self.next_url(pk))
+
+    def next_url(self, pk):
+        return f"/documents/{pk}/"
+
+    def revision(self, rev) -> Revision:
+        return get_object_or_404(Revision, pk=rev, document=self.document)
+
+
+# --------------------------------------------------------------------------- register and pages
+
+
+class RegisterView(CapabilityMixin, TemplateView):
+    template_name = "quality/documents/register.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = forms.RegisterFilterForm(self.request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        queryset = selectors.document_register(
+            q=data.get("q", ""),
+            doc_type=data.get("doc_type", ""),
+            unit_id=data["unit"].pk if data.get("unit") else None,
+            status=data.get("status", ""),
+        )
+        page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page=page,
+            documents=page.object_list,
+            query=query.urlencode(),
+            searching=bool(data.get("q", "").strip()),
+            can_draft=can(self.request.user, "documents.draft"),
+        )
+        return context
+
+
+class CreateView(CapabilityMixin, View):
+    capability = "documents.draft"
+    template = "quality/documents/create.html"
+
+    def get(self, request):
+        initial = {"doc_type": request.GET.get("doc_type", DocType.SYSTEM_PROCEDURE)}
+        return render(
+            request,
+            self.template,
+            {"form": forms.DocumentCreateForm(initial=initial), "rules": _rules()},
+        )
+
+    def post(self, request):
+        form = forms.DocumentCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                document = documents.document_create(
+                    actor=request.user,
+                    doc_type=data["doc_type"],
+                    code=data["code"],
+                    title=data["title"],
+                    unit=data["unit"],
+                    body=data["body"],
+                    review_months=data["review_months"],
+                    legal=form.legal() or None,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Đã tạo tài liệu %(code)s (bản dự thảo).") % {"code": document.code}
+                )
+                return redirect("documents:detail", pk=document.pk)
+        return render(request, self.template, {"form": form, "rules": _rules()}, status=400)
+
+
+def _rules():
+    saved = {r.doc_type: r.example for r in CodeRule.objects.all()}
+    return [
+        (label, saved.get(value, codes.DEFAULT_RULES[value][1])) for value, label in DocType.choices
+    ]
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class DetailView(CapabilityMixin, TemplateView):
+    template_name = "quality/documents/detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            document = selectors.document_detail(pk)
+        except Document.DoesNotExist as exc:
+            raise Http404 from exc
+        user = self.request.user
+        revisions = list(selectors.document_revisions(document))
+        open_draft = next(
+            (
+                r
+                for r in revisions
+                if r.status in (RevisionStatus.DRAFT, RevisionStatus.UNDER_REVIEW)
+            ),
+            None,
+        )
+        current = document.current_revision
+        my_ack = (
+            Acknowledgement.objects.filter(revision=current, user=user).first() if current else None
+        )
+        context.update(
+            document=document,
+            revisions=revisions,
+            open_draft=open_draft,
+            current=current,
+            shown=open_draft or current or (revisions[0] if revisions else None),
+            audit=selectors.document_audit_trail(document)[:200],
+            acks=selectors.acknowledgement_status(current) if current else [],
+            my_ack=my_ack,
+            change_requests=document.change_requests.select_related("requested_by", "decided_by"),
+            can=_abilities(user, document, open_draft),
+            submit_form=forms.SubmitForm(),
+            note_form=forms.NoteForm(),
+            approve_form=forms.ApproveForm(),
+            reason_form=forms.ReasonForm(),
+            change_form=forms.ChangeRequestForm(),
+            upload_form=forms.UploadForm(),
+            distribute_form=forms.DistributeForm(),
+            external_form=forms.ExternalStatusForm(),
+            today=timezone.localdate(),
+        )
+        return context
+
+
+def _abilities(user, document: Document, draft: Revision | None) -> dict:
+    return {
+        "draft": can(user, "documents.draft"),
+        "review": can(user, "documents.review") or can(user, "documents.approve"),
+        "approve": can(user, "documents.approve"),
+        "manage": can(user, "documents.manage"),
+        "edit_draft": bool(
+            draft and draft.status == RevisionStatus.DRAFT and can(user, "documents.draft")
+        ),
+    }
+
+
+class InboxView(CapabilityMixin, TemplateView):
+    template_name = "quality/documents/inbox.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.review_inbox(self.request.user))
+        context["reading"] = selectors.my_pending_acknowledgements(self.request.user)
+        context["requests"] = (
+            ChangeRequest.objects.filter(status=ChangeRequestStatus.OPEN).select_related(
+                "document", "requested_by"
+            )
+            if can(self.request.user, "documents.review")
+            else []
+        )
+        return context
+
+
+# --------------------------------------------------------------------------- revision steps
+
+
+class RevisionEditView(CapabilityMixin, View):
+    capability = "documents.draft"
+    template = "quality/documents/revision_edit.html"
+
+    def _load(self, pk, rev):
+        revision = get_object_or_404(
+            Revision.objects.select_related("document"), pk=rev, document_id=pk
+        )
+        return revision
+
+    def get(self, request, pk, rev):
+        revision = self._load(pk, rev)
+        if not revision.is_editable:
+            messages.error(
+                request, _(documents.MSG_NOT_EDITABLE) % {"status": revision.get_status_display()}
+            )
+            return redirect("documents:detail", pk=pk)
+        form = forms.RevisionForm(
+            initial={f: getattr(revision, f) for f in documents.REVISION_FIELDS}
+        )
+        return render(request, self.template, {"form": form, "revision": revision})
+
+    def post(self, request, pk, rev):
+        revision = self._load(pk, rev)
+        form = forms.RevisionForm(request.POST)
+        if form.is_valid():
+            try:
+                documents.revision_update(
+                    actor=request.user, revision=revision, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã lưu bản dự thảo."))
+                return redirect("documents:detail", pk=pk)
+        return render(request, self.template, {"form": form, "revision": revision}, status=400)
+
+
+class SubmitView(ActionView):
+    capability = "documents.draft"
+    form_class = forms.SubmitForm
+    success = _("Đã gửi xem xét.")
+
+    def act(self, request, data, rev):
+        documents.revision_submit(
+            actor=request.user, revision=self.revision(rev), reviewer=data.get("reviewer")
+        )
+
+
+class ReviewView(ActionView):
+    form_class = forms.NoteForm
+    success = _("Đã ghi nhận kiểm tra; bản dự thảo chờ phê duyệt.")
+
+    def act(self, request, data, rev):
+        documents.revision_review(
+            actor=request.user, revision=self.revision(rev), note=data.get("text", "")
+        )
+
+
+class SendBackView(ActionView):
+    form_class = forms.NoteForm
+    success = _("Đã trả lại bản dự thảo kèm ý kiến.")
+
+    def act(self, request, data, rev):
+        documents.revision_send_back(
+            actor=request.user, revision=self.revision(rev), comment=data.get("text", "")
+        )
+
+
+class ApproveView(ActionView):
+    capability = "documents.approve"
+    form_class = forms.ApproveForm
+    success = _("Đã phê duyệt và ban hành.")
+
+    def act(self, request, data, rev):
+        documents.revision_approve(
+            actor=request.user, revision=self.revision(rev), effective_on=data.get("effective_on")
+        )
+
+
+class CancelRevisionView(ActionView):
+    capability = "documents.review"
+    form_class = forms.ReasonForm
+    success = _("Đã huỷ bản dự thảo.")
+
+    def act(self, request, data, rev):
+        documents.revision_cancel(
+            actor=request.user, revision=self.revision(rev), reason=data["reason"]
+        )
+
+
+class UploadView(ActionView):
+    capability = "documents.draft"
+    form_class = forms.UploadForm
+    success = _("Đã tải tệp lên.")
+
+    def act(self, request, data, rev):
+        files.revision_file_add(
+            actor=request.user, revision=self.revision(rev), upload=data["file"]
+        )
+
+
+class DistributeView(ActionView):
+    capability = "documents.manage"
+    form_class = forms.DistributeForm
+    success = _("Đã phân phối tài liệu.")
+
+    def act(self, request, data, rev):
+        added = distribution.revision_distribute(
+            actor=request.user,
+            revision=self.revision(rev),
+            units=data["units"],
+            users=data["users"],
+        )
+        self.success = _("Đã phân phối tài liệu tới %(n)s người.") % {"n": added}
+
+
+class ChangeRequestView(ActionView):
+    capability = "documents.draft"
+    form_class = forms.ChangeRequestForm
+    success = _("Đã gửi phiếu yêu cầu sửa đổi.")
+
+    def act(self, request, data):
+        documents.change_request_create(
+            actor=request.user,
+            document=self.document,
+            reason=data["reason"],
+            proposal=data["proposal"],
+        )
+
+
+class ChangeRequestDecisionView(ActionView):
+    capability = "documents.review"
+    form_class = forms.NoteForm
+    accept = True
+
+    def act(self, request, data, cr):
+        change = get_object_or_404(ChangeRequest, pk=cr, document=self.document)
+        if self.accept:
+            revision = documents.change_request_accept(
+                actor=request.user, request=change, note=data.get("text", "")
+            )
+            self.success = _("Đã chấp nhận; bản dự thảo %(n)s được mở.") % {"n": revision.number}
+        else:
+            documents.change_request_reject(
+                actor=request.user, request=change, note=data.get("text", "")
+            )
+            self.success = _("Đã không chấp nhận phiếu yêu cầu.")
+
+
+class WithdrawView(ActionView):
+    capability = "documents.approve"
+    form_class = forms.ReasonForm
+    success = _("Đã thu hồi tài liệu; tài liệu được đánh dấu hết hiệu lực.")
+
+    def act(self, request, data):
+        documents.document_withdraw(
+            actor=request.user, document=self.document, reason=data["reason"]
+        )
+
+
+class ExternalStatusView(ActionView):
+    capability = "documents.manage"
+    form_class = forms.ExternalStatusForm
+    success = _("Đã cập nhật hiệu lực văn bản.")
+
+    def act(self, request, data):
+        documents.external_status_set(
+            actor=request.user,
+            document=self.document,
+            status=data["status"],
+            replaced_by=data.get("replaced_by"),
+        )
+
+
+class DiscardView(ActionView):
+    capability = "documents.manage"
+    success = _("Đã xoá tài liệu chưa ban hành.")
+
+    def act(self, request, data):
+        documents.document_discard(actor=request.user, document=self.document)
+
+    def next_url(self, pk):
+        return "/documents/" if not Document.objects.filter(pk=pk).exists() else f"/documents/{pk}/"
+
+
+class AcknowledgeView(ActionView):
+    success = _("Đã xác nhận đã đọc.")
+
+    def act(self, request, data, ack):
+        acknowledgement = get_object_or_404(
+            Acknowledgement, pk=ack, revision__document=self.document
+        )
+        distribution.acknowledgement_confirm(actor=request.user, acknowledgement=acknowledgement)
+
+
+class FileDownloadView(CapabilityMixin, View):
+    def get(self, request, pk, file):
+        record = get_object_or_404(RevisionFile, pk=file, revision__document_id=pk)
+        response = FileResponse(
+            record.file.open("rb"),
+            as_attachment=True,
+            filename=record.name,
+            content_type=record.content_type,
+        )
+        response["X-Content-SHA256"] = record.sha256
+        return response
+
+
+class CoverPdfView(CapabilityMixin, View):
+    def get(self, request, pk):
+        document = get_object_or_404(Document, pk=pk)
+        revision = None
+        if request.GET.get("rev"):
+            revision = get_object_or_404(Revision, pk=request.GET["rev"], document=document)
+        response = HttpResponse(cover_pdf(document, revision), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{document.code}.pdf"'
+        return response
+
+
+# --------------------------------------------------------------------------- records
+
+
+class RecordRegisterView(CapabilityMixin, TemplateView):
+    capability = "records.view"
+    template_name = "quality/documents/records.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            year = int(self.request.GET.get("year") or timezone.localdate().year)
+        except ValueError:
+            year = timezone.localdate().year
+        context.update(
+            year=year,
+            series=selectors.record_register(year),
+            years=sorted(
+                set(RecordSeries.objects.values_list("year", flat=True)) | {year}, reverse=True
+            ),
+            form=forms.RecordSeriesForm(initial={"year": year}),
+            carry_form=forms.CarryOverForm(initial={"from_year": year - 1, "to_year": year}),
+            due=records.entries_due_for_disposal(),
+            can_manage=can(self.request.user, "records.manage"),
+        )
+        return context
+
+    def post(self, request):
+        if not can(request.user, "records.manage"):
+            raise PermissionDenied("records.manage")
+        form = forms.RecordSeriesForm(request.POST)
+        if form.is_valid():
+            try:
+                series = records.record_series_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _("Đã thêm hồ sơ “%(name)s”.") % {"name": series.name})
+                return redirect(f"/documents/records/?year={series.year}")
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("documents:records")
+
+
+class RecordSeriesView(CapabilityMixin, TemplateView):
+    capability = "records.view"
+    template_name = "quality/documents/record_series.html"
+
+    def get_context_data(self, pk, **kwargs):
+        context = super().get_context_data(**kwargs)
+        series = get_object_or_404(
+            RecordSeries.objects.select_related("procedure", "keeper_unit"), pk=pk
+        )
+        context.update(
+            series=series,
+            entries=series.entries.select_related("created_by", "disposal__by"),
+            form=forms.RecordEntryForm(),
+            dispose_form=forms.DisposeForm(),
+            can_manage=can(self.request.user, "records.manage"),
+            today=timezone.localdate(),
+        )
+        return context
+
+    def post(self, request, pk):
+        if not can(request.user, "records.manage"):
+            raise PermissionDenied("records.manage")
+        series = get_object_or_404(RecordSeries, pk=pk)
+        form = forms.RecordEntryForm(request.POST)
+        if form.is_valid():
+            try:
+                records.record_entry_add(actor=request.user, series=series, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _("Đã thêm hồ sơ."))
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("documents:record_series", pk=pk)
+
+
+class DisposeView(CapabilityMixin, View):
+    capability = "records.manage"
+
+    def post(self, request, pk):
+        entry = get_object_or_404(RecordEntry, pk=pk)
+        form = forms.DisposeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        else:
+            try:
+                records.record_dispose(actor=request.user, entry=entry, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _("Đã ghi nhận việc huỷ hồ sơ."))
+        return redirect("documents:record_series", pk=entry.series_id)
+
+
+class CarryOverView(CapabilityMixin, View):
+    capability = "records.manage"
+
+    def post(self, request):
+        form = forms.CarryOverForm(request.POST)
+        if form.is_valid():
+            try:
+                count = records.record_register_carry_over(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Đã tạo %(n)s hồ sơ cho năm %(year)s.")
+                    % {"n": count, "year": form.cleaned_data["to_year"]},
+                )
+                return redirect(f"/documents/records/?year={form.cleaned_data['to_year']}")
+        return redirect("documents:records")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class SettingsView(CapabilityMixin, TemplateView):
+    capability = "settings.manage"
+    template_name = "quality/documents/settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        config = AgencySettings.load()
+        context.update(
+            settings_form=kwargs.get("settings_form")
+            or forms.AgencyDocumentSettingsForm(
+                initial={
+                    f: getattr(config, f)
+                    for f in ("allow_self_approval", "document_review_months", "max_upload_mb")
+                }
+            ),
+            rule_form=kwargs.get("rule_form") or forms.CodeRuleForm(),
+            rules=_rules(),
+            delegates=delegation.approval_delegates(),
+            delegate_form=forms.DelegateForm(),
+        )
+        return context
+
+    def post(self, request):
+        action = request.POST.get("action")
+        if action == "settings":
+            form = forms.AgencyDocumentSettingsForm(request.POST)
+            if form.is_valid():
+                agency_settings_update(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Đã lưu cấu hình."))
+                return redirect("documents:settings")
+            return self.render_to_response(self.get_context_data(settings_form=form), status=400)
+        if action == "rule":
+            form = forms.CodeRuleForm(request.POST)
+            if form.is_valid():
+                try:
+                    codes.code_rule_set(actor=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    messages.success(request, _("Đã lưu quy tắc mã."))
+                    return redirect("documents:settings")
+            return self.render_to_response(self.get_context_data(rule_form=form), status=400)
+        if action in ("delegate", "revoke"):
+            user = get_object_or_404(User, pk=request.POST.get("user"))
+            delegation.approval_delegate_set(
+                actor=request.user, user=user, granted=action == "delegate"
+            )
+            messages.success(request, _("Đã cập nhật uỷ quyền phê duyệt."))
+        return redirect("documents:settings")
