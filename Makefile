@@ -37,6 +37,7 @@ format: install
 bench: install
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/fleet_migrate.py
+	$(BIN)/python bench/documents.py
 
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'

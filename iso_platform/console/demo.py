@@ -76,7 +76,42 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         _sync_domain(agency)
         with schema_context(agency.schema_name):
             done += [_ensure_user(u, reset_passwords) for u in people]
+            done.append(_ensure_units(code))
+            done.append(_ensure_pack(agency))
     return [line for line in done if line]
+
+
+DEMO_UNITS = {
+    "sokhcn": (
+        ("VP", "Văn phòng Sở", ("thuky@sokhcn.test",)),
+        ("QLCN", "Phòng Quản lý công nghệ và Đổi mới sáng tạo", ("chuyenvien@sokhcn.test",)),
+        ("TDC", "Chi cục Tiêu chuẩn Đo lường Chất lượng", ()),
+    ),
+}
+
+
+def _ensure_units(code: str) -> str:
+    from quality.core.models import Unit
+
+    created = 0
+    for unit_code, name, members in DEMO_UNITS.get(code, ()):
+        unit, was_created = Unit.objects.get_or_create(code=unit_code, defaults={"name": name})
+        if was_created:
+            unit.members.set(User.objects.filter(email__in=members))
+            created += 1
+    return f"created {created} units in {code}" if created else ""
+
+
+def _ensure_pack(agency: Agency) -> str:
+    """Agencies seeded before the template pack existed get it now (idempotent)."""
+    from onboarding.services.packs import pack_install
+
+    installed = pack_install(agency_name=agency.name)
+    return (
+        f"installed the template pack in {agency.code} ({installed} documents)"
+        if (installed)
+        else ""
+    )
 
 
 @transaction.atomic

@@ -20,6 +20,11 @@ pytestmark = pytest.mark.slow
             {"pool", "clone", "migrate", "ratio_migrate_over_pool_p50"},
         ),
         ("fleet_migrate.py", ["--schemas", "3"], {"migrate_fleet_s", "migrate_schemas_standard_s"}),
+        (
+            "documents.py",
+            ["--documents", "60", "--runs", "2"],
+            {"queries", "sql_per_page_full_vs_short", "worst_p95_ms"},
+        ),
     ],
 )
 def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):

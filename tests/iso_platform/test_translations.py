@@ -17,11 +17,16 @@ def test_every_string_has_an_english_translation():
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete}
+    source = [e for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete]
     with (LOCALE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    for msgid, msgstr in source.items():
-        assert compiled.gettext(msgid) == msgstr, f"run `make messages`: {msgid!r} is stale"
+    for entry in source:
+        got = (
+            compiled.pgettext(entry.msgctxt, entry.msgid)
+            if entry.msgctxt
+            else compiled.gettext(entry.msgid)
+        )
+        assert got == entry.msgstr, f"run `make messages`: {entry.msgid!r} is stale"
 
 
 def test_english_is_served_when_chosen(world):

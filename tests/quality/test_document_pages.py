@@ -88,7 +88,7 @@ def test_draft_review_issue_revise_and_find_it(world, clients, django_capture_on
         "change_request",
         "supersede",
     ):
-        assert f"<strong>{action}</strong>" in page
+        assert f'<strong title="{action}">' in page
     assert "chưa đọc" in clients["owner_a"].get(f"/documents/{document.pk}/").content.decode()
     found = staff.get("/documents/", {"q": "tiep nhan ho so dat dai"})
     assert [d.code for d in found.context["documents"]] == ["QT.TN.01"]

@@ -183,3 +183,10 @@ def test_openapi_schemas_generate_for_both_hosts(world):
     assert console.status_code == portal.status_code == 200
     assert b"/api/v1/agencies/" in console.content
     assert b"/api/v1/me/" in portal.content and b"/api/v1/agencies/" not in portal.content
+    for path in (
+        b"/api/v1/documents/",
+        b"/api/v1/revisions/{id}/approve/",
+        b"/api/v1/record-series/",
+        b"/api/v1/acknowledgements/",
+    ):
+        assert path in portal.content

@@ -9,3 +9,10 @@ register = template.Library()
 def can(user, capability: str) -> bool:
     """{% if user|can:"documents.manage" %}"""
     return _can(user, capability)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    from quality.core.audit_labels import ACTION_LABELS
+
+    return ACTION_LABELS.get(action, action)
