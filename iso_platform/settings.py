@@ -125,6 +125,7 @@ SHARED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "iso_platform.console",
+    "iso_platform.workdays",
     "billing",
     "onboarding",
 ]
@@ -136,6 +137,8 @@ TENANT_APPS = [
     "axes",
     "quality.core",
     "quality.documents",
+    "quality.procedures",
+    "quality.improvement",
     "onboarding",
     "integrations",
 ]
@@ -301,6 +304,14 @@ if _email_url.startswith("filemail://"):  # django-environ drops the leading "/"
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default=f"eISO <no-reply@{BASE_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
+
+# --------------------------------------------------------------------------- integrations
+
+# Encrypts the vendors' HMAC secrets at rest. Defaults to a key derived from SECRET_KEY;
+# set it separately so that SECRET_KEY can be rotated without re-issuing integration keys.
+INTEGRATION_KEYS_SECRET = env.secret("INTEGRATION_KEYS_SECRET") or SECRET_KEY
+INTEGRATION_SIGNATURE_WINDOW = env.integer("INTEGRATION_SIGNATURE_WINDOW", default=300, minimum=30)
+INTEGRATION_BATCH_MAX = env.integer("INTEGRATION_BATCH_MAX", default=1000, minimum=1, maximum=10000)
 
 # --------------------------------------------------------------------------- REST API
 

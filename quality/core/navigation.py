@@ -33,7 +33,13 @@ class Area:
 AREAS = (
     Area("dashboard", _("Tổng quan"), "", "speedometer2", "portal:dashboard"),
     Area("documents", _("Tài liệu và hồ sơ"), "7.5", "journal-text", "documents:register"),
-    Area("procedures", _("Thủ tục hành chính và hồ sơ TTHC"), "8", "diagram-3"),
+    Area(
+        "procedures",
+        _("Thủ tục hành chính và hồ sơ TTHC"),
+        "8",
+        "diagram-3",
+        "procedures:applications",
+    ),
     Area("risks", _("Rủi ro và cơ hội"), "6.1", "exclamation-triangle"),
     Area("objectives", _("Mục tiêu chất lượng"), "6.2", "bullseye"),
     Area("audits", _("Đánh giá nội bộ"), "9.2", "clipboard-check"),

@@ -31,6 +31,10 @@ CAPABILITIES: dict[str, frozenset] = {
         {Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.STAFF}
     ),
     "settings.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "procedures.view": ALL_AGENCY,
+    "procedures.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "applications.view": ALL_AGENCY,
+    "integrations.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
 }
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 
@@ -42,7 +46,7 @@ def can(user, capability: str) -> bool:
         raise KeyError(capability)
     if user.role in CAPABILITIES[capability]:
         return True
-    if capability == "settings.manage" and user.is_agency_admin:
+    if capability in ("settings.manage", "integrations.manage") and user.is_agency_admin:
         return True
     permission = DELEGABLE.get(capability)
     return bool(permission and user.role in WRITERS and user.has_perm(permission))

@@ -58,6 +58,8 @@ def concrete(route: str, job_id) -> str:
         "<int:cr>": "1",
         "<int:ack>": "1",
         "<int:file>": "1",
+        "<str:event_id>": "e1",
+        "<str:action>": "revoke",
     }
     for placeholder, value in samples.items():
         route = route.replace(placeholder, value)

@@ -1,0 +1,56 @@
+"""Celery tasks of the integrations app (the agency schema travels in the headers)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from integrations.services import apply, pull
+
+
+@shared_task(name="integrations.inbox_apply", acks_late=True, ignore_result=True)
+def inbox_apply() -> int:
+    return apply.inbox_apply_pending()
+
+
+@shared_task(name="integrations.overdue_check", acks_late=True, ignore_result=True)
+def overdue_check() -> int:
+    from quality.procedures.services.applications import overdue_nonconformities
+
+    return overdue_nonconformities()
+
+
+@shared_task(name="integrations.pull", acks_late=True, ignore_result=True)
+def pull_for_agency() -> int:
+    return pull.connectors_pull()
+
+
+def _fan_out(task) -> int:
+    from tenants.models import Agency, AgencyStatus
+
+    schemas = (
+        Agency.objects.filter(status=AgencyStatus.ACTIVE)
+        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        .values_list("schema_name", flat=True)
+    )
+    count = 0
+    for schema in schemas:
+        task.apply_async(headers={"_schema_name": schema})
+        count += 1
+    return count
+
+
+@shared_task(name="integrations.apply_all", ignore_result=True)
+def apply_all() -> int:
+    """Safety net: apply whatever a lost message left in any agency's inbox."""
+    return _fan_out(inbox_apply)
+
+
+@shared_task(name="integrations.pull_all", ignore_result=True)
+def pull_all() -> int:
+    return _fan_out(pull_for_agency)
+
+
+@shared_task(name="integrations.overdue_all", ignore_result=True)
+def overdue_all() -> int:
+    return _fan_out(overdue_check)

@@ -1,0 +1,146 @@
+"""Pages for the agency's integrations: keys, inbox, refused requests, pull connectors."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from integrations import forms
+from integrations.models import ApiKey, InboxEvent, PullConnector, RejectedRequest
+from integrations.services import keys, pull
+from quality.documents.views import CapabilityMixin
+
+
+class KeysView(CapabilityMixin, View):
+    capability = "integrations.manage"
+    template = "integrations/keys.html"
+
+    def get(self, request, secret=None, new_key=None, form=None, status=200):
+        return render(
+            request,
+            self.template,
+            {
+                "keys": ApiKey.objects.select_related("created_by", "replaced_by"),
+                "form": form or forms.KeyForm(),
+                "rotate_form": forms.RotateForm(),
+                "secret": secret,
+                "new_key": new_key,
+                "connectors": PullConnector.objects.all(),
+                "connector_form": forms.ConnectorForm(),
+                "base_url": request.build_absolute_uri("/api/v1/integrations/events"),
+            },
+            status=status,
+        )
+
+    def post(self, request):
+        form = forms.KeyForm(request.POST)
+        if form.is_valid():
+            try:
+                key, secret = keys.api_key_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                # The secret is shown on this response only; it is never stored in clear.
+                return self.get(request, secret=secret, new_key=key)
+        return self.get(request, form=form, status=400)
+
+
+class KeyActionView(CapabilityMixin, View):
+    capability = "integrations.manage"
+
+    def post(self, request, pk, action):
+        key = get_object_or_404(ApiKey, pk=pk)
+        try:
+            if action == "revoke":
+                keys.api_key_revoke(actor=request.user, key=key)
+                messages.success(request, _("Đã thu hồi khoá %(id)s.") % {"id": key.key_id})
+                return redirect("integrations:keys")
+            form = forms.RotateForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(e for v in form.errors.values() for e in v))
+                return redirect("integrations:keys")
+            new, secret = keys.api_key_rotate(actor=request.user, key=key, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("integrations:keys")
+        return KeysView().get(request, secret=secret, new_key=new)
+
+
+class InboxView(CapabilityMixin, TemplateView):
+    capability = "integrations.manage"
+    template_name = "integrations/inbox.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = forms.InboxFilterForm(self.request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        events = InboxEvent.objects.select_related("key").defer("payload", "raw")
+        if data.get("status"):
+            events = events.filter(status=data["status"])
+        if data.get("q"):
+            events = events.filter(Q(event_id=data["q"]) | Q(application_code=data["q"]))
+        page = Paginator(events.order_by("-received_at", "-id"), 50).get_page(
+            self.request.GET.get("page")
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page=page,
+            events=page.object_list,
+            query=query.urlencode(),
+            refused=RejectedRequest.objects.all()[:20],
+        )
+        return context
+
+
+class InboxEventView(CapabilityMixin, TemplateView):
+    capability = "integrations.manage"
+    template_name = "integrations/inbox_event.html"
+
+    def get_context_data(self, pk, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = get_object_or_404(InboxEvent.objects.select_related("key"), pk=pk)
+        pretty = (
+            json.dumps(event.payload, ensure_ascii=False, indent=2)
+            if event.payload is not None
+            else event.raw
+        )
+        context.update(event=event, pretty=pretty)
+        return context
+
+
+class ConnectorView(CapabilityMixin, View):
+    capability = "integrations.manage"
+
+    def post(self, request, pk=None):
+        connector = get_object_or_404(PullConnector, pk=pk) if pk else None
+        if connector is not None and request.POST.get("action") == "run":
+            count = pull.connector_pull(connector=connector)
+            connector.refresh_from_db()
+            if connector.last_error:
+                messages.error(
+                    request, _("Lỗi khi kéo dữ liệu: %(e)s") % {"e": connector.last_error}
+                )
+            else:
+                messages.success(request, _("Đã nhận %(n)s sự kiện mới.") % {"n": count})
+            return redirect("integrations:keys")
+        form = forms.ConnectorForm(request.POST)
+        if form.is_valid():
+            try:
+                pull.connector_save(actor=request.user, connector=connector, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Đã lưu nguồn kéo dữ liệu."))
+        else:
+            messages.error(request, " ".join(e for v in form.errors.values() for e in v))
+        return redirect("integrations:keys")

@@ -1,0 +1,203 @@
+"""Printable forms: the process-control sheet (PDF) and the tracking book (XLSX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from xml.sax.saxutils import escape
+
+from django.db import connection
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from iso_platform.workdays.calendar import TZ
+from quality.documents.pdf import _register_fonts, _styles
+from quality.procedures.models import Application, AppStatus, Timeliness
+
+
+def _when(value) -> str:
+    return value.astimezone(TZ).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def _t(value) -> str:
+    return escape(str(value or ""))
+
+
+def sheet_pdf(application: Application) -> bytes:
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ: one row per hand-off."""
+    _register_fonts()
+    s = _styles()
+    out = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=f"Phiếu kiểm soát {application.code}",
+        author="eISO",
+    )
+    agency = getattr(connection, "tenant", None)
+    head = [
+        Paragraph(_t(agency.name if agency else "").upper(), s["bold"]),
+        Paragraph("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", s["title"]),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            f"Mã hồ sơ: <b>{_t(application.code)}</b> · Thủ tục: "
+            f"{_t(application.procedure.code)} {_t(application.procedure.name)}",
+            s["base"],
+        ),
+        Paragraph(
+            f"Tiếp nhận: {_when(application.received_at)} · Hẹn trả: "
+            f"{_when(application.due_at)}"
+            + (f" · Hẹn lại: {_when(application.promised_at)}" if application.promised_at else ""),
+            s["base"],
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    rows = [
+        [
+            Paragraph(h, s["bold"])
+            for h in (
+                "TT",
+                "Tên bước / nội dung",
+                "Bên giao",
+                "Người giao",
+                "Bên nhận",
+                "Người nhận",
+                "Thời gian",
+                "Hạn của bước",
+                "Kết quả",
+                "Ghi chú",
+            )
+        ]
+    ]
+    for handoff in application.handoffs.order_by("seq"):
+        result = "" if handoff.on_time is None else ("Đúng hạn" if handoff.on_time else "Trễ hạn")
+        rows.append(
+            [
+                Paragraph(_t(x), s["small"])
+                for x in (
+                    handoff.seq,
+                    _step_label(handoff),
+                    handoff.from_unit,
+                    handoff.from_officer,
+                    handoff.to_unit,
+                    handoff.to_officer,
+                    _when(handoff.at),
+                    _when(handoff.due_at),
+                    result,
+                    handoff.note,
+                )
+            ]
+        )
+    table = Table(
+        rows,
+        repeatRows=1,
+        colWidths=[
+            9 * mm,
+            45 * mm,
+            28 * mm,
+            24 * mm,
+            28 * mm,
+            24 * mm,
+            24 * mm,
+            24 * mm,
+            18 * mm,
+            49 * mm,
+        ],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    pdf.build([*head, table])
+    return out.getvalue()
+
+
+KIND_LABELS = {
+    "received": "Tiếp nhận hồ sơ",
+    "handed_over": "Chuyển hồ sơ",
+    "supplement_requested": "Yêu cầu bổ sung",
+    "supplement_received": "Nhận bổ sung",
+    "apology": "Xin lỗi, hẹn lại",
+    "completed": "Có kết quả",
+    "returned": "Trả kết quả",
+    "refused": "Từ chối",
+    "withdrawn": "Rút hồ sơ",
+}
+
+
+def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
+    """Sổ theo dõi hồ sơ for received dates in [start, end]."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from quality.procedures.selectors import application_list
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("So theo doi")
+    sheet.append([f"SỔ THEO DÕI HỒ SƠ từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"])
+    header = [
+        "STT",
+        "Mã hồ sơ",
+        "Mã TTHC",
+        "Tên thủ tục",
+        "Hình thức",
+        "Tiếp nhận",
+        "Hẹn trả",
+        "Hẹn lại",
+        "Có kết quả",
+        "Trả kết quả",
+        "Trạng thái",
+        "Tiến độ",
+        "Đang ở",
+    ]
+    sheet.append([_bold(sheet, h, Font) for h in header])
+    statuses, timeliness = dict(AppStatus.choices), dict(Timeliness.choices)
+    rows = application_list(received_from=start, received_to=end).order_by("received_at", "id")
+    for n, app in enumerate(rows.iterator(chunk_size=2000), start=1):
+        sheet.append(
+            [
+                n,
+                app.code,
+                app.procedure.code,
+                app.procedure.name,
+                app.get_channel_display(),
+                _naive(app.received_at),
+                _naive(app.due_at),
+                _naive(app.promised_at),
+                _naive(app.completed_at),
+                _naive(app.returned_at),
+                str(statuses[app.status]),
+                str(timeliness.get(app.timeliness, "")),
+                app.current_unit,
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _bold(sheet, value, font_class):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font_class(bold=True)
+    return cell
+
+
+def _naive(value):
+    return value.astimezone(TZ).replace(tzinfo=None) if value else None
+
+
+def _step_label(handoff) -> str:
+    return f"{handoff.step or ''} {handoff.step_name or KIND_LABELS.get(handoff.kind, '')}"

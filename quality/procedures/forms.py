@@ -1,0 +1,156 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from quality.documents.models import Document
+from quality.procedures.models import AppStatus, Procedure, ProcedureLevel, SupplementRule
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ApplicationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Mã hồ sơ"), required=False)
+    status = forms.ChoiceField(
+        label=_("Trạng thái"), required=False, choices=[("", _("Tất cả"))] + AppStatus.choices
+    )
+    procedure = forms.ModelChoiceField(
+        label=_("Thủ tục"),
+        required=False,
+        queryset=Procedure.objects.none(),
+        empty_label=_("Tất cả thủ tục"),
+    )
+    timeliness = forms.ChoiceField(
+        label=_("Tiến độ"),
+        required=False,
+        choices=[
+            ("", _("Tất cả")),
+            ("overdue", _("Đang quá hạn")),
+            ("late", _("Đã trễ hạn")),
+            ("on_time", _("Đúng hạn")),
+            ("early", _("Trước hạn")),
+        ],
+    )
+    received_from = forms.DateField(label=_("Tiếp nhận từ"), required=False, widget=DATE)
+    received_to = forms.DateField(label=_("đến"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = Procedure.objects.order_by("code")
+        for name in ("status", "procedure", "timeliness"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+        for name in ("received_from", "received_to"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("Từ ngày"), widget=DATE)
+    end = forms.DateField(label=_("Đến ngày"), widget=DATE)
+    procedure = forms.ModelChoiceField(
+        label=_("Thủ tục"),
+        required=False,
+        queryset=Procedure.objects.none(),
+        empty_label=_("Tất cả thủ tục"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = Procedure.objects.order_by("code")
+
+    @staticmethod
+    def default_initial() -> dict:
+        today = timezone.localdate()
+        return {
+            "start": (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1),
+            "end": today,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return data
+
+
+class ProcedureForm(forms.Form):
+    code = forms.CharField(label=_("Mã TTHC"), max_length=40)
+    name = forms.CharField(label=_("Tên thủ tục"), max_length=500)
+    field = forms.CharField(label=_("Lĩnh vực"), max_length=200, required=False)
+    level = forms.ChoiceField(label=_("Cấp thực hiện"), choices=ProcedureLevel.choices)
+    document = forms.ModelChoiceField(
+        label=_("Quy trình ISO"), required=False, queryset=Document.objects.none()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = Document.objects.filter(
+            doc_type__in=["tthc_process", "system_procedure"]
+        ).order_by("code")
+
+
+class VersionForm(forms.Form):
+    effective_from = forms.DateField(label=_("Áp dụng từ ngày"), widget=DATE)
+    limit_days = forms.IntegerField(
+        label=_("Thời hạn (ngày làm việc)"), required=False, min_value=0, max_value=365
+    )
+    limit_hours = forms.DecimalField(
+        label=_("hoặc thời hạn (giờ làm việc)"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+    )
+    fee = forms.IntegerField(label=_("Phí, lệ phí (đồng)"), required=False, min_value=0)
+    cutoff_applies = forms.BooleanField(label=_("Áp dụng giờ chốt tiếp nhận"), required=False)
+    supplement_rule = forms.ChoiceField(
+        label=_("Khi yêu cầu bổ sung"), choices=SupplementRule.choices
+    )
+    steps = forms.CharField(
+        label=_("Các bước (mỗi dòng: tên bước | đơn vị | số giờ)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ví dụ: Tiếp nhận hồ sơ | Bộ phận một cửa | 4"),
+    )
+    note = forms.CharField(label=_("Căn cứ, ghi chú"), required=False, max_length=500)
+
+    def clean_steps(self):
+        from decimal import Decimal, InvalidOperation
+
+        from quality.procedures.services.catalogue import StepSpec
+
+        steps = []
+        for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3 or not parts[0]:
+                raise forms.ValidationError(
+                    _("Dòng %(n)s: cần “tên bước | đơn vị | số giờ”.") % {"n": number}
+                )
+            try:
+                hours = Decimal(parts[2].replace(",", "."))
+            except InvalidOperation:
+                raise forms.ValidationError(
+                    _("Dòng %(n)s: “%(v)s” không phải số giờ.") % {"n": number, "v": parts[2]}
+                ) from None
+            steps.append(StepSpec(parts[0], hours, parts[1]))
+        return steps
+
+    def spec(self):
+        from quality.procedures.services.catalogue import VersionSpec
+
+        data = self.cleaned_data
+        return VersionSpec(
+            effective_from=data["effective_from"],
+            limit_days=data["limit_days"],
+            limit_hours=data["limit_hours"],
+            fee=data["fee"] or 0,
+            cutoff_applies=data["cutoff_applies"],
+            supplement_rule=data["supplement_rule"],
+            note=data["note"],
+            steps=data["steps"],
+        )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp danh mục (CSV UTF-8 hoặc XLSX)"))

@@ -1,0 +1,238 @@
+"""Administrative procedures (TTHC) as ISO processes, and citizens' applications (hồ sơ).
+
+Agency schema. Applications are a projection of the events in the integration inbox:
+`services/applications.py` rebuilds an application from all its events, in the order
+they happened, so events that arrive late or out of order end in the same state.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcedureLevel(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    COMMUNE = "commune", _("Cấp xã")
+    INTERLINKED = "interlinked", _("Liên thông")
+    CENTRAL = "central", _("Cấp trung ương (tiếp nhận tại địa phương)")
+
+
+class SupplementRule(models.TextChoices):
+    RESTART = "restart", _("Tính lại thời hạn từ khi nhận đủ hồ sơ")
+    PAUSE = "pause", _("Dừng đồng hồ trong thời gian chờ bổ sung")
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("mã TTHC"), max_length=40, unique=True)
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    field = models.CharField(_("lĩnh vực"), max_length=200, blank=True)
+    level = models.CharField(
+        _("cấp thực hiện"),
+        max_length=16,
+        choices=ProcedureLevel.choices,
+        default=ProcedureLevel.PROVINCE,
+    )
+    document = models.ForeignKey(
+        "quality_documents.Document",
+        verbose_name=_("quy trình ISO"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="procedures",
+    )
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["field", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def version_on(self, day):
+        """The version in force on `day` (the latest one effective on or before it)."""
+        return self.versions.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
+class ProcedureVersion(models.Model):
+    """The rules of a procedure from a date: limit, fee, cut-off, supplement rule, steps."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("phiên bản"))
+    effective_from = models.DateField(_("áp dụng từ"))
+    limit_days = models.PositiveIntegerField(_("thời hạn (ngày làm việc)"), null=True, blank=True)
+    limit_hours = models.DecimalField(
+        _("thời hạn (giờ làm việc)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    fee = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    cutoff_applies = models.BooleanField(_("áp dụng giờ chốt tiếp nhận"), default=False)
+    supplement_rule = models.CharField(
+        _("khi yêu cầu bổ sung"),
+        max_length=16,
+        choices=SupplementRule.choices,
+        default=SupplementRule.RESTART,
+    )
+    note = models.CharField(_("căn cứ, ghi chú"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("phiên bản thủ tục")
+        ordering = ["procedure", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_no"),
+            models.UniqueConstraint(
+                fields=["procedure", "effective_from"], name="procedure_version_date"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(limit_days__isnull=False, limit_hours__isnull=True)
+                    | Q(limit_days__isnull=True, limit_hours__isnull=False)
+                ),
+                name="procedure_version_one_limit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.procedure.code} v{self.number}"
+
+    @property
+    def limit_label(self) -> str:
+        if self.limit_days is not None:
+            return _("%(n)s ngày làm việc") % {"n": self.limit_days}
+        return _("%(n)s giờ làm việc") % {"n": self.limit_hours.normalize()}
+
+
+class ProcedureStep(models.Model):
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("bước"))
+    name = models.CharField(_("nội dung công việc"), max_length=300)
+    unit = models.ForeignKey(
+        "quality_core.Unit",
+        verbose_name=_("đơn vị thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    budget_hours = models.DecimalField(
+        _("thời gian (giờ làm việc)"), max_digits=7, decimal_places=2
+    )
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [models.UniqueConstraint(fields=["version", "order"], name="step_order")]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
+
+
+class Channel(models.TextChoices):
+    DESK = "desk", _("Trực tiếp")
+    PORTAL = "portal", _("Trực tuyến")
+    POST = "post", _("Bưu chính")
+
+
+class AppStatus(models.TextChoices):
+    RECEIVED = "received", _("Mới tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang giải quyết")
+    SUPPLEMENT = "supplement", _("Chờ bổ sung")
+    COMPLETED = "completed", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REFUSED = "refused", _("Từ chối")
+    WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+
+
+OPEN_STATUSES = (AppStatus.RECEIVED, AppStatus.IN_PROGRESS, AppStatus.SUPPLEMENT)
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Trễ hạn")
+
+
+class Application(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=100, unique=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="applications")
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("hình thức nộp"), max_length=16, choices=Channel.choices)
+    applicant = models.CharField(_("người nộp"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("tiếp nhận"))
+    count_start_at = models.DateTimeField(_("bắt đầu tính thời hạn"))
+    due_at = models.DateTimeField(_("hạn giải quyết"))
+    promised_at = models.DateTimeField(_("hẹn lại (xin lỗi)"), null=True, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=16, choices=AppStatus.choices)
+    current_step = models.PositiveSmallIntegerField(_("bước hiện tại"), null=True, blank=True)
+    current_unit = models.CharField(_("đang ở"), max_length=255, blank=True)
+    completed_at = models.DateTimeField(_("có kết quả"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("trả kết quả"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True
+    )
+    late_seconds = models.PositiveIntegerField(default=0)
+    supplement_count = models.PositiveSmallIntegerField(default=0)
+    apology_count = models.PositiveSmallIntegerField(default=0)
+    agency_fault = models.BooleanField(_("lỗi của cơ quan"), default=False)
+    note = models.CharField(max_length=500, blank=True)
+    events = models.PositiveIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hồ sơ TTHC")
+        verbose_name_plural = _("hồ sơ TTHC")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="app_recent"),
+            models.Index(fields=["status", "-received_at"], name="app_status"),
+            models.Index(fields=["procedure", "-received_at"], name="app_procedure"),
+            models.Index(fields=["timeliness", "-received_at"], name="app_timeliness"),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["received", "in_progress", "supplement"]),
+                name="app_open_due",
+            ),
+            models.Index(fields=["completed_at"], name="app_completed"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        return self.is_open and self.due_at < (now or timezone.now())
+
+
+class HandOff(models.Model):
+    """One row of the process-control sheet (Phiếu kiểm soát quá trình giải quyết hồ sơ)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="handoffs")
+    seq = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    step_name = models.CharField(max_length=300, blank=True)
+    from_unit = models.CharField(_("bên giao"), max_length=255, blank=True)
+    from_officer = models.CharField(_("người giao"), max_length=255, blank=True)
+    to_unit = models.CharField(_("bên nhận"), max_length=255, blank=True)
+    to_officer = models.CharField(_("người nhận"), max_length=255, blank=True)
+    at = models.DateTimeField(_("thời gian"))
+    due_at = models.DateTimeField(_("hạn của bước"), null=True, blank=True)
+    on_time = models.BooleanField(_("đúng hạn"), null=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["application", "seq"]
+        constraints = [models.UniqueConstraint(fields=["application", "seq"], name="handoff_seq")]
+        indexes = [models.Index(fields=["at"], name="handoff_at")]
+
+    def __str__(self):
+        return f"{self.application_id}#{self.seq}"

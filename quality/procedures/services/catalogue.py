@@ -1,0 +1,458 @@
+"""The procedure catalogue: procedures, their versions (rules with effective dates), steps,
+and import from CSV or XLSX with a per-row report and nothing half-imported."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from iso_platform.workdays.calendar import get_calendar
+from quality.core.models import Unit
+from quality.core.permissions import can
+from quality.core.services import audit_record
+from quality.procedures.models import (
+    Procedure,
+    ProcedureLevel,
+    ProcedureStep,
+    ProcedureVersion,
+    SupplementRule,
+)
+
+MSG_ONE_LIMIT = gettext_noop("Cần đúng một thời hạn: số ngày làm việc hoặc số giờ làm việc.")
+MSG_STEPS_OVER = gettext_noop(
+    "Tổng thời gian các bước (%(steps)s giờ) vượt thời hạn của thủ tục (%(limit)s giờ)."
+)
+MSG_NO_STEPS = gettext_noop("Cần ít nhất một bước xử lý.")
+MSG_CODE_REQUIRED = gettext_noop("Cần mã thủ tục.")
+MSG_NAME_REQUIRED = gettext_noop("Cần tên thủ tục.")
+MSG_DATE_TAKEN = gettext_noop("Thủ tục %(code)s đã có phiên bản áp dụng từ %(date)s.")
+MSG_BAD_NUMBER = gettext_noop("“%(value)s” không phải là số hợp lệ ở cột %(column)s.")
+MSG_BAD_DATE = gettext_noop(
+    "“%(value)s” không phải là ngày (dd/mm/yyyy hoặc yyyy-mm-dd) ở cột %(column)s."
+)
+MSG_BAD_CHOICE = gettext_noop(
+    "“%(value)s” không phải là giá trị hợp lệ ở cột %(column)s (%(allowed)s)."
+)
+MSG_BAD_FILE = gettext_noop("Không đọc được tệp: chỉ nhận CSV (UTF-8) hoặc XLSX.")
+MSG_MISSING_COLUMNS = gettext_noop("Thiếu cột: %(columns)s.")
+MSG_DUPLICATE_ROW = gettext_noop("Mã thủ tục %(code)s lặp lại ở dòng %(row)s.")
+MSG_UNKNOWN_DOCUMENT = gettext_noop("Không có tài liệu mã “%(code)s” để liên kết.")
+
+
+@dataclass
+class StepSpec:
+    name: str
+    budget_hours: Decimal
+    unit_name: str = ""
+
+
+@dataclass
+class VersionSpec:
+    effective_from: dt.date
+    limit_days: int | None
+    limit_hours: Decimal | None
+    fee: int = 0
+    cutoff_applies: bool = False
+    supplement_rule: str = SupplementRule.RESTART
+    note: str = ""
+    steps: list[StepSpec] = field(default_factory=list)
+
+
+def _require(actor) -> None:
+    if not can(actor, "procedures.manage"):
+        raise PermissionDenied("procedures.manage")
+
+
+def version_check(spec: VersionSpec) -> None:
+    """The rules of one version: one limit, at least one step, steps fit the limit."""
+    if (spec.limit_days is None) == (spec.limit_hours is None):
+        raise ValidationError({"limit_days": _(MSG_ONE_LIMIT)})
+    if not spec.steps:
+        raise ValidationError({"steps": _(MSG_NO_STEPS)})
+    hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
+    limit = (
+        Decimal(spec.limit_days) * hours_per_day
+        if spec.limit_days is not None
+        else spec.limit_hours
+    )
+    total = sum((s.budget_hours for s in spec.steps), Decimal(0))
+    if total > limit:
+        raise ValidationError(
+            {"steps": _(MSG_STEPS_OVER) % {"steps": total.normalize(), "limit": limit.normalize()}}
+        )
+
+
+def _unit(name: str) -> Unit | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    unit = (
+        Unit.objects.filter(name__iexact=name).first()
+        or Unit.objects.filter(code__iexact=name).first()
+    )
+    if unit is None:
+        code = "".join(w[0] for w in name.split() if w)[:24].upper() or "DV"
+        base, n = code, 1
+        while Unit.objects.filter(code=code).exists():
+            n += 1
+            code = f"{base}{n}"
+        unit = Unit.objects.create(code=code, name=name)
+    return unit
+
+
+def _save_version(procedure: Procedure, spec: VersionSpec) -> ProcedureVersion:
+    if procedure.versions.filter(effective_from=spec.effective_from).exists():
+        raise ValidationError(
+            {
+                "effective_from": _(MSG_DATE_TAKEN)
+                % {"code": procedure.code, "date": spec.effective_from.strftime("%d/%m/%Y")}
+            }
+        )
+    number = (procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = ProcedureVersion.objects.create(
+        procedure=procedure,
+        number=number,
+        effective_from=spec.effective_from,
+        limit_days=spec.limit_days,
+        limit_hours=spec.limit_hours,
+        fee=spec.fee,
+        cutoff_applies=spec.cutoff_applies,
+        supplement_rule=spec.supplement_rule,
+        note=spec.note,
+    )
+    ProcedureStep.objects.bulk_create(
+        [
+            ProcedureStep(
+                version=version,
+                order=i,
+                name=s.name,
+                unit=_unit(s.unit_name),
+                budget_hours=s.budget_hours,
+            )
+            for i, s in enumerate(spec.steps, start=1)
+        ]
+    )
+    return version
+
+
+@transaction.atomic
+def procedure_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    field: str = "",
+    level: str = ProcedureLevel.PROVINCE,
+    document=None,
+    version: VersionSpec,
+) -> Procedure:
+    _require(actor)
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code:
+        raise ValidationError({"code": _(MSG_CODE_REQUIRED)})
+    if not name:
+        raise ValidationError({"name": _(MSG_NAME_REQUIRED)})
+    if Procedure.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("Mã thủ tục “%(code)s” đã có.") % {"code": code}})
+    version_check(version)
+    procedure = Procedure.objects.create(
+        code=code, name=name, field=field.strip(), level=level, document=document
+    )
+    _save_version(procedure, version)
+    audit_record(
+        actor=actor, action="create", subject=procedure, changes={"code": code, "name": name}
+    )
+    return procedure
+
+
+@transaction.atomic
+def procedure_version_add(*, actor, procedure: Procedure, version: VersionSpec) -> ProcedureVersion:
+    """New rules from a date; applications received before it keep their version."""
+    _require(actor)
+    version_check(version)
+    created = _save_version(procedure, version)
+    audit_record(
+        actor=actor,
+        action="version",
+        subject=procedure,
+        changes={"version": created.number, "effective_from": version.effective_from},
+    )
+    return created
+
+
+# --------------------------------------------------------------------------- import
+
+COLUMNS = (
+    "code",
+    "name",
+    "field",
+    "level",
+    "limit_days",
+    "limit_hours",
+    "fee",
+    "cutoff",
+    "supplement_rule",
+    "effective_from",
+    "document_code",
+)
+REQUIRED = ("code", "name")
+STEP_PREFIX = "step"  # step1_name, step1_unit, step1_hours, step2_name, ...
+
+
+@dataclass
+class RowError:
+    row: int
+    messages: list[str]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    versions: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_table(name: str, data: bytes) -> tuple[list[dict], list[dict]]:
+    """(procedure rows, step rows) from CSV or XLSX; an XLSX may carry steps on a 2nd sheet."""
+    if name.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
+    return [_clean(row) for row in csv.DictReader(io.StringIO(text))], []
+
+
+def _read_xlsx(data: bytes):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets[:2]]
+
+    def rows(table):
+        if not table:
+            return []
+        head = [str(h or "").strip().lower() for h in table[0]]
+        return [
+            _clean(dict(zip(head, r, strict=False)))
+            for r in table[1:]
+            if any(v not in (None, "") for v in r)
+        ]
+
+    return rows(sheets[0]), rows(sheets[1]) if len(sheets) > 1 else []
+
+
+def _clean(row: dict) -> dict:
+    return {str(k or "").strip().lower(): ("" if v is None else v) for k, v in row.items()}
+
+
+def catalogue_import(*, actor, name: str, data: bytes) -> ImportReport:
+    """Validate every row first; import only when no row is wrong, in one transaction."""
+    _require(actor)
+    rows, step_rows = read_table(name, data)
+    report = ImportReport(rows=len(rows))
+    missing = [c for c in REQUIRED if rows and c not in rows[0]]
+    if missing:
+        report.errors.append(
+            RowError(1, [_(MSG_MISSING_COLUMNS) % {"columns": ", ".join(missing)}])
+        )
+        return report
+    steps_by_code = _steps_from_sheet(step_rows)
+    parsed, seen = [], {}
+    for index, row in enumerate(rows, start=2):
+        try:
+            item = _parse_row(row, steps_by_code.get(str(row.get("code", "")).strip(), []))
+            if item[0]["code"] in seen:
+                raise ValidationError(
+                    _(MSG_DUPLICATE_ROW) % {"code": item[0]["code"], "row": seen[item[0]["code"]]}
+                )
+            seen[item[0]["code"]] = index
+            parsed.append((index, *item))
+        except ValidationError as exc:
+            report.errors.append(RowError(index, exc.messages))
+    if report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            for index, base, spec in parsed:
+                try:
+                    _import_one(actor, base, spec, report)
+                except ValidationError as exc:
+                    report.errors.append(RowError(index, exc.messages))
+            if report.errors:
+                raise _Rollback
+    except _Rollback:
+        report.created = report.versions = 0
+    return report
+
+
+class _Rollback(Exception):
+    """Leave the import transaction without keeping anything."""
+
+
+def _import_one(actor, base: dict, spec: VersionSpec, report: ImportReport) -> None:
+    existing = Procedure.objects.filter(code=base["code"]).first()
+    if existing is None:
+        procedure_create(actor=actor, version=spec, **base)
+        report.created += 1
+    else:
+        procedure_version_add(actor=actor, procedure=existing, version=spec)
+        report.versions += 1
+
+
+def _steps_from_sheet(step_rows: list[dict]) -> dict[str, list[StepSpec]]:
+    result: dict[str, list[tuple[int, StepSpec]]] = {}
+    for row in step_rows:
+        code = str(row.get("code", "")).strip()
+        order = int(_number(row.get("order") or 0, "order") or 0)
+        result.setdefault(code, []).append(
+            (
+                order,
+                StepSpec(
+                    name=str(row.get("name", "")).strip(),
+                    budget_hours=_decimal(row.get("hours"), "hours"),
+                    unit_name=str(row.get("unit", "")).strip(),
+                ),
+            )
+        )
+    return {
+        code: [s for _o, s in sorted(items, key=lambda x: x[0])] for code, items in result.items()
+    }
+
+
+def _parse_row(row: dict, sheet_steps: list[StepSpec]):
+    from quality.documents.models import Document
+
+    code, name = str(row.get("code", "")).strip(), str(row.get("name", "")).strip()
+    errors = []
+    if not code:
+        errors.append(_(MSG_CODE_REQUIRED))
+    if not name:
+        errors.append(_(MSG_NAME_REQUIRED))
+    level = str(row.get("level") or ProcedureLevel.PROVINCE).strip()
+    if level not in ProcedureLevel.values:
+        errors.append(
+            _(MSG_BAD_CHOICE)
+            % {"value": level, "column": "level", "allowed": ", ".join(ProcedureLevel.values)}
+        )
+    rule = str(row.get("supplement_rule") or SupplementRule.RESTART).strip()
+    if rule not in SupplementRule.values:
+        errors.append(
+            _(MSG_BAD_CHOICE)
+            % {
+                "value": rule,
+                "column": "supplement_rule",
+                "allowed": ", ".join(SupplementRule.values),
+            }
+        )
+    document = None
+    if str(row.get("document_code", "")).strip():
+        document = Document.objects.filter(code__iexact=str(row["document_code"]).strip()).first()
+        if document is None:
+            errors.append(_(MSG_UNKNOWN_DOCUMENT) % {"code": row["document_code"]})
+    try:
+        spec = VersionSpec(
+            effective_from=_date(row.get("effective_from"), "effective_from")
+            or timezone.localdate(),
+            limit_days=_integer(row.get("limit_days"), "limit_days"),
+            limit_hours=_decimal(row.get("limit_hours"), "limit_hours", optional=True),
+            fee=_integer(row.get("fee"), "fee") or 0,
+            cutoff_applies=str(row.get("cutoff", "")).strip().lower()
+            in ("1", "x", "yes", "có", "co", "true"),
+            supplement_rule=rule,
+            steps=sheet_steps or _steps_from_columns(row),
+        )
+        version_check(spec)
+    except ValidationError as exc:
+        errors += exc.messages
+        spec = None
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "code": code,
+        "name": name,
+        "field": str(row.get("field", "")).strip(),
+        "level": level,
+        "document": document,
+    }, spec
+
+
+def _steps_from_columns(row: dict) -> list[StepSpec]:
+    steps = []
+    for n in range(1, 31):
+        step_name = str(row.get(f"{STEP_PREFIX}{n}_name", "")).strip()
+        if not step_name:
+            continue
+        steps.append(
+            StepSpec(
+                name=step_name,
+                budget_hours=_decimal(
+                    row.get(f"{STEP_PREFIX}{n}_hours"), f"{STEP_PREFIX}{n}_hours"
+                ),
+                unit_name=str(row.get(f"{STEP_PREFIX}{n}_unit", "")).strip(),
+            )
+        )
+    return steps
+
+
+def _number(value, column):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column}) from exc
+
+
+def _decimal(value, column, optional=False):
+    number = _number(value, column)
+    if number is None:
+        if optional:
+            return None
+        raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column})
+    if number < 0:
+        raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column})
+    return number
+
+
+def _integer(value, column):
+    number = _number(value, column)
+    if number is None:
+        return None
+    if number != number.to_integral_value() or number < 0:
+        raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column})
+    return int(number)
+
+
+def _date(value, column):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(_(MSG_BAD_DATE) % {"value": value, "column": column})
