@@ -78,7 +78,128 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done += [_ensure_user(u, reset_passwords) for u in people]
             done.append(_ensure_units(code))
             done.append(_ensure_pack(agency))
+            done.append(_ensure_procedures(code))
+        done.append(_ensure_applications(agency))
     return [line for line in done if line]
+
+
+DESK, SCIENCE, OFFICE, STANDARDS = (
+    "Bộ phận một cửa",
+    "Phòng Quản lý khoa học",
+    "Văn phòng Sở",
+    "Chi cục Tiêu chuẩn Đo lường Chất lượng",
+)
+# Demo codes (KHCN-xx), not national procedure codes.
+DEMO_PROCEDURES = {
+    "sokhcn": (
+        (
+            "KHCN-01",
+            "Cấp Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ",
+            "Hoạt động khoa học và công nghệ",
+            5,
+            None,
+            ((DESK, 4), (SCIENCE, 20), (OFFICE, 8), (DESK, 4)),
+        ),
+        (
+            "KHCN-02",
+            "Cấp giấy phép tiến hành công việc bức xạ (thiết bị X-quang chẩn đoán y tế)",
+            "An toàn bức xạ và hạt nhân",
+            10,
+            None,
+            ((DESK, 4), (SCIENCE, 52), (OFFICE, 12), (DESK, 4)),
+        ),
+        (
+            "KHCN-03",
+            "Đăng ký kết quả thực hiện nhiệm vụ khoa học và công nghệ",
+            "Hoạt động khoa học và công nghệ",
+            5,
+            None,
+            ((DESK, 4), (SCIENCE, 24), (DESK, 4)),
+        ),
+        (
+            "KHCN-04",
+            "Tiếp nhận bản công bố hợp quy",
+            "Tiêu chuẩn, đo lường, chất lượng",
+            5,
+            None,
+            ((DESK, 4), (STANDARDS, 24), (DESK, 4)),
+        ),
+        (
+            "KHCN-05",
+            "Xác nhận hàng hoá sử dụng trực tiếp cho nghiên cứu khoa học",
+            "Hoạt động khoa học và công nghệ",
+            None,
+            8,
+            ((DESK, 1), (SCIENCE, 5), (DESK, 1)),
+        ),
+    ),
+}
+STEP_NAMES = {
+    DESK: "Tiếp nhận / trả kết quả",
+    SCIENCE: "Thẩm định hồ sơ",
+    OFFICE: "Trình lãnh đạo ký",
+    STANDARDS: "Xem xét hồ sơ công bố",
+}
+
+
+def _ensure_procedures(code: str) -> str:
+    import datetime as dt
+    from decimal import Decimal
+
+    from quality.procedures.models import Procedure
+    from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
+
+    specs = DEMO_PROCEDURES.get(code, ())
+    if not specs or Procedure.objects.exists():
+        return ""
+    actor = User.objects.filter(is_agency_admin=True).first()
+    for proc_code, name, field, days, hours, steps in specs:
+        procedure_create(
+            actor=actor,
+            code=proc_code,
+            name=name,
+            field=field,
+            version=VersionSpec(
+                effective_from=dt.date(2025, 7, 1),
+                limit_days=days,
+                limit_hours=Decimal(hours) if hours else None,
+                cutoff_applies=days is not None,
+                steps=[StepSpec(STEP_NAMES[unit], Decimal(h), unit) for unit, h in steps],
+            ),
+        )
+    return f"created {len(specs)} procedures in {code}"
+
+
+DEMO_APPLICATIONS = {"sokhcn": (400, 150)}
+
+
+def _ensure_applications(agency: Agency) -> str:
+    """A few months of one-stop-shop traffic, through the real integration API."""
+    from django.core.management import call_command
+
+    from quality.procedures.models import Application
+
+    count, days = DEMO_APPLICATIONS.get(agency.code, (0, 0))
+    with schema_context(agency.schema_name):
+        if not count or Application.objects.exists():
+            return ""
+    call_command(
+        "simulate_one_stop_shop",
+        agency=agency.code,
+        applications=count,
+        days=days,
+        seed=2026,
+        stdout=_Quiet(),
+    )
+    return f"simulated {count} applications over {days} days in {agency.code}"
+
+
+class _Quiet:
+    def write(self, _text):
+        return None
+
+    def flush(self):
+        return None
 
 
 DEMO_UNITS = {

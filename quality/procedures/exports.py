@@ -123,19 +123,6 @@ def sheet_pdf(application: Application) -> bytes:
     return out.getvalue()
 
 
-KIND_LABELS = {
-    "received": "Tiếp nhận hồ sơ",
-    "handed_over": "Chuyển hồ sơ",
-    "supplement_requested": "Yêu cầu bổ sung",
-    "supplement_received": "Nhận bổ sung",
-    "apology": "Xin lỗi, hẹn lại",
-    "completed": "Có kết quả",
-    "returned": "Trả kết quả",
-    "refused": "Từ chối",
-    "withdrawn": "Rút hồ sơ",
-}
-
-
 def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
     """Sổ theo dõi hồ sơ for received dates in [start, end]."""
     import openpyxl
@@ -200,4 +187,4 @@ def _naive(value):
 
 
 def _step_label(handoff) -> str:
-    return f"{handoff.step or ''} {handoff.step_name or KIND_LABELS.get(handoff.kind, '')}"
+    return f"{handoff.step}. {handoff.step_name}" if handoff.step else handoff.kind_label

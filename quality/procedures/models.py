@@ -212,6 +212,19 @@ class Application(models.Model):
         return self.is_open and self.due_at < (now or timezone.now())
 
 
+HANDOFF_KINDS = {
+    "received": _("Tiếp nhận hồ sơ"),
+    "handed_over": _("Chuyển hồ sơ"),
+    "supplement_requested": _("Yêu cầu bổ sung"),
+    "supplement_received": _("Nhận hồ sơ bổ sung"),
+    "apology": _("Xin lỗi, hẹn lại ngày trả"),
+    "completed": _("Có kết quả"),
+    "returned": _("Trả kết quả"),
+    "refused": _("Từ chối"),
+    "withdrawn": _("Rút hồ sơ"),
+}
+
+
 class HandOff(models.Model):
     """One row of the process-control sheet (Phiếu kiểm soát quá trình giải quyết hồ sơ)."""
 
@@ -236,3 +249,7 @@ class HandOff(models.Model):
 
     def __str__(self):
         return f"{self.application_id}#{self.seq}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(HANDOFF_KINDS.get(self.kind, self.kind))

@@ -368,22 +368,32 @@ def _parse_row(row: dict, sheet_steps: list[StepSpec]):
         document = Document.objects.filter(code__iexact=str(row["document_code"]).strip()).first()
         if document is None:
             errors.append(_(MSG_UNKNOWN_DOCUMENT) % {"code": row["document_code"]})
-    try:
+
+    def field(parse, *args):
+        try:
+            return parse(*args)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            return None
+
+    effective = field(_date, row.get("effective_from"), "effective_from")
+    limit_days = field(_integer, row.get("limit_days"), "limit_days")
+    limit_hours = field(_decimal, row.get("limit_hours"), "limit_hours", True)
+    fee = field(_integer, row.get("fee"), "fee")
+    steps = sheet_steps or field(_steps_from_columns, row) or []
+    spec = None
+    if not errors:
         spec = VersionSpec(
-            effective_from=_date(row.get("effective_from"), "effective_from")
-            or timezone.localdate(),
-            limit_days=_integer(row.get("limit_days"), "limit_days"),
-            limit_hours=_decimal(row.get("limit_hours"), "limit_hours", optional=True),
-            fee=_integer(row.get("fee"), "fee") or 0,
+            effective_from=effective or timezone.localdate(),
+            limit_days=limit_days,
+            limit_hours=limit_hours,
+            fee=fee or 0,
             cutoff_applies=str(row.get("cutoff", "")).strip().lower()
             in ("1", "x", "yes", "có", "co", "true"),
             supplement_rule=rule,
-            steps=sheet_steps or _steps_from_columns(row),
+            steps=steps,
         )
-        version_check(spec)
-    except ValidationError as exc:
-        errors += exc.messages
-        spec = None
+        field(version_check, spec)
     if errors:
         raise ValidationError(errors)
     return {
