@@ -38,6 +38,8 @@ bench: install
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/fleet_migrate.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/applications.py
 
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'

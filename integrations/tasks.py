@@ -54,3 +54,16 @@ def pull_all() -> int:
 @shared_task(name="integrations.overdue_all", ignore_result=True)
 def overdue_all() -> int:
     return _fan_out(overdue_check)
+
+
+@shared_task(name="integrations.stats_reconcile", acks_late=True, ignore_result=True)
+def stats_reconcile() -> int:
+    """Nightly: recompute this agency's daily statistics from the applications themselves."""
+    from quality.procedures.services.stats import stats_rebuild
+
+    return stats_rebuild()
+
+
+@shared_task(name="integrations.stats_reconcile_all", ignore_result=True)
+def stats_reconcile_all() -> int:
+    return _fan_out(stats_reconcile)

@@ -24,15 +24,15 @@ def inbox_apply_pending(*, max_rounds: int = 100) -> int:
     cache.delete(APPLY_DEBOUNCE_KEY)
     total = 0
     for _round in range(max_rounds):
-        done = _apply_chunk()
+        picked, done = _apply_chunk()
         total += done
-        if done < CHUNK:
+        if picked < CHUNK:
             break
     return total
 
 
 @transaction.atomic
-def _apply_chunk() -> int:
+def _apply_chunk() -> tuple[int, int]:
     pending = list(
         InboxEvent.objects.select_for_update(skip_locked=True)
         .filter(status=InboxStatus.ACCEPTED)
@@ -40,7 +40,7 @@ def _apply_chunk() -> int:
         .values_list("id", "application_code")[:CHUNK]
     )
     if not pending:
-        return 0
+        return 0, 0
     codes = {code for _id, code in pending}
     events = defaultdict(list)
     rows_by_code = defaultdict(list)
@@ -54,8 +54,12 @@ def _apply_chunk() -> int:
     except Exception:
         logger.exception("applying %s inbox events failed", len(pending))
         raise
+    # Rows of the same applications beyond this chunk are applied now too: count them all.
+    newly = InboxEvent.objects.filter(
+        application_code__in=codes, status=InboxStatus.ACCEPTED
+    ).count()
     _record(outcomes, rows_by_code)
-    return len(pending)
+    return len(pending), newly
 
 
 def _record(outcomes: dict[str, str], rows_by_code) -> None:

@@ -8,7 +8,9 @@ they happened, so events that arrive late or out of order end in the same state.
 from __future__ import annotations
 
 from django.db import models
+from django.contrib.postgres.indexes import OpClass
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +201,10 @@ class Application(models.Model):
                 name="app_open_due",
             ),
             models.Index(fields=["completed_at"], name="app_completed"),
+            # code prefix search (istartswith) without a sequential scan
+            models.Index(
+                OpClass(Upper("code"), name="varchar_pattern_ops"), name="app_code_prefix"
+            ),
         ]
 
     def __str__(self):
@@ -253,3 +259,42 @@ class HandOff(models.Model):
     @property
     def kind_label(self) -> str:
         return str(HANDOFF_KINDS.get(self.kind, self.kind))
+
+
+class DailyStat(models.Model):
+    """Applications received and completed per day and procedure (Asia/Ho_Chi_Minh days).
+
+    Kept in step with the applications by `services/stats.py`, so that statistics read a few
+    hundred rows instead of every application.
+    """
+
+    day = models.DateField()
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "procedure"], name="dailystat_key")]
+
+    def __str__(self):
+        return f"{self.day} {self.procedure_id}"
+
+
+class StepDailyStat(models.Model):
+    """Steps closed on time or late per day, procedure, step and giving unit."""
+
+    day = models.DateField()
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    step = models.PositiveSmallIntegerField(null=True)
+    step_name = models.CharField(max_length=300)
+    unit = models.CharField(max_length=255)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="stepdailystat_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.step_name}"

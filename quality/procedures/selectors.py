@@ -80,24 +80,19 @@ class Rate:
         )
 
 
-def _period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return _start_of(start), _start_of(end + dt.timedelta(days=1))
+OPEN_SQL = "status IN ('received', 'in_progress', 'supplement')"
 
 
 def on_time_by_month(start: dt.date, end: dt.date, procedure_id=None) -> list[Rate]:
-    """Completed applications per month of completion (Asia/Ho_Chi_Minh)."""
-    low, high = _period_bounds(start, end)
+    """Completed applications per month of completion (from the daily statistics)."""
     where, params = _procedure_clause(procedure_id)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT to_char(completed_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month, "  # noqa: S608
-            "count(*) FILTER (WHERE timeliness = 'early'), "
-            "count(*) FILTER (WHERE timeliness = 'on_time'), "
-            "count(*) FILTER (WHERE timeliness = 'late') "
-            "FROM quality_procedures_application "
-            f"WHERE completed_at >= %s AND completed_at < %s {where} "
-            "GROUP BY 1 ORDER BY 1",
-            [low, high, *params],
+            "SELECT to_char(day, 'YYYY-MM'), sum(early), sum(on_time), sum(late) "
+            "FROM quality_procedures_dailystat "
+            f"WHERE day >= %s AND day <= %s {where} "  # noqa: S608 - a fixed clause
+            "GROUP BY 1 HAVING sum(early + on_time + late) > 0 ORDER BY 1",
+            [start, end, *params],
         )
         rows = cur.fetchall()
     return [
@@ -107,21 +102,20 @@ def on_time_by_month(start: dt.date, end: dt.date, procedure_id=None) -> list[Ra
 
 
 def on_time_by_procedure(start: dt.date, end: dt.date) -> list[Rate]:
-    low, high = _period_bounds(start, end)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT p.code, p.name, "
-            "count(*) FILTER (WHERE a.timeliness = 'early'), "
-            "count(*) FILTER (WHERE a.timeliness = 'on_time'), "
-            "count(*) FILTER (WHERE a.timeliness = 'late'), "
-            "count(*) FILTER (WHERE a.status IN ('received', 'in_progress', 'supplement') "
-            "                 AND a.due_at < now()) "
-            "FROM quality_procedures_application a "
-            "JOIN quality_procedures_procedure p ON p.id = a.procedure_id "
-            "WHERE (a.completed_at >= %s AND a.completed_at < %s) "
-            "   OR (a.status IN ('received', 'in_progress', 'supplement') AND a.due_at < now()) "
-            "GROUP BY p.code, p.name ORDER BY p.code",
-            [low, high],
+            "SELECT p.code, p.name, coalesce(s.early, 0), coalesce(s.on_time, 0), "
+            "       coalesce(s.late, 0), coalesce(o.overdue, 0) "
+            "FROM quality_procedures_procedure p "
+            "LEFT JOIN (SELECT procedure_id, sum(early) AS early, sum(on_time) AS on_time, "
+            "                  sum(late) AS late FROM quality_procedures_dailystat "
+            "           WHERE day >= %s AND day <= %s GROUP BY 1) s ON s.procedure_id = p.id "
+            "LEFT JOIN (SELECT procedure_id, count(*) AS overdue "
+            "           FROM quality_procedures_application "
+            f"          WHERE {OPEN_SQL} AND due_at < now() GROUP BY 1) o "  # noqa: S608
+            "       ON o.procedure_id = p.id "
+            "WHERE s.procedure_id IS NOT NULL OR o.procedure_id IS NOT NULL ORDER BY p.code",
+            [start, end],
         )
         rows = cur.fetchall()
     return [
@@ -132,53 +126,47 @@ def on_time_by_procedure(start: dt.date, end: dt.date) -> list[Rate]:
 
 def on_time_by_step(start: dt.date, end: dt.date, procedure_id=None) -> list[Rate]:
     """Each closed step of the process-control sheets, on time or late, per step name."""
-    return _handoff_rates("h.step::text || '. ' || h.step_name", start, end, procedure_id)
+    return _step_rates("step::text || '. ' || step_name", start, end, procedure_id)
 
 
 def on_time_by_unit(start: dt.date, end: dt.date, procedure_id=None) -> list[Rate]:
     """Steps closed by each unit (the giving side of the hand-off)."""
-    return _handoff_rates("coalesce(nullif(h.from_unit, ''), '—')", start, end, procedure_id)
+    return _step_rates("unit", start, end, procedure_id)
 
 
-def _handoff_rates(label_sql: str, start: dt.date, end: dt.date, procedure_id) -> list[Rate]:
-    low, high = _period_bounds(start, end)
-    where, params = _procedure_clause(procedure_id, alias="a")
+def _step_rates(label_sql: str, start: dt.date, end: dt.date, procedure_id) -> list[Rate]:
+    where, params = _procedure_clause(procedure_id)
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT {label_sql} AS label, "  # noqa: S608 - label_sql is one of two constants
-            "count(*) FILTER (WHERE h.on_time), count(*) FILTER (WHERE NOT h.on_time) "
-            "FROM quality_procedures_handoff h "
-            "JOIN quality_procedures_application a ON a.id = h.application_id "
-            f"WHERE h.on_time IS NOT NULL AND h.at >= %s AND h.at < %s {where} "
-            "GROUP BY 1 ORDER BY 1",
-            [low, high, *params],
+            f"SELECT {label_sql} AS label, sum(on_time), sum(late) "  # noqa: S608 - constants
+            "FROM quality_procedures_stepdailystat "
+            f"WHERE day >= %s AND day <= %s {where} GROUP BY 1 ORDER BY 1",
+            [start, end, *params],
         )
         rows = cur.fetchall()
     return [Rate(label=label, key=label, on_time=ok, late=late) for label, ok, late in rows]
 
 
-def _procedure_clause(procedure_id, alias: str = "") -> tuple[str, list]:
+def _procedure_clause(procedure_id) -> tuple[str, list]:
     if not procedure_id:
         return "", []
-    column = f"{alias}.procedure_id" if alias else "procedure_id"
-    return f"AND {column} = %s", [int(procedure_id)]
+    return "AND procedure_id = %s", [int(procedure_id)]
 
 
 def summary(start: dt.date, end: dt.date) -> dict:
-    low, high = _period_bounds(start, end)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT count(*) FILTER (WHERE received_at >= %s AND received_at < %s), "
-            "count(*) FILTER (WHERE completed_at >= %s AND completed_at < %s), "
-            "count(*) FILTER (WHERE completed_at >= %s AND completed_at < %s "
-            "                 AND timeliness IN ('early', 'on_time')), "
-            "count(*) FILTER (WHERE status IN ('received', 'in_progress', 'supplement')), "
-            "count(*) FILTER (WHERE status IN ('received', 'in_progress', 'supplement') "
-            "                 AND due_at < now()) "
-            "FROM quality_procedures_application",
-            [low, high] * 3,
+            "SELECT coalesce(sum(received), 0), coalesce(sum(early + on_time + late), 0), "
+            "coalesce(sum(early + on_time), 0) FROM quality_procedures_dailystat "
+            "WHERE day >= %s AND day <= %s",
+            [start, end],
         )
-        received, completed, in_time, open_count, overdue = cur.fetchone()
+        received, completed, in_time = cur.fetchone()
+        cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE due_at < now()) "
+            f"FROM quality_procedures_application WHERE {OPEN_SQL}"
+        )  # noqa: S608
+        open_count, overdue = cur.fetchone()
     return {
         "received": received,
         "completed": completed,

@@ -425,6 +425,14 @@ def applications_rebuild(events_by_code: dict[str, list[Event]]) -> dict[str, st
 
 @transaction.atomic
 def _save(built: list[tuple[Application, Projection]]) -> None:
+    from quality.procedures.services.stats import affected_days, days_of, stats_recompute
+
+    existing = list(
+        Application.objects.filter(code__in=[a.code for a, _p in built]).values_list(
+            "id", flat=True
+        )
+    )
+    days = affected_days(existing)  # where the old state counted
     apps = Application.objects.bulk_create(
         [a for a, _p in built],
         update_conflicts=True,
@@ -454,6 +462,10 @@ def _save(built: list[tuple[Application, Projection]]) -> None:
             for seq, row in enumerate(projection.rows, start=1)
         ]
     )
+    for app, (_a, projection) in zip(apps, built, strict=True):  # where the new state counts
+        days |= days_of((app.received_at, app.completed_at))
+        days |= days_of(row.at for row in projection.rows if row.on_time is not None)
+    stats_recompute(days)
     Nonconformity.objects.bulk_create(
         [
             Nonconformity(
