@@ -7,8 +7,8 @@ they happened, so events that arrive late or out of order end in the same state.
 
 from __future__ import annotations
 
-from django.db import models
 from django.contrib.postgres.indexes import OpClass
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone

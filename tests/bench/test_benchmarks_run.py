@@ -25,6 +25,12 @@ pytestmark = pytest.mark.slow
             ["--documents", "60", "--runs", "2"],
             {"queries", "sql_per_page_full_vs_short", "worst_p95_ms"},
         ),
+        (
+            "ingest.py",
+            ["--single", "60", "--batches", "2", "--batch-size", "50", "--clients", "2"],
+            {"single", "batch", "apply"},
+        ),
+        ("applications.py", ["--applications", "500", "--runs", "2"], {"pages", "worst_p95_ms"}),
     ],
 )
 def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):
