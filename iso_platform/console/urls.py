@@ -1,6 +1,7 @@
 from django.urls import path
 
 from iso_platform.console import views
+from iso_platform.workdays.views import CalendarView
 
 app_name = "console"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("agencies/<slug:code>/", views.AgencyDetailView.as_view(), name="agency_detail"),
     path("agencies/<slug:code>/suspend/", views.AgencySuspendView.as_view(), name="agency_suspend"),
     path("agencies/<slug:code>/resume/", views.AgencyResumeView.as_view(), name="agency_resume"),
+    path("calendar/", CalendarView.as_view(), name="calendar"),
 ]

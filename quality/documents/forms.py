@@ -35,7 +35,7 @@ class RegisterFilterForm(forms.Form):
         label=_("Loại"), required=False, choices=[("", _("Tất cả loại"))] + DocType.choices
     )
     unit = forms.ModelChoiceField(
-        label=_("Đơn vị"),
+        label=_("Đơn vị chủ trì"),
         required=False,
         queryset=Unit.objects.none(),
         empty_label=_("Tất cả đơn vị"),

@@ -178,3 +178,58 @@ def test_hour_limits_consume_exactly_that_much_office_time(received, hours):
     start = NATIONAL.count_start(received)
     due = NATIONAL.due_date(received, hours=hours)
     assert abs(NATIONAL.working_seconds_between(start, due) - round(hours * 3600)) <= 1
+
+
+def test_the_console_page_edits_the_calendar_and_the_command_follows(world, client_for):
+    admin = client_for("localhost", world.province_admin)
+    page = admin.get("/calendar/", {"year": 2026})
+    assert page.status_code == 200 and "Lunar New Year" in page.content.decode()
+    admin.post(
+        "/calendar/",
+        {
+            "action": "override",
+            "date": "2026-03-07",
+            "kind": "working_day",
+            "note": "QĐ 12/QĐ-UBND làm bù",
+        },
+    )
+    admin.post(
+        "/calendar/",
+        {"action": "override", "date": "2026-03-09", "kind": "day_off", "note": "Nghỉ bù"},
+    )
+    cal.invalidate()
+    assert _command("due", "--received", "2026-03-06 09:00", "--days", "2") == (
+        "2026-03-10T09:00:00+07:00"
+    )
+    answer = admin.get("/calendar/", {"year": 2026, "received": "2026-03-06T09:00", "days": 1})
+    assert answer.context["answer"] == at("2026-03-07 09:00")
+    refused = admin.post(
+        "/calendar/", {"action": "override", "date": "2026-03-10", "kind": "working_day"}
+    )
+    assert refused.status_code == 400 and "vốn đã là ngày làm việc" in refused.content.decode()
+    admin.post("/calendar/", {"action": "remove", "date": "2026-03-09"})
+    cal.invalidate()
+    assert _command("due", "--received", "2026-03-06 09:00", "--days", "2") == (
+        "2026-03-09T09:00:00+07:00"
+    )
+    cal.invalidate()
+
+
+def test_the_analyst_reads_but_cannot_edit_the_calendar(world, client_for):
+    analyst = client_for("localhost", world.analyst)
+    assert analyst.get("/calendar/").status_code == 200
+    assert (
+        analyst.post(
+            "/calendar/", {"action": "override", "date": "2026-03-07", "kind": "working_day"}
+        ).status_code
+        == 403
+    )
+    assert not CalendarOverride.objects.exists()
+
+
+def test_office_hours_are_validated(world, client_for):
+    admin = client_for("localhost", world.province_admin)
+    bad = admin.post(
+        "/calendar/", {"action": "settings", "office_hours": "17:00-07:00", "cutoff": "15:00"}
+    )
+    assert bad.status_code == 400 and "kết thúc trước khi bắt đầu" in bad.content.decode()

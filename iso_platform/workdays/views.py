@@ -1,0 +1,99 @@
+"""Province console page: the working-day calendar (provincial administrators edit it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.workdays import calendar, forms, services
+from iso_platform.workdays.models import CalendarOverride, CalendarSettings
+
+
+class CalendarView(ProvinceUserRequiredMixin, View):
+    template = "workdays/calendar.html"
+
+    def get(self, request, **forms_in):
+        year = _year(request.GET.get("year"))
+        config = CalendarSettings.load()
+        national = sorted(
+            (d, n) for d, n in calendar.holiday_rules.country_holidays("VN", years=year).items()
+        )
+        deadline = forms_in.get("deadline_form") or forms.DeadlineForm(request.GET or None)
+        answer = None
+        if "received" in request.GET and deadline.is_valid():
+            cal = calendar.get_calendar()
+            received = deadline.cleaned_data["received"].astimezone(calendar.TZ)
+            answer = cal.due_date(
+                received,
+                days=deadline.cleaned_data["days"],
+                cutoff=cal.default_cutoff if deadline.cleaned_data["cutoff"] else None,
+            )
+        return render(
+            request,
+            self.template,
+            {
+                "year": year,
+                "years": range(year - 1, year + 3),
+                "national": national,
+                "swaps": sorted(calendar._national(year)[1]),
+                "overrides": CalendarOverride.objects.filter(date__year=year),
+                "override_form": forms_in.get("override_form") or forms.OverrideForm(),
+                "settings_form": forms_in.get("settings_form")
+                or forms.SettingsForm(
+                    initial={"office_hours": config.office_hours, "cutoff": config.cutoff}
+                ),
+                "deadline_form": deadline,
+                "answer": answer,
+                "can_manage": is_province_admin(request),
+            },
+            status=400 if forms_in else 200,
+        )
+
+    def post(self, request):
+        if not is_province_admin(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("province_admin")
+        action = request.POST.get("action")
+        if action == "remove":
+            date = dt.date.fromisoformat(request.POST.get("date", ""))
+            services.calendar_override_remove(actor=request.user, date=date)
+            messages.success(
+                request, _("Đã bỏ điều chỉnh ngày %(d)s.") % {"d": date.strftime("%d/%m/%Y")}
+            )
+            return redirect(f"/calendar/?year={date.year}")
+        form_class = forms.SettingsForm if action == "settings" else forms.OverrideForm
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                if action == "settings":
+                    services.calendar_settings_update(actor=request.user, **form.cleaned_data)
+                    messages.success(request, _("Đã lưu giờ làm việc."))
+                    return redirect("/calendar/")
+                override = services.calendar_override_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("Đã lưu điều chỉnh ngày %(d)s.") % {"d": override.date.strftime("%d/%m/%Y")},
+                )
+                return redirect(f"/calendar/?year={override.date.year}")
+        key = "settings_form" if action == "settings" else "override_form"
+        return self.get(request, **{key: form})
+
+
+def _year(value) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
