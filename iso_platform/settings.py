@@ -139,6 +139,11 @@ TENANT_APPS = [
     "quality.documents",
     "quality.procedures",
     "quality.improvement",
+    "quality.audits",
+    "quality.risks",
+    "quality.objectives",
+    "quality.feedback",
+    "quality.reviews",
     "onboarding",
     "integrations",
 ]

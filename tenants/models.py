@@ -250,3 +250,23 @@ class AgencyEvent(models.Model):
 
     def __str__(self):
         return f"{self.agency_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportSubmission(models.Model):
+    """An agency's annual report on applying its QMS, as submitted to the province (public)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="report_submissions")
+    year = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.CharField(max_length=254)
+    announced_conformity = models.BooleanField(default=False)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-year", "agency"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="report_submission_once")
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.year}"

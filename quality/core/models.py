@@ -6,6 +6,7 @@ All of these live in the agency's schema.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,17 @@ class AgencySettings(models.Model):
     )
     review_reminder_days = models.PositiveSmallIntegerField(
         _("nhắc xem xét định kỳ trước (ngày)"), default=30
+    )
+    risk_matrix_size = models.PositiveSmallIntegerField(
+        _("cỡ ma trận rủi ro (khả năng x ảnh hưởng)"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(10)],
+    )
+    survey_low_score = models.PositiveSmallIntegerField(
+        _("điểm khảo sát từ mức này trở xuống mở sự không phù hợp"),
+        default=2,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+        help_text=_("0: không tự động mở."),
     )
 
     class Meta:

@@ -35,6 +35,22 @@ CAPABILITIES: dict[str, frozenset] = {
     "procedures.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
     "applications.view": ALL_AGENCY,
     "integrations.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "improvement.view": ALL_AGENCY,
+    "improvement.record": WRITERS,
+    "improvement.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD}),
+    "risks.view": ALL_AGENCY,
+    "risks.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD}),
+    "objectives.view": ALL_AGENCY,
+    "objectives.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "audits.view": ALL_AGENCY,
+    "audits.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "audits.perform": frozenset(
+        {Role.INTERNAL_AUDITOR, Role.ISO_SECRETARY, Role.AGENCY_LEADER, Role.UNIT_HEAD}
+    ),
+    "feedback.view": ALL_AGENCY,
+    "feedback.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "reviews.view": ALL_AGENCY,
+    "reviews.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
 }
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 

@@ -1,23 +1,48 @@
-"""Nonconformities (ISO 9001:2015 clause 10.2). This issue records them with their source;
-the improvement issue adds the corrective-action workflow on top."""
+"""Nonconformities and actions (ISO 9001:2015 clause 10.2, and the actions of 6.1, 6.2, 9.3).
 
+A nonconformity is recorded, corrected at once, analysed for its root cause, given
+corrective actions, verified for effectiveness after a set time, then closed. `Action` is
+shared by every loop that assigns work with an owner and a due date: corrective actions,
+risk treatments, objective plans, management-review outputs, audit follow-ups.
+"""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+USER = settings.AUTH_USER_MODEL
+
 
 class NcSource(models.TextChoices):
+    AUDIT = "audit", _("Phát hiện của đánh giá nội bộ")
     APPLICATION_LATE = "application_late", _("Hồ sơ TTHC trễ hạn")
     APPLICATION_APOLOGY = "application_apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
     APPLICATION_REFUSED = "application_refused", _("Từ chối hồ sơ do lỗi của cơ quan")
-    AUDIT = "audit", _("Đánh giá nội bộ")
-    COMPLAINT = "complaint", _("Phản ánh, kiến nghị")
+    COMPLAINT = "complaint", _("Phản ánh, kiến nghị, khảo sát của người dân")
+    INSPECTION = "inspection", _("Thanh tra, kiểm tra từ bên ngoài")
+    SELF = "self", _("Tự phát hiện")
     OTHER = "other", _("Khác")
 
 
 class NcStatus(models.TextChoices):
-    OPEN = "open", _("Đang mở")
+    OPEN = "open", _("Mới ghi nhận")
+    CORRECTED = "corrected", _("Đã khắc phục tức thời")
+    ANALYSED = "analysed", _("Đã phân tích nguyên nhân")
+    ACTIONS = "actions", _("Đang thực hiện hành động khắc phục")
+    VERIFYING = "verifying", _("Chờ kiểm tra hiệu lực")
     CLOSED = "closed", _("Đã đóng")
+
+
+class NcSeverity(models.TextChoices):
+    MINOR = "minor", _("Nhẹ")
+    MAJOR = "major", _("Nặng")
+
+
+class RootCauseMethod(models.TextChoices):
+    FIVE_WHYS = "five_whys", _("5 lần tại sao")
+    FISHBONE = "fishbone", _("Biểu đồ xương cá")
 
 
 class Nonconformity(models.Model):
@@ -27,10 +52,51 @@ class Nonconformity(models.Model):
     source_ref = models.CharField(_("tham chiếu"), max_length=200, blank=True)
     title = models.CharField(_("nội dung"), max_length=500)
     description = models.TextField(_("mô tả"), blank=True)
+    severity = models.CharField(
+        _("mức độ"), max_length=8, choices=NcSeverity.choices, default=NcSeverity.MINOR
+    )
     unit_name = models.CharField(_("đơn vị liên quan"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        "quality_core.Unit",
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     detected_at = models.DateTimeField(_("thời điểm phát hiện"), default=timezone.now)
     status = models.CharField(
         _("trạng thái"), max_length=16, choices=NcStatus.choices, default=NcStatus.OPEN
+    )
+    owner = models.ForeignKey(
+        USER,
+        verbose_name=_("người chịu trách nhiệm"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    correction = models.TextField(_("khắc phục tức thời"), blank=True)
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    root_cause_method = models.CharField(
+        _("phương pháp phân tích"), max_length=16, choices=RootCauseMethod.choices, blank=True
+    )
+    root_cause_detail = models.JSONField(_("phân tích"), default=dict, blank=True)
+    root_cause = models.TextField(_("nguyên nhân gốc rễ"), blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    verify_after_days = models.PositiveSmallIntegerField(
+        _("kiểm tra hiệu lực sau (ngày)"), default=30
+    )
+    verification_due_on = models.DateField(_("hạn kiểm tra hiệu lực"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(_("kết quả kiểm tra hiệu lực"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -48,4 +114,81 @@ class Nonconformity(models.Model):
         indexes = [models.Index(fields=["status", "-detected_at"])]
 
     def __str__(self):
-        return self.title
+        return f"SKPH-{self.pk}: {self.title[:80]}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == NcStatus.CLOSED
+
+
+class ActionKind(models.TextChoices):
+    CORRECTIVE = "corrective", _("Hành động khắc phục")
+    RISK = "risk", _("Biện pháp xử lý rủi ro")
+    OBJECTIVE = "objective", _("Kế hoạch thực hiện mục tiêu")
+    REVIEW = "review", _("Đầu ra xem xét của lãnh đạo")
+    AUDIT = "audit", _("Theo dõi sau đánh giá")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Đang thực hiện")
+    DONE = "done", _("Đã thực hiện, chờ xác nhận")
+    VERIFIED = "verified", _("Đã xác nhận hiệu lực")
+    INEFFECTIVE = "ineffective", _("Không hiệu lực")
+    CANCELLED = "cancelled", _("Huỷ")
+
+
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.INEFFECTIVE)
+
+
+class Action(models.Model):
+    kind = models.CharField(_("loại"), max_length=16, choices=ActionKind.choices)
+    nonconformity = models.ForeignKey(
+        Nonconformity, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=100, blank=True)
+    title = models.CharField(_("nội dung hành động"), max_length=500)
+    owner = models.ForeignKey(
+        USER, verbose_name=_("người thực hiện"), on_delete=models.PROTECT, related_name="actions"
+    )
+    due_on = models.DateField(_("thời hạn"))
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(_("kết quả thực hiện"), blank=True)
+    verified_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(_("nhận xét khi xác nhận"), blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hành động")
+        verbose_name_plural = _("hành động")
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_on"], name="action_owner"),
+            models.Index(fields=["source_type", "source_id"], name="action_source"),
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status__in=["open", "ineffective"]),
+                name="action_open_due",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ACTION_STATUSES
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in (ActionStatus.OPEN, ActionStatus.INEFFECTIVE) and self.due_on < today

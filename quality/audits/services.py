@@ -1,0 +1,357 @@
+"""Internal audit: programme, plans, independent team, checklists, findings, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from quality.audits.models import (
+    NC_GRADES,
+    Assignment,
+    AuditPlan,
+    AuditProgramme,
+    ChecklistItem,
+    Clause,
+    Finding,
+    Grade,
+    PlanStatus,
+)
+from quality.core.permissions import can
+from quality.core.services import audit_record, notify_once
+from quality.improvement.models import NcSeverity, NcSource
+from quality.improvement.services import nc_create
+
+MSG_YEAR = gettext_noop("Năm %(year)s đã có chương trình đánh giá.")
+MSG_DATES = gettext_noop("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
+MSG_OUT_OF_YEAR = gettext_noop("Cuộc đánh giá phải nằm trong năm của chương trình (%(year)s).")
+MSG_OWN_UNIT = gettext_noop("%(person)s thuộc %(unit)s: không ai đánh giá đơn vị của chính mình.")
+MSG_NOT_AUDITOR = gettext_noop("%(person)s không có vai trò đánh giá viên.")
+MSG_NOT_ASSIGNED = gettext_noop("Bạn không được phân công đánh giá đơn vị này.")
+MSG_REPORTED = gettext_noop("Cuộc đánh giá đã báo cáo; không ghi thêm.")
+MSG_DESCRIPTION = gettext_noop("Cần mô tả phát hiện.")
+MSG_NO_CLAUSES = gettext_noop("Chọn ít nhất một điều khoản cho danh mục kiểm tra.")
+MSG_UNASSESSED = gettext_noop("Còn %(n)s nội dung kiểm tra chưa có kết quả.")
+MSG_CONCLUSION = gettext_noop("Cần kết luận của đoàn đánh giá.")
+
+
+def _require(actor, capability: str) -> None:
+    if not can(actor, capability):
+        raise PermissionDenied(capability)
+
+
+@transaction.atomic
+def programme_create(*, actor, year: int, objectives: str = "") -> AuditProgramme:
+    _require(actor, "audits.manage")
+    if AuditProgramme.objects.filter(year=year).exists():
+        raise ValidationError({"year": _(MSG_YEAR) % {"year": year}})
+    programme = AuditProgramme.objects.create(year=year, objectives=objectives.strip())
+    audit_record(actor=actor, action="create", subject=programme, changes={"year": year})
+    return programme
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor,
+    programme: AuditProgramme,
+    title: str,
+    scope: str,
+    start_on: dt.date,
+    end_on: dt.date,
+    lead,
+    criteria: str = "",
+) -> AuditPlan:
+    _require(actor, "audits.manage")
+    errors = {}
+    if end_on < start_on:
+        errors["end_on"] = _(MSG_DATES)
+    if start_on.year != programme.year or end_on.year != programme.year:
+        errors["start_on"] = _(MSG_OUT_OF_YEAR) % {"year": programme.year}
+    if not can(lead, "audits.perform"):
+        errors["lead"] = _(MSG_NOT_AUDITOR) % {"person": lead}
+    if errors:
+        raise ValidationError(errors)
+    plan = AuditPlan.objects.create(
+        programme=programme,
+        title=title.strip(),
+        scope=scope.strip(),
+        start_on=start_on,
+        end_on=end_on,
+        lead=lead,
+        **({"criteria": criteria.strip()} if criteria else {}),
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        subject=plan,
+        changes={"title": plan.title, "start_on": start_on, "end_on": end_on},
+    )
+    return plan
+
+
+def independence_check(auditor, unit) -> None:
+    """Nobody audits their own unit (member or head)."""
+    if unit.members.filter(pk=auditor.pk).exists() or unit.head_id == auditor.pk:
+        raise ValidationError({"auditor": _(MSG_OWN_UNIT) % {"person": auditor, "unit": unit.name}})
+    if not can(auditor, "audits.perform"):
+        raise ValidationError({"auditor": _(MSG_NOT_AUDITOR) % {"person": auditor}})
+
+
+@transaction.atomic
+def assignment_add(*, actor, plan: AuditPlan, auditor, unit) -> Assignment:
+    _require(actor, "audits.manage")
+    _not_reported(plan)
+    independence_check(auditor, unit)
+    assignment, _created = Assignment.objects.get_or_create(plan=plan, auditor=auditor, unit=unit)
+    audit_record(
+        actor=actor,
+        action="assign",
+        subject=assignment,
+        parent=plan,
+        changes={"auditor": auditor.email, "unit": unit.name},
+    )
+    notify_once(
+        user=auditor,
+        key=f"audit:{plan.pk}:assign:{unit.pk}",
+        title=_("Bạn được phân công đánh giá %(unit)s (%(d)s)")
+        % {"unit": unit.name, "d": plan.start_on.strftime("%d/%m/%Y")},
+        url=f"/audits/plans/{plan.pk}/",
+    )
+    return assignment
+
+
+def _not_reported(plan: AuditPlan) -> None:
+    if plan.status == PlanStatus.REPORTED:
+        raise ValidationError(_(MSG_REPORTED))
+
+
+@transaction.atomic
+def checklist_build(
+    *, actor, plan: AuditPlan, clause_codes: list[str], include_procedures: bool = True
+) -> int:
+    """One question per chosen clause and per procedure the unit takes part in, for every
+    assignment; items already there are kept."""
+    _require(actor, "audits.manage")
+    _not_reported(plan)
+    clauses = list(Clause.objects.filter(code__in=clause_codes))
+    if not clauses:
+        raise ValidationError({"clauses": _(MSG_NO_CLAUSES)})
+    existing = set(plan.checklist.values_list("assignment_id", "clause_id", "procedure_id"))
+    items = []
+    for assignment in plan.assignments.select_related("unit"):
+        for clause in clauses:
+            if (assignment.pk, clause.pk, None) not in existing:
+                items.append(
+                    ChecklistItem(
+                        plan=plan,
+                        assignment=assignment,
+                        clause=clause,
+                        question=_("Điều %(code)s — %(title)s: đơn vị đáp ứng như thế nào?")
+                        % {"code": clause.code, "title": clause.title},
+                    )
+                )
+        if include_procedures:
+            items += _procedure_items(plan, assignment, existing)
+    ChecklistItem.objects.bulk_create(items)
+    audit_record(actor=actor, action="checklist", subject=plan, changes={"items": len(items)})
+    return len(items)
+
+
+def _procedure_items(plan, assignment, existing):
+    from quality.procedures.models import Procedure
+
+    clause_8 = Clause.objects.filter(code="8.1").first()
+    procedures = Procedure.objects.filter(
+        versions__steps__unit=assignment.unit, is_active=True
+    ).distinct()
+    return [
+        ChecklistItem(
+            plan=plan,
+            assignment=assignment,
+            clause=clause_8,
+            procedure=p,
+            question=_(
+                "Quy trình %(code)s %(name)s: các bước và thời hạn có được "
+                "thực hiện đúng? Hồ sơ có đầy đủ?"
+            )
+            % {"code": p.code, "name": p.name[:200]},
+        )
+        for p in procedures
+        if (assignment.pk, clause_8.pk if clause_8 else None, p.pk) not in existing
+    ]
+
+
+def _check_auditor(actor, assignment: Assignment) -> None:
+    if actor.pk not in (assignment.auditor_id, assignment.plan.lead_id) and not can(
+        actor, "audits.manage"
+    ):
+        raise PermissionDenied(_(MSG_NOT_ASSIGNED))
+
+
+@transaction.atomic
+def checklist_assess(
+    *, actor, item: ChecklistItem, grade: str, evidence: str = ""
+) -> ChecklistItem:
+    item = (
+        ChecklistItem.objects.select_for_update().select_related("assignment__plan").get(pk=item.pk)
+    )
+    _check_auditor(actor, item.assignment)
+    _not_reported(item.plan)
+    if grade not in Grade.values:
+        raise ValidationError({"grade": _("Kết quả không hợp lệ.")})
+    item.grade, item.evidence, item.assessed_at = grade, evidence.strip(), timezone.now()
+    item.save(update_fields=["grade", "evidence", "assessed_at"])
+    _start(item.plan)
+    audit_record(
+        actor=actor,
+        action="assess",
+        subject=item,
+        parent=item.plan,
+        changes={"grade": grade, "evidence": item.evidence},
+    )
+    return item
+
+
+def _start(plan: AuditPlan) -> None:
+    if plan.status == PlanStatus.PLANNED:
+        AuditPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.IN_PROGRESS)
+
+
+@transaction.atomic
+def finding_record(
+    *,
+    actor,
+    assignment: Assignment,
+    grade: str,
+    description: str,
+    clause: Clause | None = None,
+    evidence: str = "",
+) -> Finding:
+    """A finding; a minor or major nonconformity opens its nonconformity record at once."""
+    assignment = Assignment.objects.select_related("plan", "unit").get(pk=assignment.pk)
+    _check_auditor(actor, assignment)
+    _not_reported(assignment.plan)
+    if grade not in Grade.values:
+        raise ValidationError({"grade": _("Phân loại không hợp lệ.")})
+    if not (description or "").strip():
+        raise ValidationError({"description": _(MSG_DESCRIPTION)})
+    finding = Finding.objects.create(
+        plan=assignment.plan,
+        assignment=assignment,
+        clause=clause,
+        grade=grade,
+        description=description.strip(),
+        evidence=evidence.strip(),
+        created_by=actor,
+    )
+    if grade in NC_GRADES:
+        finding.nonconformity = nc_create(
+            actor=actor,
+            source=NcSource.AUDIT,
+            source_type="finding",
+            source_id=str(finding.pk),
+            source_ref=f"{assignment.plan.title} — {clause.code if clause else ''}".strip(" —"),
+            title=description.strip()[:500],
+            description=evidence.strip(),
+            severity=NcSeverity.MAJOR if grade == Grade.MAJOR else NcSeverity.MINOR,
+            unit=assignment.unit,
+            owner=assignment.unit.head,
+        )
+        finding.save(update_fields=["nonconformity"])
+    _start(assignment.plan)
+    audit_record(
+        actor=actor,
+        action="finding",
+        subject=finding,
+        parent=assignment.plan,
+        changes={
+            "grade": grade,
+            "clause": clause.code if clause else None,
+            "description": finding.description,
+        },
+    )
+    return finding
+
+
+@transaction.atomic
+def plan_report(*, actor, plan: AuditPlan, conclusion: str) -> AuditPlan:
+    """Close the audit with the team's conclusion (every checklist item assessed)."""
+    plan = AuditPlan.objects.select_for_update().get(pk=plan.pk)
+    if actor.pk != plan.lead_id and not can(actor, "audits.manage"):
+        raise PermissionDenied(_(MSG_NOT_ASSIGNED))
+    _not_reported(plan)
+    open_items = plan.checklist.filter(grade="").count()
+    if open_items:
+        raise ValidationError(_(MSG_UNASSESSED) % {"n": open_items})
+    if not (conclusion or "").strip():
+        raise ValidationError({"conclusion": _(MSG_CONCLUSION)})
+    plan.status, plan.conclusion, plan.reported_at = (
+        PlanStatus.REPORTED,
+        conclusion.strip(),
+        timezone.now(),
+    )
+    plan.save(update_fields=["status", "conclusion", "reported_at"])
+    audit_record(
+        actor=actor, action="audit_report", subject=plan, changes={"conclusion": plan.conclusion}
+    )
+    return plan
+
+
+def findings_summary(plan: AuditPlan) -> dict[str, int]:
+    counts = dict.fromkeys(Grade.values, 0)
+    for grade in plan.findings.values_list("grade", flat=True):
+        counts[grade] += 1
+    return counts
+
+
+def audit_report(plan: AuditPlan):
+    """The audit report (Báo cáo đánh giá nội bộ) as report data for PDF/DOCX."""
+    from quality.audits.models import Grade as G
+    from quality.core.reports import Report, Section
+
+    grades = dict(G.choices)
+    team = [
+        f"{a.auditor.full_name} — {a.unit.name}"
+        for a in plan.assignments.select_related("auditor", "unit")
+    ]
+    counts = findings_summary(plan)
+    findings = [
+        [
+            str(i),
+            f.assignment.unit.name,
+            f.clause.code if f.clause else "",
+            str(grades[f.grade]),
+            f.description,
+            f"SKPH-{f.nonconformity_id}" if f.nonconformity_id else "",
+        ]
+        for i, f in enumerate(plan.findings.select_related("assignment__unit", "clause"), start=1)
+    ]
+    return Report(
+        title="Báo cáo đánh giá nội bộ",
+        lines=[plan.title, f"Từ {plan.start_on:%d/%m/%Y} đến {plan.end_on:%d/%m/%Y}"],
+        sections=[
+            Section("1. Phạm vi và chuẩn mực", [plan.scope, plan.criteria]),
+            Section("2. Đoàn đánh giá", [f"Trưởng đoàn: {plan.lead.full_name}", *team]),
+            Section(
+                "3. Tổng hợp phát hiện",
+                table=[[str(grades[g]) for g in G.values], [str(counts[g]) for g in G.values]],
+            ),
+            Section(
+                "4. Các phát hiện",
+                table=[
+                    ["TT", "Đơn vị", "Điều khoản", "Phân loại", "Nội dung", "Sự không phù hợp"],
+                    *findings,
+                ]
+                if findings
+                else None,
+                paragraphs=[] if findings else ["Không có phát hiện."],
+            ),
+            Section("5. Kết luận", [plan.conclusion or "(chưa kết luận)"]),
+        ],
+        signatures=[("Trưởng đoàn đánh giá", plan.lead.full_name)],
+    )

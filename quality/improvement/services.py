@@ -1,0 +1,458 @@
+"""Nonconformity workflow and actions.
+
+    recorded -> corrected -> analysed (5 whys or fishbone) -> actions -> verifying -> closed
+
+A nonconformity cannot close while an action is open, done but not verified, or judged
+ineffective; reopening keeps the history (audit trail). Overdue actions escalate: first to
+the owner and the ISO secretary, after a week to the agency leader, each notice once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from iso_platform.accounts.models import Role, User
+from quality.core.permissions import can
+from quality.core.services import audit_record, notify_once
+from quality.improvement.models import (
+    OPEN_ACTION_STATUSES,
+    Action,
+    ActionKind,
+    ActionStatus,
+    NcStatus,
+    Nonconformity,
+    RootCauseMethod,
+)
+
+MSG_TITLE = gettext_noop("Cần mô tả sự không phù hợp.")
+MSG_CLOSED = gettext_noop("Sự không phù hợp này đã đóng; hãy mở lại nếu cần xử lý tiếp.")
+MSG_CORRECTION = gettext_noop("Cần ghi việc khắc phục tức thời đã làm.")
+MSG_ROOT_CAUSE = gettext_noop("Cần ghi nguyên nhân gốc rễ.")
+MSG_WHYS = gettext_noop("Phân tích 5 lần tại sao cần từ 1 đến 5 câu trả lời, không để trống.")
+MSG_FISHBONE = gettext_noop(
+    "Biểu đồ xương cá cần ít nhất một nguyên nhân trong các nhóm: %(groups)s."
+)
+MSG_NOT_ANALYSED = gettext_noop(
+    "Cần phân tích nguyên nhân gốc rễ trước khi đặt hành động khắc phục."
+)
+MSG_ACTION_TITLE = gettext_noop("Cần mô tả hành động.")
+MSG_DUE_PAST = gettext_noop("Thời hạn không được trước hôm nay.")
+MSG_OWNER_INACTIVE = gettext_noop("Người thực hiện không còn hoạt động.")
+MSG_ACTION_STATE = gettext_noop("Hành động đang ở trạng thái “%(status)s”, không thể %(what)s.")
+MSG_NOT_OWNER = gettext_noop("Chỉ người thực hiện (hoặc người quản lý) được báo hoàn thành.")
+MSG_SELF_VERIFY = gettext_noop("Người thực hiện không tự xác nhận hiệu lực hành động của mình.")
+MSG_OPEN_ACTIONS = gettext_noop("Chưa thể đóng: còn %(n)s hành động chưa được xác nhận hiệu lực.")
+MSG_NO_ACTIONS = gettext_noop(
+    "Chưa thể đóng: chưa phân tích nguyên nhân và chưa có hành động khắc phục nào."
+)
+MSG_VERIFICATION_NOTE = gettext_noop("Cần ghi kết quả kiểm tra hiệu lực trước khi đóng.")
+MSG_REASON = gettext_noop("Cần nêu lý do.")
+MSG_NOT_CLOSED = gettext_noop("Chỉ mở lại được sự không phù hợp đã đóng.")
+
+ACTION_CAPABILITY = {
+    ActionKind.CORRECTIVE: "improvement.manage",
+    ActionKind.AUDIT: "audits.manage",
+    ActionKind.RISK: "risks.manage",
+    ActionKind.OBJECTIVE: "objectives.manage",
+    ActionKind.REVIEW: "reviews.manage",
+}
+FISHBONE_GROUPS = ("con_nguoi", "phuong_phap", "may_moc", "vat_lieu", "do_luong", "moi_truong")
+ESCALATE_AFTER_DAYS = 7
+
+
+def _require(actor, capability: str) -> None:
+    if not can(actor, capability):
+        raise PermissionDenied(capability)
+
+
+def _locked(nc: Nonconformity) -> Nonconformity:
+    return Nonconformity.objects.select_for_update().get(pk=nc.pk)
+
+
+def _open(nc: Nonconformity) -> None:
+    if nc.status == NcStatus.CLOSED:
+        raise ValidationError(_(MSG_CLOSED))
+
+
+# --------------------------------------------------------------------------- nonconformities
+
+
+@transaction.atomic
+def nc_create(
+    *,
+    actor,
+    source: str,
+    title: str,
+    description: str = "",
+    severity: str = "minor",
+    unit=None,
+    owner=None,
+    source_type: str = "",
+    source_id: str = "",
+    source_ref: str = "",
+) -> Nonconformity:
+    """`actor=None`: recorded by the system itself (a late application, a low survey score)."""
+    if actor is not None:
+        _require(actor, "improvement.record")
+    if not (title or "").strip():
+        raise ValidationError({"title": _(MSG_TITLE)})
+    nc = Nonconformity.objects.create(
+        source=source,
+        title=title.strip()[:500],
+        description=description.strip(),
+        severity=severity,
+        unit=unit,
+        unit_name=unit.name if unit else "",
+        owner=owner,
+        source_type=source_type,
+        source_id=source_id,
+        source_ref=source_ref,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        subject=nc,
+        changes={"source": source, "title": nc.title, "severity": severity},
+    )
+    if owner is not None:
+        _notify(
+            owner,
+            f"nc:{nc.pk}:owner",
+            _("Bạn chịu trách nhiệm xử lý: %(t)s") % {"t": nc.title[:120]},
+            f"/improvement/{nc.pk}/",
+        )
+    return nc
+
+
+@transaction.atomic
+def nc_correct(*, actor, nc: Nonconformity, correction: str) -> Nonconformity:
+    _require(actor, "improvement.record")
+    nc = _locked(nc)
+    _open(nc)
+    if not (correction or "").strip():
+        raise ValidationError({"correction": _(MSG_CORRECTION)})
+    nc.correction, nc.corrected_at = correction.strip(), timezone.now()
+    if nc.status == NcStatus.OPEN:
+        nc.status = NcStatus.CORRECTED
+    nc.save(update_fields=["correction", "corrected_at", "status"])
+    audit_record(
+        actor=actor, action="nc_correct", subject=nc, changes={"correction": nc.correction}
+    )
+    return nc
+
+
+def root_cause_check(method: str, detail: dict) -> dict:
+    """Keep only what the method needs; raise ValidationError when it is empty."""
+    if method == RootCauseMethod.FIVE_WHYS:
+        whys = [str(w).strip() for w in (detail or {}).get("whys", [])]
+        if not 1 <= len(whys) <= 5 or not all(whys):
+            raise ValidationError({"root_cause_detail": _(MSG_WHYS)})
+        return {"whys": whys}
+    if method == RootCauseMethod.FISHBONE:
+        groups = (detail or {}).get("groups", {})
+        kept = {
+            g: [str(c).strip() for c in groups.get(g, []) if str(c).strip()]
+            for g in FISHBONE_GROUPS
+        }
+        if not any(kept.values()):
+            raise ValidationError(
+                {"root_cause_detail": _(MSG_FISHBONE) % {"groups": ", ".join(FISHBONE_GROUPS)}}
+            )
+        return {"groups": kept}
+    raise ValidationError({"root_cause_method": _("Phương pháp không hợp lệ.")})
+
+
+@transaction.atomic
+def nc_analyse(
+    *, actor, nc: Nonconformity, method: str, detail: dict, root_cause: str
+) -> Nonconformity:
+    _require(actor, "improvement.manage")
+    nc = _locked(nc)
+    _open(nc)
+    detail = root_cause_check(method, detail)
+    if not (root_cause or "").strip():
+        raise ValidationError({"root_cause": _(MSG_ROOT_CAUSE)})
+    nc.root_cause_method, nc.root_cause_detail = method, detail
+    nc.root_cause, nc.analysed_at = root_cause.strip(), timezone.now()
+    if nc.status in (NcStatus.OPEN, NcStatus.CORRECTED):
+        nc.status = NcStatus.ANALYSED
+    nc.save(
+        update_fields=[
+            "root_cause_method",
+            "root_cause_detail",
+            "root_cause",
+            "analysed_at",
+            "status",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="nc_analyse",
+        subject=nc,
+        changes={"method": method, "root_cause": nc.root_cause, "detail": detail},
+    )
+    return nc
+
+
+@transaction.atomic
+def nc_close(*, actor, nc: Nonconformity, verification_note: str) -> Nonconformity:
+    """Close after checking effectiveness; refused while any action is not verified."""
+    _require(actor, "improvement.manage")
+    nc = _locked(nc)
+    _open(nc)
+    pending = nc.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
+    if pending:
+        raise ValidationError(_(MSG_OPEN_ACTIONS) % {"n": pending})
+    if not nc.analysed_at or not nc.actions.filter(status=ActionStatus.VERIFIED).exists():
+        raise ValidationError(_(MSG_NO_ACTIONS))
+    if not (verification_note or "").strip():
+        raise ValidationError({"verification_note": _(MSG_VERIFICATION_NOTE)})
+    now = timezone.now()
+    nc.status, nc.closed_at = NcStatus.CLOSED, now
+    nc.verified_by, nc.verified_at, nc.verification_note = actor, now, verification_note.strip()
+    nc.save(
+        update_fields=["status", "closed_at", "verified_by", "verified_at", "verification_note"]
+    )
+    audit_record(
+        actor=actor,
+        action="nc_close",
+        subject=nc,
+        changes={"verification_note": nc.verification_note},
+    )
+    return nc
+
+
+@transaction.atomic
+def nc_reopen(*, actor, nc: Nonconformity, reason: str) -> Nonconformity:
+    _require(actor, "improvement.manage")
+    nc = _locked(nc)
+    if nc.status != NcStatus.CLOSED:
+        raise ValidationError(_(MSG_NOT_CLOSED))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _(MSG_REASON)})
+    nc.status, nc.closed_at = NcStatus.ACTIONS, None
+    nc.reopen_count += 1
+    nc.save(update_fields=["status", "closed_at", "reopen_count"])
+    audit_record(actor=actor, action="nc_reopen", subject=nc, changes={"reason": reason.strip()})
+    return nc
+
+
+def _refresh_status(nc: Nonconformity) -> None:
+    """Actions and verification move the nonconformity along (never backwards past closed)."""
+    if nc.status == NcStatus.CLOSED:
+        return
+    actions = list(
+        nc.actions.exclude(status=ActionStatus.CANCELLED).values_list("status", flat=True)
+    )
+    if not actions:
+        return
+    if all(status == ActionStatus.VERIFIED for status in actions):
+        nc.status = NcStatus.VERIFYING
+        nc.verification_due_on = nc.verification_due_on or (
+            timezone.localdate() + dt.timedelta(days=nc.verify_after_days)
+        )
+    else:
+        nc.status = NcStatus.ACTIONS
+    nc.save(update_fields=["status", "verification_due_on"])
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@transaction.atomic
+def action_add(
+    *,
+    actor,
+    title: str,
+    owner,
+    due_on: dt.date,
+    kind: str = ActionKind.CORRECTIVE,
+    nc: Nonconformity | None = None,
+    source_type: str = "",
+    source_id: str = "",
+) -> Action:
+    """Assign work with an owner and a due date; who may assign depends on the loop."""
+    _require(actor, ACTION_CAPABILITY[kind])
+    if nc is not None:
+        nc = _locked(nc)
+        _open(nc)
+        if kind == ActionKind.CORRECTIVE and not nc.analysed_at:
+            raise ValidationError(_(MSG_NOT_ANALYSED))
+        source_type, source_id = "nonconformity", str(nc.pk)
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _(MSG_ACTION_TITLE)
+    if due_on < timezone.localdate():
+        errors["due_on"] = _(MSG_DUE_PAST)
+    if not owner.is_active:
+        errors["owner"] = _(MSG_OWNER_INACTIVE)
+    if errors:
+        raise ValidationError(errors)
+    action = Action.objects.create(
+        kind=kind,
+        nonconformity=nc,
+        source_type=source_type,
+        source_id=source_id,
+        title=title.strip()[:500],
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="action_add",
+        subject=action,
+        parent=nc,
+        changes={"title": action.title, "owner": owner.email, "due_on": due_on},
+    )
+    _notify(
+        owner,
+        f"action:{action.pk}:assigned",
+        _("Việc mới giao cho bạn: %(t)s (hạn %(d)s)")
+        % {"t": action.title[:120], "d": due_on.strftime("%d/%m/%Y")},
+        action_url(action),
+    )
+    if nc is not None:
+        _refresh_status(nc)
+    return action
+
+
+def _locked_action(action: Action) -> Action:
+    return (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("nonconformity")
+        .get(pk=action.pk)
+    )
+
+
+@transaction.atomic
+def action_complete(*, actor, action: Action, note: str = "") -> Action:
+    action = _locked_action(action)
+    if action.owner_id != actor.pk and not can(actor, ACTION_CAPABILITY[action.kind]):
+        raise PermissionDenied(_(MSG_NOT_OWNER))
+    if action.status not in (ActionStatus.OPEN, ActionStatus.INEFFECTIVE):
+        raise ValidationError(
+            _(MSG_ACTION_STATE)
+            % {"status": action.get_status_display(), "what": _("báo hoàn thành")}
+        )
+    action.status, action.done_at, action.done_note = ActionStatus.DONE, timezone.now(), note
+    action.save(update_fields=["status", "done_at", "done_note"])
+    audit_record(
+        actor=actor,
+        action="action_done",
+        subject=action,
+        parent=action.nonconformity,
+        changes={"note": note},
+    )
+    return action
+
+
+@transaction.atomic
+def action_verify(*, actor, action: Action, effective: bool, note: str = "") -> Action:
+    """Judge a done action: effective (verified) or not (back to work)."""
+    action = _locked_action(action)
+    _require(actor, ACTION_CAPABILITY[action.kind])
+    if action.status != ActionStatus.DONE:
+        raise ValidationError(
+            _(MSG_ACTION_STATE) % {"status": action.get_status_display(), "what": _("xác nhận")}
+        )
+    if action.owner_id == actor.pk:
+        raise ValidationError(_(MSG_SELF_VERIFY))
+    action.status = ActionStatus.VERIFIED if effective else ActionStatus.INEFFECTIVE
+    action.verified_by, action.verified_at = actor, timezone.now()
+    action.verification_note = note.strip()
+    action.save(update_fields=["status", "verified_by", "verified_at", "verification_note"])
+    audit_record(
+        actor=actor,
+        action="action_verify",
+        subject=action,
+        parent=action.nonconformity,
+        changes={"effective": effective, "note": note},
+    )
+    if action.nonconformity_id:
+        _refresh_status(Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id))
+    return action
+
+
+@transaction.atomic
+def action_cancel(*, actor, action: Action, reason: str) -> Action:
+    action = _locked_action(action)
+    _require(actor, ACTION_CAPABILITY[action.kind])
+    if action.status in (ActionStatus.VERIFIED, ActionStatus.CANCELLED):
+        raise ValidationError(
+            _(MSG_ACTION_STATE) % {"status": action.get_status_display(), "what": _("huỷ")}
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _(MSG_REASON)})
+    action.status = ActionStatus.CANCELLED
+    action.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="action_cancel",
+        subject=action,
+        parent=action.nonconformity,
+        changes={"reason": reason},
+    )
+    if action.nonconformity_id:
+        _refresh_status(Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id))
+    return action
+
+
+SOURCE_URLS = {
+    "nonconformity": "/improvement/{id}/",
+    "risk": "/risks/{id}/",
+    "objective": "/objectives/{id}/",
+    "review": "/reviews/{id}/",
+    "audit_plan": "/audits/plans/{id}/",
+}
+
+
+def action_url(action: Action) -> str:
+    """The page where the action is worked on: its nonconformity, risk, objective or review."""
+    pattern = SOURCE_URLS.get(action.source_type)
+    return pattern.format(id=action.source_id) if pattern else "/my-work/"
+
+
+# --------------------------------------------------------------------------- escalation
+
+
+def actions_escalate(today: dt.date | None = None) -> int:
+    """Overdue actions: level 1 to the owner and ISO secretaries, level 2 (a week later) to
+    the agency leaders. Each notice once; returns how many notices were created."""
+    today = today or timezone.localdate()
+    secretaries = list(User.objects.filter(role=Role.ISO_SECRETARY, is_active=True))
+    leaders = list(User.objects.filter(role=Role.AGENCY_LEADER, is_active=True))
+    sent = 0
+    overdue = Action.objects.filter(
+        status__in=[ActionStatus.OPEN, ActionStatus.INEFFECTIVE], due_on__lt=today
+    ).select_related("owner")
+    for action in overdue:
+        late = (today - action.due_on).days
+        level = 2 if late > ESCALATE_AFTER_DAYS else 1
+        people = {action.owner, *secretaries} if level == 1 else {*leaders, *secretaries}
+        title = _("Hành động quá hạn %(n)s ngày: %(t)s") % {"n": late, "t": action.title[:100]}
+        for person in people:
+            sent += bool(
+                _notify(person, f"action:{action.pk}:escalate:{level}", title, action_url(action))
+            )
+        if action.escalation_level < level:
+            Action.objects.filter(pk=action.pk).update(escalation_level=level)
+            audit_record(
+                actor=None,
+                action="action_escalate",
+                subject=action,
+                parent=action.nonconformity,
+                changes={"level": level, "late_days": late},
+            )
+    return sent
+
+
+def _notify(person, key: str, title: str, url: str):
+    return notify_once(user=person, key=key, title=title, url=url)
