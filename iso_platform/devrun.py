@@ -172,6 +172,7 @@ def _print_banner(port: int, services: dict[str, str]) -> None:
             + (" · quản trị cơ quan" if u.is_agency_admin else "")
             for u in people
         ]
+    lines.append(f"Citizens' survey (no sign-in)  http://sokhcn.localhost{suffix}/s/")
     lines += [""] + [f"{key}: {value}" for key, value in services.items()]
     lines += ["API docs: /api/v1/docs/ on every host.  Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)

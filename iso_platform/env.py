@@ -118,3 +118,14 @@ def choice(name: str, default: str, choices: tuple[str, ...], *, environ=None) -
     if value not in choices:
         raise EnvError(f"{name}={value!r} must be one of: {', '.join(choices)}.")
     return value
+
+
+RATE_RE = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def rate(name: str, default: str, *, environ=None) -> str:
+    """A rate limit such as `20/h` or `5/10m` (count / period in s, m, h or d)."""
+    value = _raw(name, environ) or default
+    if not RATE_RE.match(value):
+        raise EnvError(f"{name}={value!r} is not a rate like 20/h or 5/10m.")
+    return value

@@ -242,7 +242,15 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "iso_platform.net.client_ip"
+
+# Public pages (the citizen survey) are rate-limited per address and per agency: the cache
+# keys carry the agency schema. A desk kiosk or a mobile network shares one address, so the
+# limit is generous; the survey also has signed form tokens and one answer per application.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "iso_platform.net.client_ip"
+SURVEY_RATE = env.rate("SURVEY_RATE", default="20/h")
 
 # --------------------------------------------------------------------------- security
 
@@ -352,6 +360,17 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStatusEnum": "quality.documents.models.ChangeRequestStatus",
         "LegalStatusEnum": "quality.documents.models.LegalStatus",
         "DisposalMethodEnum": "quality.documents.models.DisposalMethod",
+        "NcStatusEnum": "quality.improvement.models.NcStatus",
+        "RootCauseMethodEnum": "quality.improvement.models.RootCauseMethod",
+        "ActionKindEnum": "quality.improvement.models.ActionKind",
+        "ActionStatusEnum": "quality.improvement.models.ActionStatus",
+        "IssueKindEnum": "quality.risks.models.IssueKind",
+        "RiskKindEnum": "quality.risks.models.RiskKind",
+        "RiskStatusEnum": "quality.risks.models.RiskStatus",
+        "ObjectiveMethodEnum": "quality.objectives.models.Method",
+        "AuditPlanStatusEnum": "quality.audits.models.PlanStatus",
+        "ReviewStatusEnum": "quality.reviews.models.ReviewStatus",
+        "AnnualReportStatusEnum": "quality.reviews.models.AnnualReportStatus",
     },
 }
 
@@ -376,6 +395,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.reminders_all",
         "schedule": crontab(hour=7, minute=0),
     },  # Asia/Ho_Chi_Minh
+    "improvement-reminders": {
+        "task": "improvement.reminders_all",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.string(
     "CELERY_BEAT_SCHEDULE_FILE", default=str(BASE_DIR / ".data" / "celerybeat-schedule")

@@ -9,6 +9,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from iso_platform.accounts.models import Role, User
+from iso_platform.console.demo_loop import ensure_loop
 from tenants.models import Agency, AgencyKind, AgencyStatus, Domain
 from tenants.services.provisioning import AgencySpec, agency_provision
 
@@ -39,6 +40,8 @@ AGENCIES = (
             DemoUser("thuky@sokhcn.test", "Trần Thị Thu Hà", Role.ISO_SECRETARY, True),
             DemoUser("lanhdao@sokhcn.test", "Phạm Minh Đức", Role.AGENCY_LEADER),
             DemoUser("chuyenvien@sokhcn.test", "Võ Thị Ánh", Role.STAFF),
+            DemoUser("truongphong@sokhcn.test", "Lâm Quốc Việt", Role.UNIT_HEAD),
+            DemoUser("danhgia@sokhcn.test", "Bùi Thị Ngọc Lan", Role.INTERNAL_AUDITOR),
         ),
     ),
     (
@@ -80,6 +83,8 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done.append(_ensure_pack(agency))
             done.append(_ensure_procedures(code))
         done.append(_ensure_applications(agency))
+        with schema_context(agency.schema_name):
+            done.append(ensure_loop(code))
     return [line for line in done if line]
 
 

@@ -105,6 +105,7 @@ def independence_check(auditor, unit) -> None:
 @transaction.atomic
 def assignment_add(*, actor, plan: AuditPlan, auditor, unit) -> Assignment:
     _require(actor, "audits.manage")
+    plan = AuditPlan.objects.select_for_update().get(pk=plan.pk)  # never a stale status
     _not_reported(plan)
     independence_check(auditor, unit)
     assignment, _created = Assignment.objects.get_or_create(plan=plan, auditor=auditor, unit=unit)
@@ -137,6 +138,7 @@ def checklist_build(
     """One question per chosen clause and per procedure the unit takes part in, for every
     assignment; items already there are kept."""
     _require(actor, "audits.manage")
+    plan = AuditPlan.objects.select_for_update().get(pk=plan.pk)  # never a stale status
     _not_reported(plan)
     clauses = list(Clause.objects.filter(code__in=clause_codes))
     if not clauses:
@@ -191,6 +193,11 @@ def _check_auditor(actor, assignment: Assignment) -> None:
         actor, "audits.manage"
     ):
         raise PermissionDenied(_(MSG_NOT_ASSIGNED))
+    # Independence holds at work too: the lead, the ISO secretary, or an auditor who has
+    # since joined the unit never judge their own unit.
+    unit = assignment.unit
+    if unit.head_id == actor.pk or unit.members.filter(pk=actor.pk).exists():
+        raise ValidationError({"auditor": _(MSG_OWN_UNIT) % {"person": actor, "unit": unit.name}})
 
 
 @transaction.atomic
@@ -206,7 +213,7 @@ def checklist_assess(
         raise ValidationError({"grade": _("Kết quả không hợp lệ.")})
     item.grade, item.evidence, item.assessed_at = grade, evidence.strip(), timezone.now()
     item.save(update_fields=["grade", "evidence", "assessed_at"])
-    _start(item.plan)
+    _start(item.plan, actor)
     audit_record(
         actor=actor,
         action="assess",
@@ -217,9 +224,17 @@ def checklist_assess(
     return item
 
 
-def _start(plan: AuditPlan) -> None:
-    if plan.status == PlanStatus.PLANNED:
-        AuditPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.IN_PROGRESS)
+def _start(plan: AuditPlan, actor) -> None:
+    started = AuditPlan.objects.filter(pk=plan.pk, status=PlanStatus.PLANNED).update(
+        status=PlanStatus.IN_PROGRESS
+    )
+    if started:
+        audit_record(
+            actor=actor,
+            action="status",
+            subject=plan,
+            changes={"status": [PlanStatus.PLANNED, PlanStatus.IN_PROGRESS]},
+        )
 
 
 @transaction.atomic
@@ -263,7 +278,7 @@ def finding_record(
             owner=assignment.unit.head,
         )
         finding.save(update_fields=["nonconformity"])
-    _start(assignment.plan)
+    _start(assignment.plan, actor)
     audit_record(
         actor=actor,
         action="finding",

@@ -69,6 +69,34 @@ def notify_once(
         return None
 
 
+def notifications_email(key_pattern: str) -> int:
+    """E-mail the notifications whose key matches, once each (`emailed_at`); a failed
+    send is retried on the next run. Runs inside one agency's schema."""
+    from django.core.mail import send_mail
+    from django.db import connection
+
+    agency = getattr(connection, "tenant", None)
+    base = agency.url.rstrip("/") if agency is not None and hasattr(agency, "url") else ""
+    sent = 0
+    pending = Notification.objects.filter(
+        emailed_at__isnull=True, user__is_active=True, key__regex=key_pattern
+    ).select_related("user")
+    for notice in pending:
+        try:
+            send_mail(
+                subject=f"[eISO] {notice.title}",
+                message=f"{notice.body}\n\n{base}{notice.url}\n",
+                from_email=None,
+                recipient_list=[notice.user.email],
+            )
+        except OSError:
+            logger.exception("reminder e-mail to %s failed; retried next run", notice.user.email)
+            continue
+        Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:

@@ -73,3 +73,29 @@ class UnitsView(LoginRequiredMixin, View):
             "unit": unit,
             "units": Unit.objects.prefetch_related("members").select_related("head"),
         }
+
+
+class MyWorkView(LoginRequiredMixin, TemplateView):
+    """One inbox across the QMS: what waits for this person, soonest due first."""
+
+    template_name = "quality/my_work.html"
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        from quality.core.inbox import inbox_for
+
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        items = inbox_for(self.request.user, today)
+        for item in items:
+            item.is_overdue = item.overdue(today)
+        context.update(
+            items=items,
+            today=today,
+            overdue=sum(1 for i in items if i.is_overdue),
+            soon=sum(
+                1 for i in items if i.due_on and not i.is_overdue and (i.due_on - today).days <= 7
+            ),
+        )
+        return context

@@ -71,6 +71,25 @@ def response_submit(
     if honeypot:
         raise ValidationError(_(MSG_SPAM), code="honeypot")
     _check_token(token)
+    return response_record(
+        scores=scores, comment=comment, application_code=application_code, address=address
+    )
+
+
+@transaction.atomic
+def response_record(
+    *,
+    scores: dict,
+    comment: str = "",
+    application_code: str = "",
+    address: str = "",
+    created_at=None,
+) -> SurveyResponse:
+    """Store one answer (scores checked, one per application), open an NC if it is low.
+
+    The public form reaches this through `response_submit`, after its anti-stuffing checks;
+    answers collected on paper at the desk can be entered through it directly.
+    """
     values = {}
     for name, _question in QUESTIONS:
         try:
@@ -88,6 +107,7 @@ def response_submit(
                 procedure=procedure,
                 comment=(comment or "").strip()[:2000],
                 address_hash=address_hash(address),
+                **({"created_at": created_at} if created_at else {}),
                 **values,
             )
     except IntegrityError as exc:
@@ -127,6 +147,7 @@ def _maybe_nonconformity(response: SurveyResponse) -> None:
         description=detail,
     )
     SurveyResponse.objects.filter(pk=response.pk).update(nonconformity=nc)
+    response.nonconformity = nc  # the caller's copy says so too
 
 
 def results(start, end):

@@ -9,6 +9,7 @@ risk treatments, objective plans, management-review outputs, audit follow-ups.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,7 @@ class Nonconformity(models.Model):
     verification_note = models.TextField(_("kết quả kiểm tra hiệu lực"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    reopened_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,6 +118,13 @@ class Nonconformity(models.Model):
     def __str__(self):
         return f"SKPH-{self.pk}: {self.title[:80]}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("improvement:detail", args=[self.pk])
+
+    @property
+    def code(self) -> str:
+        return f"SKPH-{self.pk}"
+
     @property
     def is_closed(self) -> bool:
         return self.status == NcStatus.CLOSED
@@ -136,6 +145,14 @@ class ActionStatus(models.TextChoices):
     INEFFECTIVE = "ineffective", _("Không hiệu lực")
     CANCELLED = "cancelled", _("Huỷ")
 
+
+SOURCE_URLS = {
+    "nonconformity": "/improvement/{id}/",
+    "risk": "/risks/{id}/",
+    "objective": "/objectives/{id}/",
+    "review": "/reviews/{id}/",
+    "audit_plan": "/audits/plans/{id}/",
+}
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.INEFFECTIVE)
 
@@ -184,6 +201,12 @@ class Action(models.Model):
 
     def __str__(self):
         return self.title[:80]
+
+    @property
+    def url(self) -> str:
+        """The page where the action is worked on: its nonconformity, risk, objective..."""
+        pattern = SOURCE_URLS.get(self.source_type)
+        return pattern.format(id=self.source_id) if pattern else "/improvement/actions/"
 
     @property
     def is_open(self) -> bool:

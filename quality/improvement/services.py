@@ -52,6 +52,9 @@ MSG_NO_ACTIONS = gettext_noop(
     "Chưa thể đóng: chưa phân tích nguyên nhân và chưa có hành động khắc phục nào."
 )
 MSG_VERIFICATION_NOTE = gettext_noop("Cần ghi kết quả kiểm tra hiệu lực trước khi đóng.")
+MSG_REOPENED = gettext_noop(
+    "Chưa thể đóng: sau khi mở lại cần ít nhất một hành động mới được xác nhận hiệu lực."
+)
 MSG_REASON = gettext_noop("Cần nêu lý do.")
 MSG_NOT_CLOSED = gettext_noop("Chỉ mở lại được sự không phù hợp đã đóng.")
 
@@ -210,8 +213,11 @@ def nc_close(*, actor, nc: Nonconformity, verification_note: str) -> Nonconformi
     pending = nc.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
     if pending:
         raise ValidationError(_(MSG_OPEN_ACTIONS) % {"n": pending})
-    if not nc.analysed_at or not nc.actions.filter(status=ActionStatus.VERIFIED).exists():
+    verified = nc.actions.filter(status=ActionStatus.VERIFIED)
+    if not nc.analysed_at or not verified.exists():
         raise ValidationError(_(MSG_NO_ACTIONS))
+    if nc.reopened_at and not verified.filter(verified_at__gt=nc.reopened_at).exists():
+        raise ValidationError(_(MSG_REOPENED))
     if not (verification_note or "").strip():
         raise ValidationError({"verification_note": _(MSG_VERIFICATION_NOTE)})
     now = timezone.now()
@@ -238,13 +244,19 @@ def nc_reopen(*, actor, nc: Nonconformity, reason: str) -> Nonconformity:
     if not (reason or "").strip():
         raise ValidationError({"reason": _(MSG_REASON)})
     nc.status, nc.closed_at = NcStatus.ACTIONS, None
-    nc.reopen_count += 1
-    nc.save(update_fields=["status", "closed_at", "reopen_count"])
+    nc.reopen_count, nc.reopened_at, nc.verification_due_on = (
+        nc.reopen_count + 1,
+        timezone.now(),
+        None,
+    )
+    nc.save(
+        update_fields=["status", "closed_at", "reopen_count", "reopened_at", "verification_due_on"]
+    )
     audit_record(actor=actor, action="nc_reopen", subject=nc, changes={"reason": reason.strip()})
     return nc
 
 
-def _refresh_status(nc: Nonconformity) -> None:
+def _refresh_status(nc: Nonconformity, actor=None) -> None:
     """Actions and verification move the nonconformity along (never backwards past closed)."""
     if nc.status == NcStatus.CLOSED:
         return
@@ -253,6 +265,7 @@ def _refresh_status(nc: Nonconformity) -> None:
     )
     if not actions:
         return
+    before = nc.status
     if all(status == ActionStatus.VERIFIED for status in actions):
         nc.status = NcStatus.VERIFYING
         nc.verification_due_on = nc.verification_due_on or (
@@ -261,6 +274,10 @@ def _refresh_status(nc: Nonconformity) -> None:
     else:
         nc.status = NcStatus.ACTIONS
     nc.save(update_fields=["status", "verification_due_on"])
+    if nc.status != before:  # the trail shows every status the nonconformity passed through
+        audit_record(
+            actor=actor, action="status", subject=nc, changes={"status": [before, nc.status]}
+        )
 
 
 # --------------------------------------------------------------------------- actions
@@ -320,7 +337,7 @@ def action_add(
         action_url(action),
     )
     if nc is not None:
-        _refresh_status(nc)
+        _refresh_status(nc, actor)
     return action
 
 
@@ -377,7 +394,9 @@ def action_verify(*, actor, action: Action, effective: bool, note: str = "") -> 
         changes={"effective": effective, "note": note},
     )
     if action.nonconformity_id:
-        _refresh_status(Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id))
+        _refresh_status(
+            Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id), actor
+        )
     return action
 
 
@@ -401,23 +420,15 @@ def action_cancel(*, actor, action: Action, reason: str) -> Action:
         changes={"reason": reason},
     )
     if action.nonconformity_id:
-        _refresh_status(Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id))
+        _refresh_status(
+            Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id), actor
+        )
     return action
-
-
-SOURCE_URLS = {
-    "nonconformity": "/improvement/{id}/",
-    "risk": "/risks/{id}/",
-    "objective": "/objectives/{id}/",
-    "review": "/reviews/{id}/",
-    "audit_plan": "/audits/plans/{id}/",
-}
 
 
 def action_url(action: Action) -> str:
     """The page where the action is worked on: its nonconformity, risk, objective or review."""
-    pattern = SOURCE_URLS.get(action.source_type)
-    return pattern.format(id=action.source_id) if pattern else "/my-work/"
+    return action.url
 
 
 # --------------------------------------------------------------------------- escalation
@@ -436,12 +447,17 @@ def actions_escalate(today: dt.date | None = None) -> int:
     for action in overdue:
         late = (today - action.due_on).days
         level = 2 if late > ESCALATE_AFTER_DAYS else 1
-        people = {action.owner, *secretaries} if level == 1 else {*leaders, *secretaries}
         title = _("Hành động quá hạn %(n)s ngày: %(t)s") % {"n": late, "t": action.title[:100]}
-        for person in people:
-            sent += bool(
-                _notify(person, f"action:{action.pk}:escalate:{level}", title, action_url(action))
-            )
+        # Every level up to this one: an action first seen at level 2 (no run on the early
+        # days, or judged ineffective long after its due date) still tells its owner.
+        for step in range(1, level + 1):
+            people = {action.owner, *secretaries} if step == 1 else {*leaders, *secretaries}
+            for person in people:
+                sent += bool(
+                    _notify(
+                        person, f"action:{action.pk}:escalate:{step}", title, action_url(action)
+                    )
+                )
         if action.escalation_level < level:
             Action.objects.filter(pk=action.pk).update(escalation_level=level)
             audit_record(

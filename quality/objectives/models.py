@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,9 @@ class Objective(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("objectives:detail", args=[self.pk])
 
     def is_met(self, value) -> bool:
         return (

@@ -98,7 +98,8 @@ def measurement_record(
     value: Decimal,
     evidence: str,
 ) -> Measurement:
-    if not (can(actor, "objectives.manage") or actor.pk == objective.owner_id):
+    owner_may = actor.pk == objective.owner_id and can(actor, "improvement.record")
+    if not (can(actor, "objectives.manage") or owner_may):
         raise PermissionDenied("objectives.manage")
     if objective.method != Method.MANUAL:
         raise ValidationError(_(MSG_COMPUTED))
@@ -111,6 +112,9 @@ def measurement_record(
 
 
 def _save(actor, objective, start, end, value, evidence, computed) -> Measurement:
+    existing = Measurement.objects.filter(objective=objective, period_start=start).first()
+    if computed and existing is not None and existing.computed and existing.value == value:
+        return existing  # the daily recomputation changed nothing: no new trail entry
     measurement, _created = Measurement.objects.update_or_create(
         objective=objective,
         period_start=start,
@@ -144,9 +148,9 @@ def _save(actor, objective, start, end, value, evidence, computed) -> Measuremen
             % {
                 "t": objective.title,
                 "p": f"{start:%m/%Y}",
-                "v": value.normalize(),
+                "v": f"{value.normalize():f}",  # 80, never 8E+1
                 "u": objective.unit_label,
-                "target": objective.target.normalize(),
+                "target": f"{objective.target.normalize():f}",
             },
         )
     return measurement
@@ -169,7 +173,11 @@ def on_time_rate(start: dt.date, end: dt.date, procedure_id=None) -> Decimal | N
 
 @transaction.atomic
 def measurements_compute(*, objective: Objective, actor=None) -> int:
-    """Compute every ended period of a formula objective; return how many were stored."""
+    """Compute every ended period of a formula objective; return how many were stored.
+
+    `actor=None`: the scheduled computation; a person needs `objectives.manage`."""
+    if actor is not None:
+        _require(actor)
     if objective.method != Method.ON_TIME_RATE:
         return 0
     stored = 0

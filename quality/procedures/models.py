@@ -106,7 +106,7 @@ class ProcedureVersion(models.Model):
     def limit_label(self) -> str:
         if self.limit_days is not None:
             return _("%(n)s ngày làm việc") % {"n": self.limit_days}
-        return _("%(n)s giờ làm việc") % {"n": self.limit_hours.normalize()}
+        return _("%(n)s giờ làm việc") % {"n": f"{self.limit_hours.normalize():f}"}
 
 
 class ProcedureStep(models.Model):

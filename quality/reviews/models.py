@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,9 @@ class ManagementReview(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:detail", args=[self.pk])
+
 
 class AnnualReportStatus(models.TextChoices):
     DRAFT = "draft", _("Dự thảo")
@@ -99,3 +103,6 @@ class AnnualReport(models.Model):
 
     def __str__(self):
         return f"Báo cáo {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:annual_detail", args=[self.pk])

@@ -154,6 +154,7 @@ def compile_inputs(review: ManagementReview) -> dict:
         _objectives(start, end),
         _process_performance(start, end),
         _nonconformities(start, end),
+        _monitoring(start, end),
         _audits(start, end),
         _section(
             "9.3.2.c.7",
@@ -252,8 +253,8 @@ def _objectives(start, end) -> dict:
         [
             m.objective.title,
             f"{m.period_start:%m/%Y}",
-            f"{m.value.normalize()}{m.objective.unit_label}",
-            f"{m.objective.target.normalize()}{m.objective.unit_label}",
+            f"{m.value.normalize():f}{m.objective.unit_label}",  # 80, never 8E+1
+            f"{m.objective.target.normalize():f}{m.objective.unit_label}",
             "Đạt" if m.met else "Không đạt",
         ]
         for m in measured
@@ -310,6 +311,35 @@ def _nonconformities(start, end) -> dict:
         f"{period.count()} sự không phù hợp trong kỳ; {overdue} hành động khắc phục đang quá hạn.",
         rows,
         ["Nguồn", "Số lượng", "Đã đóng"],
+    )
+
+
+def _monitoring(start, end) -> dict:
+    """9.3.2 c) 5): what the agency monitored and measured in the period, beyond the objectives'
+    verdicts: every measurement taken, and each unit's steps of the process-control sheets."""
+    from quality.objectives.models import Measurement
+    from quality.procedures.selectors import on_time_by_unit
+
+    measured = Measurement.objects.filter(period_start__gte=start, period_end__lte=end)
+    computed = measured.filter(computed=True).count()
+    units = on_time_by_unit(start, end)
+    rows = [
+        [
+            r.label,
+            r.on_time,
+            r.late,
+            f"{r.on_time_rate}%" if r.on_time_rate is not None else "—",
+        ]
+        for r in units
+    ]
+    return _section(
+        "9.3.2.c.5",
+        "Kết quả theo dõi và đo lường",
+        f"{measured.count()} kết quả đo trong kỳ (tự động {computed}, nhập tay "
+        f"{measured.count() - computed}); {sum(r.on_time for r in units)} bước xử lý hồ sơ "
+        f"đúng hạn, {sum(r.late for r in units)} bước trễ hạn.",
+        rows,
+        ["Đơn vị", "Bước đúng hạn", "Bước trễ hạn", "Tỷ lệ"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,9 @@ class ContextIssue(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:context_edit", args=[self.pk])
 
 
 class RiskKind(models.TextChoices):
@@ -97,6 +101,9 @@ class Risk(models.Model):
 
     def __str__(self):
         return self.title[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:detail", args=[self.pk])
 
     @property
     def score(self) -> int:

@@ -75,9 +75,9 @@ def _check_scale(**values) -> None:
 @transaction.atomic
 def context_issue_save(*, actor, issue: ContextIssue | None = None, **fields) -> ContextIssue:
     _require(actor)
-    if not (fields.get("title") or "").strip():
-        raise ValidationError({"title": _(MSG_TITLE)})
     creating = issue is None
+    if (creating or "title" in fields) and not (fields.get("title") or "").strip():
+        raise ValidationError({"title": _(MSG_TITLE)})
     issue = issue or ContextIssue()
     before = {k: getattr(issue, k, None) for k in fields}
     for name, value in fields.items():
@@ -120,7 +120,12 @@ def risk_create(*, actor, title: str, likelihood: int, impact: int, owner, **fie
 def risk_update(*, actor, risk: Risk, **fields) -> Risk:
     _require(actor)
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
-    scores = {k: v for k, v in fields.items() if k in ("likelihood", "impact")}
+    scores = {
+        k: v
+        for k, v in fields.items()
+        if k in ("likelihood", "impact", "residual_likelihood", "residual_impact")
+        and not (k.startswith("residual_") and v is None)
+    }
     if scores:
         _check_scale(**scores)
     before = {k: getattr(risk, k) for k in fields}

@@ -31,6 +31,7 @@ def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
         leader = User.objects.get(email="lanhdao@sokhcn.test")
         assert leader.check_password(demo.DEMO_PASSWORD)
     counts = (Agency.objects.count(), Domain.objects.count(), User.objects.count())
+    _the_loop_is_there()
 
     second = _seed()
 
@@ -57,3 +58,34 @@ def test_seed_refuses_without_debug(world, settings):
     with pytest.raises(CommandError, match="refused with DEBUG off"):
         _seed()
     assert not Agency.objects.filter(code="sokhcn").exists()
+
+
+def _the_loop_is_there():
+    """Issue 5's demo: audit -> minor NC -> root cause -> two actions, one verified and one
+    overdue and escalated; a review with every input compiled; an annual report."""
+    from quality.audits.models import Finding
+    from quality.core.models import Notification
+    from quality.feedback.models import SurveyResponse
+    from quality.improvement.models import Action
+    from quality.objectives.models import Measurement
+    from quality.reviews.models import AnnualReport, ManagementReview
+
+    with schema_context("ag_sokhcn"):
+        finding = Finding.objects.get(grade="minor")
+        nc = finding.nonconformity
+        assert nc.source == "audit" and nc.root_cause and nc.root_cause_method == "five_whys"
+        statuses = sorted(nc.actions.values_list("status", flat=True))
+        assert statuses == ["open", "verified"]
+        late = nc.actions.get(status="open")
+        assert late.escalation_level == 2
+        assert Notification.objects.filter(
+            key=f"action:{late.pk}:escalate:2", user__email="lanhdao@sokhcn.test"
+        ).exists()
+        review = ManagementReview.objects.get()
+        keys = [section["key"] for section in review.inputs["sections"]]
+        iso_932 = {"a", "b", "c.1", "c.2", "c.3", "c.4", "c.5", "c.6", "c.7", "d", "e", "f"}
+        assert {f"9.3.2.{k}" for k in iso_932} == set(keys) and review.inputs_compiled_at
+        assert SurveyResponse.objects.count() > 20
+        assert Measurement.objects.filter(computed=True).exists()
+        assert AnnualReport.objects.get().figures["audits_done"] == 1
+        assert Action.objects.filter(kind="risk", status="verified").exists()

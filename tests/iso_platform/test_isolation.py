@@ -26,6 +26,7 @@ OPEN_ROUTES = {
     "set_language": "the vi/en switch",
     "api-schema": "the API description, no data (vendors build against it)",
     "api-docs": "the API description, no data",
+    "survey:form": "the citizens' satisfaction survey: no sign-in by design, rate-limited",
 }
 ADMIN_ONLY = {
     "console:agency_create",

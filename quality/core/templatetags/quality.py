@@ -16,3 +16,45 @@ def action_label(action: str) -> str:
     from quality.core.audit_labels import ACTION_LABELS
 
     return ACTION_LABELS.get(action, action)
+
+
+STATUS_CSS = {
+    # nonconformities
+    "open": "text-bg-warning",
+    "corrected": "text-bg-info",
+    "analysed": "text-bg-info",
+    "actions": "text-bg-primary",
+    "verifying": "text-bg-secondary",
+    "closed": "text-bg-success",
+    # actions
+    "done": "text-bg-info",
+    "verified": "text-bg-success",
+    "ineffective": "text-bg-danger",
+    "cancelled": "text-bg-light",
+    # audits, reviews, reports, risks
+    "planned": "text-bg-secondary",
+    "in_progress": "text-bg-primary",
+    "reported": "text-bg-success",
+    "draft": "text-bg-secondary",
+    "held": "text-bg-success",
+    "submitted": "text-bg-success",
+    "treated": "text-bg-info",
+    # audit grades
+    "conformity": "text-bg-success",
+    "observation": "text-bg-info",
+    "minor": "text-bg-warning",
+    "major": "text-bg-danger",
+    "opportunity": "text-bg-primary",
+}
+
+
+@register.filter
+def status_css(status: str) -> str:
+    """Bootstrap badge classes for a status or grade code."""
+    return STATUS_CSS.get(status, "text-bg-light")
+
+
+@register.filter
+def pairs(mapping) -> list:
+    """`{% for k, v in d|pairs %}`: safe when the dict has a key named "items"."""
+    return list(mapping.items()) if isinstance(mapping, dict) else []

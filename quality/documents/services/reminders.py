@@ -7,19 +7,14 @@ goes out once too (`emailed_at`). Runs inside one agency's schema.
 from __future__ import annotations
 
 import datetime
-import logging
 
-from django.core.mail import send_mail
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from iso_platform.accounts.models import Role, User
-from quality.core.models import AgencySettings, Notification
-from quality.core.services import notify_once
+from quality.core.models import AgencySettings
+from quality.core.services import notifications_email, notify_once
 from quality.documents.models import Acknowledgement, Document, DocumentStatus
-
-logger = logging.getLogger(__name__)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> dict:
@@ -82,23 +77,4 @@ def _acknowledgement_reminders(today, config) -> int:
 
 
 def _email_pending() -> int:
-    agency = getattr(connection, "tenant", None)
-    base = agency.url.rstrip("/") if agency is not None and hasattr(agency, "url") else ""
-    sent = 0
-    pending = Notification.objects.filter(
-        emailed_at__isnull=True, user__is_active=True, key__regex=r"^(review|ack-remind):"
-    ).select_related("user")
-    for notice in pending:
-        try:
-            send_mail(
-                subject=f"[eISO] {notice.title}",
-                message=f"{notice.body}\n\n{base}{notice.url}\n",
-                from_email=None,
-                recipient_list=[notice.user.email],
-            )
-        except OSError:
-            logger.exception("reminder e-mail to %s failed; retried next run", notice.user.email)
-            continue
-        Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
-        sent += 1
-    return sent
+    return notifications_email(r"^(review|ack-remind):")

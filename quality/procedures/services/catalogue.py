@@ -88,7 +88,10 @@ def version_check(spec: VersionSpec) -> None:
     total = sum((s.budget_hours for s in spec.steps), Decimal(0))
     if total > limit:
         raise ValidationError(
-            {"steps": _(MSG_STEPS_OVER) % {"steps": total.normalize(), "limit": limit.normalize()}}
+            {
+                "steps": _(MSG_STEPS_OVER)
+                % {"steps": f"{total.normalize():f}", "limit": f"{limit.normalize():f}"}
+            }
         )
 
 

@@ -1,0 +1,112 @@
+"""Shared page machinery of the QMS areas: capability-gated pages and POST-only steps.
+
+A step looks its object up first (another agency's id is a 404 for everybody), then checks
+the role, validates the small form and calls the service. The service has the last word:
+its ValidationError becomes the message shown on the page (Vietnamese, with the reason),
+its PermissionDenied a 403. Nothing is written outside the service's transaction.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+
+from iso_platform.accounts.models import User
+from quality.core.permissions import can
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def people():
+    return User.objects.filter(is_active=True).order_by("full_name")
+
+
+class PersonField(forms.ModelChoiceField):
+    """An active person of this agency, shown by name and e-mail."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=people(), **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.email})"
+
+
+def form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
+def error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors where the field exists)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class Gate(LoginRequiredMixin):
+    """A page for people with `capability`."""
+
+    capability = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if self.capability and not can(request.user, self.capability):
+            raise PermissionDenied(self.capability)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class Step(LoginRequiredMixin, View):
+    """POST-only step on one object: `act(obj, data)` calls the service."""
+
+    model = None
+    capability = ""  # empty: the service decides who may (owner, auditor...)
+    form_class = None
+    success = ""
+
+    def get_object(self, pk):
+        return get_object_or_404(self.model, pk=pk)
+
+    def act(self, obj, data):
+        raise NotImplementedError
+
+    def form_kwargs(self, obj) -> dict:
+        return {}
+
+    def next_url(self, obj, result) -> str:
+        return obj.get_absolute_url()
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        if self.capability and not can(request.user, self.capability):
+            raise PermissionDenied(self.capability)
+        form = (
+            self.form_class(request.POST, request.FILES, **self.form_kwargs(obj))
+            if self.form_class
+            else None
+        )
+        self.form, result = form, None
+        if form is not None and not form.is_valid():
+            messages.error(request, form_errors(form))
+        else:
+            try:
+                result = self.act(obj, form.cleaned_data if form is not None else {})
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                if self.success:
+                    messages.success(request, self.success)
+        return redirect(self.next_url(obj, result))

@@ -1,0 +1,453 @@
+"""REST API of nonconformities and actions (`/api/v1/` on the agency's host).
+
+One view per operation; small input serializers check the shape, the services decide and
+write. `SourceActionsApi` is the base of every "actions of X" route (risks, objectives,
+management reviews): the same `Action`, assigned through `action_add`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from iso_platform.accounts.models import User
+from iso_platform.text import Unaccent, fold
+from quality.core.models import Unit
+from quality.documents.apis import Capability, PersonOut
+from quality.improvement import services
+from quality.improvement.models import (
+    Action,
+    ActionKind,
+    ActionStatus,
+    NcSeverity,
+    NcSource,
+    NcStatus,
+    Nonconformity,
+    RootCauseMethod,
+)
+
+MSG_NO_PERSON = gettext_lazy("Không có người dùng đang hoạt động mã {pk_value} trong cơ quan.")
+
+
+def active_users():
+    """People who may be named in an input: active users of this agency (its schema)."""
+    return User.objects.filter(is_active=True)
+
+
+def person_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    """A person by id: an active user of this agency, or a 400 that says so."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=active_users(),
+        error_messages={"does_not_exist": MSG_NO_PERSON},
+        **kwargs,
+    )
+
+
+# --------------------------------------------------------------------------- output shapes
+
+
+class ActionOut(serializers.ModelSerializer):
+    owner = PersonOut(read_only=True)
+    verified_by = PersonOut(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "kind",
+            "nonconformity",
+            "source_type",
+            "source_id",
+            "title",
+            "owner",
+            "due_on",
+            "status",
+            "overdue",
+            "done_at",
+            "done_note",
+            "verified_by",
+            "verified_at",
+            "verification_note",
+            "escalation_level",
+            "created_at",
+        ]
+
+    def get_overdue(self, action) -> bool:
+        return action.is_overdue()
+
+
+class NonconformityOut(serializers.ModelSerializer):
+    owner = PersonOut(read_only=True)
+    verified_by = PersonOut(read_only=True)
+
+    class Meta:
+        model = Nonconformity
+        fields = [
+            "id",
+            "source",
+            "source_type",
+            "source_id",
+            "source_ref",
+            "title",
+            "description",
+            "severity",
+            "unit",
+            "unit_name",
+            "detected_at",
+            "status",
+            "owner",
+            "correction",
+            "corrected_at",
+            "root_cause_method",
+            "root_cause_detail",
+            "root_cause",
+            "analysed_at",
+            "verify_after_days",
+            "verification_due_on",
+            "verified_by",
+            "verified_at",
+            "verification_note",
+            "closed_at",
+            "reopen_count",
+            "created_at",
+        ]
+
+
+class NonconformityDetailOut(NonconformityOut):
+    actions = serializers.SerializerMethodField()
+
+    class Meta(NonconformityOut.Meta):
+        fields = [*NonconformityOut.Meta.fields, "actions"]
+
+    @extend_schema_field(ActionOut(many=True))
+    def get_actions(self, nc):
+        actions = nc.actions.select_related("owner", "verified_by").order_by("due_on", "id")
+        return ActionOut(actions, many=True).data
+
+
+def _nc_detail(nc: Nonconformity) -> dict:
+    nc = Nonconformity.objects.select_related("owner", "verified_by").get(pk=nc.pk)
+    return NonconformityDetailOut(nc).data
+
+
+# --------------------------------------------------------------------------- nonconformities
+
+
+class NonconformityIn(serializers.Serializer):
+    source = serializers.ChoiceField(choices=NcSource.choices)
+    title = serializers.CharField(max_length=500, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    severity = serializers.ChoiceField(choices=NcSeverity.choices, default=NcSeverity.MINOR)
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    owner = person_field(required=False, allow_null=True)
+    source_ref = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class NonconformityListApi(generics.ListAPIView):
+    """The register of nonconformities, newest first."""
+
+    serializer_class = NonconformityOut
+    permission_classes = [Capability.of("improvement.view")]
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=NcStatus.values),
+            OpenApiParameter("source", str, enum=NcSource.values),
+            OpenApiParameter("q", str, description="Tìm trong nội dung, không cần dấu."),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        ncs = Nonconformity.objects.select_related("owner", "verified_by")
+        if params.get("status"):
+            ncs = ncs.filter(status=params["status"])
+        if params.get("source"):
+            ncs = ncs.filter(source=params["source"])
+        q = fold(params.get("q", "")).strip()
+        if q:
+            ncs = ncs.annotate(
+                _title=Unaccent("title"), _ref=Unaccent("source_ref"), _desc=Unaccent("description")
+            ).filter(Q(_title__contains=q) | Q(_ref__contains=q) | Q(_desc__contains=q))
+        return ncs
+
+    @extend_schema(request=NonconformityIn, responses={201: NonconformityDetailOut})
+    def post(self, request):
+        data = NonconformityIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        nc = services.nc_create(actor=request.user, **data.validated_data)
+        return Response(_nc_detail(nc), status=status.HTTP_201_CREATED)
+
+
+class NonconformityDetailApi(APIView):
+    permission_classes = [Capability.of("improvement.view")]
+
+    @extend_schema(responses=NonconformityDetailOut)
+    def get(self, request, pk):
+        return Response(_nc_detail(get_object_or_404(Nonconformity, pk=pk)))
+
+
+class CorrectionIn(serializers.Serializer):
+    correction = serializers.CharField(allow_blank=True)
+
+
+class AnalysisIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=RootCauseMethod.choices)
+    detail = serializers.DictField(
+        help_text='five_whys: {"whys": ["...", ...]} (1 đến 5 câu); '
+        'fishbone: {"groups": {"con_nguoi": ["..."], "phuong_phap": [...], ...}}'
+    )
+    root_cause = serializers.CharField(allow_blank=True)
+
+
+class VerificationNoteIn(serializers.Serializer):
+    verification_note = serializers.CharField(allow_blank=True)
+
+
+class StepReasonIn(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class NonconformityStepApi(APIView):
+    """Base for `POST /nonconformities/{id}/<step>/`: look up, check shape, call the service."""
+
+    permission_classes = [Capability.of("improvement.view")]
+    input_class = CorrectionIn
+
+    def post(self, request, pk):
+        nc = get_object_or_404(Nonconformity, pk=pk)
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        nc = self.step(request.user, nc, data.validated_data)
+        return Response(_nc_detail(nc))
+
+
+class NonconformityCorrectApi(NonconformityStepApi):
+    input_class = CorrectionIn
+
+    @extend_schema(request=CorrectionIn, responses=NonconformityDetailOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, nc, data):
+        return services.nc_correct(actor=actor, nc=nc, correction=data["correction"])
+
+
+class NonconformityAnalyseApi(NonconformityStepApi):
+    input_class = AnalysisIn
+
+    @extend_schema(request=AnalysisIn, responses=NonconformityDetailOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, nc, data):
+        return services.nc_analyse(
+            actor=actor,
+            nc=nc,
+            method=data["method"],
+            detail=data["detail"],
+            root_cause=data["root_cause"],
+        )
+
+
+class NonconformityCloseApi(NonconformityStepApi):
+    input_class = VerificationNoteIn
+
+    @extend_schema(request=VerificationNoteIn, responses=NonconformityDetailOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, nc, data):
+        return services.nc_close(actor=actor, nc=nc, verification_note=data["verification_note"])
+
+
+class NonconformityReopenApi(NonconformityStepApi):
+    input_class = StepReasonIn
+
+    @extend_schema(request=StepReasonIn, responses=NonconformityDetailOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, nc, data):
+        return services.nc_reopen(actor=actor, nc=nc, reason=data["reason"])
+
+
+# --------------------------------------------------------------------------- actions
+
+
+class ActionIn(serializers.Serializer):
+    title = serializers.CharField(max_length=500, allow_blank=True)
+    owner = person_field()
+    due_on = serializers.DateField()
+
+
+class SourceActionsApi(APIView):
+    """`GET/POST /<things>/{id}/actions/`: the actions attached to one object.
+
+    Subclasses name the model, the view capability and the action kind; the service
+    (`action_add`) checks who may assign work in that loop.
+    """
+
+    permission_classes = [Capability.of("improvement.view")]
+    model = Nonconformity
+    kind = ActionKind.CORRECTIVE
+    source_type = "nonconformity"
+
+    def source(self, pk):
+        return get_object_or_404(self.model, pk=pk)
+
+    def actions_of(self, obj):
+        return Action.objects.filter(source_type=self.source_type, source_id=str(obj.pk))
+
+    @extend_schema(responses=ActionOut(many=True))
+    def get(self, request, pk):
+        actions = self.actions_of(self.source(pk)).select_related("owner", "verified_by")
+        return Response(ActionOut(actions.order_by("due_on", "id"), many=True).data)
+
+    @extend_schema(request=ActionIn, responses={201: ActionOut})
+    def post(self, request, pk):
+        obj = self.source(pk)
+        data = ActionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = self.add(request.user, obj, data.validated_data)
+        return Response(ActionOut(action).data, status=status.HTTP_201_CREATED)
+
+    def add(self, actor, obj, data) -> Action:
+        return services.action_add(
+            actor=actor,
+            kind=self.kind,
+            source_type=self.source_type,
+            source_id=str(obj.pk),
+            **data,
+        )
+
+
+class NonconformityActionsApi(SourceActionsApi):
+    """Corrective actions of a nonconformity (after its root cause is analysed)."""
+
+    def actions_of(self, nc):
+        return nc.actions.all()
+
+    def add(self, actor, nc, data) -> Action:
+        return services.action_add(actor=actor, kind=ActionKind.CORRECTIVE, nc=nc, **data)
+
+
+class ActionListApi(generics.ListAPIView):
+    """Every action of every loop; `mine=1`: mine; `overdue=1`: open and past due."""
+
+    serializer_class = ActionOut
+    permission_classes = [Capability.of("improvement.view")]
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", bool),
+            OpenApiParameter("kind", str, enum=ActionKind.values),
+            OpenApiParameter("status", str, enum=ActionStatus.values),
+            OpenApiParameter("overdue", bool),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        actions = Action.objects.select_related("owner", "verified_by")
+        if _flag(params.get("mine")):
+            actions = actions.filter(owner=self.request.user)
+        if params.get("kind"):
+            actions = actions.filter(kind=params["kind"])
+        if params.get("status"):
+            actions = actions.filter(status=params["status"])
+        if _flag(params.get("overdue")):
+            actions = actions.filter(
+                status__in=[ActionStatus.OPEN, ActionStatus.INEFFECTIVE],
+                due_on__lt=timezone.localdate(),
+            )
+        return actions.order_by("due_on", "id")
+
+
+def _flag(value) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def _action(pk) -> Action:
+    return get_object_or_404(Action.objects.select_related("owner", "verified_by"), pk=pk)
+
+
+class ActionDetailApi(APIView):
+    permission_classes = [Capability.of("improvement.view")]
+
+    @extend_schema(responses=ActionOut)
+    def get(self, request, pk):
+        return Response(ActionOut(_action(pk)).data)
+
+
+class ActionNoteIn(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VerifyIn(serializers.Serializer):
+    effective = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionStepApi(APIView):
+    """Base for `POST /actions/{id}/<step>/`."""
+
+    permission_classes = [Capability.of("improvement.view")]
+    input_class = ActionNoteIn
+
+    def post(self, request, pk):
+        action = _action(pk)
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = self.step(request.user, action, data.validated_data)
+        return Response(ActionOut(_action(action.pk)).data)
+
+
+class ActionCompleteApi(ActionStepApi):
+    input_class = ActionNoteIn
+
+    @extend_schema(request=ActionNoteIn, responses=ActionOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, action, data):
+        return services.action_complete(actor=actor, action=action, note=data["note"])
+
+
+class ActionVerifyApi(ActionStepApi):
+    input_class = VerifyIn
+
+    @extend_schema(request=VerifyIn, responses=ActionOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, action, data):
+        return services.action_verify(
+            actor=actor, action=action, effective=data["effective"], note=data["note"]
+        )
+
+
+class ActionCancelApi(ActionStepApi):
+    input_class = StepReasonIn
+
+    @extend_schema(request=StepReasonIn, responses=ActionOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, action, data):
+        return services.action_cancel(actor=actor, action=action, reason=data["reason"])

@@ -1,0 +1,140 @@
+"""Forms of the nonconformity and action pages (shape only; services decide)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from quality.core.models import Unit
+from quality.core.steps import DATE, PersonField
+from quality.improvement.models import (
+    ActionKind,
+    ActionStatus,
+    NcSeverity,
+    NcSource,
+    NcStatus,
+    RootCauseMethod,
+)
+from quality.improvement.services import FISHBONE_GROUPS
+
+FISHBONE_LABELS = {
+    "con_nguoi": _("Con người"),
+    "phuong_phap": _("Phương pháp"),
+    "may_moc": _("Máy móc, thiết bị"),
+    "vat_lieu": _("Vật liệu, hồ sơ đầu vào"),
+    "do_luong": _("Đo lường, kiểm soát"),
+    "moi_truong": _("Môi trường làm việc"),
+}
+
+
+class NcFilterForm(forms.Form):
+    q = forms.CharField(label=_("Tìm"), required=False)
+    status = forms.ChoiceField(
+        label=_("Trạng thái"),
+        required=False,
+        choices=[("", _("Chưa đóng")), ("all", _("Tất cả")), *NcStatus.choices],
+    )
+    source = forms.ChoiceField(
+        label=_("Nguồn"), required=False, choices=[("", _("Mọi nguồn")), *NcSource.choices]
+    )
+
+
+class NcForm(forms.Form):
+    source = forms.ChoiceField(label=_("Nguồn"), choices=NcSource.choices, initial=NcSource.SELF)
+    title = forms.CharField(label=_("Nội dung sự không phù hợp"), max_length=500)
+    description = forms.CharField(
+        label=_("Mô tả, bằng chứng"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    severity = forms.ChoiceField(label=_("Mức độ"), choices=NcSeverity.choices)
+    source_ref = forms.CharField(
+        label=_("Tham chiếu (số văn bản, mã hồ sơ...)"), max_length=200, required=False
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Đơn vị liên quan"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
+    owner = PersonField(label=_("Người chịu trách nhiệm xử lý"), required=False)
+
+
+class CorrectionForm(forms.Form):
+    correction = forms.CharField(
+        label=_("Khắc phục tức thời đã làm"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AnalysisForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Phương pháp"), choices=RootCauseMethod.choices, widget=forms.RadioSelect
+    )
+    root_cause = forms.CharField(
+        label=_("Nguyên nhân gốc rễ"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, 6):
+            self.fields[f"why{i}"] = forms.CharField(
+                label=_("Tại sao %(n)s?") % {"n": i}, required=False, max_length=500
+            )
+        for group in FISHBONE_GROUPS:
+            self.fields[f"fb_{group}"] = forms.CharField(
+                label=FISHBONE_LABELS[group],
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Mỗi nguyên nhân một dòng."),
+            )
+
+    def detail(self) -> dict:
+        data = self.cleaned_data
+        if data["method"] == RootCauseMethod.FIVE_WHYS:
+            whys = [data[f"why{i}"].strip() for i in range(1, 6)]
+            while whys and not whys[-1]:
+                whys.pop()
+            return {"whys": whys}
+        return {
+            "groups": {
+                g: [line.strip() for line in data[f"fb_{g}"].splitlines() if line.strip()]
+                for g in FISHBONE_GROUPS
+            }
+        }
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Hành động"), max_length=500)
+    owner = PersonField(label=_("Người thực hiện"))
+    due_on = forms.DateField(label=_("Thời hạn"), widget=DATE)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Kết quả thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerifyForm(forms.Form):
+    effective = forms.TypedChoiceField(
+        label=_("Đánh giá"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Có hiệu lực")), ("no", _("Không hiệu lực, làm lại"))],
+    )
+    note = forms.CharField(label=_("Nhận xét"), required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), max_length=2000)
+
+
+class CloseForm(forms.Form):
+    verification_note = forms.CharField(
+        label=_("Kết quả kiểm tra hiệu lực"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ActionFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Loại"), required=False, choices=[("", _("Mọi loại")), *ActionKind.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Trạng thái"),
+        required=False,
+        choices=[("", _("Chưa xong")), ("all", _("Tất cả")), *ActionStatus.choices],
+    )
+    overdue = forms.BooleanField(label=_("Chỉ quá hạn"), required=False)
+    mine = forms.BooleanField(label=_("Của tôi"), required=False)
