@@ -45,8 +45,13 @@ messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+# Django's deployment checks (and drf-spectacular's schema warnings) with production-like
+# settings; nothing is contacted. Deployments run the same with their real environment.
 check-deploy: install
-	$(BIN)/python -m iso_platform.checkdeploy
+	DEBUG=false SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+	BASE_DOMAIN=iso.example.gov.vn DATABASE_URL=postgresql://eiso@db.invalid/eiso \
+	REDIS_URL=redis://redis.invalid:6379/0 EMAIL_URL=smtp://mail.invalid:587 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean-data:
 	rm -rf .data

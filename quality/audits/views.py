@@ -109,6 +109,7 @@ class PlanDetailView(Gate, TemplateView):
             counts=[(g, grades[g], counts[g]) for g in Grade.values],
             chart={
                 "type": "bar",
+                "integer": True,
                 "labels": [str(grades[g]) for g in Grade.values],
                 "datasets": [
                     {

@@ -6,4 +6,5 @@ app_name = "portal_api"
 
 urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="me"),
+    path("my-work/", apis.MyWorkApi.as_view(), name="my-work"),
 ]

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "delegate_approval": _("Uỷ quyền phê duyệt"),
     "revoke_approval": _("Thu hồi uỷ quyền phê duyệt"),
     "status": _("Chuyển trạng thái"),
+    "nc_assign": _("Giao người xử lý"),
     "nc_correct": _("Khắc phục tức thời"),
     "nc_analyse": _("Phân tích nguyên nhân gốc rễ"),
     "nc_close": _("Đóng sự không phù hợp"),

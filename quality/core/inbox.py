@@ -145,14 +145,16 @@ def _actions(user, today):
 
 
 def _nonconformities(user, today):
-    from quality.improvement.models import NcStatus, Nonconformity
+    from quality.improvement.models import NcSource, NcStatus, Nonconformity
 
     area = _("Sự không phù hợp")
-    rows = Nonconformity.objects.exclude(status=NcStatus.CLOSED)
-    if can(user, "improvement.manage"):
-        rows = rows.filter(Q(owner=user) | Q(owner__isnull=True) | Q(status=NcStatus.VERIFYING))
-    else:
-        rows = rows.filter(owner=user)
+    open_ = Nonconformity.objects.exclude(status=NcStatus.CLOSED)
+    manager = can(user, "improvement.manage")
+    rows = (
+        open_.filter(Q(owner=user) | Q(status=NcStatus.VERIFYING))
+        if manager
+        else open_.filter(owner=user)
+    )
     next_step = {
         NcStatus.OPEN: _("cần khắc phục tức thời và phân tích nguyên nhân"),
         NcStatus.CORRECTED: _("cần phân tích nguyên nhân"),
@@ -160,7 +162,7 @@ def _nonconformities(user, today):
         NcStatus.ACTIONS: _("đang thực hiện hành động"),
         NcStatus.VERIFYING: _("cần kiểm tra hiệu lực và đóng"),
     }
-    return [
+    items = [
         Item(
             area,
             "tools",
@@ -171,8 +173,29 @@ def _nonconformities(user, today):
             kind="nonconformity",
         )
         for nc in rows[:100]
-        if nc.status != NcStatus.ACTIONS or nc.owner_id == user.pk
     ]
+    if manager:
+        # Recorded by the system (late applications, low survey scores) and not yet given to
+        # anyone: one line per source, not one per record.
+        sources = dict(NcSource.choices)
+        unowned = (
+            open_.filter(owner__isnull=True)
+            .values("source")
+            .annotate(n=Count("id"))
+            .order_by("source")
+        )
+        items += [
+            Item(
+                area,
+                "inboxes",
+                _("%(n)s sự không phù hợp chưa có người phụ trách: %(source)s")
+                % {"n": row["n"], "source": sources.get(row["source"], row["source"])},
+                f"/improvement/?source={row['source']}&unassigned=on",
+                kind="nonconformity_unassigned",
+            )
+            for row in unowned
+        ]
+    return items
 
 
 def _audits(user, today):

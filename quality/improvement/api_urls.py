@@ -15,6 +15,9 @@ urlpatterns = [
         apis.NonconformityAnalyseApi.as_view(),
         name="nc-analyse",
     ),
+    path(
+        "nonconformities/<int:pk>/assign/", apis.NonconformityAssignApi.as_view(), name="nc-assign"
+    ),
     path("nonconformities/<int:pk>/close/", apis.NonconformityCloseApi.as_view(), name="nc-close"),
     path(
         "nonconformities/<int:pk>/reopen/",

@@ -220,6 +220,13 @@ class StepReasonIn(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class AssignIn(serializers.Serializer):
+    owner = person_field()
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+
+
 class NonconformityStepApi(APIView):
     """Base for `POST /nonconformities/{id}/<step>/`: look up, check shape, call the service."""
 
@@ -282,6 +289,17 @@ class NonconformityReopenApi(NonconformityStepApi):
 
     def step(self, actor, nc, data):
         return services.nc_reopen(actor=actor, nc=nc, reason=data["reason"])
+
+
+class NonconformityAssignApi(NonconformityStepApi):
+    input_class = AssignIn
+
+    @extend_schema(request=AssignIn, responses=NonconformityDetailOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def step(self, actor, nc, data):
+        return services.nc_assign(actor=actor, nc=nc, owner=data["owner"], unit=data.get("unit"))
 
 
 # --------------------------------------------------------------------------- actions

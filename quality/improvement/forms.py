@@ -35,6 +35,7 @@ class NcFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Nguồn"), required=False, choices=[("", _("Mọi nguồn")), *NcSource.choices]
     )
+    unassigned = forms.BooleanField(label=_("Chưa có người phụ trách"), required=False)
 
 
 class NcForm(forms.Form):
@@ -51,6 +52,13 @@ class NcForm(forms.Form):
         label=_("Đơn vị liên quan"), queryset=Unit.objects.filter(is_active=True), required=False
     )
     owner = PersonField(label=_("Người chịu trách nhiệm xử lý"), required=False)
+
+
+class AssignForm(forms.Form):
+    owner = PersonField(label=_("Người chịu trách nhiệm xử lý"))
+    unit = forms.ModelChoiceField(
+        label=_("Đơn vị liên quan"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
 
 
 class CorrectionForm(forms.Form):

@@ -135,6 +135,34 @@ def nc_create(
 
 
 @transaction.atomic
+def nc_assign(*, actor, nc: Nonconformity, owner, unit=None) -> Nonconformity:
+    """Give the nonconformity to the person who will handle it (and, optionally, a unit)."""
+    _require(actor, "improvement.manage")
+    nc = _locked(nc)
+    _open(nc)
+    if not owner.is_active:
+        raise ValidationError({"owner": _(MSG_OWNER_INACTIVE)})
+    before = {"owner": nc.owner.email if nc.owner else None, "unit": nc.unit_name}
+    nc.owner = owner
+    if unit is not None:
+        nc.unit, nc.unit_name = unit, unit.name
+    nc.save(update_fields=["owner", "unit", "unit_name"])
+    audit_record(
+        actor=actor,
+        action="nc_assign",
+        subject=nc,
+        changes={"owner": [before["owner"], owner.email], "unit": [before["unit"], nc.unit_name]},
+    )
+    _notify(
+        owner,
+        f"nc:{nc.pk}:owner:{owner.pk}",
+        _("Bạn chịu trách nhiệm xử lý: %(t)s") % {"t": nc.title[:120]},
+        nc.get_absolute_url(),
+    )
+    return nc
+
+
+@transaction.atomic
 def nc_correct(*, actor, nc: Nonconformity, correction: str) -> Nonconformity:
     _require(actor, "improvement.record")
     nc = _locked(nc)

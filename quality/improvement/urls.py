@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.NcListView.as_view(), name="list"),
     path("new/", views.NcCreateView.as_view(), name="create"),
     path("<int:pk>/", views.NcDetailView.as_view(), name="detail"),
+    path("<int:pk>/assign/", views.NcAssignView.as_view(), name="assign"),
     path("<int:pk>/correct/", views.NcCorrectView.as_view(), name="correct"),
     path("<int:pk>/analyse/", views.NcAnalyseView.as_view(), name="analyse"),
     path("<int:pk>/actions/", views.NcActionAddView.as_view(), name="action_add"),

@@ -48,6 +48,8 @@ class NcListView(Gate, TemplateView):
             rows = rows.filter(status=status)
         if data.get("source"):
             rows = rows.filter(source=data["source"])
+        if data.get("unassigned"):
+            rows = rows.filter(owner__isnull=True)
         if data.get("q", "").strip():
             q = data["q"].strip()
             rows = rows.filter(
@@ -140,6 +142,7 @@ class NcDetailView(Gate, TemplateView):
                 initial={"method": nc.root_cause_method or "five_whys"}
             ),
             close_form=forms.CloseForm(),
+            assign_form=forms.AssignForm(initial={"owner": nc.owner_id, "unit": nc.unit_id}),
             reopen_form=forms.ReasonForm(),
             pending=pending,
             audit=trail("nonconformity", nc.pk),
@@ -155,6 +158,14 @@ class NcDetailView(Gate, TemplateView):
 
 class NcStep(Step):
     model = Nonconformity
+
+
+class NcAssignView(NcStep):
+    form_class = forms.AssignForm
+    success = gettext_lazy("Đã giao người chịu trách nhiệm xử lý.")
+
+    def act(self, nc, data):
+        return services.nc_assign(actor=self.request.user, nc=nc, **data)
 
 
 class NcCorrectView(NcStep):

@@ -50,6 +50,7 @@ class ObjectiveListView(Gate, TemplateView):
             "labels": [o.title[:40] for o in objectives],
             "yTitle": _("Số kỳ"),
             "stacked": True,
+            "integer": True,
             "datasets": [
                 {
                     "label": _("Đạt"),

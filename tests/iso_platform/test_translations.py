@@ -21,12 +21,17 @@ def test_the_compiled_catalogue_matches_the_source():
     with (LOCALE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for entry in source:
-        got = (
-            compiled.pgettext(entry.msgctxt, entry.msgid)
-            if entry.msgctxt
-            else compiled.gettext(entry.msgid)
-        )
-        assert got == entry.msgstr, f"run `make messages`: {entry.msgid!r} is stale"
+        if entry.msgid_plural:
+            got = [compiled.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2)]
+            want = [entry.msgstr_plural[0], entry.msgstr_plural[1]]
+        else:
+            got = (
+                compiled.pgettext(entry.msgctxt, entry.msgid)
+                if entry.msgctxt
+                else compiled.gettext(entry.msgid)
+            )
+            want = entry.msgstr
+        assert got == want, f"run `make messages`: {entry.msgid!r} is stale"
 
 
 def test_english_is_served_when_chosen(world):

@@ -343,7 +343,9 @@ def test_another_agencys_ids_are_not_found_on_pages(world, client_for, foreign, 
     for method in ("get", "post"):
         response = getattr(owner, method)(url)
         assert response.status_code in (404, 405), f"{method.upper()} {url}"
-        assert b"Beta" not in response.content
+        body = response.content.decode()
+        at = body.find("Beta")
+        assert at < 0, f"{method.upper()} {url}: …{body[max(0, at - 300) : at + 100]}…"
 
 
 def test_lists_show_only_this_agencys_loop(world, client_for, foreign):
@@ -362,3 +364,38 @@ def test_lists_show_only_this_agencys_loop(world, client_for, foreign):
     ):
         body = _get(owner, url)
         assert "Beta" not in body, url
+
+
+def test_system_recorded_nonconformities_are_summed_up_then_assigned(world, pages, loop):
+    from quality.improvement.services import nc_create
+
+    with schema_context("ag_alpha"):
+        for i in range(3):
+            nc_create(
+                actor=None,
+                source="application_late",
+                title=f"Hồ sơ H{i} trễ hạn",
+                source_type="application",
+                source_id=f"H{i}",
+            )
+        late = Nonconformity.objects.filter(source="application_late").first()
+    body = _get(pages["owner_a"], "/my-work/")
+    assert "3 sự không phù hợp chưa có người phụ trách" in body
+    assert "Hồ sơ H0 trễ hạn" not in body  # one line per source, not one per record
+    listed = _get(pages["owner_a"], "/improvement/?source=application_late&unassigned=on")
+    assert "Hồ sơ H1 trễ hạn" in listed and loop.nc.code not in listed
+    url = f"/improvement/{late.pk}/assign/"
+    assert pages["reader_a"].post(url, {"owner": world.member_a.pk}).status_code == 403
+    response = pages["owner_a"].post(url, {"owner": world.member_a.pk}, follow=True)
+    assert "Đã giao người chịu trách nhiệm xử lý" in response.content.decode()
+    assert late.title in _get(pages["member_a"], "/my-work/")
+    assert "2 sự không phù hợp chưa có người phụ trách" in _get(pages["owner_a"], "/my-work/")
+
+
+def test_my_work_through_the_api(world, client_for, loop):
+    connection.set_schema_to_public()
+    items = client_for(world.agency_a, world.member_a).get("/api/v1/my-work/").json()
+    mine = [i for i in items if i["kind"] == "action"]
+    assert mine and mine[0]["title"] == "Cập nhật mẫu sổ" and mine[0]["overdue"] is False
+    assert mine[0]["url"] == f"/improvement/{loop.nc.pk}/"
+    assert client_for(world.agency_a).get("/api/v1/my-work/").status_code in (401, 403)

@@ -16,6 +16,7 @@
         scales: spec.type === "doughnut" ? {} : {
           x: { stacked: stacked },
           y: { stacked: stacked, beginAtZero: true, max: spec.max || undefined,
+               ticks: { precision: spec.integer ? 0 : undefined },
                title: { display: !!spec.yTitle, text: spec.yTitle || "" } }
         },
         plugins: { legend: { position: "bottom" } }
