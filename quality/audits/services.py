@@ -36,6 +36,9 @@ MSG_REPORTED = gettext_noop("Cuộc đánh giá đã báo cáo; không ghi thêm
 MSG_DESCRIPTION = gettext_noop("Cần mô tả phát hiện.")
 MSG_NO_CLAUSES = gettext_noop("Chọn ít nhất một điều khoản cho danh mục kiểm tra.")
 MSG_UNASSESSED = gettext_noop("Còn %(n)s nội dung kiểm tra chưa có kết quả.")
+MSG_NO_CHECKLIST = gettext_noop(
+    "Chưa có nội dung kiểm tra nào: lập danh mục kiểm tra và đánh giá trước khi báo cáo."
+)
 MSG_CONCLUSION = gettext_noop("Cần kết luận của đoàn đánh giá.")
 
 
@@ -300,6 +303,8 @@ def plan_report(*, actor, plan: AuditPlan, conclusion: str) -> AuditPlan:
     if actor.pk != plan.lead_id and not can(actor, "audits.manage"):
         raise PermissionDenied(_(MSG_NOT_ASSIGNED))
     _not_reported(plan)
+    if not plan.checklist.exists():
+        raise ValidationError(_(MSG_NO_CHECKLIST))
     open_items = plan.checklist.filter(grade="").count()
     if open_items:
         raise ValidationError(_(MSG_UNASSESSED) % {"n": open_items})

@@ -19,3 +19,13 @@ class UnitForm(forms.ModelForm):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
+
+
+class LoopSettingsForm(forms.ModelForm):
+    """The agency's choices for the improvement loop (risk matrix, survey threshold)."""
+
+    class Meta:
+        from quality.core.models import AgencySettings
+
+        model = AgencySettings
+        fields = ["risk_matrix_size", "survey_low_score"]

@@ -116,6 +116,7 @@ def agency_settings_update(*, actor, **fields):
     with transaction.atomic():
         config = AgencySettings.objects.select_for_update().get(pk=AgencySettings.load().pk)
         before = {k: getattr(config, k) for k in fields}
+        _check_matrix_shrink(fields.get("risk_matrix_size"))
         for name, value in fields.items():
             setattr(config, name, value)
         config.full_clean()
@@ -124,6 +125,32 @@ def agency_settings_update(*, actor, **fields):
             actor=actor, action="settings", subject=config, changes=changes_between(before, fields)
         )
     return config
+
+
+def _check_matrix_shrink(size) -> None:
+    """A smaller risk matrix must still hold every open risk's scores."""
+    if size is None:
+        return
+    from django.core.exceptions import ValidationError
+    from django.db.models import Max
+    from django.utils.translation import gettext as _
+
+    from quality.risks.models import Risk, RiskStatus
+
+    used = Risk.objects.exclude(status=RiskStatus.CLOSED).aggregate(
+        likelihood=Max("likelihood"), impact=Max("impact")
+    )
+    largest = max(used["likelihood"] or 0, used["impact"] or 0)
+    if size < largest:
+        raise ValidationError(
+            {
+                "risk_matrix_size": _(
+                    "Còn rủi ro đang theo dõi có điểm %(n)s: ma trận không nhỏ hơn %(n)s x %(n)s "
+                    "được (hãy đánh giá lại các rủi ro đó trước)."
+                )
+                % {"n": largest}
+            }
+        )
 
 
 def unit_save(*, actor, form) -> Unit:  # noqa: F821 - the model is imported lazily

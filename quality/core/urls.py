@@ -9,5 +9,6 @@ urlpatterns = [
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("units/", views.UnitsView.as_view(), name="units"),
+    path("settings/improvement/", views.LoopSettingsView.as_view(), name="loop_settings"),
     path("units/<int:pk>/", views.UnitsView.as_view(), name="unit_edit"),
 ]

@@ -99,3 +99,40 @@ class MyWorkView(LoginRequiredMixin, TemplateView):
             ),
         )
         return context
+
+
+class LoopSettingsView(LoginRequiredMixin, View):
+    """Risk matrix size and the survey score that opens a nonconformity."""
+
+    template = "quality/loop_settings.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can(request.user, "settings.manage"):
+            raise PermissionDenied("settings.manage")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        from quality.core.forms import LoopSettingsForm
+        from quality.core.models import AgencySettings
+
+        form = LoopSettingsForm(instance=AgencySettings.load())
+        return render(request, self.template, {"form": form})
+
+    def post(self, request):
+        from django.core.exceptions import ValidationError
+
+        from quality.core.forms import LoopSettingsForm
+        from quality.core.models import AgencySettings
+        from quality.core.services import agency_settings_update
+        from quality.core.steps import add_errors
+
+        form = LoopSettingsForm(request.POST, instance=AgencySettings.load())
+        if form.is_valid():
+            try:
+                agency_settings_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã lưu cấu hình."))
+                return redirect("portal:loop_settings")
+        return render(request, self.template, {"form": form}, status=400)

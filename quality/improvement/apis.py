@@ -150,6 +150,9 @@ class NonconformityIn(serializers.Serializer):
     )
     owner = person_field(required=False, allow_null=True)
     source_ref = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    verify_after_days = serializers.IntegerField(
+        required=False, min_value=0, max_value=365, allow_null=True, default=None
+    )
 
 
 class NonconformityListApi(generics.ListAPIView):

@@ -52,6 +52,13 @@ class NcForm(forms.Form):
         label=_("Đơn vị liên quan"), queryset=Unit.objects.filter(is_active=True), required=False
     )
     owner = PersonField(label=_("Người chịu trách nhiệm xử lý"), required=False)
+    verify_after_days = forms.IntegerField(
+        label=_("Kiểm tra hiệu lực sau (ngày)"),
+        min_value=0,
+        max_value=365,
+        initial=30,
+        help_text=_("Tính từ khi mọi hành động khắc phục được xác nhận; 0: kiểm tra ngay."),
+    )
 
 
 class AssignForm(forms.Form):

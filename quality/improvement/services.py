@@ -55,6 +55,10 @@ MSG_VERIFICATION_NOTE = gettext_noop("Cần ghi kết quả kiểm tra hiệu l�
 MSG_REOPENED = gettext_noop(
     "Chưa thể đóng: sau khi mở lại cần ít nhất một hành động mới được xác nhận hiệu lực."
 )
+MSG_TOO_EARLY = gettext_noop(
+    "Chưa thể đóng: hiệu lực của hành động khắc phục được kiểm tra từ ngày %(date)s."
+)
+MSG_CORRECTIVE_ONLY = gettext_noop("Hành động gắn với sự không phù hợp là hành động khắc phục.")
 MSG_REASON = gettext_noop("Cần nêu lý do.")
 MSG_NOT_CLOSED = gettext_noop("Chỉ mở lại được sự không phù hợp đã đóng.")
 
@@ -99,6 +103,7 @@ def nc_create(
     source_type: str = "",
     source_id: str = "",
     source_ref: str = "",
+    verify_after_days: int | None = None,
 ) -> Nonconformity:
     """`actor=None`: recorded by the system itself (a late application, a low survey score)."""
     if actor is not None:
@@ -117,6 +122,7 @@ def nc_create(
         source_id=source_id,
         source_ref=source_ref,
         created_by=actor,
+        **({"verify_after_days": verify_after_days} if verify_after_days is not None else {}),
     )
     audit_record(
         actor=actor,
@@ -246,6 +252,10 @@ def nc_close(*, actor, nc: Nonconformity, verification_note: str) -> Nonconformi
         raise ValidationError(_(MSG_NO_ACTIONS))
     if nc.reopened_at and not verified.filter(verified_at__gt=nc.reopened_at).exists():
         raise ValidationError(_(MSG_REOPENED))
+    if nc.verification_due_on and nc.verification_due_on > timezone.localdate():
+        raise ValidationError(
+            _(MSG_TOO_EARLY) % {"date": nc.verification_due_on.strftime("%d/%m/%Y")}
+        )
     if not (verification_note or "").strip():
         raise ValidationError({"verification_note": _(MSG_VERIFICATION_NOTE)})
     now = timezone.now()
@@ -326,6 +336,8 @@ def action_add(
     """Assign work with an owner and a due date; who may assign depends on the loop."""
     _require(actor, ACTION_CAPABILITY[kind])
     if nc is not None:
+        if kind != ActionKind.CORRECTIVE:
+            raise ValidationError({"kind": _(MSG_CORRECTIVE_ONLY)})
         nc = _locked(nc)
         _open(nc)
         if kind == ActionKind.CORRECTIVE and not nc.analysed_at:

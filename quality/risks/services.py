@@ -16,6 +16,7 @@ from quality.core.services import audit_record, changes_between
 from quality.risks.models import ContextIssue, Risk, RiskStatus
 
 MSG_SCALE = gettext_noop("%(field)s phải là số nguyên từ 1 đến %(n)s (ma trận %(n)s x %(n)s).")
+MSG_CLOSED = gettext_noop("Rủi ro đã đóng; không đánh giá lại.")
 MSG_TITLE = gettext_noop("Cần mô tả.")
 MSG_RESIDUAL_BOTH = gettext_noop("Đánh giá lại cần cả khả năng và mức độ ảnh hưởng sau xử lý.")
 
@@ -146,6 +147,8 @@ def risk_reevaluate(
         raise ValidationError(_(MSG_RESIDUAL_BOTH))
     _check_scale(residual_likelihood=residual_likelihood, residual_impact=residual_impact)
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    if risk.status == RiskStatus.CLOSED:
+        raise ValidationError(_(MSG_CLOSED))
     risk.residual_likelihood, risk.residual_impact = residual_likelihood, residual_impact
     risk.reevaluated_at, risk.reevaluation_note = timezone.now(), note.strip()
     risk.status = RiskStatus.TREATED

@@ -392,6 +392,11 @@ def test_the_audit_report_renders_the_findings_as_pdf_and_docx(assigned):
     audits.finding_record(
         actor=w.auditor, assignment=w.a1, grade="opportunity", description="Số hoá sổ"
     )
+    audits.checklist_build(
+        actor=w.owner_a, plan=w.plan, clause_codes=["7.5"], include_procedures=False
+    )
+    for item in w.plan.checklist.all():
+        audits.checklist_assess(actor=w.auditor, item=item, grade="conformity")
     audits.plan_report(actor=w.auditor, plan=w.plan, conclusion="Cơ bản phù hợp")
     assert audits.findings_summary(w.plan) == {
         "conformity": 0,
@@ -409,3 +414,10 @@ def test_the_audit_report_renders_the_findings_as_pdf_and_docx(assigned):
     assert "Không phù hợp nhẹ" in text and "Cơ hội cải tiến" in text
     assert "Cơ bản phù hợp" in text and "Trưởng đoàn: auditor" in text
     assert "auditor — Phòng Quản lý chuyên ngành" in text
+
+
+def test_an_audit_without_a_checklist_cannot_be_reported(assigned):
+    w = assigned
+    with pytest.raises(ValidationError, match="Chưa có nội dung kiểm tra nào"):
+        audits.plan_report(actor=w.auditor, plan=w.plan, conclusion="Phù hợp")
+    assert AuditPlan.objects.get(pk=w.plan.pk).status != "reported"

@@ -70,6 +70,7 @@ def today():
 
 def recorded(w, **extra):
     extra.setdefault("owner", w.member_a)
+    extra.setdefault("verify_after_days", 0)  # effectiveness may be checked at once
     return imp.nc_create(actor=w.member_a, source="self", title="Trả kết quả thiếu chữ ký", **extra)
 
 
@@ -541,3 +542,18 @@ def test_an_action_found_late_for_the_first_time_still_tells_its_owner(overdue, 
     assert "leader@alpha.test" in notified(w.action, 2)
     assert Action.objects.get(pk=w.action.pk).escalation_level == 2
     assert imp.actions_escalate(today=today + dt.timedelta(days=11)) == 0
+
+
+def test_actions_on_a_nonconformity_are_corrective_ones(in_a):
+    w = in_a
+    nc = analysed(w)
+    with pytest.raises(ValidationError, match="hành động khắc phục"):
+        imp.action_add(
+            actor=w.owner_a,
+            nc=nc,
+            kind=ActionKind.REVIEW,
+            title="X",
+            owner=w.member_a,
+            due_on=timezone.localdate(),
+        )
+    assert not nc.actions.exists()

@@ -220,7 +220,13 @@ def test_from_an_audit_finding_to_a_closed_nonconformity(world, api, people):
     )
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
     assert verified.json()["verified_by"]["id"] == world.owner_a.pk
-    assert staff.get(f"{nc_url}/").json()["status"] == "verifying"
+    verifying = staff.get(f"{nc_url}/").json()
+    assert verifying["status"] == "verifying"
+    # Effectiveness is checked after the set time (30 days by default), not at once.
+    early = post(secretary, f"{nc_url}/close/", {"verification_note": "Không tái diễn"})
+    assert early.status_code == 400 and "được kiểm tra từ ngày" in str(early.json())
+    with in_a(world):
+        Nonconformity.objects.filter(pk=nc_id).update(verification_due_on=today())
 
     closed = post(secretary, f"{nc_url}/close/", {"verification_note": "Không tái diễn"})
     assert closed.status_code == 200, closed.json()

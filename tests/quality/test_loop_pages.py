@@ -93,6 +93,8 @@ def test_the_dashboard_links_every_area(pages):
 def test_a_nonconformity_is_worked_through_the_pages(world, pages, loop):
     owner, member, leader = pages["owner_a"], pages["member_a"], pages["leader_a"]
     url = f"/improvement/{loop.nc.pk}/"
+    with schema_context("ag_alpha"):  # checked at once (the rule itself is tested below)
+        Nonconformity.objects.filter(pk=loop.nc.pk).update(verify_after_days=0)
     due = (timezone.localdate() + dt.timedelta(days=14)).isoformat()
     response = owner.post(
         f"{url}actions/",
@@ -399,3 +401,36 @@ def test_my_work_through_the_api(world, client_for, loop):
     assert mine and mine[0]["title"] == "Cập nhật mẫu sổ" and mine[0]["overdue"] is False
     assert mine[0]["url"] == f"/improvement/{loop.nc.pk}/"
     assert client_for(world.agency_a).get("/api/v1/my-work/").status_code in (401, 403)
+
+
+def test_the_risk_matrix_is_configured_but_never_shrunk_under_open_risks(world, pages, loop):
+    url = "/settings/improvement/"
+    assert pages["member_a"].get(url).status_code == 403
+    refused = pages["owner_a"].post(url, {"risk_matrix_size": 3, "survey_low_score": 2})
+    assert refused.status_code == 400 and "ma trận không nhỏ hơn 4 x 4" in refused.content.decode()
+    pages["owner_a"].post(url, {"risk_matrix_size": 7, "survey_low_score": 1})
+    assert "ma trận 7 × 7" in _get(pages["owner_a"], "/risks/")
+    accepted = pages["owner_a"].post(
+        "/risks/new/",
+        {
+            "kind": "risk",
+            "title": "Thang 7",
+            "likelihood": 7,
+            "impact": 6,
+            "owner": world.member_a.pk,
+        },
+    )
+    assert accepted.status_code == 302
+
+
+def test_effectiveness_is_checked_after_the_set_time(world, pages, loop):
+    owner, member = pages["owner_a"], pages["member_a"]
+    member.post(f"/improvement/actions/{loop.action.pk}/complete/", {"note": "Xong"})
+    owner.post(f"/improvement/actions/{loop.action.pk}/verify/", {"effective": "yes"})
+    response = owner.post(
+        f"/improvement/{loop.nc.pk}/close/", {"verification_note": "OK"}, follow=True
+    )
+    due = timezone.localdate() + dt.timedelta(days=30)
+    assert f"được kiểm tra từ ngày {due:%d/%m/%Y}" in response.content.decode()
+    with schema_context("ag_alpha"):
+        assert Nonconformity.objects.get(pk=loop.nc.pk).status == NcStatus.VERIFYING

@@ -273,3 +273,20 @@ def test_context_issues_need_a_title_and_leave_a_trail(in_a):
     ) == ["create", "edit"]
     with refused("risks.manage", issue, exc=PermissionDenied):
         risks.context_issue_save(actor=w.member_a, issue=issue, title="Khác")
+
+
+def test_a_closed_risk_is_not_reevaluated(in_a):
+    w = in_a
+    risk = risks.risk_create(actor=w.owner_a, title="R", likelihood=3, impact=3, owner=w.member_a)
+    risks.risk_update(actor=w.owner_a, risk=risk, status="closed")
+    with pytest.raises(ValidationError, match="Rủi ro đã đóng"):
+        risks.risk_reevaluate(actor=w.owner_a, risk=risk, residual_likelihood=1, residual_impact=1)
+    assert Risk.objects.get(pk=risk.pk).residual_likelihood is None
+
+
+def test_the_matrix_is_not_shrunk_under_open_risks(in_a):
+    w = in_a
+    risks.risk_create(actor=w.owner_a, title="R", likelihood=5, impact=2, owner=w.member_a)
+    with pytest.raises(ValidationError, match="ma trận không nhỏ hơn 5 x 5"):
+        agency_settings_update(actor=w.owner_a, risk_matrix_size=4)
+    assert AgencySettings.load().risk_matrix_size == 5
