@@ -328,3 +328,36 @@ def test_ids_of_another_agency_are_not_found_on_procedure_and_integration_routes
         for method in ("get", "post"):
             response = getattr(secretary, method)(url)
             assert response.status_code in (404, 405), f"{method.upper()} {url}"
+
+
+def test_the_annual_report_and_objectives_match_the_applications(data, secretary):
+    """Issue 5: the annual report's figures and a formula objective read the same data as
+    the statistics page: 4 received, 3 completed, 2 of them early or on time (66.67%)."""
+    from decimal import Decimal
+
+    from quality.objectives import services as objectives
+    from quality.objectives.models import Method
+    from quality.reviews import services as reviews
+
+    with schema_context("ag_alpha"):
+        report = reviews.annual_report_generate(actor=data.owner_a, year=2026)
+        f = report.figures
+        assert (f["applications_received"], f["applications_completed"]) == (4, 3)
+        assert f["on_time_rate"] == pytest.approx(66.7, abs=0.05)
+        objective = objectives.objective_create(
+            actor=data.owner_a,
+            year=2026,
+            title="Đúng hạn",
+            indicator="Tỷ lệ đúng hạn",
+            target=Decimal(90),
+            owner=data.owner_a,
+            method=Method.ON_TIME_RATE,
+        )
+        objectives.measurements_compute(objective=objective)
+        march = objective.measurements.get(period_start=dt.date(2026, 3, 1))
+        assert march.value == Decimal("66.67") and march.met is False
+    docx = secretary.get(f"/reviews/annual/{report.pk}/report.docx")
+    import docx as python_docx
+
+    text = "\n".join(p.text for p in python_docx.Document(io.BytesIO(docx.content)).paragraphs)
+    assert "Tiếp nhận 4 hồ sơ; có kết quả 3" in text
