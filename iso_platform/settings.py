@@ -127,7 +127,6 @@ SHARED_APPS = [
     "iso_platform.console",
     "iso_platform.workdays",
     "billing",
-    "onboarding",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -7,6 +7,10 @@ from iso_platform import api_docs
 urlpatterns = [
     path("", include("iso_platform.console.urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
+    path("rollout/", include("onboarding.rollout_urls")),
+    path("onboarding/", include("onboarding.console_urls")),
+    path("lifecycle/", include("tenants.lifecycle_urls")),
+    path("packs/", include("onboarding.pack_console_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenants.api_urls")),
     *api_docs.urlpatterns("iso_platform.urls_public"),

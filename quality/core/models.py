@@ -131,3 +131,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Provenance(models.Model):
+    """Where a row came from when another agency was merged in (or a split moved it here)."""
+
+    object_type = models.CharField(max_length=100, help_text="app_label.model_name")
+    object_id = models.CharField(max_length=100)
+    source_code = models.CharField(max_length=40)
+    source_name = models.CharField(max_length=255)
+    source_id = models.CharField(max_length=100)
+    operation = models.CharField(max_length=40, help_text="LifecycleOperation id")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id"], name="provenance_object")]
+
+    def __str__(self):
+        return f"{self.object_type}:{self.object_id} <- {self.source_code}:{self.source_id}"
