@@ -1,5 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OnboardingConfig(AppConfig):
     name = "onboarding"
+
+    def ready(self):
+        post_migrate.connect(_publish_file_packs, dispatch_uid="onboarding.publish_file_packs")
+
+
+def _publish_file_packs(sender, **kwargs):
+    """After migrating the public schema, the packs shipped as files are published releases
+    (idempotent: a pack version is published once)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if getattr(sender, "name", "") != "tenants":
+        return
+    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        return
+    from onboarding.services.releases import release_sync_files
+
+    release_sync_files()

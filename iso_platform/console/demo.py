@@ -232,7 +232,7 @@ def _ensure_pack(agency: Agency) -> str:
     """Agencies seeded before the template pack existed get it now (idempotent)."""
     from onboarding.services.packs import pack_install
 
-    installed = pack_install(agency_name=agency.name)
+    installed = pack_install(agency_name=agency.name, kind=agency.kind)
     return (
         f"installed the template pack in {agency.code} ({installed} documents)"
         if (installed)

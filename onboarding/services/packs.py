@@ -1,8 +1,16 @@
-"""Template packs: versioned starting content (data files under onboarding/packs/), installed
-into an agency's schema as draft documents and a record register the agency then adapts.
+"""Template packs: versioned starting content per agency kind, installed into an agency's
+schema as draft documents and a record register the agency then adapts.
+
+A pack ships as a data file (`onboarding/packs/<key>/pack.json`, optionally `extends` another
+pack and adds or replaces items by key). What agencies receive is a *release*
+(`tenants.PackRelease`, public schema): the resolved content of one version, frozen when the
+province publishes it. The file packs are published as their release on first use; later
+versions are uploaded and published on the province console (services.releases).
 
 Installing is idempotent per pack version and uses a handful of bulk statements, so it can
-run inside the provisioning transaction without slowing the pool claim noticeably.
+run inside the provisioning transaction without slowing the pool claim noticeably. Every
+installed item is remembered (`onboarding.PackItemState`) so later versions can be adopted
+item by item (services.adoption).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from onboarding.models import PackInstall
+from onboarding.models import PackInstall, PackItemState
 from quality.core.models import AuditEvent
 from quality.documents.models import Document, RecordSeries, Revision
 from quality.documents.services.search import words
@@ -28,27 +36,100 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
+def render(text: str, *, agency_name: str, year: int) -> str:
+    """Fill `{agency_name}` and `{year}`; any other brace stays as written."""
+    return text.format_map(_Blank(agency_name=agency_name, year=year))
+
+
 @cache
-def pack_load(key: str = DEFAULT_PACK) -> dict:
+def _file(key: str) -> dict:
     return json.loads((PACKS / key / "pack.json").read_text(encoding="utf-8"))
 
 
-@transaction.atomic
-def pack_install(*, agency_name: str, key: str = DEFAULT_PACK, year: int | None = None) -> int:
-    """Install the pack into the current schema; return the number of documents created."""
+@cache
+def pack_load(key: str = DEFAULT_PACK) -> dict:
+    """A file pack, resolved: the items of the pack it extends, replaced or extended by its
+    own (same key: replaced, in place; new keys: appended)."""
+    own = _file(key)
+    if not own.get("extends"):
+        return own
+    base = pack_load(own["extends"])
+    documents = {item["key"]: item for item in base["documents"]}
+    for item in own["documents"]:
+        documents[item["key"]] = item
+    series = {(s["procedure"], s["name"]): s for s in base.get("record_series", [])}
+    for item in own.get("record_series", []):
+        series[(item["procedure"], item["name"])] = item
+    return {
+        **{k: v for k, v in own.items() if k != "extends"},
+        "based_on": own["extends"],
+        "documents": list(documents.values()),
+        "record_series": list(series.values()),
+    }
+
+
+def file_pack_keys() -> list[str]:
+    return sorted(p.parent.name for p in PACKS.glob("*/pack.json"))
+
+
+def pack_for_kind(kind: str | None) -> str:
+    """The pack meant for an agency kind (the framework pack when none names it)."""
+    for key in file_pack_keys():
+        if kind and kind in _file(key).get("kinds", []):
+            return key
+    return DEFAULT_PACK
+
+
+def release_content(key: str, version: int | None = None) -> dict:
+    """The content of a published release (the newest when `version` is None); a file pack
+    that was never published as a release is its own version 1 (read-only: no write here,
+    so this is safe inside an agency's provisioning transaction)."""
+    from tenants.models import PackRelease
+
+    releases = PackRelease.objects.filter(key=key, published_at__isnull=False)
+    if version is not None:
+        releases = releases.filter(version=version)
+    release = releases.order_by("-version").first()
+    if release is not None:
+        return release.content
     pack = pack_load(key)
+    if version is not None and version != pack["version"]:
+        raise LookupError(f"{key} v{version} is not published")
+    return pack
+
+
+@transaction.atomic
+def pack_install(
+    *,
+    agency_name: str,
+    key: str | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+) -> int:
+    """Install the newest release of the pack (`key`, or the one for `kind`) into the current
+    schema; return the number of documents created. Items whose code already exists in the
+    agency are left out (an agency that has the framework pack and adds the commune pack
+    gets only what is new)."""
+    key = key or pack_for_kind(kind)
+    pack = release_content(key)
     if PackInstall.objects.filter(pack=key, version=pack["version"]).exists():
         return 0
-    values = _Blank(agency_name=agency_name, year=year or timezone.localdate().year)
+    year = year or timezone.localdate().year
+    taken = set(Document.objects.values_list("code", flat=True))
+    items = [
+        item
+        for item in pack["documents"]
+        if render(item["code"], agency_name=agency_name, year=year) not in taken
+    ]
     documents = Document.objects.bulk_create(
         [
             Document(
                 doc_type=item["doc_type"],
-                code=item["code"].format_map(values),
-                title=item["title"].format_map(values),
+                code=render(item["code"], agency_name=agency_name, year=year),
+                title=render(item["title"], agency_name=agency_name, year=year),
                 pack_key=f"{key}:{item['key']}",
             )
-            for item in pack["documents"]
+            for item in items
         ]
     )
     revisions = Revision.objects.bulk_create(
@@ -57,25 +138,47 @@ def pack_install(*, agency_name: str, key: str = DEFAULT_PACK, year: int | None 
                 document=document,
                 number=1,
                 title=document.title,
-                body=item["body"].format_map(values),
+                body=render(item["body"], agency_name=agency_name, year=year),
             )
-            for document, item in zip(documents, pack["documents"], strict=True)
+            for document, item in zip(documents, items, strict=True)
         ]
     )
     for document, revision in zip(documents, revisions, strict=True):
         document.latest_revision = revision
     Document.objects.bulk_update(documents, ["latest_revision"])
-    series = _record_series(pack, documents, values["year"])
+    series = _record_series(pack, year)
     _index(documents, revisions)
-    _audit(documents, pack)
+    _audit(documents, key, pack["version"])
+    # Items left out because the agency already has a document with that code (from another
+    # pack) are linked to that document, so they are compared with later versions too.
+    codes = {render(item["code"], agency_name=agency_name, year=year) for item in pack["documents"]}
+    kept = {d.code: d for d in Document.objects.filter(code__in=codes & taken).only("pk", "code")}
+    skipped = [
+        (kept[render(item["code"], agency_name=agency_name, year=year)], item)
+        for item in pack["documents"]
+        if render(item["code"], agency_name=agency_name, year=year) in kept
+    ]
+    PackItemState.objects.bulk_create(
+        [
+            PackItemState(pack=key, item_key=item["key"], version=pack["version"], document=d)
+            for d, item in [*zip(documents, items, strict=True), *skipped]
+        ],
+        ignore_conflicts=True,
+    )
     PackInstall.objects.create(
         pack=key, version=pack["version"], documents=len(documents), record_series=len(series)
     )
     return len(documents)
 
 
-def _record_series(pack: dict, documents, year: int):
-    by_code = {d.code: d for d in documents}
+def _record_series(pack: dict, year: int):
+    by_code = {
+        d.code: d
+        for d in Document.objects.filter(
+            code__in=[item["procedure"] for item in pack.get("record_series", [])]
+        )
+    }
+    existing = set(RecordSeries.objects.filter(year=year).values_list("name", flat=True))
     return RecordSeries.objects.bulk_create(
         [
             RecordSeries(
@@ -88,11 +191,14 @@ def _record_series(pack: dict, documents, year: int):
                 disposal_method=item.get("disposal_method", "destroy"),
             )
             for item in pack.get("record_series", [])
+            if item["name"] not in existing
         ]
     )
 
 
 def _index(documents, revisions) -> None:
+    if not documents:
+        return
     rows = [
         (d.pk, " ".join(words(f"{d.code} {d.title} {r.body}")))
         for d, r in zip(documents, revisions, strict=True)
@@ -105,7 +211,7 @@ def _index(documents, revisions) -> None:
         )
 
 
-def _audit(documents, pack: dict) -> None:
+def _audit(documents, key: str, version: int) -> None:
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -114,7 +220,7 @@ def _audit(documents, pack: dict) -> None:
                 subject_type="document",
                 subject_id=str(d.pk),
                 subject_label=str(d)[:300],
-                changes={"pack": pack["key"], "version": pack["version"]},
+                changes={"pack": key, "version": version},
             )
             for d in documents
         ]

@@ -200,7 +200,7 @@ def _seed_agency(agency: Agency) -> None:
     """Starting content for a new agency: the framework-model template pack (as drafts)."""
     from onboarding.services.packs import pack_install
 
-    pack_install(agency_name=agency.name)
+    pack_install(agency_name=agency.name, kind=agency.kind)
 
 
 def _after_commit(result: ProvisionResult) -> None:

@@ -61,6 +61,8 @@ def concrete(route: str, job_id) -> str:
         "<int:file>": "1",
         "<str:event_id>": "e1",
         "<str:action>": "revoke",
+        "<str:key>": "framework-101",
+        "<str:item>": "policy",
     }
     for placeholder, value in samples.items():
         route = route.replace(placeholder, value)
