@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/applications.py
+	$(BIN)/python bench/rollout.py
+	$(BIN)/python bench/merge.py
 
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'

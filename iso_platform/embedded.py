@@ -51,11 +51,26 @@ def postgres_url(database: str = "eiso") -> str:
             warnings.simplefilter("ignore")
             import pgserver
 
-        server = pgserver.get_server(data_dir() / "pg", cleanup_mode="stop")
+        try:
+            server = pgserver.get_server(data_dir() / "pg", cleanup_mode="stop")
+        except (AssertionError, subprocess.SubprocessError):
+            # pgserver waits 10 s for start-up; crash recovery after an unclean stop can take
+            # longer, and the server then keeps starting on its own: wait and ask again.
+            _wait_for(_postgres_ready, what="PostgreSQL crash recovery", timeout=300)
+            server = pgserver.get_server(data_dir() / "pg", cleanup_mode="stop")
         _servers["pg"] = server
         _tune_postgres(server)
     _ensure_database(server, database)
     return server.get_uri(database)
+
+
+def _postgres_ready() -> bool:
+    """postmaster.pid's status line says "ready" once start-up (and recovery) is over."""
+    try:
+        lines = (data_dir() / "pg" / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > 7 and lines[7].strip() == "ready"
 
 
 def _tune_postgres(server) -> None:

@@ -127,6 +127,7 @@ SHARED_APPS = [
     "iso_platform.console",
     "iso_platform.workdays",
     "billing",
+    "insights",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -218,7 +219,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
-PASSWORD_RESET_TIMEOUT = env.integer("INVITATION_TTL_SECONDS", default=3 * 24 * 3600, minimum=600)
+# Invitation links (accounts.Invitation): one-time, expiring after this many seconds.
+INVITATION_TTL_SECONDS = env.integer("INVITATION_TTL_SECONDS", default=3 * 24 * 3600, minimum=600)
+PASSWORD_RESET_TIMEOUT = INVITATION_TTL_SECONDS
 
 # Host-only cookies: a session made on agency A's subdomain is never sent to B's,
 # and sessions are stored in each agency's own schema anyway.
@@ -390,6 +393,18 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "refill-agency-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
     "resume-provisioning-jobs": {"task": "tenants.provisioning_jobs_resume", "schedule": 60.0},
+    "resume-rollouts": {"task": "onboarding.rollout_resume", "schedule": 60.0},
+    "integrations-apply": {"task": "integrations.apply_all", "schedule": 60.0},
+    "integrations-pull": {"task": "integrations.pull_all", "schedule": 300.0},
+    "integrations-overdue": {"task": "integrations.overdue_all", "schedule": 900.0},
+    "applications-statistics-nightly": {
+        "task": "integrations.stats_reconcile_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "resume-lifecycle-operations": {
+        "task": "tenants.lifecycle_operations_resume",
+        "schedule": 60.0,
+    },
     "document-reminders": {
         "task": "documents.reminders_all",
         "schedule": crontab(hour=7, minute=0),
@@ -398,6 +413,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improvement.reminders_all",
         "schedule": crontab(hour=7, minute=10),
     },
+    "onboarding-checklist-refresh": {
+        "task": "onboarding.checklist_refresh_all",
+        "schedule": crontab(minute=20),
+    },  # hourly: the console's onboarding progress follows writes of other apps
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.string(
     "CELERY_BEAT_SCHEDULE_FILE", default=str(BASE_DIR / ".data" / "celerybeat-schedule")

@@ -21,3 +21,19 @@ def provisioning_job_run(job_id: str) -> str:
 @shared_task(name="tenants.provisioning_jobs_resume", ignore_result=True)
 def provisioning_jobs_resume() -> int:
     return jobs.provisioning_jobs_resume()
+
+
+@shared_task(name="tenants.lifecycle_operation_run", acks_late=True, ignore_result=True)
+def lifecycle_operation_run(op_id: str) -> str:
+    """Run one confirmed merge, split, export or import (idempotent, one runner at a time)."""
+    from tenants.services import operations
+
+    return operations.run(op_id).status
+
+
+@shared_task(name="tenants.lifecycle_operations_resume", ignore_result=True)
+def lifecycle_operations_resume() -> int:
+    """Queue again operations left waiting or abandoned by a crashed worker (beat)."""
+    from tenants.services import operations
+
+    return operations.lifecycle_operations_resume()

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform.accounts.invitations import IssuedInvitation, invitation_issue
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, ApiToken, Role, User
 
 MSG_EMAIL_TAKEN = gettext_noop("Địa chỉ thư điện tử này đã có tài khoản.")
@@ -54,20 +51,15 @@ def user_create(
     )
 
 
-@dataclass(frozen=True)
-class Invitation:
-    uidb64: str
-    token: str
-
-    def path(self) -> str:
-        return f"/accounts/set-password/{self.uidb64}/{self.token}/"
+# What `invitation_for` returns: the stored invitation and its token (`.path()`, `.token`).
+Invitation = IssuedInvitation
 
 
-def invitation_for(user: User) -> Invitation:
-    """A one-time link to set a password; it dies once the password is set or after the TTL."""
-    return Invitation(
-        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
-    )
+def invitation_for(user: User, *, invited_by: str = "") -> IssuedInvitation:
+    """A one-time link to set a password (accounts.Invitation, only the token's digest kept);
+    it dies once the password is set, when revoked or resent, or after INVITATION_TTL_SECONDS.
+    The caller e-mails it: `send_invitation(user.pk, issued.token)` after commit."""
+    return invitation_issue(user, invited_by=invited_by)
 
 
 @transaction.atomic

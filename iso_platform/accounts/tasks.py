@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from iso_platform.accounts.models import User
-from iso_platform.accounts.services import invitation_for
+from iso_platform.accounts.invitations import (
+    current_agency,
+    digest_of,
+    invitation_issue,
+    link_path,
+    ttl_hours,
+)
+from iso_platform.accounts.models import Invitation, User
 
 
 @shared_task(
@@ -19,17 +25,27 @@ from iso_platform.accounts.services import invitation_for
     max_retries=5,
     ignore_result=True,
 )
-def send_invitation(user_id: int) -> None:
+def send_invitation(user_id: int, token: str | None = None) -> None:
+    """E-mail the set-password link `token` (made by the caller, who knows it only until
+    this message is sent). Without a token, a new invitation is issued here, which revokes
+    the person's earlier links. A link revoked or used meanwhile is not sent."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password():
         return  # already signed up, or gone: nothing to send
-    agency = connection.tenant
-    link = agency.url.rstrip("/") + invitation_for(user).path()
+    if token is None:
+        issued = invitation_issue(user)
+        invitation, token = issued.invitation, issued.token
+    else:
+        invitation = Invitation.objects.filter(user=user, digest=digest_of(token)).first()
+        if invitation is None or not invitation.is_usable():
+            return  # resent or revoked since: only the newest link goes out
+    agency = current_agency() or connection.tenant  # the public schema: the console's address
     context = {
         "user": user,
         "agency": agency,
-        "link": link,
-        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        "link": agency.url.rstrip("/") + link_path(token),
+        "hours": ttl_hours(),
+        "expires_at": invitation.expires_at,
     }
     send_mail(
         subject=render_to_string("accounts/email/invitation_subject.txt", context).strip(),
@@ -37,3 +53,4 @@ def send_invitation(user_id: int) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())

@@ -1,7 +1,18 @@
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views import View
 
 from iso_platform.accounts.forms import SignInForm
+from iso_platform.accounts.invitations import (
+    LINK_MESSAGES,
+    LinkState,
+    invitation_accept,
+    invitation_check,
+    ttl_hours,
+)
 
 
 class SignInView(auth_views.LoginView):
@@ -14,13 +25,54 @@ class SignOutView(auth_views.LogoutView):
     pass
 
 
-class SetPasswordView(auth_views.PasswordResetConfirmView):
-    """The invitation link: a one-time, expiring link to choose a password."""
+class SetPasswordView(View):
+    """The invitation link: a one-time, expiring link to choose a password.
+
+    The token is looked up (by digest) in the schema of the host it is opened on, so a link
+    of agency A is unknown on agency B's host. A dead link (used, revoked, expired, unknown)
+    gets a page that says which, and what to do.
+    """
 
     template_name = "accounts/set_password.html"
-    success_url = reverse_lazy("accounts:set_password_done")
-    post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        # The token is in the address: never send it on as a referrer, never cache the page.
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get(self, request, token):
+        invitation, state = invitation_check(token)
+        if state != LinkState.OK:
+            return self.dead(request, state)
+        return self.page(request, SetPasswordForm(invitation.user), invitation)
+
+    def post(self, request, token):
+        invitation, state = invitation_check(token)
+        if state != LinkState.OK:
+            return self.dead(request, state)
+        form = SetPasswordForm(invitation.user, request.POST)
+        if not form.is_valid():
+            return self.page(request, form, invitation, status=400)
+        try:
+            user = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            if exc.code in LINK_MESSAGES:
+                return self.dead(request, exc.code)
+            form.add_error("new_password2", exc)
+            return self.page(request, form, invitation, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("accounts:set_password_done")
+
+    def page(self, request, form, invitation, status=200):
+        context = {"validlink": True, "form": form, "person": invitation.user}
+        return render(request, self.template_name, context, status=status)
+
+    def dead(self, request, state):
+        context = {"validlink": False, "state": state, "hours": ttl_hours()}
+        status = 404 if state == LinkState.UNKNOWN else 410
+        return render(request, self.template_name, context, status=status)
 
 
 class SetPasswordDoneView(auth_views.PasswordResetCompleteView):

@@ -291,4 +291,7 @@ def pack_choose(*, actor, key: str) -> int:
         subject=checklist,
         changes={"pack": key, "documents": created},
     )
+    from onboarding.services.checklist import checklist_refresh_on_commit
+
+    checklist_refresh_on_commit()  # the province's rollout page follows at once
     return created

@@ -22,21 +22,31 @@ logger = logging.getLogger(__name__)
 
 METHOD_CLONE = "clone"
 METHOD_MIGRATE = "migrate"
+METHOD_REPLAY = "replay"  # the template's captured DDL and rows, replayed (see schemas.py)
+METHODS = (METHOD_CLONE, METHOD_MIGRATE, METHOD_REPLAY)
 REFILL_LOCK_ID = 0x6E150001  # pg advisory lock: one refiller at a time
 
 
 def spare_build(*, method: str = METHOD_CLONE) -> SpareSchema:
-    """Build one spare schema (by clone, or by migrations) and register it, in one transaction.
+    """Build one spare schema (by clone, replay or migrations) and register it, in one
+    transaction.
 
     Until the commit no other session sees the schema, and a failure rolls the
-    DDL back: no half-built spare ever exists.
+    DDL back: no half-built spare ever exists. Replay falls back to cloning where
+    pg_dump cannot be used; the row records the method actually used.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown spare build method {method!r}")
     name = schemas.new_pool_name()
     started = time.perf_counter()
+    if method == METHOD_REPLAY:
+        schemas.replay_script()  # captured (once) before our transaction: pg_dump reads commits
     with transaction.atomic():
+        if method == METHOD_REPLAY and not schemas.create_replayed(name):
+            method = METHOD_CLONE
         if method == METHOD_CLONE:
             schemas.create_cloned(name)
-        else:
+        elif method == METHOD_MIGRATE:
             schemas.create_migrated(name)
         return SpareSchema.objects.create(
             schema_name=name,
@@ -69,7 +79,7 @@ def pool_size() -> int:
     return SpareSchema.objects.filter(migration_state=schemas.migration_state()).count()
 
 
-def pool_refill(*, target: int | None = None, method: str = METHOD_CLONE) -> int:
+def pool_refill(*, target: int | None = None, method: str = METHOD_REPLAY) -> int:
     """Build spares until the pool holds `target` current ones; return how many were built.
 
     An advisory lock keeps two refillers (beat and an on-commit trigger, say) from

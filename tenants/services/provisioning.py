@@ -209,9 +209,11 @@ def _after_commit(result: ProvisionResult) -> None:
 
     transaction.on_commit(lambda: _enqueue_quietly(pool_refill))
     if result.invitation is not None:
-        schema, user_id = result.agency.schema_name, result.admin.pk
+        schema, user_id, token = result.agency.schema_name, result.admin.pk, result.invitation.token
         transaction.on_commit(
-            lambda: _enqueue_quietly(send_invitation, user_id, headers={"_schema_name": schema})
+            lambda: _enqueue_quietly(
+                send_invitation, user_id, token, headers={"_schema_name": schema}
+            )
         )
 
 

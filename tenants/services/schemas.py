@@ -7,11 +7,17 @@ interpolated into DDL (identifiers cannot be bound as parameters).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
+import os
 import re
 import secrets
+import shutil
+import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.core.management import call_command
@@ -21,6 +27,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_tenant_base_migrate_command_class
 
+logger = logging.getLogger(__name__)
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 TEMPLATE_SCHEMA = "eiso_template"
 POOL_PREFIX = "pool_"
@@ -193,3 +200,200 @@ def create_cloned(name: str) -> None:
         ensure_template()  # takes the lock for the rest of the transaction
         CloneSchema().clone_schema(TEMPLATE_SCHEMA, check_name(name), "DATA")
     connection.set_schema_to_public()
+
+
+# --------------------------------------------------------------------------- replay (fast spares)
+#
+# Cloning walks the catalogue in PL/pgSQL for every table, so it costs about half a
+# second on an empty database and grows with the number of schemas. Replaying a
+# captured script costs only the DDL itself: the template is dumped once per
+# process (per migration state) with pg_dump, the schema name is replaced by a
+# placeholder, and each spare is one round trip of plain CREATE statements and
+# the template's reference rows. tests/tenants/test_spare_replay.py checks that a
+# replayed spare and a migrated schema have the same tables, columns, indexes,
+# constraints, triggers, functions and seeded rows.
+
+REPLAY_PLACEHOLDER = "__eiso_spare_schema__"
+PG_DUMP_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class ReplayScript:
+    sql: str  # with REPLAY_PLACEHOLDER where the schema name goes
+    relations: int  # pg_class entries the template holds: checked after every replay
+
+
+_replay_scripts: dict[str, ReplayScript | None] = {}
+
+# A single-quoted string, a double-quoted identifier, a dollar-quote tag, a line comment, `;`.
+_SQL_TOKEN = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$|--[^\n]*|;"
+)
+
+
+def split_sql(text: str) -> list[str]:
+    """Statements of a pg_dump script, comments dropped (strings and bodies kept whole)."""
+    statements, pieces, start, pos = [], [], 0, 0
+    while (match := _SQL_TOKEN.search(text, pos)) is not None:
+        lexeme = match.group(0)
+        if lexeme.startswith("$"):
+            end = text.find(lexeme, match.end())
+            if end < 0:
+                raise SchemaError("unterminated dollar-quoted string in the dump")
+            pos = end + len(lexeme)
+        elif lexeme.startswith("--"):
+            pieces.append(text[start : match.start()])
+            start = pos = match.end()
+        elif lexeme == ";":
+            pieces.append(text[start : match.end()])
+            statement = "".join(pieces).strip()
+            if statement != ";":
+                statements.append(statement)
+            pieces, start, pos = [], match.end(), match.end()
+        else:
+            pos = match.end()
+    if ("".join(pieces) + text[start:]).strip():
+        raise SchemaError("the dump does not end with a complete statement")
+    return statements
+
+
+def replay_script() -> ReplayScript | None:
+    """The template as a replayable script, or None when pg_dump cannot be used here.
+
+    Captured once per process and migration state. Call it outside a transaction
+    that changes the template: pg_dump reads committed data from its own session.
+    """
+    state = migration_state()
+    if state not in _replay_scripts:
+        binary = pg_dump_binary()
+        if binary is None:
+            logger.warning("no usable pg_dump for this server: spares are cloned instead")
+            _replay_scripts[state] = None
+        else:
+            try:
+                _replay_scripts[state] = _capture_replay_script(binary)
+            except (OSError, subprocess.SubprocessError) as exc:
+                # Maybe transient (a lock held by a migration): not remembered, tried next time.
+                logger.warning("pg_dump of the template failed (%s): cloning instead", exc)
+                return None
+    return _replay_scripts[state]
+
+
+def _capture_replay_script(binary: str) -> ReplayScript | None:
+    ensure_template()
+    dump = _pg_dump(binary, TEMPLATE_SCHEMA)
+    quoted = f'"{TEMPLATE_SCHEMA}"'
+    if REPLAY_PLACEHOLDER in dump:
+        return None
+    kept = []
+    for statement in split_sql(dump):
+        if statement.startswith(("SET ", "SELECT pg_catalog.set_config(")):
+            continue  # session settings: they would outlive the transaction on our connection
+        if statement.startswith("INSERT INTO "):
+            if statement.count(quoted) != 1:
+                logger.warning("the template's rows name the template: spares are cloned instead")
+                return None
+            kept.append(statement.replace(quoted, f'"{REPLAY_PLACEHOLDER}"', 1))
+        else:
+            kept.append(statement.replace(quoted, f'"{REPLAY_PLACEHOLDER}"'))
+    relations = _relation_count(TEMPLATE_SCHEMA)
+    # An int and our own placeholder: nothing from outside goes into this statement.
+    check = (
+        "DO $check$ BEGIN IF (SELECT count(*) FROM pg_class c JOIN pg_namespace n "  # noqa: S608
+        f"ON n.oid = c.relnamespace WHERE n.nspname = '{REPLAY_PLACEHOLDER}') <> {relations} "
+        "THEN RAISE EXCEPTION 'eISO: replayed spare is incomplete'; END IF; END $check$;"
+    )
+    sql = "SET LOCAL check_function_bodies = false;\n" + "\n".join(kept) + "\n" + check
+    return ReplayScript(sql=sql, relations=relations)
+
+
+def _relation_count(name: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s",
+            [name],
+        )
+        return cur.fetchone()[0]
+
+
+def pg_dump_binary() -> str | None:
+    """A pg_dump at least as new as the server: the one shipped with pgserver, else PATH's."""
+    server_major = _server_major()
+    candidates = []
+    with contextlib.suppress(ImportError):
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        candidates.append(str(POSTGRES_BIN_PATH / "pg_dump"))
+    if found := shutil.which("pg_dump"):
+        candidates.append(found)
+    for candidate in candidates:
+        major = _pg_dump_major(candidate)
+        if major is not None and major >= server_major:
+            return candidate
+    return None
+
+
+def _server_major() -> int:
+    connection.ensure_connection()
+    return connection.pg_version // 10000
+
+
+def _pg_dump_major(binary: str) -> int | None:
+    try:
+        out = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"\)\s+(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def _pg_dump(binary: str, schema: str) -> str:
+    """The schema with its rows as INSERTs, every identifier quoted, no owners or grants."""
+    db = connection.settings_dict
+    env = {**os.environ, "PGDATABASE": db["NAME"], "PGCONNECT_TIMEOUT": "10"}
+    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
+        if db.get(key):
+            env[var] = str(db[key])
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    if sslmode := (db.get("OPTIONS") or {}).get("sslmode"):
+        env["PGSSLMODE"] = sslmode
+    result = subprocess.run(
+        [
+            binary,
+            f"--schema={schema}",
+            "--no-owner",
+            "--no-privileges",
+            "--no-tablespaces",
+            "--quote-all-identifiers",
+            "--column-inserts",
+            "--rows-per-insert=500",
+            "--lock-wait-timeout=5000",
+            "--encoding=UTF8",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=PG_DUMP_TIMEOUT,
+    )
+    if result.returncode != 0:
+        raise subprocess.SubprocessError(result.stderr.decode(errors="replace")[-500:])
+    return result.stdout.decode()
+
+
+def create_replayed(name: str) -> bool:
+    """Build `name` from the replay script in one round trip; False when replay is unusable.
+
+    Runs on the caller's connection and transaction (the raw driver cursor: the
+    script is large and has no place in Django's query log).
+    """
+    script = replay_script()
+    if script is None:
+        return False
+    connection.set_schema_to_public()
+    connection.ensure_connection()
+    with transaction.atomic(), connection.connection.cursor() as cur:
+        cur.execute(script.sql.replace(REPLAY_PLACEHOLDER, check_name(name)))
+    return True

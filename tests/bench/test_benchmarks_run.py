@@ -31,6 +31,16 @@ pytestmark = pytest.mark.slow
             {"single", "batch", "apply"},
         ),
         ("applications.py", ["--applications", "500", "--runs", "2"], {"pages", "worst_p95_ms"}),
+        (
+            "rollout.py",
+            ["--agencies", "4", "--compare", "2"],
+            {"deciles_s", "clone_path", "spare_builds", "meets_target"},
+        ),
+        (
+            "merge.py",
+            ["--applications", "200", "--documents", "20"],
+            {"preview_s", "merge_s", "counts_equal_sums"},
+        ),
     ],
 )
 def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):

@@ -131,3 +131,26 @@ def test_provisioning_through_the_api_runs_on_the_worker(committed, mailbox_dir,
     assert job.status == "succeeded", job.error
     assert Agency.objects.get(code="nhan-vien").status == "active"
     assert Client(HTTP_HOST="nhan-vien.localhost").get("/accounts/login/").status_code == 200
+
+
+def test_every_beat_entry_names_a_registered_task():
+    """A typo or a task renamed in one place only would be silently never run."""
+    from django.conf import settings
+
+    from iso_platform.celery import app
+
+    app.loader.import_default_modules()
+    registered = set(app.tasks)
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled <= registered, scheduled - registered
+    # the fan-outs the operations guide promises
+    assert {
+        "integrations.apply_all",
+        "integrations.pull_all",
+        "integrations.overdue_all",
+        "integrations.stats_reconcile_all",
+        "onboarding.rollout_resume",
+        "tenants.lifecycle_operations_resume",
+        "tenants.provisioning_jobs_resume",
+        "tenants.pool_refill",
+    } <= scheduled

@@ -32,6 +32,7 @@ def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
         assert leader.check_password(demo.DEMO_PASSWORD)
     counts = (Agency.objects.count(), Domain.objects.count(), User.objects.count())
     _the_loop_is_there()
+    _the_rollout_samples_fail_and_pass_as_documented()
 
     second = _seed()
 
@@ -89,3 +90,26 @@ def _the_loop_is_there():
         assert Measurement.objects.filter(computed=True).exists()
         assert AnnualReport.objects.get().figures["audits_done"] == 1
         assert Action.objects.filter(kind="risk", status="verified").exists()
+
+
+def _the_rollout_samples_fail_and_pass_as_documented():
+    """docs/running.md: the two-error sample names lines 8 and 21; the fixed one is valid
+    against the demo province (its parents exist there)."""
+    from pathlib import Path
+
+    from onboarding.services.rollout import rollout_check, rollout_parse
+
+    samples = Path(demo.__file__).resolve().parents[2] / "onboarding" / "samples"
+    bad = rollout_check(
+        rollout_parse(
+            content=(samples / "trien-khai-30-co-quan-2-loi.csv").read_bytes(), file_name="a.csv"
+        ).rows
+    )
+    assert len(bad) == 30
+    assert {row.line for row in bad if row.errors} == {8, 21}
+    good = rollout_check(
+        rollout_parse(
+            content=(samples / "trien-khai-30-co-quan.csv").read_bytes(), file_name="b.csv"
+        ).rows
+    )
+    assert len(good) == 30 and not [row.line for row in good if row.errors]

@@ -36,6 +36,8 @@ ADMIN_ONLY = {
     "api:agency-suspend",
     "api:agency-resume",
     "api:provisioning-job-detail",
+    "onboarding_console:admin_invitation_resend",
+    "onboarding_console:admin_invitation_revoke",
 }
 
 
@@ -76,6 +78,20 @@ def routes(urlconf):
 
 PUBLIC_ROUTES = routes(settings.PUBLIC_SCHEMA_URLCONF)
 TENANT_ROUTES = routes(settings.ROOT_URLCONF)
+
+
+def _admin_views(urlconf) -> set[str]:
+    """Console views built on ProvinceAdminRequiredMixin: a new one is checked unasked."""
+    from iso_platform.console.permissions import ProvinceAdminRequiredMixin
+
+    return {
+        name
+        for name, _route, entry in walk(urlconf)
+        if issubclass(getattr(entry.callback, "view_class", object), ProvinceAdminRequiredMixin)
+    }
+
+
+ADMIN_ONLY = ADMIN_ONLY | _admin_views(settings.PUBLIC_SCHEMA_URLCONF)
 
 
 def refused(response) -> bool:

@@ -28,8 +28,13 @@ def test_each_kind_gets_its_pack(world):
     keys = [i["key"] for i in commune["documents"]]
     assert "qt.mc.01" in keys and "qt.iso.01" in keys  # its own items and the framework's
     result = agency_provision(
-        spec=AgencySpec(code="xa-thu", name="UBND xã Thử", kind=AgencyKind.COMMUNE_COMMITTEE,
-                        admin_email="a@xa.test", admin_name="A"),
+        spec=AgencySpec(
+            code="xa-thu",
+            name="UBND xã Thử",
+            kind=AgencyKind.COMMUNE_COMMITTEE,
+            admin_email="a@xa.test",
+            admin_name="A",
+        ),
         admin_password="x" * 12,
     )
     with schema_context(result.agency.schema_name):
@@ -42,7 +47,10 @@ def test_each_kind_gets_its_pack(world):
 
 def test_the_shipped_packs_are_published_releases(world):
     assert {r.key for r in PackRelease.objects.filter(published_at__isnull=False)} >= {
-        "framework-101", "ubnd-xa", "trung-tam-phvhcc"}
+        "framework-101",
+        "ubnd-xa",
+        "trung-tam-phvhcc",
+    }
     assert releases.release_sync_files() == 0  # idempotent
 
 
@@ -55,8 +63,14 @@ def _v2() -> dict:
     items["policy"]["body"] = "Chính sách chất lượng mới của {agency_name}."
     items["qt.iso.01"]["body"] += "\nBổ sung: rà soát định kỳ."
     pack["documents"] = [i for k, i in items.items() if k != "bm.qt.iso.05.02"] + [
-        {"key": "qt.iso.06", "doc_type": "system_procedure", "code": "QT.ISO.06",
-         "title": "Kiểm soát đầu ra không phù hợp", "body": "1. MỤC ĐÍCH\n..."}]
+        {
+            "key": "qt.iso.06",
+            "doc_type": "system_procedure",
+            "code": "QT.ISO.06",
+            "title": "Kiểm soát đầu ra không phù hợp",
+            "body": "1. MỤC ĐÍCH\n...",
+        }
+    ]
     return pack
 
 
@@ -67,8 +81,7 @@ def console(world, client_for):
 
 def _upload(client, pack) -> object:
     data = json.dumps(pack, ensure_ascii=False).encode()
-    return client.post("/packs/upload/", {"file": SimpleUploadedFile("v2.json", data)},
-                       follow=True)
+    return client.post("/packs/upload/", {"file": SimpleUploadedFile("v2.json", data)}, follow=True)
 
 
 def test_the_province_uploads_checks_and_publishes_a_version(world, console, client_for):
@@ -95,16 +108,16 @@ def test_the_province_uploads_checks_and_publishes_a_version(world, console, cli
 
 @pytest.fixture
 def v2(world):
-    release = releases.release_upload(actor=world.province_admin,
-                                      data=json.dumps(_v2()).encode())
+    release = releases.release_upload(actor=world.province_admin, data=json.dumps(_v2()).encode())
     return releases.release_publish(actor=world.province_admin, release=release)
 
 
 def test_an_agency_adopts_item_by_item_and_keeps_its_edits(world, v2, in_a):
     w = in_a
     policy = Document.objects.get(code="CSCL.01")
-    svc.revision_update(actor=w.owner_a, revision=policy.latest_revision,
-                        body="Chính sách riêng của Sở Alpha.")
+    svc.revision_update(
+        actor=w.owner_a, revision=policy.latest_revision, body="Chính sách riêng của Sở Alpha."
+    )
     qt01 = Document.objects.get(code="QT.ISO.01")
     svc.revision_submit(actor=w.member_a, revision=qt01.latest_revision)
     svc.revision_review(actor=w.owner_a, revision=qt01.latest_revision)
@@ -113,8 +126,12 @@ def test_an_agency_adopts_item_by_item_and_keeps_its_edits(world, v2, in_a):
     by_key = {c.item_key: c for c in changes}
     assert newest["version"] == 2
     assert {k: c.change for k, c in by_key.items()} == {
-        "qt.iso.05": "changed", "policy": "changed", "qt.iso.01": "changed",
-        "qt.iso.06": "added", "bm.qt.iso.05.02": "removed"}
+        "qt.iso.05": "changed",
+        "policy": "changed",
+        "qt.iso.01": "changed",
+        "qt.iso.06": "added",
+        "bm.qt.iso.05.02": "removed",
+    }
     assert not by_key["qt.iso.05"].edited and by_key["policy"].edited
 
     # untouched template draft: updated in place
@@ -124,16 +141,19 @@ def test_an_agency_adopts_item_by_item_and_keeps_its_edits(world, v2, in_a):
     with pytest.raises(Exception, match="eISO không ghi đè"):
         adoption.item_adopt(actor=w.owner_a, key="framework-101", item_key="policy")
     assert Document.objects.get(code="CSCL.01").latest_revision.body == (
-        "Chính sách riêng của Sở Alpha.")
+        "Chính sách riêng của Sở Alpha."
+    )
     adoption.item_decline(actor=w.owner_a, key="framework-101", item_key="policy")
     # issued document: a change request and a new draft; the revision in force stays
     in_force = Document.objects.get(code="QT.ISO.01").current_revision
     adoption.item_adopt(actor=w.owner_a, key="framework-101", item_key="qt.iso.01")
     document = Document.objects.get(code="QT.ISO.01")
     assert document.current_revision == in_force and "Bổ sung: rà soát định kỳ." not in (
-        in_force.body)
+        in_force.body
+    )
     assert document.latest_revision.number == 2 and "rà soát định kỳ" in (
-        document.latest_revision.body)
+        document.latest_revision.body
+    )
     # a new item becomes a draft document
     adoption.item_adopt(actor=w.owner_a, key="framework-101", item_key="qt.iso.06")
     assert Document.objects.get(code="QT.ISO.06").pack_key == "framework-101:qt.iso.06"

@@ -155,9 +155,11 @@ def test_a_failure_while_building_a_spare_leaves_no_schema(world, monkeypatch):
 def test_provisioning_records_an_event(world):
     pool.spare_build()
     agency_provision(spec=spec(), method="pool")
-    event = AgencyEvent.objects.get(agency__code="sotp")
-    assert event.action == "provisioned"
+    event = AgencyEvent.objects.get(agency__code="sotp", action="provisioned")
     assert event.detail["method"] == "pool"
+    # and the first administrator's invitation, for the console's onboarding page
+    invited = AgencyEvent.objects.get(agency__code="sotp", action="admin_invitation")
+    assert invited.detail["state"] == "sent" and invited.detail["email"] == "admin@sotp.test"
 
 
 def _provision_in_thread(code, results, barrier):

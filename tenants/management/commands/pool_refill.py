@@ -8,9 +8,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--size", type=int, default=None)
-        parser.add_argument(
-            "--method", choices=[pool.METHOD_CLONE, pool.METHOD_MIGRATE], default=pool.METHOD_CLONE
-        )
+        parser.add_argument("--method", choices=pool.METHODS, default=pool.METHOD_REPLAY)
 
     def handle(self, *args, size, method, **options):
         built = pool.pool_refill(target=size, method=method)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    """Cross-agency statistics for the department: public-schema facts, dashboard, reports,
+    inspections, platform health."""
+
+    name = "insights"
+    verbose_name = _("Thống kê toàn tỉnh")
+
+    def ready(self):
+        from insights import signals  # noqa: F401  (marks agencies dirty on writes)

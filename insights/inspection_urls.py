@@ -1,0 +1,7 @@
+"""Filled in by issue 7 (inspections)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "inspections"
+
+urlpatterns: list = []

@@ -1,0 +1,165 @@
+"""Public-schema statistics of every agency: compact, non-personal figures only.
+
+`AgencyFact` holds flow figures per agency and period (a day, or a month starting on its
+first day); `FieldFact` the on-time figures per procedure field and month; `AgencyStatus`
+the figures "as of now" (stock, not flow) and how fresh they are. The department reads
+only these tables, never an agency's schema. Inspections of agencies by the quality
+sub-department live here too.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Agency
+
+
+class Grain(models.TextChoices):
+    DAY = "day", _("Ngày")
+    MONTH = "month", _("Tháng")
+
+
+class AgencyFact(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="facts")
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    period = models.DateField(help_text="The day, or the first day of the month.")
+    # applications (by the day they were received / completed, Asia/Ho_Chi_Minh)
+    received = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    # improvement loop
+    ncs_opened = models.PositiveIntegerField(default=0)
+    ncs_closed = models.PositiveIntegerField(default=0)
+    # citizens' satisfaction (sum of scores, so that averages over periods add up)
+    satisfaction_responses = models.PositiveIntegerField(default=0)
+    satisfaction_score_sum = models.PositiveIntegerField(default=0)
+    # distinct people who changed something in the period (from the audit trail)
+    active_users = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "grain", "period"], name="agency_fact_once_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["grain", "period"], name="agency_fact_grain_period")]
+
+
+class FieldFact(models.Model):
+    """Applications completed per procedure field and month: the on-time rate by field."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="field_facts")
+    month = models.DateField()
+    field = models.CharField(max_length=200)
+    completed = models.PositiveIntegerField(default=0)
+    in_time = models.PositiveIntegerField(default=0, help_text="early + on time")
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "field"], name="field_fact_once_per_month"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "field"], name="field_fact_month_field")]
+
+
+class AgencyStatus(models.Model):
+    """Figures as of the last refresh, and the refresh's own state."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, primary_key=True, related_name="insight"
+    )
+    year = models.PositiveSmallIntegerField(help_text="The year of the yearly figures below.")
+    overdue_now = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    ncs_open = models.PositiveIntegerField(default=0)
+    ncs_overdue = models.PositiveIntegerField(default=0)
+    actions_overdue = models.PositiveIntegerField(default=0)
+    audits_planned = models.PositiveIntegerField(default=0)
+    audits_done = models.PositiveIntegerField(default=0)
+    documents_in_force = models.PositiveIntegerField(default=0)
+    documents_review_overdue = models.PositiveIntegerField(default=0)
+    objectives_met = models.PositiveIntegerField(default=0)
+    objectives_missed = models.PositiveIntegerField(default=0)
+    review_held = models.BooleanField(default=False)
+    users = models.PositiveIntegerField(default=0)
+    active_users_30d = models.PositiveIntegerField(default=0)
+    last_activity = models.DateTimeField(null=True, blank=True)
+    storage_bytes = models.BigIntegerField(default=0)
+    # freshness
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_ms = models.PositiveIntegerField(default=0)
+    dirty_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("số liệu hiện tại của cơ quan")
+
+
+class InspectionPlan(models.Model):
+    """The quality sub-department's yearly plan of inspections."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(_("tên kế hoạch"), max_length=300)
+    note = models.TextField(_("ghi chú"), blank=True)
+    approved_at = models.DateField(_("ngày phê duyệt"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-year"]
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", _("Theo kế hoạch")
+    DONE = "done", _("Đã kiểm tra")
+    CANCELLED = "cancelled", _("Huỷ")
+
+
+class Inspection(models.Model):
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.CASCADE, related_name="inspections")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="inspections")
+    scheduled_on = models.DateField(_("ngày dự kiến"))
+    done_on = models.DateField(_("ngày kiểm tra"), null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.PLANNED
+    )
+    team = models.CharField(_("đoàn kiểm tra"), max_length=500, blank=True)
+    conclusion = models.TextField(_("kết luận"), blank=True)
+    # The agency's figures when the inspection was done (AgencyStatus + last 12 months).
+    facts_snapshot = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["scheduled_on", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "agency"], name="inspection_once_per_plan")
+        ]
+
+
+class FindingKind(models.TextChoices):
+    NONCONFORMITY = "nonconformity", _("Không phù hợp")
+    OBSERVATION = "observation", _("Lưu ý")
+    RECOMMENDATION = "recommendation", _("Kiến nghị")
+
+
+class InspectionFinding(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=16, choices=FindingKind.choices)
+    text = models.TextField(_("nội dung"))
+    clause = models.CharField(_("điều khoản"), max_length=20, blank=True)
+    due_on = models.DateField(_("hạn khắc phục"), null=True, blank=True)
+    closed_on = models.DateField(_("ngày khắc phục xong"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["inspection", "pk"]

@@ -1,0 +1,52 @@
+"""Celery tasks of onboarding (the agency schema travels in the headers).
+
+The agency checklist's public mirror (`tenants.AgencyOnboarding`) is refreshed on page views
+and after onboarding's own writes; this hourly fan-out catches the writes of other apps
+(procedures imported, an integration key created, the policy issued...).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(name="onboarding.checklist_refresh", acks_late=True, ignore_result=True)
+def checklist_refresh_for_agency() -> int:
+    from onboarding.services.checklist import checklist_refresh
+
+    return checklist_refresh().done
+
+
+@shared_task(name="onboarding.checklist_refresh_all", ignore_result=True)
+def checklist_refresh_all() -> int:
+    """Fan out: one task per active agency, each running in that agency's schema."""
+    from tenants.models import Agency, AgencyStatus
+
+    schemas = list(
+        Agency.objects.filter(status=AgencyStatus.ACTIVE)
+        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        .values_list("schema_name", flat=True)
+    )
+    for schema in schemas:
+        checklist_refresh_for_agency.apply_async(headers={"_schema_name": schema})
+    return len(schemas)
+
+
+# --------------------------------------------------------------------------- bulk rollout
+
+
+@shared_task(name="onboarding.rollout_run", acks_late=True, ignore_result=True)
+def rollout_run(batch_id: str) -> str:
+    """Provision a confirmed rollout batch row by row (one runner per batch, resumable)."""
+    from onboarding.services.rollout import rollout_run as run
+
+    return run(batch_id=batch_id)
+
+
+@shared_task(name="onboarding.rollout_resume", ignore_result=True)
+def rollout_resume() -> int:
+    """Queue again the batches left waiting, or abandoned by a crashed worker (beat)."""
+    from onboarding.services.rollout import rollout_batches_resume
+
+    return rollout_batches_resume()

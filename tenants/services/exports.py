@@ -1,0 +1,506 @@
+"""Exporting an agency as one archive, and importing such an archive into a new agency.
+
+The archive is a zip file:
+
+    manifest.json          format and version, the agency, exported_at, the migration
+                           state, and per table its row count, columns and SHA-256; per
+                           stored file its original name, size and SHA-256
+    tables/<table>.jsonl   one JSON object per row (`row_to_json`), ordered by primary key
+    files/<stored name>    the stored files the rows name
+
+Every table of the agency schema is exported (reference tables too, so that ids such as
+permission ids stay consistent), except sessions and django-axes lock-out state (see
+datamove/catalog.py). Archives are written under MEDIA_ROOT/exports/, which is never
+served: the province console streams them to the provincial administrator.
+
+Import checks the manifest (format, migration state, every checksum and row count) before
+touching anything, then in ONE transaction provisions a new agency, empties what
+provisioning seeded, loads every table with its original ids
+(`json_populate_recordset`), resets the sequences, re-roots the stored file names under
+the new schema and writes the files (removed again if the transaction fails).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
+from tenants.services import events, operations, schemas
+from tenants.services.datamove import files as move_files
+from tenants.services.datamove.catalog import catalog
+from tenants.services.datamove.engine import q, qt
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "eiso-agency-export"
+VERSION = 1
+CHUNK_ROWS = 2000
+EXPORT_DIR = "exports"
+IMPORT_DIR = "imports"
+
+MSG_NOT_ZIP = gettext_noop("Tệp không phải là gói dữ liệu xuất từ eISO (không đọc được tệp zip).")
+MSG_NO_MANIFEST = gettext_noop("Gói dữ liệu thiếu tệp manifest.json.")
+MSG_FORMAT = gettext_noop("Gói dữ liệu không đúng định dạng hoặc phiên bản (%(found)s).")
+MSG_MIGRATIONS = gettext_noop(
+    "Gói dữ liệu được xuất từ một phiên bản cấu trúc dữ liệu khác với hệ thống hiện tại; "
+    "không thể nhập."
+)
+MSG_CHECKSUM = gettext_noop(
+    "Gói dữ liệu đã bị thay đổi hoặc hỏng: %(name)s không khớp mã kiểm tra SHA-256."
+)
+MSG_MISSING = gettext_noop("Gói dữ liệu thiếu %(name)s.")
+MSG_ROWS = gettext_noop("Gói dữ liệu không khớp số dòng của bảng %(name)s.")
+MSG_COLUMNS = gettext_noop("Cấu trúc bảng %(name)s trong gói dữ liệu khác với hệ thống hiện tại.")
+MSG_NOT_FOUND = gettext_noop("Không tìm thấy tệp dữ liệu xuất.")
+
+
+def _checkpoint(name: str) -> None:
+    """A seam for tests: raise here to simulate a crash at that point of an import."""
+
+
+def media_path(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def export_tables() -> list:
+    return [t for t in catalog().values() if not t.excluded]
+
+
+def migration_digest(schema: str) -> str:
+    """The code's migration state when the schema has exactly it, else a digest of what
+    the schema has applied (which then matches no current system)."""
+    applied = schemas.applied_migrations([schema]).get(schema, set())
+    if schemas.is_up_to_date(applied):
+        return schemas.migration_state()
+    joined = ",".join(f"{a}.{n}" for a, n in sorted(applied))
+    return "applied:" + hashlib.sha256(joined.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_request(*, agency: Agency, by=None) -> LifecycleOperation:
+    op = LifecycleOperation.objects.create(
+        kind=OperationKind.EXPORT,
+        agency=agency,
+        status=OperationStatus.QUEUED,
+        step=_("Đang chờ xử lý"),
+        requested_by=by,
+    )
+    op_id = op.pk
+    transaction.on_commit(lambda: operations.enqueue(op_id))
+    return op
+
+
+def export_run(*, op_id) -> LifecycleOperation:
+    with operations.session_lock(op_id) as mine:
+        if not mine:  # another worker is writing this archive now
+            return LifecycleOperation.objects.get(pk=op_id)
+        return _export_run(op_id)
+
+
+def _export_run(op_id) -> LifecycleOperation:
+    op = operations.start(op_id)
+    if op is None:
+        return LifecycleOperation.objects.get(pk=op_id)
+    try:
+        agency = op.agency
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        name = f"{EXPORT_DIR}/{agency.code}-{stamp}-{str(op.pk)[:8]}.zip"
+        manifest = agency_export(
+            agency=agency, path=media_path(name), on_step=operations.step_callback(op.pk)
+        )
+        with transaction.atomic():
+            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
+            if op.status == OperationStatus.SUCCEEDED:
+                return op
+            events.record(
+                agency=agency,
+                action="exported",
+                actor=op.requested_by,
+                detail={"operation": str(op.pk), "file": name},
+            )
+            operations.succeed(
+                op,
+                report=_manifest_summary(manifest, media_path(name)),
+                step=_("Đã xuất dữ liệu"),
+                artifact=name,
+            )
+    except Exception as exc:
+        logger.exception("export %s failed", op_id)
+        operations.fail(op_id, operations.error_message(exc))
+    connection.set_schema_to_public()
+    return LifecycleOperation.objects.get(pk=op_id)
+
+
+def agency_export(*, agency: Agency, path: Path, on_step=None) -> dict:
+    """Write the archive of `agency` to `path` from one consistent snapshot; return the
+    manifest."""
+    step = on_step or (lambda _t, _p: None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    schema = agency.schema_name
+    tables = export_tables()
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "agency": {
+            "code": agency.code,
+            "name": agency.name,
+            "kind": agency.kind,
+            "schema": schema,
+        },
+        "exported_at": timezone.now().isoformat(),
+        "migration_state": migration_digest(schema),
+        "excluded_tables": sorted(t.name for t in catalog().values() if t.excluded),
+        "tables": {},
+        "files": {},
+        "missing_files": [],
+    }
+    try:
+        _write_archive(schema, tables, manifest, partial, step)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half-written archive is left behind
+        raise
+    connection.set_schema_to_public()
+    partial.replace(path)
+    return manifest
+
+
+def _write_archive(schema: str, tables: list, manifest: dict, partial: Path, step) -> None:
+    outer = connection.in_atomic_block
+    with (
+        transaction.atomic(),
+        zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+    ):
+        if not outer:  # one snapshot for every table (not possible inside a test transaction)
+            with connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        for index, table in enumerate(tables):
+            if index % 8 == 0:
+                step(
+                    _("Xuất bảng %(table)s") % {"table": table.label}, 5 + 70 * index // len(tables)
+                )
+            member = f"tables/{table.name}.jsonl"
+            digest, rows = hashlib.sha256(), 0
+            with archive.open(member, "w") as out, connection.chunked_cursor() as cur:
+                cur.execute(
+                    f"SELECT row_to_json(t)::text FROM {qt(schema, table.name)} t "  # noqa: S608
+                    f"ORDER BY t.{q(table.pk)}"
+                )
+                while batch := cur.fetchmany(CHUNK_ROWS):
+                    data = "".join(row[0] + "\n" for row in batch).encode()
+                    out.write(data)
+                    digest.update(data)
+                    rows += len(batch)
+            manifest["tables"][table.name] = {
+                "file": member,
+                "rows": rows,
+                "columns": table.columns,
+                "sha256": digest.hexdigest(),
+            }
+        step(_("Xuất tệp đính kèm"), 80)
+        for stored in sorted(set(move_files.stored_paths(schema))):
+            member = f"files/{stored}"
+            digest, size = hashlib.sha256(), 0
+            try:
+                with (
+                    move_files.default_storage.open(stored, "rb") as handle,
+                    archive.open(member, "w") as out,
+                ):
+                    for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+            except FileNotFoundError:
+                manifest["missing_files"].append(stored)
+                continue
+            manifest["files"][member] = {"path": stored, "size": size, "sha256": digest.hexdigest()}
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def _manifest_summary(manifest: dict, path: Path) -> dict:
+    return {
+        "agency": manifest["agency"],
+        "exported_at": manifest["exported_at"],
+        "migration_state": manifest["migration_state"],
+        "tables": {name: t["rows"] for name, t in manifest["tables"].items()},
+        "rows": sum(t["rows"] for t in manifest["tables"].values()),
+        "files": len(manifest["files"]),
+        "missing_files": manifest.get("missing_files", []),
+        "size": path.stat().st_size if path.exists() else 0,
+        "sha256": _sha256_file(path) if path.exists() else "",
+    }
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def archive_inspect(path: Path) -> dict:
+    """Check an archive completely (format, migration state, columns, row counts and every
+    checksum) without touching the database; return its manifest. Raises ValidationError."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValidationError(_(MSG_NOT_ZIP), code="not_zip") from exc
+    with archive:
+        try:
+            manifest = json.loads(archive.read("manifest.json"))
+        except KeyError as exc:
+            raise ValidationError(_(MSG_NO_MANIFEST), code="no_manifest") from exc
+        except ValueError as exc:
+            raise ValidationError(_(MSG_FORMAT) % {"found": "manifest.json"}) from exc
+        found = f"{manifest.get('format')} v{manifest.get('version')}"
+        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            raise ValidationError(_(MSG_FORMAT) % {"found": found}, code="format")
+        if manifest.get("migration_state") != schemas.migration_state():
+            raise ValidationError(_(MSG_MIGRATIONS), code="migrations")
+        names = set(archive.namelist())
+        for table in export_tables():
+            entry = manifest.get("tables", {}).get(table.name)
+            if entry is None or entry.get("file") not in names:
+                raise ValidationError(_(MSG_MISSING) % {"name": table.name}, code="missing")
+            if list(entry.get("columns", [])) != table.columns:
+                raise ValidationError(_(MSG_COLUMNS) % {"name": table.name}, code="columns")
+            digest, rows = hashlib.sha256(), 0
+            with archive.open(entry["file"]) as handle:
+                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(chunk)
+                    rows += chunk.count(b"\n")
+            if digest.hexdigest() != entry.get("sha256"):
+                raise ValidationError(_(MSG_CHECKSUM) % {"name": entry["file"]}, code="checksum")
+            if rows != entry.get("rows"):
+                raise ValidationError(_(MSG_ROWS) % {"name": table.name}, code="rows")
+        for member, entry in manifest.get("files", {}).items():
+            if member not in names:
+                raise ValidationError(_(MSG_MISSING) % {"name": member}, code="missing")
+            digest = hashlib.sha256()
+            with archive.open(member) as handle:
+                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() != entry.get("sha256"):
+                raise ValidationError(_(MSG_CHECKSUM) % {"name": member}, code="checksum")
+    return manifest
+
+
+# --------------------------------------------------------------------------- import
+
+
+def import_preview(*, upload, code: str, name: str, kind: str, by=None) -> LifecycleOperation:
+    """Keep the uploaded archive (under MEDIA_ROOT/imports/, never served), check it
+    completely and the new agency's details; the report shows what will be loaded."""
+    from tenants.services.provisioning import AgencySpec, agency_spec_validate
+
+    spec = AgencySpec(
+        code=code, name=name, kind=kind, admin_email=_placeholder_email(code), admin_name="-"
+    )
+    agency_spec_validate(spec)
+    stored = f"{IMPORT_DIR}/{secrets.token_hex(8)}.zip"
+    path = media_path(stored)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        for chunk in (
+            upload.chunks()
+            if hasattr(upload, "chunks")
+            else iter(lambda: upload.read(1 << 20), b"")
+        ):
+            out.write(chunk)
+    try:
+        manifest = archive_inspect(path)
+    except ValidationError:
+        path.unlink(missing_ok=True)
+        raise
+    return LifecycleOperation.objects.create(
+        kind=OperationKind.IMPORT,
+        status=OperationStatus.PREVIEW,
+        params={"code": code, "name": name.strip(), "kind": kind, "archive": stored},
+        report={
+            "manifest": {
+                "agency": manifest["agency"],
+                "exported_at": manifest["exported_at"],
+                "tables": {n: t["rows"] for n, t in manifest["tables"].items()},
+                "rows": sum(t["rows"] for t in manifest["tables"].values()),
+                "files": len(manifest["files"]),
+            }
+        },
+        step=_("Xem trước"),
+        requested_by=by,
+    )
+
+
+def _placeholder_email(code: str) -> str:
+    # The administrator made by provisioning is replaced by the archive's people.
+    return f"import@{code}.invalid"
+
+
+def import_run(*, op_id) -> LifecycleOperation:
+    op = operations.start(op_id)
+    if op is None:
+        return LifecycleOperation.objects.get(pk=op_id)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            if not operations.lock_run(op.pk):
+                return op
+            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
+            if op.status != OperationStatus.RUNNING:
+                return op
+            _import(op, written)
+    except Exception as exc:
+        connection.set_schema_to_public()
+        move_files.delete_files(written)
+        if not isinstance(exc, ValidationError):
+            logger.exception("import %s failed", op_id)
+        operations.fail(op_id, operations.error_message(exc))
+    connection.set_schema_to_public()
+    op = LifecycleOperation.objects.get(pk=op_id)
+    if op.status in operations.FINISHED:
+        # The uploaded archive has served (or failed for good: a new try is a new preview).
+        media_path(op.params["archive"]).unlink(missing_ok=True)
+    return op
+
+
+def _import(op: LifecycleOperation, written: list[str]) -> None:
+    from tenants.services.provisioning import AgencySpec, agency_provision
+
+    started = time.perf_counter()
+    step = operations.step_callback(op.pk)
+    params = op.params
+    path = media_path(params["archive"])
+    if not path.exists():
+        raise ValidationError(_(MSG_NOT_FOUND), code="not_found")
+    step(_("Kiểm tra gói dữ liệu"), 5)
+    manifest = archive_inspect(path)
+    step(_("Khởi tạo cơ quan"), 15)
+    result = agency_provision(
+        spec=AgencySpec(
+            code=params["code"],
+            name=params["name"],
+            kind=params["kind"],
+            admin_email=_placeholder_email(params["code"]),
+            admin_name="-",
+        ),
+        admin_password=secrets.token_urlsafe(24),
+    )
+    agency = result.agency
+    connection.set_schema_to_public()
+    loaded = archive_load(
+        agency=agency, path=path, manifest=manifest, written=written, on_step=step
+    )
+    _checkpoint("loaded")
+    events.record(
+        agency=agency,
+        action="imported",
+        actor=op.requested_by,
+        detail={
+            "operation": str(op.pk),
+            "from": manifest["agency"]["code"],
+            "exported_at": manifest["exported_at"],
+        },
+    )
+    op.other = agency
+    operations.succeed(
+        op,
+        report={
+            **op.report,
+            "agency": {"code": agency.code, "name": agency.name},
+            "loaded": loaded,
+            "rows": sum(loaded.values()),
+            "files": len(written),
+            "import_seconds": round(time.perf_counter() - started, 3),
+        },
+        step=_("Đã nhập dữ liệu"),
+    )
+
+
+def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[str], on_step=None):
+    """Replace everything in `agency`'s schema by the archive's rows and files. Inside the
+    caller's transaction; `written` collects the files written (to remove on failure)."""
+    step = on_step or (lambda _t, _p: None)
+    schema = agency.schema_name
+    old_schema = manifest["agency"]["schema"]
+    everything = list(catalog().values())
+    tables = export_tables()
+    loaded: dict[str, int] = {}
+    with connection.cursor() as cur, zipfile.ZipFile(path) as archive:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle provisioning's own rows first
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        cur.execute("TRUNCATE " + ", ".join(qt(schema, t.name) for t in everything))
+        for index, table in enumerate(tables):
+            if index % 8 == 0:
+                step(
+                    _("Nạp bảng %(table)s") % {"table": table.label}, 20 + 60 * index // len(tables)
+                )
+            entry = manifest["tables"][table.name]
+            target = qt(schema, table.name)
+            count = 0
+            with archive.open(entry["file"]) as handle:
+                batch: list[str] = []
+                for line in handle:
+                    batch.append(line.decode().rstrip("\n"))
+                    if len(batch) >= CHUNK_ROWS:
+                        count += _load(cur, target, batch)
+                        batch = []
+                if batch:
+                    count += _load(cur, target, batch)
+            loaded[table.name] = count
+            _reset_sequence(cur, schema, table)
+            for column in table.file_columns:
+                head = f"{old_schema}/"
+                cur.execute(
+                    f"UPDATE {target} SET {q(column)} = %s || substr({q(column)}, %s) "  # noqa: S608
+                    f"WHERE left({q(column)}, %s) = %s",
+                    [f"{schema}/", len(head) + 1, len(head), head],
+                )
+        step(_("Khôi phục tệp đính kèm"), 85)
+        for member, entry in manifest["files"].items():
+            name = move_files.moved_name(entry["path"], source=old_schema, prefix=f"{schema}/")
+            if move_files.default_storage.exists(name):
+                move_files.default_storage.delete(name)
+            with archive.open(member) as handle:
+                saved = move_files.default_storage.save(name, handle)
+            written.append(saved)
+            if saved != name:  # pragma: no cover - the storage refused the name
+                raise RuntimeError(f"stored {name} as {saved}")
+    return loaded
+
+
+def _load(cur, target: str, lines: list[str]) -> int:
+    cur.execute(
+        f"INSERT INTO {target} SELECT * FROM json_populate_recordset(NULL::{target}, %s::json)",  # noqa: S608
+        ["[" + ",".join(lines) + "]"],
+    )
+    return cur.rowcount
+
+
+def _reset_sequence(cur, schema: str, table) -> None:
+    cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [f"{q(schema)}.{q(table.name)}", table.pk])
+    sequence = cur.fetchone()[0]
+    if sequence is None:
+        return
+    cur.execute(
+        f"SELECT setval(%s::regclass, COALESCE(max({q(table.pk)}), 1), max({q(table.pk)}) "  # noqa: S608
+        f"IS NOT NULL) FROM {qt(schema, table.name)}",
+        [sequence],
+    )

@@ -1,0 +1,207 @@
+"""Life-cycle operations (merge, split, archive, export, import) as jobs.
+
+An operation is previewed (a dry run that writes nothing but its own report),
+confirmed, then run by a Celery task. The data part of a run is ONE database
+transaction that also marks the operation finished, so a crash leaves either
+everything or nothing; running a finished operation again does nothing; a run
+that died half-way is simply run again (`lifecycle_operations_resume`).
+
+While the run's transaction is open its progress cannot be read from the
+database by other sessions, so the step and percentage also go to the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from tenants.models import LifecycleOperation, OperationStatus
+
+logger = logging.getLogger(__name__)
+STALE_AFTER = timedelta(seconds=30)
+RUNNING_STALE_AFTER = timedelta(minutes=15)
+PROGRESS_TTL = 6 * 3600
+FINISHED = (OperationStatus.SUCCEEDED, OperationStatus.FAILED)
+
+
+def _key(op_id) -> str:
+    return f"lifecycle:progress:{op_id}"
+
+
+def progress(op_id, text: str, percent: int) -> None:
+    """Publish the current step (cache, readable while the run's transaction is open)."""
+    try:
+        with schema_context("public"):
+            cache.set(_key(op_id), {"step": str(text), "progress": int(percent)}, PROGRESS_TTL)
+    except Exception:  # progress is a courtesy; the job goes on without Redis
+        logger.warning("could not publish progress of %s", op_id)
+
+
+def live_progress(op: LifecycleOperation) -> tuple[str, int]:
+    if op.status in FINISHED or op.status == OperationStatus.PREVIEW:
+        return op.step, op.progress
+    try:
+        with schema_context("public"):
+            found = cache.get(_key(op.pk))
+    except Exception:
+        found = None
+    if found:
+        return found["step"], found["progress"]
+    return op.step, op.progress
+
+
+def step_callback(op_id) -> Callable[[str, int], None]:
+    return lambda text, percent: progress(op_id, text, percent)
+
+
+def confirm(op: LifecycleOperation) -> LifecycleOperation:
+    """PREVIEW -> QUEUED, and queue the run after commit."""
+    with transaction.atomic():
+        op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
+        if op.status != OperationStatus.PREVIEW:
+            return op
+        op.status = OperationStatus.QUEUED
+        op.step = _("Đang chờ xử lý")
+        op.progress = 0
+        op.save(update_fields=["status", "step", "progress"])
+        op_id = op.pk
+        transaction.on_commit(lambda: enqueue(op_id))
+    return op
+
+
+def enqueue(op_id) -> None:
+    from tenants.tasks import lifecycle_operation_run
+
+    try:
+        lifecycle_operation_run.delay(str(op_id))
+    except Exception:  # broker down: lifecycle_operations_resume queues it again
+        logger.exception("could not queue life-cycle operation %s", op_id)
+
+
+def start(op_id) -> LifecycleOperation | None:
+    """Mark the operation running (committed). None: nothing to do (finished, or only a
+    preview that nobody confirmed)."""
+    with transaction.atomic():
+        op = LifecycleOperation.objects.select_for_update().get(pk=op_id)
+        if op.status in FINISHED or op.status == OperationStatus.PREVIEW:
+            return None
+        op.status = OperationStatus.RUNNING
+        op.started_at = op.started_at or timezone.now()
+        op.save(update_fields=["status", "started_at"])
+    return op
+
+
+LOCK_CLASS = 0x6E16  # pg advisory locks (LOCK_CLASS, <operation key>): one runner each
+
+
+def _lock_key(op_id) -> int:
+    return zlib.crc32(str(op_id).encode()) - (1 << 31)
+
+
+def lock_run(op_id) -> bool:
+    """Inside the run's transaction: one runner per operation (advisory lock)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_CLASS, _lock_key(op_id)])
+        return bool(cur.fetchone()[0])
+
+
+@contextmanager
+def session_lock(op_id):
+    """For runs that are not one transaction (export): True while this session holds the
+    operation's lock, False when another runner has it."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, _lock_key(op_id)])
+        held = bool(cur.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, _lock_key(op_id)])
+
+
+def being_run(op_id) -> bool:
+    """Whether some session runs the operation now (holds its lock)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 2)",
+            [LOCK_CLASS, _lock_key(op_id) & 0xFFFFFFFF],
+        )
+        return bool(cur.fetchone()[0])
+
+
+def succeed(op: LifecycleOperation, *, report: dict, step: str, **fields) -> None:
+    """Inside the run's transaction: the operation is finished exactly when the data is."""
+    op.status = OperationStatus.SUCCEEDED
+    op.report = report
+    op.step = step
+    op.progress = 100
+    op.error = ""
+    op.finished_at = timezone.now()
+    for name, value in fields.items():
+        setattr(op, name, value)
+    op.save()
+    progress(op.pk, step, 100)
+
+
+def fail(op_id, message: str) -> None:
+    # Never overwrite a success (two deliveries of the same operation racing each other).
+    LifecycleOperation.objects.filter(pk=op_id).exclude(status=OperationStatus.SUCCEEDED).update(
+        status=OperationStatus.FAILED,
+        error=message[:2000],
+        step=_("Thất bại"),
+        finished_at=timezone.now(),
+    )
+    progress(op_id, _("Thất bại"), 100)
+
+
+def run(op_id) -> LifecycleOperation:
+    """Run one operation, whatever its kind (the Celery task calls this)."""
+    from tenants.models import OperationKind
+    from tenants.services import exports, merge, split
+
+    kind = LifecycleOperation.objects.values_list("kind", flat=True).get(pk=op_id)
+    runner = {
+        OperationKind.MERGE: merge.merge_run,
+        OperationKind.SPLIT: split.split_run,
+        OperationKind.EXPORT: exports.export_run,
+        OperationKind.IMPORT: exports.import_run,
+    }.get(kind)
+    if runner is not None:
+        runner(op_id=op_id)
+    return LifecycleOperation.objects.get(pk=op_id)
+
+
+def lifecycle_operations_resume() -> int:
+    """Queue again operations that waited too long or whose worker died mid-run."""
+    now = timezone.now()
+    stale = LifecycleOperation.objects.filter(
+        status=OperationStatus.QUEUED, created_at__lt=now - STALE_AFTER
+    ) | LifecycleOperation.objects.filter(
+        status=OperationStatus.RUNNING, started_at__lt=now - RUNNING_STALE_AFTER
+    )
+    # A long run still in progress holds its lock: it is not queued again.
+    ids = [op_id for op_id in stale.values_list("pk", flat=True) if not being_run(op_id)]
+    for op_id in ids:
+        enqueue(op_id)
+    return len(ids)
+
+
+def error_message(exc: Exception) -> str:
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return _("Lỗi hệ thống (%(error)s); không có dữ liệu nào bị thay đổi.") % {
+        "error": type(exc).__name__
+    }

@@ -1,0 +1,579 @@
+"""Splitting: a chosen set of units and procedures of agency S moves to a new agency N.
+
+What moves (the closure, computed in S's schema):
+
+- the chosen procedures with their versions, steps, applications (with their
+  process-control sheets, inbox events, survey answers, daily statistics) and the
+  nonconformities opened for those applications;
+- documents: the procedures' ISO process documents and the documents owned by the chosen
+  units, with their revisions, files, review notes, change requests, distribution and
+  acknowledgements; the record series of those documents or kept by the chosen units,
+  with their entries and disposals;
+- risks and objectives linked to the chosen procedures (or their documents), with
+  measurements, and the actions of every moved nonconformity, risk and objective;
+- the audit-trail rows about all of these (copied: S's trail is append-only and keeps
+  its history) and their provenance rows.
+
+What is copied and stays in S too: the chosen units (deactivated in S, since S's history
+still names them) with their membership, and every person the moved rows name or who is
+a member of a chosen unit (optionally deactivated in S). Credentials (API tokens,
+invitations) are not copied.
+
+Rows that stay in S and pointed at a moved row through a nullable reference get NULL
+(explicitly: raw SQL has no ON DELETE). A non-nullable reference from a staying row to a
+moving one stops the split with a message (the preview shows it first).
+
+The preview provisions N and plans the move inside a transaction that is rolled back (a
+true dry run); the run does the same for real, in ONE transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django_tenants.utils import schema_context
+
+from tenants.models import (
+    Agency,
+    AgencyStatus,
+    LifecycleOperation,
+    OperationKind,
+    OperationStatus,
+)
+from tenants.services import events, operations
+from tenants.services.datamove import files as move_files
+from tenants.services.datamove.catalog import catalog
+from tenants.services.datamove.engine import (
+    Plan,
+    default_suffix,
+    plan_apply,
+    plan_build,
+    plan_cleanup,
+    q,
+    qt,
+    table_counts,
+    validate_suffix,
+)
+from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
+
+logger = logging.getLogger(__name__)
+
+# Copied into N and kept in S as well.
+COPY_TABLES = frozenset(
+    {
+        "accounts_user",
+        "accounts_user_groups",
+        "accounts_user_user_permissions",
+        "quality_core_unit",
+        "quality_core_unit_members",
+        "quality_core_auditevent",
+    }
+)
+
+MSG_SOURCE_STATE = gettext_noop("Chỉ tách được từ một cơ quan đang hoạt động.")
+MSG_NOTHING = gettext_noop("Hãy chọn ít nhất một đơn vị hoặc một thủ tục để chuyển.")
+MSG_UNKNOWN = gettext_noop("Có đơn vị hoặc thủ tục không thuộc cơ quan này.")
+MSG_BLOCKED = gettext_noop(
+    "Không tách được: %(count)s dòng của “%(table)s” ở lại cơ quan cũ nhưng bắt buộc trỏ tới "
+    "dữ liệu được chuyển (cột %(column)s)."
+)
+MSG_CHANGED = gettext_noop(
+    "Dữ liệu đã thay đổi sau khi xem trước (%(count)s trùng mã mới chưa được xác nhận); "
+    "hãy xem trước lại."
+)
+MSG_COUNTS = gettext_noop("Số bản ghi sau khi tách không khớp (%(tables)s); đã huỷ toàn bộ.")
+
+
+def _checkpoint(name: str) -> None:
+    """A seam for tests: raise here to simulate a crash at that point of the run."""
+
+
+# --------------------------------------------------------------------------- closure
+
+
+def _ids(qs) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+def split_closure(
+    *, unit_ids: list[int], procedure_ids: list[int], include_members: bool = True
+) -> dict[str, set[int]]:
+    """Table -> ids to carry to N, in the current (source) schema. See the module doc."""
+    from integrations.models import InboxEvent
+    from iso_platform.accounts.models import User
+    from quality.core.models import AuditEvent, Provenance, Unit
+    from quality.documents.models import (
+        Acknowledgement,
+        ChangeRequest,
+        Distribution,
+        Document,
+        RecordDisposal,
+        RecordEntry,
+        RecordSeries,
+        ReviewNote,
+        Revision,
+        RevisionFile,
+    )
+    from quality.feedback.models import SurveyResponse
+    from quality.improvement.models import Action, Nonconformity
+    from quality.objectives.models import Measurement, Objective
+    from quality.procedures.models import (
+        Application,
+        DailyStat,
+        HandOff,
+        Procedure,
+        ProcedureStep,
+        ProcedureVersion,
+        StepDailyStat,
+    )
+    from quality.risks.models import Risk
+
+    units = _ids(Unit.objects.filter(pk__in=unit_ids))
+    procedures = _ids(Procedure.objects.filter(pk__in=procedure_ids))
+    documents = _ids(
+        Document.objects.filter(
+            Q(pk__in=Procedure.objects.filter(pk__in=procedures).values("document_id"))
+            | Q(unit_id__in=units)
+        )
+    )
+    revisions = _ids(Revision.objects.filter(document_id__in=documents))
+    versions = _ids(ProcedureVersion.objects.filter(procedure_id__in=procedures))
+    applications = Application.objects.filter(procedure_id__in=procedures)
+    codes = set(applications.values_list("code", flat=True))
+    series = _ids(
+        RecordSeries.objects.filter(Q(procedure_id__in=documents) | Q(keeper_unit_id__in=units))
+    )
+    entries = _ids(RecordEntry.objects.filter(series_id__in=series))
+    surveys = _ids(SurveyResponse.objects.filter(procedure_id__in=procedures))
+    ncs = _ids(
+        Nonconformity.objects.filter(
+            Q(source_type="application", source_id__in=codes)
+            | Q(source_type="survey", source_id__in=[str(i) for i in surveys])
+        )
+    )
+    risks = _ids(Risk.objects.filter(Q(procedure_id__in=procedures) | Q(process_id__in=documents)))
+    objectives = _ids(Objective.objects.filter(procedure_id__in=procedures))
+    actions = _ids(
+        Action.objects.filter(
+            Q(nonconformity_id__in=ncs)
+            | Q(source_type="nonconformity", source_id__in=[str(i) for i in ncs])
+            | Q(source_type="risk", source_id__in=[str(i) for i in risks])
+            | Q(source_type="objective", source_id__in=[str(i) for i in objectives])
+        )
+    )
+    selection: dict[str, set[int]] = {
+        "quality_core_unit": units,
+        "quality_core_unit_members": _ids(Unit.members.through.objects.filter(unit_id__in=units)),
+        "quality_procedures_procedure": procedures,
+        "quality_procedures_procedureversion": versions,
+        "quality_procedures_procedurestep": _ids(
+            ProcedureStep.objects.filter(version_id__in=versions)
+        ),
+        "quality_procedures_application": _ids(applications),
+        "quality_procedures_handoff": _ids(HandOff.objects.filter(application__in=applications)),
+        "quality_procedures_dailystat": _ids(DailyStat.objects.filter(procedure_id__in=procedures)),
+        "quality_procedures_stepdailystat": _ids(
+            StepDailyStat.objects.filter(procedure_id__in=procedures)
+        ),
+        "integrations_inboxevent": _ids(InboxEvent.objects.filter(application_code__in=codes)),
+        "quality_feedback_surveyresponse": surveys,
+        "quality_documents_document": documents,
+        "quality_documents_revision": revisions,
+        "quality_documents_changerequest": _ids(
+            ChangeRequest.objects.filter(document_id__in=documents)
+        ),
+        "quality_documents_reviewnote": _ids(ReviewNote.objects.filter(revision_id__in=revisions)),
+        "quality_documents_revisionfile": _ids(
+            RevisionFile.objects.filter(revision_id__in=revisions)
+        ),
+        "quality_documents_distribution": _ids(
+            Distribution.objects.filter(revision_id__in=revisions)
+        ),
+        "quality_documents_acknowledgement": _ids(
+            Acknowledgement.objects.filter(revision_id__in=revisions)
+        ),
+        "quality_documents_recordseries": series,
+        "quality_documents_recordentry": entries,
+        "quality_documents_recorddisposal": _ids(
+            RecordDisposal.objects.filter(entry_id__in=entries)
+        ),
+        "quality_improvement_nonconformity": ncs,
+        "quality_improvement_action": actions,
+        "quality_risks_risk": risks,
+        "quality_objectives_objective": objectives,
+        "quality_objectives_measurement": _ids(
+            Measurement.objects.filter(objective_id__in=objectives)
+        ),
+    }
+    # The audit trail and provenance of every moved row (by kind and id).
+    tables = catalog()
+    subjects = Q(pk__in=[])
+    provenance = Q(pk__in=[])
+    for name, ids in selection.items():
+        if not ids or name == "quality_core_unit_members":
+            continue
+        meta = tables[name].model._meta
+        text_ids = [str(i) for i in ids]
+        subjects |= Q(subject_type=meta.model_name, subject_id__in=text_ids)
+        subjects |= Q(parent_type=meta.model_name, parent_id__in=text_ids)
+        provenance |= Q(object_type=tables[name].model_label, object_id__in=text_ids)
+    subjects |= Q(subject_type="register", subject_id__in=[str(i) for i in series])
+    selection["quality_core_auditevent"] = _ids(AuditEvent.objects.filter(subjects))
+    selection["quality_core_provenance"] = _ids(Provenance.objects.filter(provenance))
+    # People: everyone the carried rows name, and the chosen units' members.
+    people = set()
+    if include_members:
+        people |= set(
+            Unit.members.through.objects.filter(unit_id__in=units).values_list("user_id", flat=True)
+        )
+    for name, ids in list(selection.items()):
+        if not ids:
+            continue
+        table = tables[name]
+        columns = [c for c, fk in table.fks.items() if fk.target == "accounts_user"]
+        if name == "quality_core_auditevent":
+            columns = ["actor_id"]
+        if not columns:
+            continue
+        with connection.cursor() as cur:
+            for column in columns:
+                cur.execute(
+                    f"SELECT DISTINCT {q(column)} FROM {q(name)} "  # noqa: S608
+                    f"WHERE {q(table.pk)} = ANY(%s) AND {q(column)} IS NOT NULL",
+                    [list(ids)],
+                )
+                people |= {row[0] for row in cur.fetchall()}
+    people = _ids(User.objects.filter(pk__in=people))
+    selection["accounts_user"] = people
+    selection["accounts_user_groups"] = _ids(User.groups.through.objects.filter(user_id__in=people))
+    selection["accounts_user_user_permissions"] = _ids(
+        User.user_permissions.through.objects.filter(user_id__in=people)
+    )
+    # Reference rows (content types, permissions, clauses) are matched by natural key.
+    for table in tables.values():
+        if table.reference:
+            selection[table.name] = _ids(table.model._base_manager.all())
+    return {name: ids for name, ids in selection.items() if ids}
+
+
+# --------------------------------------------------------------------------- preview and run
+
+
+def split_validate(*, source: Agency, unit_ids, procedure_ids, spec: AgencySpec) -> None:
+    if source.is_public or source.status != AgencyStatus.ACTIVE:
+        raise ValidationError(_(MSG_SOURCE_STATE), code="source_state")
+    if not unit_ids and not procedure_ids:
+        raise ValidationError(_(MSG_NOTHING), code="nothing")
+    agency_spec_validate(spec)
+    from quality.core.models import Unit
+    from quality.procedures.models import Procedure
+
+    with schema_context(source.schema_name):
+        known_units = Unit.objects.filter(pk__in=unit_ids).count()
+        known_procedures = Procedure.objects.filter(pk__in=procedure_ids).count()
+    if known_units != len(set(unit_ids)) or known_procedures != len(set(procedure_ids)):
+        raise ValidationError(_(MSG_UNKNOWN), code="unknown")
+
+
+def _spec(params: dict) -> AgencySpec:
+    return AgencySpec(
+        code=params["code"],
+        name=params["name"],
+        kind=params["kind"],
+        admin_email=params["admin_email"],
+        admin_name=params["admin_name"],
+        parent_code=params.get("parent_code") or None,
+    )
+
+
+def split_preview(
+    *,
+    source: Agency,
+    unit_ids: list[int],
+    procedure_ids: list[int],
+    code: str,
+    name: str,
+    kind: str,
+    admin_email: str,
+    admin_name: str,
+    deactivate_members: bool = False,
+    suffix: str | None = None,
+    by=None,
+) -> LifecycleOperation:
+    params = {
+        "unit_ids": sorted({int(i) for i in unit_ids}),
+        "procedure_ids": sorted({int(i) for i in procedure_ids}),
+        "code": code,
+        "name": name.strip(),
+        "kind": kind,
+        "admin_email": admin_email.strip().lower(),
+        "admin_name": admin_name.strip(),
+        "deactivate_members": bool(deactivate_members),
+        "suffix": validate_suffix(suffix or default_suffix(source.code)),
+    }
+    split_validate(
+        source=source,
+        unit_ids=params["unit_ids"],
+        procedure_ids=params["procedure_ids"],
+        spec=_spec(params),
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        # A true dry run: N is provisioned, the move planned and counted, all rolled back.
+        target = agency_provision(spec=_spec(params), admin_password="preview-" + "x" * 16).agency
+        connection.set_schema_to_public()
+        plan, delete, cleared = _plan(source, target, params, operation="preview")
+        report = split_report(plan, source=source, params=params, cleared=cleared, delete=delete)
+        report["preview_seconds"] = round(time.perf_counter() - started, 3)
+        transaction.set_rollback(True)
+    connection.set_schema_to_public()
+    return LifecycleOperation.objects.create(
+        kind=OperationKind.SPLIT,
+        agency=source,
+        status=OperationStatus.PREVIEW,
+        params=params,
+        report=report,
+        step=_("Xem trước"),
+        requested_by=by,
+    )
+
+
+def _plan(source: Agency, target: Agency, params: dict, *, operation: str):
+    with schema_context(source.schema_name):
+        selection = split_closure(
+            unit_ids=params["unit_ids"], procedure_ids=params["procedure_ids"]
+        )
+    plan = plan_build(
+        Plan(
+            source=source.schema_name,
+            target=target.schema_name,
+            source_code=source.code,
+            source_name=source.name,
+            operation=operation,
+            suffix=params["suffix"],
+            selection=selection,
+        )
+    )
+    delete = {
+        name: ids
+        for name, ids in selection.items()
+        if name not in COPY_TABLES and not catalog()[name].reference
+    }
+    cleared = _source_references(source.schema_name, delete)
+    return plan, delete, cleared
+
+
+def _source_references(schema: str, delete: dict[str, set[int]]) -> list[dict]:
+    """Staying rows of S that point at rows leaving S: nullable ones are cleared; a
+    non-nullable one stops the split."""
+    found = []
+    with connection.cursor() as cur:
+        for table in catalog().values():
+            if table.excluded:
+                continue
+            for fk in table.fks.values():
+                leaving = delete.get(fk.target)
+                if not leaving or (fk.target == table.name and fk.column == table.pk):
+                    continue
+                staying = list(delete.get(table.name, ()))
+                cur.execute(
+                    f"SELECT count(*) FROM {qt(schema, table.name)} "  # noqa: S608
+                    f"WHERE {q(fk.column)} = ANY(%s) AND NOT ({q(table.pk)} = ANY(%s))",
+                    [list(leaving), staying],
+                )
+                count = cur.fetchone()[0]
+                if not count:
+                    continue
+                if not fk.nullable:
+                    raise ValidationError(
+                        _(MSG_BLOCKED)
+                        % {"count": count, "table": table.label, "column": fk.column},
+                        code="blocked",
+                    )
+                found.append(
+                    {"table": table.name, "label": table.label, "column": fk.column, "rows": count}
+                )
+    return found
+
+
+def split_report(plan: Plan, *, source: Agency, params: dict, cleared, delete) -> dict:
+    tables = []
+    for name in plan.tables:
+        c = plan.counts[name]
+        if not c["source"] or c["reference"]:
+            continue
+        tables.append(
+            {
+                "table": name,
+                "label": c["label"],
+                "carried": c["source"],
+                "mapped": c["mapped"],
+                "copied": name in COPY_TABLES,
+                "leaves_source": len(delete.get(name, ())),
+            }
+        )
+    kinds: dict[str, int] = {}
+    for conflict in plan.conflicts:
+        kinds[conflict["action"]] = kinds.get(conflict["action"], 0) + 1
+    return {
+        "source": {"code": source.code, "name": source.name, "schema": source.schema_name},
+        "target": {"code": params["code"], "name": params["name"]},
+        "suffix": plan.suffix,
+        "tables": tables,
+        "conflicts": plan.conflicts,
+        "conflict_counts": kinds,
+        "users_matched": plan.users_matched,
+        "cleared_in_source": cleared,
+        "cleared_in_target": plan.cleared,
+    }
+
+
+def split_run(*, op_id) -> LifecycleOperation:
+    op = operations.start(op_id)
+    if op is None:
+        return LifecycleOperation.objects.get(pk=op_id)
+    copied: list[str] = []
+    try:
+        with transaction.atomic():
+            if not operations.lock_run(op.pk):
+                return op
+            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
+            if op.status != OperationStatus.RUNNING:
+                return op
+            _split(op, operations.step_callback(op.pk), copied)
+    except Exception as exc:
+        connection.set_schema_to_public()
+        move_files.delete_files(copied)
+        if not isinstance(exc, ValidationError):
+            logger.exception("split %s failed", op_id)
+        operations.fail(op_id, operations.error_message(exc))
+    connection.set_schema_to_public()
+    return LifecycleOperation.objects.get(pk=op_id)
+
+
+def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
+    started = time.perf_counter()
+    params = op.params
+    source = Agency.objects.select_for_update().get(pk=op.agency_id)
+    split_validate(
+        source=source,
+        unit_ids=params["unit_ids"],
+        procedure_ids=params["procedure_ids"],
+        spec=_spec(params),
+    )
+    step(_("Khởi tạo cơ quan mới"), 5)
+    result = agency_provision(spec=_spec(params))
+    target = result.agency
+    connection.set_schema_to_public()
+    names = [t.name for t in catalog().values() if t.data]
+    step(_("Khoá dữ liệu của cơ quan nguồn"), 10)
+    with connection.cursor() as cur:
+        cur.execute(
+            "LOCK TABLE "
+            + ", ".join(qt(source.schema_name, n) for n in names)
+            + " IN SHARE ROW EXCLUSIVE MODE"
+        )
+    before_source = table_counts(source.schema_name, names)
+    before_target = table_counts(target.schema_name, names)
+    plan, delete, cleared = _plan(source, target, params, operation=str(op.pk))
+    previewed = {(c["table"], c["column"], c["source_id"]) for c in op.report.get("conflicts", [])}
+    new = {k for k in plan.conflict_keys() - previewed if k[0] != "accounts_user"}
+    if new:
+        raise ValidationError(_(MSG_CHANGED) % {"count": len(new)}, code="changed")
+    step(_("Sao chép tệp đính kèm"), 30)
+    prefix = f"{target.schema_name}/moved/{str(op.pk)[:8]}/"
+    old_paths = move_files.stored_paths(source.schema_name, plan.selection)
+    result_files = move_files.copy_files(
+        (p, move_files.moved_name(p, source=source.schema_name, prefix=prefix)) for p in old_paths
+    )
+    copied += result_files["copied"]
+    applied = plan_apply(plan, file_prefix=prefix, on_step=step)
+    _checkpoint("inserted")
+    step(_("Gỡ dữ liệu đã chuyển khỏi cơ quan nguồn"), 85)
+    with connection.cursor() as cur:
+        for ref in cleared:
+            target_table = catalog()[ref["table"]].fks[ref["column"]].target
+            cur.execute(
+                f"UPDATE {qt(source.schema_name, ref['table'])} SET {q(ref['column'])} = NULL "  # noqa: S608
+                f"WHERE {q(ref['column'])} = ANY(%s)",
+                [list(delete[target_table])],
+            )
+        for name, ids in delete.items():
+            table = catalog()[name]
+            cur.execute(
+                f"DELETE FROM {qt(source.schema_name, name)} WHERE {q(table.pk)} = ANY(%s)",  # noqa: S608
+                [list(ids)],
+            )
+        cur.execute(
+            f"UPDATE {qt(source.schema_name, 'quality_core_unit')} SET is_active = false "  # noqa: S608
+            "WHERE id = ANY(%s)",
+            [params["unit_ids"]],
+        )
+        if params.get("deactivate_members"):
+            cur.execute(
+                f"UPDATE {qt(source.schema_name, 'accounts_user')} u SET is_active = false "  # noqa: S608
+                f"FROM {qt(source.schema_name, 'quality_core_unit_members')} m "
+                "WHERE m.user_id = u.id AND m.unit_id = ANY(%s)",
+                [params["unit_ids"]],
+            )
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every reference checked here
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    plan_cleanup(applied)
+    _checkpoint("removed")
+    after_source = table_counts(source.schema_name, names)
+    after_target = table_counts(target.schema_name, names)
+    tables, wrong = [], []
+    for name in names:
+        carried = len(plan.selection.get(name, ()))
+        mapped = plan.counts.get(name, {}).get("mapped", 0)
+        added = applied.added.get(name, 0)
+        expected_target = before_target[name] + carried - mapped + added
+        expected_source = before_source[name] - len(delete.get(name, ()))
+        if after_target[name] != expected_target or after_source[name] != expected_source:
+            wrong.append(name)
+        if carried or added:
+            tables.append(
+                {
+                    "table": name,
+                    "label": plan.counts.get(name, {}).get("label", name),
+                    "source_before": before_source[name],
+                    "source_after": after_source[name],
+                    "target_before": before_target[name],
+                    "target_after": after_target[name],
+                    "carried": carried,
+                    "mapped": mapped,
+                    "copied": name in COPY_TABLES,
+                }
+            )
+    if wrong:
+        raise ValidationError(_(MSG_COUNTS) % {"tables": ", ".join(wrong[:5])}, code="counts")
+    detail = {"operation": str(op.pk)}
+    events.record(
+        agency=source,
+        action="split_out",
+        actor=op.requested_by,
+        detail={**detail, "target": target.code, "rows": sum(applied.moved.values())},
+    )
+    events.record(
+        agency=target,
+        action="split_from",
+        actor=op.requested_by,
+        detail={**detail, "source": source.code},
+    )
+    op.other = target
+    report = split_report(plan, source=source, params=params, cleared=cleared, delete=delete)
+    report.update(
+        tables=tables,
+        counts_match=True,
+        rows_moved=sum(applied.moved.values()),
+        files={"count": len(old_paths), "copied": len(result_files["copied"])},
+        split_seconds=round(time.perf_counter() - started, 3),
+    )
+    operations.succeed(op, report=report, step=_("Đã tách"))
+    transaction.on_commit(lambda: move_files.delete_files(old_paths))

@@ -1,0 +1,3 @@
+"""Fixtures shared with the quality tests."""
+
+from tests.quality.conftest import eager  # noqa: F401

@@ -1,0 +1,135 @@
+"""Agency content for the life-cycle tests: one of everything, made through the services,
+with deliberate collisions between two agencies (codes, e-mail, years)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from iso_platform.accounts.models import Role, User
+from quality.core.models import Unit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quality"))
+
+SHARED_EMAIL = "chung@tinh.test"  # one person working for both agencies
+SHARED_UNIT = "VP"  # both agencies have a "Văn phòng"
+SHARED_DOCUMENT = "QT.CHUNG.01"
+SHARED_PROCEDURE = "1.000001"
+SHARED_APPLICATION = "HS-001"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@dataclass
+class Content:
+    owner: User
+    member: User
+    leader: User
+    shared: User
+    unit: Unit
+    document_id: int
+    revision_id: int
+    procedure_id: int
+    application_ids: list[int]
+    loop: object
+    file_name: str
+
+
+def fill(agency, owner, prefix: str, *, with_file: bool = True) -> Content:
+    """Fill `agency` (its schema) with content; `owner` is its ISO secretary."""
+    from loop_data import make_loop
+    from procedure_helpers import event, make_procedure
+
+    from integrations.services.apply import inbox_apply_pending
+    from integrations.services.ingest import events_ingest
+    from quality.documents.services import documents as docs
+    from quality.documents.services.files import revision_file_add
+
+    low = prefix.lower()
+    with schema_context(agency.schema_name):
+        member = User.objects.create_user(
+            f"staff@{low}.test", "x" * 12, full_name=f"Chuyên Viên {prefix}", role=Role.STAFF
+        )
+        leader = User.objects.create_user(
+            f"boss@{low}.test", "x" * 12, full_name=f"Lãnh Đạo {prefix}", role=Role.AGENCY_LEADER
+        )
+        shared = User.objects.create_user(
+            SHARED_EMAIL, f"pw-{low}-" + "y" * 8, full_name=f"Người Chung ({prefix})"
+        )
+        unit = Unit.objects.create(code=SHARED_UNIT, name=f"Văn phòng {prefix}", head=leader)
+        unit.members.add(member, shared)
+        document = docs.document_create(
+            actor=member,
+            doc_type="system_procedure",
+            code=SHARED_DOCUMENT,
+            title=f"Quy trình chung của {prefix}",
+            body="Nội dung",
+            unit=unit,
+        )
+        revision = document.latest_revision
+        file_name = ""
+        if with_file:
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            record = revision_file_add(
+                actor=member,
+                revision=revision,
+                upload=SimpleUploadedFile(f"so-do-{low}.png", PNG),
+            )
+            file_name = record.file.name
+        procedure = make_procedure(owner, code=SHARED_PROCEDURE)
+        procedure.document = document
+        procedure.save(update_fields=["document"])
+        received = dict(procedure_code=SHARED_PROCEDURE, channel="desk", to_unit="Một cửa")
+        events_ingest(
+            items=[
+                event(
+                    f"{low}-e1", "received", "2026-03-09 09:15", app=SHARED_APPLICATION, **received
+                ),
+                event(f"{low}-e2", "completed", "2026-03-20 10:00", app=SHARED_APPLICATION),
+                event(f"{low}-e3", "received", "2026-03-10 09:15", app=f"{prefix}-002", **received),
+            ],
+            key=None,
+        )
+        inbox_apply_pending()
+        loop = make_loop(owner, member, leader, prefix=prefix)
+        from quality.procedures.models import Application
+
+        return Content(
+            owner=owner,
+            member=member,
+            leader=leader,
+            shared=shared,
+            unit=unit,
+            document_id=document.pk,
+            revision_id=revision.pk,
+            procedure_id=procedure.pk,
+            application_ids=list(Application.objects.order_by("pk").values_list("pk", flat=True)),
+            loop=loop,
+            file_name=file_name,
+        )
+
+
+def snapshot(schema: str) -> dict[str, str]:
+    """table -> digest of all its rows (ordered by primary key): equal means identical."""
+    from tenants.services.datamove.catalog import catalog
+    from tenants.services.datamove.engine import q, qt
+
+    result = {}
+    with connection.cursor() as cur:
+        for table in catalog().values():
+            cur.execute(
+                "SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n' "
+                f"ORDER BY t.{q(table.pk)}), '') "
+                f"FROM {qt(schema, table.name)} t"
+            )
+            result[table.name] = hashlib.sha256(cur.fetchone()[0].encode()).hexdigest()
+    return result

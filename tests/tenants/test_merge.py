@@ -1,0 +1,221 @@
+"""Merging agency B (beta) into agency A (alpha): nothing lost, nothing in two places."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from iso_platform.accounts.models import User
+from quality.core.models import AuditEvent, Provenance, Unit
+from quality.documents.models import Document, RevisionFile
+from quality.improvement.models import Action, Nonconformity
+from quality.procedures.models import Application, Procedure
+from tenants.models import Agency, AgencyStatus, LifecycleOperation, OperationStatus
+from tenants.services import merge, operations
+from tenants.services.datamove.engine import table_counts
+
+from .lifecycle_data import (
+    PNG,
+    SHARED_APPLICATION,
+    SHARED_DOCUMENT,
+    SHARED_EMAIL,
+    SHARED_PROCEDURE,
+    SHARED_UNIT,
+    fill,
+    snapshot,
+)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    queued = []
+    monkeypatch.setattr(operations, "enqueue", queued.append)
+    return queued
+
+
+@pytest.fixture
+def two(world, media):
+    a = fill(world.agency_a, world.owner_a, "A")
+    b = fill(world.agency_b, world.user_b, "B")
+    return world, a, b
+
+
+def run_merge(world, suffix=None, by=None):
+    op = merge.merge_preview(
+        target=world.agency_a, source=world.agency_b, suffix=suffix, by=by or world.province_admin
+    )
+    operations.confirm(op)
+    return merge.merge_run(op_id=op.pk)
+
+
+def test_preview_counts_conflicts_and_users_and_writes_nothing(two):
+    world, _a, _b = two
+    before_a, before_b = snapshot("ag_alpha"), snapshot("ag_beta")
+    op = merge.merge_preview(target=world.agency_a, source=world.agency_b, by=world.province_admin)
+    assert op.status == OperationStatus.PREVIEW
+    assert (snapshot("ag_alpha"), snapshot("ag_beta")) == (before_a, before_b)
+    report = op.report
+    assert report["suffix"] == "-BETA"
+    renames = {
+        (c["table"], c["value"]): c["new"] for c in report["conflicts"] if c["action"] == "rename"
+    }
+    assert renames[("quality_core_unit", SHARED_UNIT)] == f"{SHARED_UNIT}-BETA"
+    assert renames[("quality_documents_document", SHARED_DOCUMENT)] == f"{SHARED_DOCUMENT}-BETA"
+    assert renames[("quality_procedures_procedure", SHARED_PROCEDURE)] == f"{SHARED_PROCEDURE}-BETA"
+    assert renames[("quality_procedures_application", SHARED_APPLICATION)] == (
+        f"{SHARED_APPLICATION}-BETA"
+    )
+    assert [u["email"] for u in report["users_matched"]] == [SHARED_EMAIL]
+    rows = {r["table"]: r for r in report["tables"]}
+    apps = rows["quality_procedures_application"]
+    assert (apps["target"], apps["source"], apps["expected"]) == (2, 2, 4)
+    # the same audit programme year: B's plans join A's programme
+    programme = rows["quality_audits_auditprogramme"]
+    assert programme["mapped"] == 1 and programme["expected"] == 1
+
+
+def test_merge_moves_everything_with_counts_equal_to_the_sums(
+    two, media, django_capture_on_commit_callbacks
+):
+    world, a, b = two
+    names = list(table_counts("ag_alpha"))
+    before_a, before_b = table_counts("ag_alpha", names), table_counts("ag_beta", names)
+    with django_capture_on_commit_callbacks(execute=True):
+        op = run_merge(world)
+    assert op.status == OperationStatus.SUCCEEDED, op.error
+    after_a, after_b = table_counts("ag_alpha", names), table_counts("ag_beta", names)
+    for row in op.report["tables"]:
+        name = row["table"]
+        expected = before_a[name] + before_b[name] - row["mapped"] + row["added"]
+        assert after_a[name] == expected, name
+        if not row["reference"]:
+            assert after_b[name] == 0, name
+    assert op.report["counts_equal_sums"] is True
+    # applications, documents, NCs: sums (no collision merges them)
+    for name in (
+        "quality_procedures_application",
+        "quality_documents_document",
+        "quality_improvement_nonconformity",
+        "quality_core_auditevent",
+    ):
+        assert after_a[name] == before_a[name] + before_b[name], name
+    beta = Agency.objects.get(pk=world.agency_b.pk)
+    assert beta.status == AgencyStatus.ARCHIVED and beta.merged_into_id == world.agency_a.pk
+    assert beta.archived_at is not None
+    assert {e.action for e in world.agency_a.events.all()} >= {"merged_in"}
+    assert {e.action for e in beta.events.all()} >= {"merged_into"}
+
+    with schema_context("ag_alpha"):
+        moved_app = Application.objects.get(code=f"{SHARED_APPLICATION}-BETA")
+        assert moved_app.procedure.code == f"{SHARED_PROCEDURE}-BETA"
+        assert moved_app.handoffs.count() >= 1
+        # the late NC of B's application follows the renamed code
+        nc = Nonconformity.objects.get(source_type="application", source_id=moved_app.code)
+        assert nc.source_ref == moved_app.code
+        # users: the shared e-mail is one account; B's staff came with their password hash
+        assert User.objects.filter(email=SHARED_EMAIL).count() == 1
+        staff_b = User.objects.get(email="staff@b.test")
+        assert staff_b.check_password("x" * 12)
+        unit = Unit.objects.get(code=f"{SHARED_UNIT}-BETA")
+        assert set(unit.members.values_list("email", flat=True)) == {"staff@b.test", SHARED_EMAIL}
+        # provenance: visible "from B" on the main kinds
+        doc = Document.objects.get(code=f"{SHARED_DOCUMENT}-BETA")
+        prov = Provenance.objects.get(
+            object_type="quality_documents.document", object_id=str(doc.pk)
+        )
+        assert (prov.source_code, prov.source_id, prov.operation) == (
+            "beta",
+            str(b.document_id),
+            str(op.pk),
+        )
+        assert Provenance.objects.filter(object_type="quality_procedures.application").count() == 2
+        # history moved and remapped: B's document events now name the new document id
+        history = AuditEvent.objects.filter(subject_type="document", subject_id=str(doc.pk))
+        assert history.filter(action="create").exists()
+        # actions point at the moved nonconformity
+        loop_nc = Nonconformity.objects.get(title__contains="(B)")
+        assert Action.objects.filter(
+            source_type="nonconformity", source_id=str(loop_nc.pk)
+        ).exists()
+        assert Action.objects.get(nonconformity=loop_nc).owner.email == "staff@b.test"
+        # files: moved rows resolve to a file that exists
+        record = RevisionFile.objects.get(revision__document=doc)
+        assert record.file.name.startswith("ag_alpha/moved/")
+        with record.file.open("rb") as handle:
+            assert handle.read() == PNG
+        # search finds the renamed document by its new code
+        from quality.documents.services.search import document_search
+
+        assert (
+            document_search(Document.objects.all(), f"{SHARED_DOCUMENT}-BETA")
+            .filter(pk=doc.pk)
+            .exists()
+        )
+    assert not (media / b.file_name).exists()  # B's file is deleted after the commit
+
+
+def test_a_second_run_changes_nothing(two):
+    world, _a, _b = two
+    op = run_merge(world)
+    assert op.status == OperationStatus.SUCCEEDED
+    before = snapshot("ag_alpha")
+    again = merge.merge_run(op_id=op.pk)
+    assert again.status == OperationStatus.SUCCEEDED
+    assert snapshot("ag_alpha") == before
+
+
+@pytest.mark.parametrize("point", ["locked", "files", "inserted", "emptied", "before_commit"])
+def test_a_failure_mid_merge_leaves_both_agencies_as_they_were(two, monkeypatch, point, media):
+    world, _a, b = two
+    before_a, before_b = snapshot("ag_alpha"), snapshot("ag_beta")
+
+    def crash(name):
+        if name == point:
+            raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(merge, "_checkpoint", crash)
+    op = run_merge(world)
+    assert op.status == OperationStatus.FAILED and "RuntimeError" in op.error
+    connection.set_schema_to_public()
+    assert (snapshot("ag_alpha"), snapshot("ag_beta")) == (before_a, before_b)
+    assert Agency.objects.get(pk=world.agency_b.pk).status == AgencyStatus.ACTIVE
+    assert (media / b.file_name).exists()
+    assert not (media / "ag_alpha" / "moved").exists() or not any(
+        (media / "ag_alpha" / "moved").rglob("*.png")
+    )
+
+
+def test_the_rename_rule_is_the_one_confirmed(two):
+    world, _a, _b = two
+    op = run_merge(world, suffix="-KHCN")
+    assert op.status == OperationStatus.SUCCEEDED, op.error
+    with schema_context("ag_alpha"):
+        assert Procedure.objects.filter(code=f"{SHARED_PROCEDURE}-KHCN").exists()
+        assert Unit.objects.filter(code=f"{SHARED_UNIT}-KHCN").exists()
+
+
+def test_new_collisions_after_the_preview_are_refused(two):
+    world, _a, _b = two
+    op = merge.merge_preview(target=world.agency_a, source=world.agency_b, by=world.province_admin)
+    with schema_context("ag_alpha"):
+        Unit.objects.create(code="MOI", name="Phòng mới A")
+    with schema_context("ag_beta"):
+        Unit.objects.create(code="MOI", name="Phòng mới B")
+    operations.confirm(op)
+    op = merge.merge_run(op_id=op.pk)
+    assert op.status == OperationStatus.FAILED and "xem trước lại" in op.error
+    assert Agency.objects.get(pk=world.agency_b.pk).status == AgencyStatus.ACTIVE
+
+
+def test_an_unconfirmed_preview_does_not_run(two):
+    world, _a, _b = two
+    op = merge.merge_preview(target=world.agency_a, source=world.agency_b, by=world.province_admin)
+    assert merge.merge_run(op_id=op.pk).status == OperationStatus.PREVIEW
+    assert LifecycleOperation.objects.get(pk=op.pk).status == OperationStatus.PREVIEW

@@ -1,0 +1,210 @@
+"""Splitting: chosen units and procedures of agency S (alpha) move to a new agency N."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from iso_platform.accounts.models import User
+from quality.audits.models import ChecklistItem
+from quality.core.models import AuditEvent, Provenance, Unit
+from quality.documents.models import Document, RevisionFile
+from quality.improvement.models import Nonconformity
+from quality.procedures.models import Application, HandOff, Procedure, ProcedureStep
+from tenants.models import Agency, AgencyStatus, OperationStatus
+from tenants.services import operations, split
+from tenants.services.datamove.engine import table_counts
+
+from .lifecycle_data import (
+    PNG,
+    SHARED_APPLICATION,
+    SHARED_DOCUMENT,
+    SHARED_EMAIL,
+    SHARED_PROCEDURE,
+    SHARED_UNIT,
+    fill,
+    snapshot,
+)
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    monkeypatch.setattr(operations, "enqueue", lambda op_id: None)
+
+
+@pytest.fixture
+def source(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    content = fill(world.agency_a, world.owner_a, "A")
+    with schema_context("ag_alpha"):
+        from procedure_helpers import make_procedure
+
+        stays = make_procedure(world.owner_a, code="2.000002")
+        item = ChecklistItem.objects.filter(plan=content.loop.plan).first()
+        item.procedure_id = content.procedure_id
+        item.save(update_fields=["procedure"])
+    return world, content, stays, item
+
+
+def preview(world, content, **extra):
+    return split.split_preview(
+        source=world.agency_a,
+        unit_ids=[content.unit.pk],
+        procedure_ids=[content.procedure_id],
+        code="gamma",
+        name="Trung tâm Gamma",
+        kind="service_centre",
+        admin_email="admin@gamma.test",
+        admin_name="Quản Trị Gamma",
+        by=world.province_admin,
+        **extra,
+    )
+
+
+def test_the_preview_lists_the_closure_and_writes_nothing(source):
+    world, content, _stays, _item = source
+    before = snapshot("ag_alpha")
+    op = preview(world, content)
+    assert op.status == OperationStatus.PREVIEW
+    assert snapshot("ag_alpha") == before
+    assert not Agency.objects.filter(code="gamma").exists()
+    rows = {r["table"]: r for r in op.report["tables"]}
+    assert rows["quality_procedures_procedure"]["carried"] == 1
+    assert rows["quality_procedures_application"]["carried"] == 2
+    assert rows["quality_documents_document"]["carried"] == 1
+    assert rows["quality_core_unit"]["copied"] is True
+    assert rows["accounts_user"]["leaves_source"] == 0
+    cleared = {(c["table"], c["column"]) for c in op.report["cleared_in_source"]}
+    assert ("quality_audits_checklistitem", "procedure_id") in cleared
+
+
+def test_split_moves_the_closure_and_the_source_keeps_the_rest(
+    source, django_capture_on_commit_callbacks, settings
+):
+    world, content, stays, item = source
+    names = list(table_counts("ag_alpha"))
+    before = table_counts("ag_alpha", names)
+    op = preview(world, content, deactivate_members=True)
+    operations.confirm(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.SUCCEEDED, done.error
+    gamma = Agency.objects.get(code="gamma")
+    assert gamma.status == AgencyStatus.ACTIVE and done.other_id == gamma.pk
+    after = table_counts("ag_alpha", names)
+    with schema_context("ag_gamma"):
+        procedure = Procedure.objects.get(code=SHARED_PROCEDURE)
+        assert procedure.versions.count() == 1
+        assert ProcedureStep.objects.filter(version__procedure=procedure).count() == 4
+        apps = Application.objects.filter(procedure=procedure)
+        assert set(apps.values_list("code", flat=True)) == {SHARED_APPLICATION, "A-002"}
+        assert HandOff.objects.filter(application__in=apps).exists()
+        assert Nonconformity.objects.filter(
+            source_type="application", source_id=SHARED_APPLICATION
+        ).exists()
+        document = Document.objects.get(code=SHARED_DOCUMENT)
+        assert procedure.document_id == document.pk
+        record = RevisionFile.objects.get(revision__document=document)
+        with record.file.open("rb") as handle:
+            assert handle.read() == PNG
+        unit = Unit.objects.get(code=SHARED_UNIT)
+        assert unit.is_active and set(unit.members.values_list("email", flat=True)) == {
+            "staff@a.test",
+            SHARED_EMAIL,
+        }
+        assert User.objects.get(email="staff@a.test").check_password("x" * 12)
+        assert Provenance.objects.filter(
+            object_type="quality_procedures.procedure",
+            object_id=str(procedure.pk),
+            source_code="alpha",
+        ).exists()
+        assert AuditEvent.objects.filter(
+            subject_type="document", subject_id=str(document.pk)
+        ).exists()
+    with schema_context("ag_alpha"):
+        # S keeps the rest, loses what moved, keeps its append-only history
+        assert not Procedure.objects.filter(pk=content.procedure_id).exists()
+        assert Procedure.objects.filter(pk=stays.pk).exists()
+        assert not Application.objects.filter(procedure_id=content.procedure_id).exists()
+        assert not Document.objects.filter(pk=content.document_id).exists()
+        assert Nonconformity.objects.filter(pk=content.loop.nc.pk).exists()
+        assert ChecklistItem.objects.get(pk=item.pk).procedure_id is None  # cleared explicitly
+        assert AuditEvent.objects.filter(
+            subject_type="document", subject_id=str(content.document_id)
+        ).exists()
+        unit = Unit.objects.get(pk=content.unit.pk)
+        assert unit.is_active is False  # still named by S's history
+        assert User.objects.get(email="staff@a.test").is_active is False
+        assert User.objects.get(email="boss@a.test").is_active is True  # not a member
+    rows = {r["table"]: r for r in done.report["tables"]}
+    for name in (
+        "quality_procedures_application",
+        "quality_documents_document",
+        "quality_procedures_handoff",
+    ):
+        assert before[name] - after[name] == rows[name]["carried"], name
+    assert after["accounts_user"] == before["accounts_user"]
+    assert after["quality_core_auditevent"] == before["quality_core_auditevent"]
+    assert not (settings.MEDIA_ROOT / content.file_name).exists()
+    assert {e.action for e in world.agency_a.events.all()} >= {"split_out"}
+    assert {e.action for e in gamma.events.all()} >= {"split_from", "provisioned"}
+
+
+def test_a_failed_split_changes_nothing(source, monkeypatch, settings):
+    world, content, _stays, _item = source
+    before = snapshot("ag_alpha")
+    op = preview(world, content)
+    operations.confirm(op)
+
+    def crash(name):
+        if name == "removed":
+            raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(split, "_checkpoint", crash)
+    done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.FAILED
+    connection.set_schema_to_public()
+    assert snapshot("ag_alpha") == before
+    assert not Agency.objects.filter(code="gamma").exists()
+    assert (settings.MEDIA_ROOT / content.file_name).exists()
+    assert split.split_run(op_id=op.pk).status == OperationStatus.FAILED  # finished: left alone
+
+
+def test_nothing_chosen_or_foreign_ids_are_refused(source):
+    world, content, _stays, _item = source
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        split.split_preview(
+            source=world.agency_a,
+            unit_ids=[],
+            procedure_ids=[],
+            code="gamma",
+            name="G",
+            kind="other",
+            admin_email="a@g.test",
+            admin_name="A",
+        )
+    with pytest.raises(ValidationError):
+        split.split_preview(
+            source=world.agency_a,
+            unit_ids=[999999],
+            procedure_ids=[],
+            code="gamma",
+            name="G",
+            kind="other",
+            admin_email="a@g.test",
+            admin_name="A",
+        )
+    with pytest.raises(ValidationError):  # the new agency's code is taken
+        split.split_preview(
+            source=world.agency_a,
+            unit_ids=[content.unit.pk],
+            procedure_ids=[],
+            code="beta",
+            name="G",
+            kind="other",
+            admin_email="a@g.test",
+            admin_name="A",
+        )
