@@ -50,6 +50,9 @@ class AgencyFact(models.Model):
         ]
         indexes = [models.Index(fields=["grain", "period"], name="agency_fact_grain_period")]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.grain} {self.period:%Y-%m-%d}"
+
 
 class FieldFact(models.Model):
     """Applications completed per procedure field and month: the on-time rate by field."""
@@ -68,6 +71,9 @@ class FieldFact(models.Model):
             )
         ]
         indexes = [models.Index(fields=["month", "field"], name="field_fact_month_field")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%Y-%m} {self.field}"
 
 
 class AgencyStatus(models.Model):
@@ -103,6 +109,9 @@ class AgencyStatus(models.Model):
     class Meta:
         verbose_name = _("số liệu hiện tại của cơ quan")
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} ({self.year})"
+
 
 class InspectionPlan(models.Model):
     """The quality sub-department's yearly plan of inspections."""
@@ -118,6 +127,9 @@ class InspectionPlan(models.Model):
 
     class Meta:
         ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class InspectionStatus(models.TextChoices):
@@ -145,6 +157,9 @@ class Inspection(models.Model):
             models.UniqueConstraint(fields=["plan", "agency"], name="inspection_once_per_plan")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.agency_id}"
+
 
 class FindingKind(models.TextChoices):
     NONCONFORMITY = "nonconformity", _("Không phù hợp")
@@ -163,3 +178,6 @@ class InspectionFinding(models.Model):
 
     class Meta:
         ordering = ["inspection", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
