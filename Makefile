@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/applications.py
 	$(BIN)/python bench/rollout.py
 	$(BIN)/python bench/merge.py
+	$(BIN)/python bench/statistics.py
 
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'

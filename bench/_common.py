@@ -7,12 +7,31 @@ DATABASE_URL is set), and its own Redis logical database.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import statistics
 import sys
+import sysconfig
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+
+def _stdlib_statistics():
+    """The standard library's `statistics`, loaded by file: bench/statistics.py (the issue
+    names it so) shadows it for every script run from this folder. Registered under its
+    own name, so a later `import statistics` anywhere gets the real one too."""
+    found = sys.modules.get("statistics")
+    if found is not None and hasattr(found, "quantiles"):
+        return found
+    path = Path(sysconfig.get_paths()["stdlib"]) / "statistics.py"
+    spec = importlib.util.spec_from_file_location("statistics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules["statistics"] = module
+    return module
+
+
+statistics = stats = _stdlib_statistics()
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

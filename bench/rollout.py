@@ -26,7 +26,6 @@ import argparse
 import csv
 import io
 import os
-import statistics
 import time
 
 import _common
@@ -82,7 +81,7 @@ def run(count: int, compare: int) -> dict:
     figures["spare_builds"] = {
         "count": len(builds),
         "method": sorted({method for method, _ms in builds}),
-        "p50_ms": round(statistics.median([ms for _m, ms in builds]), 1) if builds else None,
+        "p50_ms": round(_common.stats.median([ms for _m, ms in builds]), 1) if builds else None,
     }
     figures["target_s"] = TARGET_S
     figures["meets_target"] = figures["total_s"] < TARGET_S * count / 100
@@ -156,7 +155,7 @@ def _summary(result: dict) -> dict:
         "deciles_s": deciles,
         "decile_per_agency_ms": per_agency,
         "last_over_first_decile": round(deciles[-1] / deciles[0], 2) if deciles[0] else None,
-        "row_p50_ms": statistics.median([row.duration_ms for row in rows]),
+        "row_p50_ms": _common.stats.median([row.duration_ms for row in rows]),
         "provision_methods": result["methods"],
     }
 

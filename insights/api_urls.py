@@ -1,7 +1,17 @@
-"""Filled in by issue 7 (statistics_api)."""
+"""Read-only statistics API on the console host (issue 7, point 7): /api/v1/statistics/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights import apis
 
 app_name = "statistics_api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("totals/", apis.TotalsApi.as_view(), name="totals"),
+    path("trend/", apis.TrendApi.as_view(), name="trend"),
+    path("ranking/", apis.RankingApi.as_view(), name="ranking"),
+    path("breakdown/", apis.BreakdownApi.as_view(), name="breakdown"),
+    path("grid/", apis.GridApi.as_view(), name="grid"),
+    path("fields/", apis.FieldsApi.as_view(), name="fields"),
+    path("agencies/<slug:code>/", apis.AgencySummaryApi.as_view(), name="agency"),
+]

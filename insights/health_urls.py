@@ -1,7 +1,11 @@
-"""Filled in by issue 7 (health)."""
+"""The platform health page (issue 7, point 6), mounted at /health/ on the console host."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights.health_views import HealthView
 
 app_name = "health"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", HealthView.as_view(), name="home"),
+]

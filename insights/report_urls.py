@@ -1,7 +1,13 @@
-"""Filled in by issue 7 (province_report)."""
+"""The province's annual report to the ministry (issue 7, point 4)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights import report_views as views
 
 app_name = "province_report"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ReportView.as_view(), name="home"),
+    path("docx/", views.ReportFileView.as_view(fmt="docx"), name="docx"),
+    path("pdf/", views.ReportFileView.as_view(fmt="pdf"), name="pdf"),
+]

@@ -1,7 +1,12 @@
-"""Filled in by issue 7 (insights)."""
+"""The department's statistics on the province console (issue 7, point 3)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights import dashboard_views as views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("agencies/<slug:code>/", views.AgencyStatisticsView.as_view(), name="agency"),
+]

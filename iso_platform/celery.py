@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import os
 
-from celery.signals import task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    task_success,
+)
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
@@ -32,3 +39,36 @@ def _clear_log_context(**_kwargs):
 
     schema_var.set("-")
     request_id_var.set("-")
+
+
+# Metrics and the health page (insights): task outcomes counted in Redis, and the worker's
+# error log lines counted per agency schema (Celery replaces the root logger's handlers).
+
+
+@task_success.connect
+def _count_success(sender=None, **kwargs):
+    from insights.metrics import on_task_success
+
+    on_task_success(sender=sender, **kwargs)
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    from insights.metrics import on_task_failure
+
+    on_task_failure(sender=sender, **kwargs)
+
+
+@task_retry.connect
+def _count_retry(sender=None, **kwargs):
+    from insights.metrics import on_task_retry
+
+    on_task_retry(sender=sender, **kwargs)
+
+
+@after_setup_logger.connect
+def _count_worker_errors(logger=None, **_kwargs):
+    from insights.health_logging import install_on
+
+    if logger is not None:
+        install_on(logger)

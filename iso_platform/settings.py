@@ -163,6 +163,7 @@ AUTH_USER_MODEL = "accounts.User"
 MIDDLEWARE = [
     "iso_platform.middleware.HealthCheckMiddleware",
     "iso_platform.middleware.RequestIdMiddleware",
+    "insights.metrics.MetricsMiddleware",  # counts and times requests for /metrics
     "tenants.middleware.AgencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -373,6 +374,11 @@ SPECTACULAR_SETTINGS = {
         "AuditPlanStatusEnum": "quality.audits.models.PlanStatus",
         "ReviewStatusEnum": "quality.reviews.models.ReviewStatus",
         "AnnualReportStatusEnum": "quality.reviews.models.AnnualReportStatus",
+        "PayerEnum": "billing.models.Payer",
+        "SubscriptionStatusEnum": "billing.models.SubscriptionStatus",
+        "InvoiceKindEnum": "billing.models.InvoiceKind",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "InvoiceLineKindEnum": "billing.models.LineKind",
     },
 }
 
@@ -417,7 +423,39 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.checklist_refresh_all",
         "schedule": crontab(minute=20),
     },  # hourly: the console's onboarding progress follows writes of other apps
+    "insights-refresh-dirty": {"task": "insights.refresh_dirty", "schedule": 60.0},
+    "insights-reconcile-nightly": {
+        "task": "insights.reconcile_all",
+        "schedule": crontab(hour=2, minute=0),
+    },  # Asia/Ho_Chi_Minh: every agency's figures recomputed, whatever the signals missed
+    "billing-meter": {"task": "billing.meter_all", "schedule": crontab(hour=0, minute=30)},
+    "billing-invoices": {
+        "task": "billing.invoices_issue",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },  # Asia/Ho_Chi_Minh: the previous month's invoices; a re-run issues nothing twice
+    "billing-overdue": {
+        "task": "billing.invoices_mark_overdue",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    "billing-pilot-ends": {"task": "billing.pilot_ends", "schedule": crontab(hour=0, minute=45)},
+    "billing-dunning": {
+        "task": "billing.dunning",
+        "schedule": crontab(hour=1, minute=20),
+    },  # reminders, past due, read-only after BILLING_GRACE_DAYS; a payment restores at once
 }
+# Billing (billing/README.md): days an overdue invoice is tolerated before the agency turns
+# read-only, days between reminders, the soft-limit warning threshold (%).
+BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", default=15, minimum=0, maximum=365)
+BILLING_REMINDER_EVERY_DAYS = env.integer(
+    "BILLING_REMINDER_EVERY_DAYS", default=7, minimum=1, maximum=90
+)
+BILLING_SOFT_LIMIT_PERCENT = env.integer(
+    "BILLING_SOFT_LIMIT_PERCENT", default=80, minimum=1, maximum=100
+)
+# Writes in an agency refresh its statistics this many seconds later (one task per window).
+INSIGHTS_DEBOUNCE_SECONDS = env.integer(
+    "INSIGHTS_DEBOUNCE_SECONDS", default=20, minimum=1, maximum=50
+)
 CELERY_BEAT_SCHEDULE_FILENAME = env.string(
     "CELERY_BEAT_SCHEDULE_FILE", default=str(BASE_DIR / ".data" / "celerybeat-schedule")
 )
@@ -436,14 +474,37 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "plain"},
+        # ERROR+ records counted per agency schema and hour in Redis (the health page).
+        "tenant_errors": {
+            "class": "insights.health_logging.TenantErrorCounter",
+            "level": "ERROR",
+            "filters": ["context"],
+        },
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "tenant_errors"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------- metrics
+
+# Bearer token of the Prometheus endpoint /metrics on the console host; unset: /metrics is 404.
+METRICS_TOKEN = env.secret("METRICS_TOKEN")
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
+    raise env.EnvError(
+        "METRICS_TOKEN must be at least 16 characters long "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
+# Read by prometheus_client itself: gunicorn workers write their counters there.
+PROMETHEUS_MULTIPROC_DIR = env.string("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR is not None and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise env.EnvError(
+        f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} is not a directory: "
+        "create it (empty) before starting gunicorn."
+    )
 
 SENTRY_DSN = env.url("SENTRY_DSN", env.secret("SENTRY_DSN"), schemes=("https", "http"))
 if SENTRY_DSN:

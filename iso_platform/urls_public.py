@@ -15,6 +15,9 @@ urlpatterns = [
     path("reports/province/", include("insights.report_urls")),
     path("inspections/", include("insights.inspection_urls")),
     path("health/", include("insights.health_urls")),
+    path("billing/", include("billing.urls")),
+    path("api/v1/billing/", include("billing.api_urls")),
+    path("metrics", include("insights.metrics_urls")),  # Prometheus, bearer token (METRICS_TOKEN)
     path("api/v1/statistics/", include("insights.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenants.api_urls")),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("onboarding/", include("onboarding.urls")),
     path("packs/", include("onboarding.pack_urls")),
     path("integrations/", include("integrations.urls")),
+    path("billing/", include("billing.agency_urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("quality.core.api_urls")),
@@ -30,5 +31,6 @@ urlpatterns = [
     path("api/v1/", include("quality.audits.api_urls")),
     path("api/v1/", include("quality.feedback.api_urls")),
     path("api/v1/", include("quality.reviews.api_urls")),
+    path("api/v1/billing/", include("billing.agency_api_urls")),
     *api_docs.urlpatterns("iso_platform.urls_tenant"),
 ]

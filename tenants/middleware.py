@@ -7,6 +7,7 @@
   and its schema is not even selected;
 - an archived agency is read-only: reading and signing in work, every other change
   is refused (403, in Vietnamese; JSON under /api/, integration events included);
+  so is an active agency whose subscription is suspended for an overdue invoice;
 - an agency merged into another answers with a redirect to the other's host (same
   path); changes sent to it are refused (410) rather than forwarded.
 """
@@ -58,8 +59,10 @@ class AgencyMiddleware(TenantMainMiddleware):
             return response
         tenant = request.tenant
         schema_var.set(tenant.schema_name)
-        if tenant.is_public or tenant.status == AgencyStatus.ACTIVE:
+        if tenant.is_public:
             return None
+        if tenant.status == AgencyStatus.ACTIVE:
+            return self._billing_read_only(request, tenant)
         if tenant.status == AgencyStatus.ARCHIVED:
             if tenant.merged_into_id:
                 connection.set_schema_to_public()
@@ -72,6 +75,21 @@ class AgencyMiddleware(TenantMainMiddleware):
         connection.set_schema_to_public()
         return self._refuse(request, tenant, _(UNAVAILABLE_MESSAGES[tenant.status]), status=403)
 
+    def _billing_read_only(self, request, tenant):
+        """Billing suspension (overdue invoice, billing/services/dunning.py): the same
+        read-only service as an archived agency; one query, on writes only."""
+        if request.method in SAFE_METHODS or request.path_info in _read_only_writes():
+            return None
+        from billing.services.dunning import MSG_READ_ONLY as MSG_BILLING
+        from billing.services.dunning import is_read_only
+
+        if not is_read_only(tenant.pk):
+            return None
+        connection.set_schema_to_public()
+        return self._refuse(
+            request, tenant, _(MSG_BILLING), status=403, extra={"billing": "suspended"}
+        )
+
     def _refuse(self, request, tenant, message, *, status, extra=None):
         if request.path_info.startswith("/api/"):
             body = {"detail": message, "agency_status": tenant.status, **(extra or {})}
@@ -79,7 +97,11 @@ class AgencyMiddleware(TenantMainMiddleware):
         page = TemplateResponse(
             request,
             "tenants/agency_unavailable.html",
-            {"agency": tenant, "message": message, "read_only": tenant.status == "archived"},
+            {
+                "agency": tenant,
+                "message": message,
+                "read_only": tenant.status == "archived" or bool(extra and "billing" in extra),
+            },
             status=status,
         )
         return page.render()

@@ -274,6 +274,13 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_(MSG_NOT_ADMIN))
 
 
+def _check_users_limit(adding: int) -> None:
+    """Billing: a plan with hard limits refuses people beyond its included users."""
+    from billing.services.limits import check
+
+    check(current_agency(), "users", adding=adding)
+
+
 def _check_role(role: str, field_name: str = "role") -> None:
     if role in PROVINCE_ROLES:
         raise ValidationError({field_name: _(MSG_PROVINCE_ROLE)}, code="province_role")
@@ -311,6 +318,7 @@ def person_invite(
 ) -> IssuedInvitation:
     """Create a person without a password (and their unit membership) and e-mail the link."""
     _require_admin(actor)
+    _check_users_limit(1)
     issued = _invite(
         actor=actor,
         email=email,
@@ -413,6 +421,7 @@ def person_activate(*, actor, user: User) -> User:
     _require_admin(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
+        _check_users_limit(1)
         user.is_active = True
         user.save(update_fields=["is_active"])
         _audit(actor, "person_activate", user)
@@ -584,6 +593,11 @@ def staff_import(*, actor, data: bytes) -> ImportReport:
         else:
             valid.append((line, name, email, role, unit))
     if report.errors:
+        return report
+    try:
+        _check_users_limit(len(valid))
+    except ValidationError as exc:
+        report.file_errors.extend(exc.messages)
         return report
     try:
         with transaction.atomic():

@@ -71,6 +71,7 @@ AGENCIES = (
 def demo_seed(*, reset_passwords: bool = False) -> list[str]:
     """Create what is missing; return human-readable lines of what was done."""
     done = [_ensure_public()]
+    done += _ensure_billing()
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         done += [_ensure_user(u, reset_passwords) for u in PROVINCE_USERS]
     for code, name, kind, parent, people in AGENCIES:
@@ -85,7 +86,29 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         done.append(_ensure_applications(agency))
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
+    _ensure_statistics()
     return [line for line in done if line]
+
+
+def _ensure_statistics() -> None:
+    """The department's dashboard shows the demo agencies at once: figures older than an
+    hour (or none yet) are recomputed here; afterwards writes keep them fresh."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from insights.models import AgencyStatus
+    from insights.services.refresh import agencies_refresh
+
+    codes = [code for code, *_rest in AGENCIES]
+    fresh = set(
+        AgencyStatus.objects.filter(
+            agency__code__in=codes, refreshed_at__gte=timezone.now() - timedelta(hours=1)
+        ).values_list("agency__code", flat=True)
+    )
+    stale = list(Agency.objects.filter(code__in=set(codes) - fresh))
+    if stale:
+        agencies_refresh(agencies=stale)
 
 
 DESK, SCIENCE, OFFICE, STANDARDS = (
@@ -253,6 +276,14 @@ def _ensure_public() -> str:
     )
     _sync_domain(public)
     return f"created the province ({public.host})" if created else ""
+
+
+def _ensure_billing() -> list[str]:
+    """The default plans and a subscription for every agency already there (billing_seed);
+    agencies provisioned afterwards get theirs from provisioning."""
+    from billing.services.seed import billing_seed
+
+    return [f"billing: {line}" for line in billing_seed()]
 
 
 def _sync_domain(agency: Agency) -> None:

@@ -607,10 +607,12 @@ def _create_agency(batch: RolloutBatch, row: RolloutRow, started: float) -> None
             admin_email=row.admin_email,
             admin_name=row.admin_name,
             parent_code=row.parent_code or None,
+            plan_code=row.plan_code or None,
         ),
     )
     agency = result.agency
-    if row.plan_code:
+    agency.refresh_from_db(fields=["plan_code"])
+    if row.plan_code and not agency.plan_code:  # no billing plans: keep the requested code
         Agency.objects.filter(pk=agency.pk).update(plan_code=row.plan_code)
     events.record(
         agency=agency,

@@ -152,6 +152,34 @@ def succeed(op: LifecycleOperation, *, report: dict, step: str, **fields) -> Non
         setattr(op, name, value)
     op.save()
     progress(op.pk, step, 100)
+    _statistics_follow(op)
+
+
+def _statistics_follow(op: LifecycleOperation) -> None:
+    """Merge, split and import move rows with plain SQL (no model signals): once committed,
+    the department's figures of the agencies they changed are recomputed."""
+    from tenants.models import AgencyStatus as Status
+    from tenants.models import OperationKind
+
+    if op.kind not in (OperationKind.MERGE, OperationKind.SPLIT, OperationKind.IMPORT):
+        return
+    schemas = [
+        agency.schema_name
+        for agency in (op.agency, op.other)
+        if agency is not None and agency.status == Status.ACTIVE
+    ]
+
+    def follow():
+        from insights.services.dirty import agency_mark_dirty, schedule_refresh
+
+        for schema in schemas:
+            try:
+                agency_mark_dirty(schema=schema)
+                schedule_refresh(schema=schema)
+            except Exception:  # the nightly reconciliation catches up
+                logger.exception("could not queue the statistics of %s", schema)
+
+    transaction.on_commit(follow)
 
 
 def fail(op_id, message: str) -> None:

@@ -69,6 +69,7 @@ class AgencySpec:
     admin_email: str
     admin_name: str
     parent_code: str | None = None
+    plan_code: str | None = None  # billing: an existing plan, else the default pilot plan
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
         )
         _seed_agency(agency)
         invitation = None if admin_password else invitation_for(admin)
+    _subscribe(agency, spec.plan_code, job.requested_by if job else None)
     duration_ms = int((time.perf_counter() - started) * 1000)
     events.record(
         agency=agency,
@@ -194,6 +196,13 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
     if job is not None:
         _job_finish(job, agency=agency, method=method, duration_ms=duration_ms)
     return ProvisionResult(agency, admin, invitation, method, duration_ms, spare)
+
+
+def _subscribe(agency: Agency, plan_code: str | None, by) -> None:
+    """Billing: the agency's subscription, in the transaction that creates it."""
+    from billing.services.seed import subscription_for_new_agency
+
+    subscription_for_new_agency(agency=agency, plan_code=plan_code, by=by)
 
 
 def _seed_agency(agency: Agency) -> None:

@@ -22,6 +22,10 @@ EVENT_LABELS = {
     "split_from": _("Được tách ra từ cơ quan khác"),
     "exported": _("Xuất dữ liệu"),
     "imported": _("Nhập dữ liệu từ gói xuất"),
+    "inspection_planned": _("Đưa vào kế hoạch kiểm tra ISO"),
+    "inspection_cancelled": _("Huỷ cuộc kiểm tra ISO"),
+    "inspection_removed": _("Bỏ khỏi kế hoạch kiểm tra ISO"),
+    "inspected": _("Được kiểm tra ISO"),
 }
 ACTION_LABELS = {
     "rename": _("đổi mã"),

@@ -41,6 +41,14 @@ pytestmark = pytest.mark.slow
             ["--applications", "200", "--documents", "20"],
             {"preview_s", "merge_s", "counts_equal_sums"},
         ),
+        (
+            "statistics.py",
+            [
+                *("--agencies", "20", "--schemas", "2", "--naive", "1"),
+                *("--applications", "100", "--days", "40", "--runs", "2"),
+            ],
+            {"refresh", "dashboard", "dashboard_worst_p95_ms"},
+        ),
     ],
 )
 def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):

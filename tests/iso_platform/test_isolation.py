@@ -27,6 +27,7 @@ OPEN_ROUTES = {
     "api-schema": "the API description, no data (vendors build against it)",
     "api-docs": "the API description, no data",
     "survey:form": "the citizens' satisfaction survey: no sign-in by design, rate-limited",
+    "metrics": "bearer token, not a session (Prometheus; 404 unless METRICS_TOKEN is set)",
 }
 ADMIN_ONLY = {
     "console:agency_create",

@@ -75,6 +75,7 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
     _check_revision_open(revision)
     name = safe_name(upload.name)
     content_type, digest = _check(upload, name)
+    _check_storage_limit(upload.size)
     record = RevisionFile(
         revision=revision,
         name=name,
@@ -103,6 +104,14 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
 
     transaction.on_commit(lambda: file_text_extract.delay(record.pk))
     return record
+
+
+def _check_storage_limit(size: int) -> None:
+    """Billing: a plan with hard limits refuses a file beyond its included storage."""
+    from billing.services.limits import check
+    from iso_platform.accounts.invitations import current_agency
+
+    check(current_agency(), "storage", adding=size)
 
 
 def _check_revision_open(revision: Revision, lock: bool = False) -> None:

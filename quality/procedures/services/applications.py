@@ -482,6 +482,9 @@ def _save(built: list[tuple[Application, Projection]]) -> None:
         ],
         ignore_conflicts=True,
     )
+    from insights.services.dirty import mark_dirty
+
+    mark_dirty()  # bulk statements send no model signals: the statistics must still follow
 
 
 def overdue_nonconformities(now: dt.datetime | None = None) -> int:
@@ -503,6 +506,10 @@ def overdue_nonconformities(now: dt.datetime | None = None) -> int:
         for a in overdue.only("code", "due_at", "current_unit")
     ]
     created = Nonconformity.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        from insights.services.dirty import mark_dirty
+
+        mark_dirty()  # overdue counts change with time alone; new nonconformities too
     return len(created)
 
 

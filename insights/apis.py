@@ -1,0 +1,354 @@
+"""Read-only statistics API for the department and the province's reporting tools.
+
+`/api/v1/statistics/...` on the console host only (the agency portals do not route it);
+province users only (`IsProvinceUser`). The same filters as the dashboard
+(`StatisticsFilterForm`); the same selectors, so the same numbers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from insights import selectors
+from insights.dashboard_forms import KIND_CHOICES, ORDER_CHOICES, StatisticsFilterForm
+from iso_platform.console.permissions import IsProvinceUser
+from tenants.models import Agency
+
+TAG = "statistics"
+
+
+def _rate(**kwargs):
+    return serializers.DecimalField(
+        max_digits=5, decimal_places=1, coerce_to_string=False, allow_null=True, **kwargs
+    )
+
+
+def _score(**kwargs):
+    return serializers.DecimalField(
+        max_digits=4, decimal_places=2, coerce_to_string=False, allow_null=True, **kwargs
+    )
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class NumberField(serializers.Field):
+    """An int stays an int, a Decimal becomes a JSON number; None stays null."""
+
+    def to_representation(self, value):
+        return float(value) if isinstance(value, Decimal) else value
+
+
+class FlowOutput(serializers.Serializer):
+    received = serializers.IntegerField(allow_null=True)
+    completed = serializers.IntegerField()
+    early = serializers.IntegerField(allow_null=True)
+    on_time = serializers.IntegerField(allow_null=True)
+    in_time = serializers.IntegerField(help_text="early + on time")
+    late = serializers.IntegerField()
+    on_time_rate = _rate(help_text="in_time / completed, percent; null when nothing completed")
+    ncs_opened = serializers.IntegerField()
+    ncs_closed = serializers.IntegerField()
+    satisfaction_responses = serializers.IntegerField()
+    satisfaction_score = _score(help_text="average score, 1 to 5")
+
+
+class TotalsOutput(FlowOutput):
+    period_from = serializers.DateField()
+    period_to = serializers.DateField()
+    kind = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    agencies = serializers.IntegerField(help_text="agencies counted")
+    overdue_now = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    ncs_open = serializers.IntegerField()
+    ncs_overdue = serializers.IntegerField()
+    actions_overdue = serializers.IntegerField()
+    audits_planned = serializers.IntegerField()
+    audits_done = serializers.IntegerField()
+    documents_in_force = serializers.IntegerField()
+    documents_review_overdue = serializers.IntegerField()
+    objectives_met = serializers.IntegerField()
+    objectives_missed = serializers.IntegerField()
+    users = serializers.IntegerField()
+    active_users_30d = serializers.IntegerField()
+    reviews_held = serializers.IntegerField()
+    refreshed = serializers.IntegerField(help_text="agencies whose figures were ever refreshed")
+    refresh_errors = serializers.IntegerField()
+    pending = serializers.IntegerField(help_text="agencies with changes waiting for a refresh")
+
+
+class TrendRowOutput(FlowOutput):
+    month = serializers.DateField()
+    label = serializers.CharField()
+
+
+class RankingRowOutput(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    parent = serializers.CharField()
+    value = NumberField(help_text="count, percent or score; null when there is none")
+
+
+class RankingOutput(serializers.Serializer):
+    indicator = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    period_from = serializers.DateField()
+    period_to = serializers.DateField()
+    results = RankingRowOutput(many=True)
+
+
+class BreakdownRowOutput(FlowOutput):
+    key = serializers.CharField(allow_null=True, help_text="agency kind, or parent's code")
+    label = serializers.CharField()
+    agencies = serializers.IntegerField()
+    overdue_now = serializers.IntegerField()
+    ncs_overdue = serializers.IntegerField()
+    actions_overdue = serializers.IntegerField()
+    documents_review_overdue = serializers.IntegerField()
+    audits_done = serializers.IntegerField()
+    reviews_held = serializers.IntegerField()
+
+
+class GridRowOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    parent = serializers.CharField()
+    suspended = serializers.BooleanField()
+    colour = serializers.ChoiceField(choices=list(selectors.COLOURS))
+    colour_label = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    year = serializers.IntegerField(allow_null=True)
+    overdue_now = serializers.IntegerField(allow_null=True)
+    in_progress = serializers.IntegerField(allow_null=True)
+    ncs_open = serializers.IntegerField(allow_null=True)
+    ncs_overdue = serializers.IntegerField(allow_null=True)
+    actions_overdue = serializers.IntegerField(allow_null=True)
+    audits_planned = serializers.IntegerField(allow_null=True)
+    audits_done = serializers.IntegerField(allow_null=True)
+    documents_in_force = serializers.IntegerField(allow_null=True)
+    documents_review_overdue = serializers.IntegerField(allow_null=True)
+    objectives_met = serializers.IntegerField(allow_null=True)
+    objectives_missed = serializers.IntegerField(allow_null=True)
+    users = serializers.IntegerField(allow_null=True)
+    active_users_30d = serializers.IntegerField(allow_null=True)
+    review_held = serializers.BooleanField(allow_null=True)
+    freshness = serializers.ChoiceField(choices=list(selectors.FRESHNESS))
+    freshness_label = serializers.CharField()
+    refreshed_at = serializers.DateTimeField(allow_null=True)
+    dirty_since = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True, allow_blank=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+
+
+class FieldRowOutput(serializers.Serializer):
+    field = serializers.CharField()
+    agencies = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    in_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    on_time_rate = _rate()
+
+
+class AgencyInfoOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    parent = serializers.CharField()
+    status = serializers.CharField()
+
+
+class CurrentOutput(serializers.Serializer):
+    year = serializers.IntegerField()
+    overdue_now = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    ncs_open = serializers.IntegerField()
+    ncs_overdue = serializers.IntegerField()
+    actions_overdue = serializers.IntegerField()
+    audits_planned = serializers.IntegerField()
+    audits_done = serializers.IntegerField()
+    documents_in_force = serializers.IntegerField()
+    documents_review_overdue = serializers.IntegerField()
+    objectives_met = serializers.IntegerField()
+    objectives_missed = serializers.IntegerField()
+    users = serializers.IntegerField()
+    active_users_30d = serializers.IntegerField()
+    review_held = serializers.BooleanField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+
+
+class AgencySummaryOutput(serializers.Serializer):
+    agency = AgencyInfoOutput()
+    period_from = serializers.DateField()
+    period_to = serializers.DateField()
+    months = serializers.IntegerField()
+    totals = FlowOutput()
+    trend = TrendRowOutput(many=True)
+    fields = FieldRowOutput(many=True)
+    current = CurrentOutput(allow_null=True)
+    colour = serializers.CharField()
+    colour_label = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    freshness = serializers.CharField()
+    freshness_label = serializers.CharField()
+    refreshed_at = serializers.DateTimeField(allow_null=True)
+    dirty_since = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True, allow_blank=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+
+
+# --------------------------------------------------------------------------- parameters
+
+START = OpenApiParameter(
+    "start",
+    OpenApiTypes.STR,
+    description="YYYY-MM (first day of the month) or YYYY-MM-DD; default: 11 months ago",
+)
+END = OpenApiParameter(
+    "end", OpenApiTypes.STR, description="YYYY-MM (last day of the month) or YYYY-MM-DD"
+)
+YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="a whole year; wins over start/end")
+KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=[k for k, _l in KIND_CHOICES if k])
+FIELD = OpenApiParameter("field", OpenApiTypes.STR, description="procedure field (exact name)")
+PERIOD = [START, END, YEAR]
+
+
+class StatisticsApi(APIView):
+    permission_classes = [IsProvinceUser]
+
+    def filters(self, request) -> dict:
+        form = StatisticsFilterForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        return form.cleaned_data
+
+    @staticmethod
+    def period(f: dict) -> dict:
+        return {"period_from": f["period_from"], "period_to": f["period_to"]}
+
+
+class TotalsApi(StatisticsApi):
+    @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND, FIELD], responses=TotalsOutput)
+    def get(self, request):
+        """Province-wide totals: flows over the period, current figures as of the last refresh."""
+        f = self.filters(request)
+        totals = selectors.province_totals(**self.period(f), kind=f["kind"], field=f["field"])
+        return Response(TotalsOutput(totals).data)
+
+
+class TrendApi(StatisticsApi):
+    @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=TrendRowOutput(many=True))
+    def get(self, request):
+        """Month by month (every month of the period, empty ones with zeros)."""
+        f = self.filters(request)
+        rows = selectors.monthly_trend(**self.period(f), kind=f["kind"])
+        return Response(TrendRowOutput(rows, many=True).data)
+
+
+class RankingApi(StatisticsApi):
+    @extend_schema(
+        tags=[TAG],
+        parameters=[
+            OpenApiParameter("indicator", OpenApiTypes.STR, enum=list(selectors.INDICATORS)),
+            OpenApiParameter("order", OpenApiTypes.STR, enum=[k for k, _l in ORDER_CHOICES]),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="first N agencies only"),
+            *PERIOD,
+            KIND,
+        ],
+        responses=RankingOutput,
+    )
+    def get(self, request):
+        """Agencies ranked on one indicator; by default those needing attention first."""
+        f = self.filters(request)
+        limit = request.query_params.get("limit")
+        if limit is not None and (not limit.isdigit() or int(limit) < 1):
+            raise ValidationError({"limit": ["positive integer"]})
+        indicator = selectors.INDICATORS[f["indicator"]]
+        rows = selectors.agency_ranking(
+            indicator=indicator.key,
+            **self.period(f),
+            kind=f["kind"],
+            limit=int(limit) if limit else None,
+            best_first=f["best_first"],
+        )
+        body = {
+            "indicator": indicator.key,
+            "label": indicator.label,
+            "unit": indicator.unit,
+            **self.period(f),
+            "results": rows,
+        }
+        return Response(RankingOutput(body).data)
+
+
+class BreakdownApi(StatisticsApi):
+    @extend_schema(
+        tags=[TAG],
+        parameters=[
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.BREAKDOWNS)),
+            *PERIOD,
+        ],
+        responses=BreakdownRowOutput(many=True),
+    )
+    def get(self, request):
+        """Figures grouped by agency kind (`by=kind`, the default) or parent agency."""
+        f = self.filters(request)
+        by = request.query_params.get("by", "kind")
+        if by not in selectors.BREAKDOWNS:
+            raise ValidationError({"by": [f"one of {', '.join(selectors.BREAKDOWNS)}"]})
+        rows = selectors.breakdown(by=by, **self.period(f))
+        return Response(BreakdownRowOutput(rows, many=True).data)
+
+
+class GridApi(StatisticsApi):
+    @extend_schema(tags=[TAG], parameters=[KIND], responses=GridRowOutput(many=True))
+    def get(self, request):
+        """Every agency's colour (green, amber, red, grey), the reasons, and freshness."""
+        f = self.filters(request)
+        return Response(GridRowOutput(selectors.status_grid(kind=f["kind"]), many=True).data)
+
+
+class FieldsApi(StatisticsApi):
+    @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=FieldRowOutput(many=True))
+    def get(self, request):
+        """On-time figures per procedure field (whole months), worst first."""
+        f = self.filters(request)
+        rows = selectors.field_rates(**self.period(f), kind=f["kind"])
+        return Response(FieldRowOutput(rows, many=True).data)
+
+
+class AgencySummaryApi(StatisticsApi):
+    @extend_schema(
+        tags=[TAG],
+        parameters=[
+            OpenApiParameter("months", OpenApiTypes.INT, description="1 to 60, default 12")
+        ],
+        responses=AgencySummaryOutput,
+    )
+    def get(self, request, code):
+        """One agency's figures only (no records): the last `months` months and now."""
+        agency = get_object_or_404(
+            Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).select_related(
+                "parent"
+            ),
+            code=code,
+        )
+        months = request.query_params.get("months", "12")
+        if not months.isdigit() or not 1 <= int(months) <= 60:
+            raise ValidationError({"months": ["1 to 60"]})
+        summary = selectors.agency_summary(agency=agency, months=int(months))
+        return Response(AgencySummaryOutput(summary).data)
