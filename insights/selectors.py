@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insights.models import AgencyFact, AgencyStatus, FieldFact, Grain
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, ReportSubmission
 from tenants.models import AgencyStatus as Lifecycle
 
 FLOW_FIELDS = (
@@ -629,6 +629,12 @@ def agency_summary(*, agency: Agency | str, months: int = 12, today: dt.date | N
         "trend": trend,
         "fields": _field_rates(period_from, period_to, only),
         "current": current,
+        # the annual QMS reports it submitted to the province (public rows, figures only)
+        "reports": list(
+            ReportSubmission.objects.filter(agency=agency)
+            .order_by("-year")
+            .values("year", "submitted_at", "announced_conformity")[:5]
+        ),
         "colour": colour,
         "colour_label": str(COLOURS[colour]),
         "reasons": reasons,

@@ -202,7 +202,13 @@ def test_export_of_an_unknown_table_or_format_is_404(facts, analyst):
     assert analyst.get("/statistics/", {"table": "grid", "format": "pdf"}).status_code == 404
 
 
-def test_drill_down_shows_only_that_agency(facts, analyst):
+def test_drill_down_shows_only_that_agency(facts, analyst, world):
+    from tenants.models import ReportSubmission
+
+    ReportSubmission.objects.create(
+        agency=world.agency_a, year=2025, submitted_by="x@alpha.test", announced_conformity=True
+    )
+    ReportSubmission.objects.create(agency=world.agency_b, year=2024, submitted_by="y@beta.test")
     response = analyst.get("/statistics/agencies/alpha/")
     assert response.status_code == 200
     summary = response.context["summary"]
@@ -211,6 +217,8 @@ def test_drill_down_shows_only_that_agency(facts, analyst):
     assert summary["colour"] == "red"
     page = response.content.decode()
     assert "Sở Alpha" in page and "Sở Beta" not in page
+    assert [r["year"] for r in response.context["summary"]["reports"]] == [2025]
+    assert "Năm 2025: đã nộp ngày" in page and "Năm 2024" not in page
     assert "alpha.localhost" not in page  # no link into the agency's own portal
     assert "timeout while reading ag_beta" not in page
     tables = response.context["tables"]
