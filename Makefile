@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/rollout.py
 	$(BIN)/python bench/merge.py
 	$(BIN)/python bench/statistics.py
+	$(BIN)/python bench/load.py
 
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'

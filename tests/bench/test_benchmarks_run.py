@@ -49,6 +49,14 @@ pytestmark = pytest.mark.slow
             ],
             {"refresh", "dashboard", "dashboard_worst_p95_ms"},
         ),
+        (
+            "load.py",
+            [
+                *("--agencies", "2", "--seconds", "3", "--clients", "2"),
+                *("--documents", "5", "--applications", "50"),
+            ],
+            {"requests_per_s", "p95_ms", "errors", "leaks", "endpoints", "meets_target"},
+        ),
     ],
 )
 def test_benchmark_prints_its_figures_as_json(django_db_setup, script, args, keys):
