@@ -103,3 +103,20 @@ def test_language_switch_to_english(world):
     page = client.get("/accounts/login/")
     assert page.status_code == 200
     assert 'lang="en"' in page.content.decode()
+
+
+def test_passwords_are_argon2_and_old_pbkdf2_hashes_are_upgraded_at_sign_in(world, settings):
+    """The suite hashes with MD5 for speed; this test uses the configured hashers."""
+    from django.contrib.auth.hashers import make_password
+
+    import iso_platform.settings as configured
+
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
+    assert make_password("mot-mat-khau-rat-dai-2026").startswith("argon2$argon2id$")
+    with schema_context(world.agency_a.schema_name):
+        user = User.objects.get(pk=world.owner_a.pk)
+        user.password = make_password("mat-khau-cu-2024-dai", hasher="pbkdf2_sha256")
+        user.save(update_fields=["password"])
+        assert not user.check_password("sai-mat-khau-2024")
+        assert user.check_password("mat-khau-cu-2024-dai")
+        assert User.objects.get(pk=user.pk).password.startswith("argon2$")  # upgraded, saved

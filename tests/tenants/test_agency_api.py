@@ -134,6 +134,26 @@ def test_token_authentication_for_scripts(world):
     assert wrong.get("/api/v1/agencies/").status_code == 401
 
 
+def test_a_token_records_its_use_at_most_once_a_minute(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from iso_platform.accounts.models import ApiToken
+
+    with schema_context("public"):
+        token, raw = api_token_create(user=world.province_admin, name="rollout script")
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/agencies/").status_code == 200
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    assert client.get("/api/v1/agencies/").status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first  # no write this time
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    assert client.get("/api/v1/agencies/").status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > timezone.now() - timedelta(seconds=30)
+
+
 def test_suspend_and_resume_through_the_api(world, admin_api):
     suspended = admin_api.post(
         "/api/v1/agencies/alpha/suspend/", {"reason": "Sáp nhập"}, content_type="application/json"
