@@ -22,11 +22,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------- core
 
 DEBUG = env.boolean("DEBUG", default=False)
+# Set by manage.py for commands that only read the code (makemigrations, makemessages,
+# compilemessages): missing deployment variables get inert stand-ins instead of stopping,
+# and no embedded server is started. Never set it for a process that serves or works.
+CODE_ONLY = env.boolean("EISO_CODE_ONLY", default=False)
+# A missing variable stops start-up in production; DEBUG and code-only runs fill it in.
+REQUIRED = not DEBUG and not CODE_ONLY
 SECRET_KEY = env.secret("SECRET_KEY")
 if SECRET_KEY is None:
-    if not DEBUG:
+    if REQUIRED:
         raise env.EnvError("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE).")
-    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - DEBUG only
+    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - DEBUG / code-only
 elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise env.EnvError(
         "SECRET_KEY must be at least 50 characters long, with at least 5 different characters, "
@@ -43,14 +49,23 @@ SITE_PORT = env.integer("SITE_PORT", default=0, minimum=0, maximum=65535)
 # --------------------------------------------------------------------------- services
 
 
+# Code-only commands never need a database; makemigrations' optional history check finds
+# nothing listening here and says so in one warning, silenced below.
+CODE_ONLY_DATABASE_URL = "postgresql://eiso@127.0.0.1:1/eiso"
+if CODE_ONLY:
+    warnings.filterwarnings("ignore", message="Got an error checking a consistent migration")
+
+
 def _database_url() -> str:
     value = env.secret("DATABASE_URL")
     if value is None:
-        if not DEBUG:
+        if REQUIRED:
             raise env.EnvError(
                 "DATABASE_URL is required when DEBUG is off "
                 "(postgresql://user:password@host:5432/name)."
             )
+        if CODE_ONLY and not DEBUG:
+            return CODE_ONLY_DATABASE_URL
         from iso_platform import embedded
 
         value = embedded.postgres_url(env.string("EISO_DATABASE_NAME", default="eiso"))
@@ -60,8 +75,10 @@ def _database_url() -> str:
 def _redis_url() -> str:
     value = env.secret("REDIS_URL")
     if value is None:
-        if not DEBUG:
+        if REQUIRED:
             raise env.EnvError("REDIS_URL is required when DEBUG is off (redis://host:6379/0).")
+        if CODE_ONLY and not DEBUG:
+            return "redis://127.0.0.1:1/0"  # never contacted by code-only commands
         from iso_platform import embedded
 
         value = embedded.redis_url(env.integer("EISO_REDIS_DB", default=0, minimum=0, maximum=15))
@@ -309,7 +326,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 _email_url = env.secret("EMAIL_URL")
 if _email_url is None:
-    if not DEBUG:
+    if REQUIRED:
         raise env.EnvError("EMAIL_URL is required when DEBUG is off (smtp://user:pass@host:587).")
     _email_url = "consolemail://"
 env.url(

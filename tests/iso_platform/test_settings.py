@@ -114,6 +114,21 @@ def _manage(*args, extra_env=None, drop=()):
     )
 
 
+BARE = ("SECRET_KEY", "SECRET_KEY_FILE", "EMAIL_URL", "EISO_CODE_ONLY")
+
+
+def test_code_only_commands_run_on_a_bare_checkout_and_nothing_else_does():
+    """makemigrations needs no secrets or services (CI, a developer's shell); a serving or
+    working command still stops at the first missing variable."""
+    result = _manage("makemigrations", "--check", "--dry-run", drop=BARE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    assert "consistent migration history" not in result.stderr
+    refused = _manage("check", drop=BARE)
+    assert refused.returncode == 2
+    assert "SECRET_KEY is required when DEBUG is off" in refused.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", extra_env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
