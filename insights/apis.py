@@ -46,6 +46,20 @@ class NumberField(serializers.Field):
         return float(value) if isinstance(value, Decimal) else value
 
 
+def _status_figures(*, nullable: bool) -> type:
+    """One integer per `selectors.STATUS_FIELDS` (the figures as of the last refresh): the
+    list is kept once, in the selectors, not copied into every output."""
+    fields = {
+        name: serializers.IntegerField(allow_null=nullable) for name in selectors.STATUS_FIELDS
+    }
+    name = "NullableStatusFigures" if nullable else "StatusFigures"
+    return type(name, (serializers.Serializer,), fields)
+
+
+StatusFigures = _status_figures(nullable=False)
+NullableStatusFigures = _status_figures(nullable=True)  # agencies never refreshed: null
+
+
 class FlowOutput(serializers.Serializer):
     received = serializers.IntegerField(allow_null=True)
     completed = serializers.IntegerField()
@@ -60,25 +74,12 @@ class FlowOutput(serializers.Serializer):
     satisfaction_score = _score(help_text="average score, 1 to 5")
 
 
-class TotalsOutput(FlowOutput):
+class TotalsOutput(FlowOutput, StatusFigures):
     period_from = serializers.DateField()
     period_to = serializers.DateField()
     kind = serializers.CharField(allow_null=True)
     field = serializers.CharField(allow_null=True)
     agencies = serializers.IntegerField(help_text="agencies counted")
-    overdue_now = serializers.IntegerField()
-    in_progress = serializers.IntegerField()
-    ncs_open = serializers.IntegerField()
-    ncs_overdue = serializers.IntegerField()
-    actions_overdue = serializers.IntegerField()
-    audits_planned = serializers.IntegerField()
-    audits_done = serializers.IntegerField()
-    documents_in_force = serializers.IntegerField()
-    documents_review_overdue = serializers.IntegerField()
-    objectives_met = serializers.IntegerField()
-    objectives_missed = serializers.IntegerField()
-    users = serializers.IntegerField()
-    active_users_30d = serializers.IntegerField()
     reviews_held = serializers.IntegerField()
     refreshed = serializers.IntegerField(help_text="agencies whose figures were ever refreshed")
     refresh_errors = serializers.IntegerField()
@@ -121,7 +122,7 @@ class BreakdownRowOutput(FlowOutput):
     reviews_held = serializers.IntegerField()
 
 
-class GridRowOutput(serializers.Serializer):
+class GridRowOutput(NullableStatusFigures):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -132,19 +133,6 @@ class GridRowOutput(serializers.Serializer):
     colour_label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     year = serializers.IntegerField(allow_null=True)
-    overdue_now = serializers.IntegerField(allow_null=True)
-    in_progress = serializers.IntegerField(allow_null=True)
-    ncs_open = serializers.IntegerField(allow_null=True)
-    ncs_overdue = serializers.IntegerField(allow_null=True)
-    actions_overdue = serializers.IntegerField(allow_null=True)
-    audits_planned = serializers.IntegerField(allow_null=True)
-    audits_done = serializers.IntegerField(allow_null=True)
-    documents_in_force = serializers.IntegerField(allow_null=True)
-    documents_review_overdue = serializers.IntegerField(allow_null=True)
-    objectives_met = serializers.IntegerField(allow_null=True)
-    objectives_missed = serializers.IntegerField(allow_null=True)
-    users = serializers.IntegerField(allow_null=True)
-    active_users_30d = serializers.IntegerField(allow_null=True)
     review_held = serializers.BooleanField(allow_null=True)
     freshness = serializers.ChoiceField(choices=list(selectors.FRESHNESS))
     freshness_label = serializers.CharField()
@@ -172,21 +160,8 @@ class AgencyInfoOutput(serializers.Serializer):
     status = serializers.CharField()
 
 
-class CurrentOutput(serializers.Serializer):
+class CurrentOutput(StatusFigures):
     year = serializers.IntegerField()
-    overdue_now = serializers.IntegerField()
-    in_progress = serializers.IntegerField()
-    ncs_open = serializers.IntegerField()
-    ncs_overdue = serializers.IntegerField()
-    actions_overdue = serializers.IntegerField()
-    audits_planned = serializers.IntegerField()
-    audits_done = serializers.IntegerField()
-    documents_in_force = serializers.IntegerField()
-    documents_review_overdue = serializers.IntegerField()
-    objectives_met = serializers.IntegerField()
-    objectives_missed = serializers.IntegerField()
-    users = serializers.IntegerField()
-    active_users_30d = serializers.IntegerField()
     review_held = serializers.BooleanField()
     last_activity = serializers.DateTimeField(allow_null=True)
 
