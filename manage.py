@@ -7,7 +7,7 @@ import sys
 # Commands that only read the code (models, templates, catalogues): they run on a bare
 # checkout, a CI runner or a developer's shell without the deployment's secrets and
 # services. Everything else keeps the strict production settings.
-CODE_ONLY_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+CODE_ONLY_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "collectstatic"}
 
 
 def main():

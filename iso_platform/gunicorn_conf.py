@@ -1,0 +1,55 @@
+"""Gunicorn settings for the web process (`gunicorn -c python:iso_platform.gunicorn_conf`).
+
+Everything comes from the environment so the same image serves every deployment:
+`PORT` (8000), `WEB_CONCURRENCY` worker processes (2 x CPUs + 1 capped at 8 when unset),
+`GUNICORN_THREADS` threads per worker (4), `GUNICORN_TIMEOUT` seconds (60).
+
+With `PROMETHEUS_MULTIPROC_DIR` set, the directory is emptied when the master starts (a
+restarted container keeps its emptyDir volume, and stale worker files would be summed
+forever) and a dead worker's live gauges are dropped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+bind = f"0.0.0.0:{_int('PORT', 8000)}"
+workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+keepalive = 5
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+accesslog = "-"
+errorlog = "-"
+# Heartbeat files of the workers: memory, not the (read-only) root filesystem.
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):  # pragma: no cover - runs inside gunicorn's master
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory and Path(directory).is_dir():
+        for entry in Path(directory).iterdir():
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def child_exit(server, worker):  # pragma: no cover - runs inside gunicorn's master
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
