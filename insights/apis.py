@@ -98,7 +98,9 @@ class RankingRowOutput(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     parent = serializers.CharField()
-    value = NumberField(help_text="count, percent or score; null when there is none")
+    value = NumberField(
+        allow_null=True, help_text="count, percent or score; null when there is none"
+    )
 
 
 class RankingOutput(serializers.Serializer):

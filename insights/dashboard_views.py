@@ -18,6 +18,7 @@ from insights import selectors
 from insights.dashboard_forms import StatisticsFilterForm
 from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
 from tenants.models import Agency
+from tenants.services.audit import export_record
 
 GREEN, BLUE, RED, GREY = "#198754", "#0d6efd", "#dc3545", "#6c757d"
 COLOUR_NAMES = {
@@ -46,9 +47,15 @@ class ExportableMixin:
         context = self.get_context_data(**kwargs)
         fmt = request.GET.get("format")
         if fmt:
-            return export_response(
+            response = export_response(
                 context["tables"], table=request.GET.get("table", ""), fmt=fmt, stem=self.stem
             )
+            export_record(
+                request=request,
+                kind="statistics",
+                filename=response["Content-Disposition"].split('"')[1],
+            )
+            return response
         return self.render_to_response(context)
 
     def export_query(self, **changes) -> str:

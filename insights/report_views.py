@@ -61,5 +61,8 @@ class ReportFileView(ProvinceUserRequiredMixin, View):
             raise Http404
         report = province_report.build(year=year)
         return file_response(
-            province_report.document(report), self.fmt, f"bao-cao-iso-toan-tinh-{year}"
+            province_report.document(report),
+            self.fmt,
+            f"bao-cao-iso-toan-tinh-{year}",
+            request=request,
         )

@@ -17,12 +17,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.models import ApiKey, InboxEvent, InboxStatus
-from integrations.services.ingest import events_ingest, request_reject
+from integrations.services.ingest import events_ingest, request_reject, storable, text_of
 from integrations.services.keys import SignatureError, verify
 
 
@@ -113,20 +114,30 @@ STATUS_CODES = {
 }
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} không phải giá trị JSON")
+
+
 def _json(request):
     """The body as JSON, or None after keeping the unreadable body in the inbox."""
     raw = request._request.body
     try:
-        return json.loads(raw.decode("utf-8")), None
+        # NaN and Infinity are Python's extension, not JSON (and jsonb refuses them)
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant), None
     except (UnicodeDecodeError, ValueError) as exc:
         InboxEvent.objects.create(
             key=request.auth,
-            raw=raw[:100_000].decode("utf-8", "replace"),
+            raw=text_of(raw[:100_000].decode("utf-8", "replace")),
             status=InboxStatus.REJECTED,
             error=f"thân yêu cầu không phải JSON hợp lệ: {exc}",
         )
         return None, Response(
-            {"error": f"thân yêu cầu không phải JSON hợp lệ: {exc}"},
+            # the shape of a rejected event (IntegrationOutcome), with no event id to echo
+            {
+                "event_id": "",
+                "status": "rejected",
+                "error": text_of(f"thân yêu cầu không phải JSON hợp lệ: {exc}"),
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
 
@@ -134,6 +145,7 @@ def _json(request):
 class EventApi(APIView):
     authentication_classes = [HmacAuthentication]
     permission_classes = [IsVendor]
+    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
 
     @extend_schema(
         request=EventIn,
@@ -173,6 +185,7 @@ BatchOut = inline_serializer(
 class EventBatchApi(APIView):
     authentication_classes = [HmacAuthentication]
     permission_classes = [IsVendor]
+    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
 
     @extend_schema(
         request=BatchIn,
@@ -187,8 +200,9 @@ class EventBatchApi(APIView):
         limit = settings.INTEGRATION_BATCH_MAX
         if not isinstance(events, list) or not events or len(events) > limit:
             message = f'cần {{"events": [...]}} với 1 đến {limit} sự kiện'
+            kept = {"payload": body} if storable(body) else {"raw": text_of(json.dumps(body))}
             InboxEvent.objects.create(
-                key=request.auth, payload=body, status=InboxStatus.REJECTED, error=message
+                key=request.auth, status=InboxStatus.REJECTED, error=message, **kept
             )
             return Response({"error": message}, status=status.HTTP_400_BAD_REQUEST)
         outcomes = events_ingest(items=events, key=request.auth)
@@ -207,6 +221,7 @@ class EventStatusApi(APIView):
 
     authentication_classes = [HmacAuthentication]
     permission_classes = [IsVendor]
+    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
 
     @extend_schema(
         responses=inline_serializer(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import uuid
 
+from django import db
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -90,6 +94,54 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+MSG_DATABASE_UNAVAILABLE = (
+    "Hệ thống đang tạm gián đoạn kết nối cơ sở dữ liệu. Vui lòng thử lại sau ít phút."
+)
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """PostgreSQL down or restarting: a 503 in Vietnamese (JSON under /api/), not a 500.
+
+    Django turns an exception into a response at the layer that raised it (tenant routing,
+    sessions, the view), so the outer layers never see it. The `got_request_exception`
+    signal, sent for every uncaught exception before the 500 is made, marks the request
+    when the exception is a connection failure; this middleware, placed before the tenant
+    routing, then answers 503 instead of the 500. The next request opens a new connection
+    (a broken one is closed at the end of the request).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_failure, dispatch_uid="eiso-db-unavailable")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_eiso_database_down", False):
+            return database_unavailable_response(request)
+        return response
+
+
+def _note_database_failure(sender=None, request=None, **_kwargs):
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, (db.OperationalError, db.InterfaceError)):
+        request._eiso_database_down = True
+
+
+def database_unavailable_response(request):
+    message = MSG_DATABASE_UNAVAILABLE  # no translation catalogue needed: Vietnamese first
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(
+            render_to_string("503.html", {"message": message}),  # no request: no database
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 class SecurityHeadersMiddleware:

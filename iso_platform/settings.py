@@ -113,12 +113,14 @@ def _celery_url(redis_url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, but a cache that is down answers "nothing cached" instead of raising
+        # (iso_platform/cache.py): pages, sign-in and ingestion keep working without it.
+        "BACKEND": "iso_platform.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         # Keys are prefixed by the agency schema: one agency never reads another's cache.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     }
 }
 
@@ -135,6 +137,11 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    # Two-factor sign-in: users live in the public schema and in every agency schema, so the
+    # device tables do too (listed in both SHARED_APPS and TENANT_APPS).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -145,6 +152,7 @@ SHARED_APPS = [
     "iso_platform.workdays",
     "billing",
     "insights",
+    "iso_platform.outbox",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -152,6 +160,9 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "iso_platform.accounts",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "quality.core",
     "quality.documents",
     "quality.procedures",
@@ -167,6 +178,11 @@ TENANT_APPS = [
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 TENANT_MODEL = "tenants.Agency"
+# `SET search_path` once per schema switch on a connection, not before every query (it was
+# half of all statements). Safe with this django-tenants: selecting a tenant, closing the
+# connection, ROLLBACK and ROLLBACK TO SAVEPOINT (which undo a SET) all force the next query to
+# set it again; nothing in eISO changes search_path behind its back.
+TENANT_LIMIT_SET_CALLS = True
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 ROOT_URLCONF = "iso_platform.urls_tenant"
@@ -180,6 +196,7 @@ AUTH_USER_MODEL = "accounts.User"
 MIDDLEWARE = [
     "iso_platform.middleware.HealthCheckMiddleware",
     "iso_platform.middleware.RequestIdMiddleware",
+    "iso_platform.middleware.DatabaseUnavailableMiddleware",  # PostgreSQL down: 503, not 500
     "insights.metrics.MetricsMiddleware",  # counts and times requests for /metrics
     "tenants.middleware.AgencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -190,6 +207,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "iso_platform.accounts.middleware.SessionTimeoutMiddleware",  # idle and absolute limits
+    "iso_platform.accounts.middleware.TwoFactorRequiredMiddleware",  # provincial administrators
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "iso_platform.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -228,14 +247,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Django's rules with our own Vietnamese wording (iso_platform/accounts/passwords.py): the
+# bundled vi catalogue is machine-like ("Nó phải chứa...") and compares names with diacritics.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "iso_platform.accounts.passwords.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "iso_platform.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "iso_platform.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "iso_platform.accounts.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
@@ -250,6 +271,9 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Besides the absolute limit above (counted from sign-in), a session left idle this long is
+# signed out (iso_platform/accounts/middleware.py; activity is recorded at most once a minute).
+SESSION_IDLE_MINUTES = env.integer("SESSION_IDLE_MINUTES", default=30, minimum=5, maximum=24 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
@@ -262,17 +286,30 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", defau
 # Locked per account and per address (issue 10). Offices behind one NAT share an address:
 # raise LOGIN_FAILURE_LIMIT there rather than dropping the per-address rule.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in form (and the credentials Django hands axes) call it "username"; axes would look
+# for the model's USERNAME_FIELD ("email"), find nothing, and lock per address only.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "iso_platform.net.client_ip"
 
+# Two-factor sign-in (django-otp, iso_platform/accounts/two_factor.py): required for provincial
+# administrators, available to everyone. A wrong code counts as a failed sign-in for axes; the
+# devices also slow down repeated wrong codes themselves (1, 2, 4 ... seconds).
+OTP_TOTP_ISSUER = "eISO"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 # Public pages (the citizen survey) are rate-limited per address and per agency: the cache
 # keys carry the agency schema. A desk kiosk or a mobile network shares one address, so the
 # limit is generous; the survey also has signed form tokens and one answer per application.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "iso_platform.net.client_ip"
+# Redis (the cache) down: the survey keeps taking answers; its signed tokens and one answer
+# per application still hold.
+RATELIMIT_FAIL_OPEN = True
 SURVEY_RATE = env.rate("SURVEY_RATE", default="20/h")
 
 # --------------------------------------------------------------------------- security
@@ -414,13 +451,43 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis down or hung: a request that queues a task gives up within about a second instead of
+# waiting on the broker (the task waits in the outbox, or beat re-queues what it was for;
+# docs/operations.md, "Faults").
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# A message taken by a worker that died comes back after this long: keep it above the
+# longest task and the longest countdown. Workers look for such messages every 100 s
+# (kombu's default), every second when the timeout is short (tests).
+CELERY_VISIBILITY_TIMEOUT = env.integer("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1)
+_unacked_sweep = 1 if CELERY_VISIBILITY_TIMEOUT < 600 else 10
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _unacked_sweep,
+    "unacked_restore_throttle": _unacked_sweep,
+    "socket_timeout": 2,  # above kombu's 1 s BRPOP
+    "socket_connect_timeout": 1,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+# Beat's safety nets re-queue, this often, whatever a lost message or a broker outage left
+# behind: outbox, inbox events, provisioning jobs, rollouts, operations, statistics, pool.
+RECOVERY_SECONDS = float(env.integer("RECOVERY_SECONDS", default=60, minimum=1, maximum=3600))
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
-    "refill-agency-pool": {"task": "tenants.pool_refill", "schedule": 60.0},
-    "resume-provisioning-jobs": {"task": "tenants.provisioning_jobs_resume", "schedule": 60.0},
-    "resume-rollouts": {"task": "onboarding.rollout_resume", "schedule": 60.0},
-    "integrations-apply": {"task": "integrations.apply_all", "schedule": 60.0},
+    "outbox-relay": {"task": "outbox.relay", "schedule": RECOVERY_SECONDS},
+    "refill-agency-pool": {"task": "tenants.pool_refill", "schedule": RECOVERY_SECONDS},
+    "resume-provisioning-jobs": {
+        "task": "tenants.provisioning_jobs_resume",
+        "schedule": RECOVERY_SECONDS,
+    },
+    "resume-rollouts": {"task": "onboarding.rollout_resume", "schedule": RECOVERY_SECONDS},
+    "integrations-apply": {"task": "integrations.apply_all", "schedule": RECOVERY_SECONDS},
     "integrations-pull": {"task": "integrations.pull_all", "schedule": 300.0},
     "integrations-overdue": {"task": "integrations.overdue_all", "schedule": 900.0},
     "applications-statistics-nightly": {
@@ -429,7 +496,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-lifecycle-operations": {
         "task": "tenants.lifecycle_operations_resume",
-        "schedule": 60.0,
+        "schedule": RECOVERY_SECONDS,
     },
     "document-reminders": {
         "task": "documents.reminders_all",
@@ -443,7 +510,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.checklist_refresh_all",
         "schedule": crontab(minute=20),
     },  # hourly: the console's onboarding progress follows writes of other apps
-    "insights-refresh-dirty": {"task": "insights.refresh_dirty", "schedule": 60.0},
+    "insights-refresh-dirty": {"task": "insights.refresh_dirty", "schedule": RECOVERY_SECONDS},
     "insights-reconcile-nightly": {
         "task": "insights.reconcile_all",
         "schedule": crontab(hour=2, minute=0),

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from iso_platform import api_docs
 
+handler404 = "iso_platform.api.not_found"  # JSON under /api/
+
 urlpatterns = [
     path("", include("iso_platform.console.urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("reports/province/", include("insights.report_urls")),
     path("inspections/", include("insights.inspection_urls")),
     path("health/", include("insights.health_urls")),
+    path("audit-log/", include("tenants.audit_urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/billing/", include("billing.api_urls")),
     path("metrics", include("insights.metrics_urls")),  # Prometheus, bearer token (METRICS_TOKEN)

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from iso_platform import api_docs
 
+handler404 = "iso_platform.api.not_found"  # JSON under /api/
+
 urlpatterns = [
     path("", include("quality.core.urls")),
     path("documents/", include("quality.documents.urls")),

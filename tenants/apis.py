@@ -25,7 +25,7 @@ def _agencies():
 
 
 class AgencyOutput(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True)
     url = serializers.CharField(read_only=True)
 
     class Meta:
@@ -53,7 +53,7 @@ class AgencyCreateInput(serializers.Serializer):
 
 
 class JobOutput(serializers.ModelSerializer):
-    agency = AgencyOutput(read_only=True)
+    agency = AgencyOutput(read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:

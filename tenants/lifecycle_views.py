@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,6 +30,7 @@ from tenants.lifecycle_forms import (
 )
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
 from tenants.services import exports, merge, operations, split
+from tenants.services.audit import export_record
 from tenants.services.lifecycle import agency_archive, agency_restore
 
 CONFLICTS_SHOWN = 200
@@ -235,7 +237,10 @@ class OperationDownloadView(ProvinceAdminRequiredMixin, View):
         path = exports.media_path(op.artifact) if op.artifact else None
         if path is None or not path.is_file():
             raise Http404
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(op.artifact).name)
+        name = Path(op.artifact).name
+        with transaction.atomic():
+            export_record(request=request, kind="agency_archive", filename=name, agency=op.agency)
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=name)
 
 
 class AgencyExportView(ProvinceAdminRequiredMixin, View):

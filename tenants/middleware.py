@@ -24,7 +24,10 @@ from django.utils.translation import gettext_noop
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from iso_platform.logging_context import schema_var
+from tenants import host_cache
 from tenants.models import AgencyStatus
+
+host_cache.connect()
 
 UNAVAILABLE_MESSAGES = {
     AgencyStatus.SUSPENDED: gettext_noop("Cơ quan này đang tạm ngừng sử dụng hệ thống eISO."),
@@ -53,6 +56,12 @@ def _read_only_writes() -> set[str]:
 
 
 class AgencyMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):
+        # A few seconds' memo per process (tenants/host_cache.py): no routing query per request.
+        return host_cache.lookup(
+            hostname, lambda host: super(AgencyMiddleware, self).get_tenant(domain_model, host)
+        )
+
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:

@@ -470,3 +470,36 @@ class LifecycleOperation(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.agency_id} ({self.status})"
+
+
+class PlatformAuditEvent(models.Model):
+    """The platform's audit log (public schema): console sign-ins, provisioning, suspending,
+    merging, splitting, archiving, exports made from the console, province users' roles.
+
+    Append-only: a database trigger refuses UPDATE and DELETE. No foreign keys, so that
+    nothing (removing an agency or a person) can rewrite a row through ON DELETE actions;
+    `actor_id` is a public-schema user id, `agency_code` names the agency concerned.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject_label = models.CharField(max_length=300, blank=True)
+    agency_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["action", "-at"], name="platform_audit_action"),
+            models.Index(fields=["agency_code", "-at"], name="platform_audit_agency"),
+            models.Index(fields=["subject_type", "subject_id"], name="platform_audit_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_type}"

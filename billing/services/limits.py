@@ -168,16 +168,31 @@ def _cache_key(agency) -> str:
     return f"billing:warnings:{agency.pk}"
 
 
+# The cache's key function prefixes the schema in use: read and write the banner under the
+# agency's own schema, so that the console (public schema) clears the entry the agency's pages
+# read, and not a twin of it.
+def _cache_get(agency):
+    with schema_context(agency.schema_name):
+        return cache.get(_cache_key(agency))
+
+
+def _cache_set(agency, value) -> None:
+    with schema_context(agency.schema_name):
+        cache.set(
+            _cache_key(agency), value, getattr(settings, "BILLING_WARNINGS_CACHE_SECONDS", 600)
+        )
+
+
 def warnings_clear(agency) -> None:
-    cache.delete(_cache_key(agency))
+    with schema_context(agency.schema_name):
+        cache.delete(_cache_key(agency))
 
 
 def warnings(agency) -> list[str]:
     """Soft-limit and billing-status messages for the agency's banner (cached)."""
     if agency is None or getattr(agency, "is_public", False):
         return []
-    key = _cache_key(agency)
-    cached = cache.get(key)
+    cached = _cache_get(agency)
     if cached is not None:
         return cached
     from billing.services.dunning import status_message
@@ -197,5 +212,5 @@ def warnings(agency) -> list[str]:
         status = status_message(subscription)
         if status:
             found.insert(0, status)
-    cache.set(key, found, getattr(settings, "BILLING_WARNINGS_CACHE_SECONDS", 600))
+    _cache_set(agency, found)
     return found

@@ -31,6 +31,20 @@ class Outcome:
     error: str = ""
 
 
+def storable(obj) -> bool:
+    """Whether PostgreSQL's jsonb takes it: no NaN or infinity, no NUL character."""
+    try:
+        text = json.dumps(obj, allow_nan=False)
+    except ValueError:
+        return False
+    return "\\u0000" not in text
+
+
+def text_of(value) -> str:
+    """Text a text column takes (PostgreSQL refuses NUL characters)."""
+    return str(value).replace("\x00", "")
+
+
 def digest_of(obj) -> str:
     canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -110,12 +124,12 @@ def _store(checked, key, source, now) -> list[Outcome]:
                 source=source,
                 type=_safe_type(item),
                 application_code=_safe_app(item),
-                payload=item if isinstance(item, (dict, list)) else None,
-                raw="" if isinstance(item, (dict, list)) else str(item)[:100_000],
+                payload=item if _as_json(item) else None,
+                raw="" if _as_json(item) else _raw(item),
                 digest=digest_of(item) if isinstance(item, (dict, list)) else "",
                 received_at=now,
                 status=InboxStatus.REJECTED,
-                error=err,
+                error=text_of(err),
             )
             for _i, item, err in rejected
         ]
@@ -174,20 +188,30 @@ def _existing_digests(event_ids: list[str]) -> dict[str, str]:
     )
 
 
+def _as_json(item) -> bool:
+    return isinstance(item, (dict, list)) and storable(item)
+
+
+def _raw(item) -> str:
+    """A rejected item jsonb would refuse (NaN, NUL), kept as text for the inbox."""
+    text = json.dumps(item, ensure_ascii=False) if isinstance(item, (dict, list)) else str(item)
+    return text_of(text[:100_000])
+
+
 def _safe_id(item) -> str:
     value = item.get("event_id") if isinstance(item, dict) else None
-    return value[:100] if isinstance(value, str) else ""
+    return text_of(value[:100]) if isinstance(value, str) else ""
 
 
 def _safe_type(item) -> str:
     value = item.get("type") if isinstance(item, dict) else None
-    return value[:40] if isinstance(value, str) else ""
+    return text_of(value[:40]) if isinstance(value, str) else ""
 
 
 def _safe_app(item) -> str:
     data = item.get("data") if isinstance(item, dict) else None
     value = data.get("application_id") if isinstance(data, dict) else None
-    return value[:100] if isinstance(value, str) else ""
+    return text_of(value[:100]) if isinstance(value, str) else ""
 
 
 def request_reject(*, key_id: str, reason: str, remote_addr: str, body: bytes) -> None:
@@ -196,9 +220,9 @@ def request_reject(*, key_id: str, reason: str, remote_addr: str, body: bytes) -
         "integration request refused: %s (key %s, from %s)", reason, key_id or "-", remote_addr
     )
     RejectedRequest.objects.create(
-        key_id=key_id[:40],
-        reason=reason[:300],
-        remote_addr=remote_addr[:64],
+        key_id=text_of(key_id[:40]),
+        reason=text_of(reason[:300]),
+        remote_addr=text_of(remote_addr[:64]),
         body_sha256=hashlib.sha256(body).hexdigest(),
         body_size=len(body),
     )

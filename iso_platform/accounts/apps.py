@@ -7,4 +7,21 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tài khoản"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from iso_platform.accounts import schema  # noqa: F401 - registers the OpenAPI extension
+
+        # Every sign-in (the form, the code step, an invitation link, tests' force_login)
+        # starts the idle and absolute session clocks.
+        user_logged_in.connect(_stamp_session, dispatch_uid="accounts.stamp_session")
+
+        from iso_platform.accounts import audit
+
+        audit.connect()  # sign-ins and security events into the audit trails
+
+
+def _stamp_session(sender, request, user, **kwargs):
+    from iso_platform.accounts.middleware import session_stamp
+
+    if request is not None and hasattr(request, "session"):
+        session_stamp(request.session)

@@ -15,3 +15,14 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": _("Tài khoản này đã bị khoá."),
     }
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã xác thực"),
+        max_length=32,
+        help_text=_("6 chữ số trong ứng dụng xác thực, hoặc một mã dự phòng."),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )

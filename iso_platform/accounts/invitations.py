@@ -62,6 +62,7 @@ MSG_LINK_EXPIRED = gettext_noop("Liên kết mời đã hết hạn.")
 # CSV import
 MSG_FILE_ENCODING = gettext_noop("Tệp phải là CSV mã hoá UTF-8 (Excel: Lưu thành “CSV UTF-8”).")
 MSG_FILE_EMPTY = gettext_noop("Tệp không có dòng dữ liệu nào.")
+MSG_FILE_CSV = gettext_noop("Không đọc được tệp CSV: %(error)s")
 MSG_FILE_TOO_LONG = gettext_noop("Tệp có %(n)s dòng; mỗi lần nhập tối đa %(max)s dòng.")
 MSG_FILE_COLUMNS = gettext_noop(
     "Thiếu cột: %(columns)s. Dòng đầu tiên phải là tên cột: họ tên, email, đơn vị, vai trò."
@@ -162,19 +163,12 @@ def invitation_issue(user: User, *, invited_by: str = "") -> IssuedInvitation:
 
 
 def invitation_send_on_commit(issued: IssuedInvitation) -> None:
-    """E-mail the link once the transaction commits (Celery, with this schema in the headers);
-    a broker outage is logged, the invitation stays and can be sent again."""
+    """E-mail the link once the transaction commits (Celery, in this schema), through the
+    outbox: a broker outage delays the e-mail, it does not lose it."""
     from iso_platform.accounts.tasks import send_invitation
+    from iso_platform.outbox.services import task_enqueue
 
-    schema, user_id, token = connection.schema_name, issued.invitation.user_id, issued.token
-
-    def enqueue():
-        try:
-            send_invitation.apply_async(args=(user_id, token), headers={"_schema_name": schema})
-        except Exception:  # broker down: the administrator can resend
-            logger.exception("could not queue the invitation e-mail of user %s", user_id)
-
-    transaction.on_commit(enqueue)
+    task_enqueue(task=send_invitation, args=(issued.invitation.user_id, issued.token))
 
 
 def invitation_check(token: str) -> tuple[Invitation | None, str]:
@@ -501,9 +495,14 @@ def _read_csv(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(_(MSG_FILE_ENCODING), code="encoding") from exc
+    if "\x00" in text:  # a binary file renamed .csv; PostgreSQL stores no NUL character
+        raise ValidationError(_(MSG_FILE_ENCODING), code="encoding")
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ValidationError(_(MSG_FILE_CSV) % {"error": exc}, code="csv") from exc
 
 
 def staff_import(*, actor, data: bytes) -> ImportReport:

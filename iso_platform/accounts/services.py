@@ -63,19 +63,75 @@ def invitation_for(user: User, *, invited_by: str = "") -> IssuedInvitation:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, ttl_days: int | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, ttl_days: int | None = None, actor=None
+) -> tuple[ApiToken, str]:
+    """`actor`: who made it (None: the person themselves, or the command line)."""
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     expires = timezone.now() + timedelta(days=ttl_days) if ttl_days else None
     token = ApiToken.objects.create(
         user=user, name=name, digest=ApiToken.digest_of(raw), hint=raw[:10], expires_at=expires
     )
+    _token_audit("token_create", token, actor, {"name": name, "expires_at": expires})
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor=None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        _token_audit("token_revoke", token, actor, {"name": token.name})
 
 
-__all__ = ["Role", "user_create", "invitation_for", "api_token_create", "api_token_revoke"]
+def _token_audit(action: str, token: ApiToken, actor, changes: dict) -> None:
+    """The trail of the schema holding the token (never the token, only its hint)."""
+    from tenants.services.audit import here_record
+
+    here_record(
+        action=action,
+        subject_type="apitoken",
+        subject_id=token.pk,
+        subject_label=f"{token.user.email}: {token}",
+        actor=actor,
+        changes={**changes, "hint": token.hint, "user": token.user.email},
+    )
+
+
+MSG_NOT_PROVINCE_ADMIN = gettext_noop("Chỉ quản trị viên cấp tỉnh được đổi vai trò.")
+
+
+@transaction.atomic
+def province_user_role_set(*, actor, user: User, role: str) -> User:
+    """Change a provincial person's role (public schema), with its platform audit row."""
+    from django.core.exceptions import PermissionDenied
+
+    from tenants.services.audit import in_public, platform_record
+
+    if not (in_public() and getattr(actor, "is_province_admin", False)):
+        raise PermissionDenied(_(MSG_NOT_PROVINCE_ADMIN))
+    if role not in PROVINCE_ROLES:
+        raise ValidationError({"role": _(MSG_ROLE_NOT_HERE)}, code="role")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role != role:
+        before, user.role = user.role, role
+        user.save(update_fields=["role"])
+        platform_record(
+            action="role_change",
+            subject_type="user",
+            subject_id=user.pk,
+            subject_label=user.email,
+            actor=actor,
+            changes={"role": [before, role]},
+        )
+    return user
+
+
+__all__ = [
+    "Role",
+    "user_create",
+    "invitation_for",
+    "api_token_create",
+    "api_token_revoke",
+    "province_user_role_set",
+]

@@ -39,6 +39,8 @@ def send_invitation(user_id: int, token: str | None = None) -> None:
         invitation = Invitation.objects.filter(user=user, digest=digest_of(token)).first()
         if invitation is None or not invitation.is_usable():
             return  # resent or revoked since: only the newest link goes out
+        if invitation.sent_at is not None:
+            return  # a message delivered twice (outbox, worker lost): one e-mail per link
     agency = current_agency() or connection.tenant  # the public schema: the console's address
     context = {
         "user": user,

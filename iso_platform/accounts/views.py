@@ -13,12 +13,29 @@ from iso_platform.accounts.invitations import (
     invitation_check,
     ttl_hours,
 )
+from iso_platform.accounts.security_views import pending_start
+from iso_platform.accounts.two_factor import two_factor_enabled
 
 
 class SignInView(auth_views.LoginView):
+    """The password step. A person with two-factor sign-in on is not signed in yet: they go
+    on to the code step (security_views.TwoFactorCodeView), which signs them in."""
+
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not two_factor_enabled(user):
+            return super().form_valid(form)
+        pending_start(
+            self.request,
+            user=user,
+            username=form.cleaned_data["username"],
+            next_url=self.get_success_url(),
+        )
+        return redirect("accounts:two_factor_code")
 
 
 class SignOutView(auth_views.LogoutView):
@@ -37,8 +54,10 @@ class SetPasswordView(View):
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
-        # The token is in the address: never send it on as a referrer, never cache the page.
-        response["Referrer-Policy"] = "no-referrer"
+        # The token is in the address: never send it on as a referrer (only the origin goes
+        # out), never cache the page. Not "no-referrer": browsers then send `Origin: null`
+        # with the form's POST, which Django's CSRF check refuses (found by the journeys).
+        response["Referrer-Policy"] = "strict-origin"
         response["Cache-Control"] = "no-store"
         return response
 
@@ -62,6 +81,8 @@ class SetPasswordView(View):
                 return self.dead(request, exc.code)
             form.add_error("new_password2", exc)
             return self.page(request, form, invitation, status=400)
+        if two_factor_enabled(user):  # a link is no second factor: sign in with the code
+            return redirect("accounts:login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("accounts:set_password_done")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -307,6 +308,7 @@ def checklist_refresh() -> Progress:
     from iso_platform.accounts.invitations import current_agency
 
     progress = checklist_compute()
+    _bar_remember(progress)
     agency = current_agency()
     if agency is not None and agency.status != "active":
         return progress  # an archived agency is read-only: shown, never written
@@ -316,6 +318,50 @@ def checklist_refresh() -> Progress:
         checklist.save(update_fields=["completed_at"])
     mirror_write(progress.as_mirror())
     return progress
+
+
+# --------------------------------------------------------------------------- the dashboard bar
+
+# The dashboard shows "done/total" to agency administrators until the checklist is complete.
+# Computing the steps takes a dozen queries, on every dashboard view; the figures are kept in
+# the cache (its keys carry the agency schema) for BAR_CACHE_SECONDS, and replaced each time
+# the steps are computed anyway (the checklist page, this package's writes, the hourly task).
+# A step done elsewhere (an integration key, an invitation) reaches the bar within that time;
+# the checklist page itself is always computed afresh.
+BAR_CACHE_KEY = "onboarding:checklist-bar"
+BAR_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Bar:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def checklist_bar() -> Bar | None:
+    """The dashboard bar's figures; None once every step is done."""
+    if Checklist.objects.filter(pk=1, completed_at__isnull=False).exists():
+        return None
+    found = cache.get(BAR_CACHE_KEY) if _bar_shared() else None
+    if found is None:
+        progress = checklist_refresh()
+        found = (progress.done, progress.total)
+    bar = Bar(*found)
+    return None if bar.done >= bar.total else bar
+
+
+def _bar_shared() -> bool:
+    # Figures read inside a transaction may be rolled back (tests run in one): never shared.
+    return not connection.in_atomic_block
+
+
+def _bar_remember(progress: Progress) -> None:
+    if _bar_shared():
+        cache.set(BAR_CACHE_KEY, (progress.done, progress.total), BAR_CACHE_SECONDS)
 
 
 def mirror_write(steps: dict[str, bool]) -> None:

@@ -188,6 +188,8 @@ def _csv_records(content: bytes):
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return _(MSG_NOT_UTF8)
+    if "\x00" in text:  # UTF-16 or a binary file; PostgreSQL stores no NUL character
+        return _(MSG_NOT_UTF8)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
@@ -476,8 +478,22 @@ def rollout_start(*, batch: RolloutBatch) -> RolloutBatch:
             raise ValidationError(_(MSG_NOT_STARTABLE), code="not_startable")
         batch.status, batch.started_at = RolloutStatus.QUEUED, timezone.now()
         batch.save(update_fields=["status", "started_at"])
+        _audit_start(batch)
         transaction.on_commit(lambda: _enqueue(batch.pk))
     return batch
+
+
+def _audit_start(batch: RolloutBatch) -> None:
+    from tenants.services.audit import platform_record
+
+    platform_record(
+        action="rollout_start",
+        subject_type="rolloutbatch",
+        subject_id=batch.pk,
+        subject_label=batch.file_name,
+        actor=batch.uploaded_by,
+        changes={"rows": batch.valid_rows, "sha256": batch.file_sha256},
+    )
 
 
 def _enqueue(batch_id) -> None:

@@ -36,7 +36,7 @@ class ClauseOut(serializers.ModelSerializer):
 
 
 class ProgrammeOut(serializers.ModelSerializer):
-    approved_by = PersonOut(read_only=True)
+    approved_by = PersonOut(read_only=True, allow_null=True)
     plans = serializers.IntegerField(source="plan_count", read_only=True, default=0)
 
     class Meta:
@@ -107,7 +107,9 @@ class PlanDetailOut(PlanOut):
 class ChecklistItemOut(serializers.ModelSerializer):
     auditor = serializers.IntegerField(source="assignment.auditor_id", read_only=True)
     unit = serializers.CharField(source="assignment.unit.name", read_only=True)
-    clause = serializers.CharField(source="clause.code", default=None, read_only=True)
+    clause = serializers.CharField(
+        source="clause.code", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ChecklistItem
@@ -128,7 +130,9 @@ class ChecklistItemOut(serializers.ModelSerializer):
 
 class FindingOut(serializers.ModelSerializer):
     unit = serializers.CharField(source="assignment.unit.name", read_only=True)
-    clause = serializers.CharField(source="clause.code", default=None, read_only=True)
+    clause = serializers.CharField(
+        source="clause.code", default=None, read_only=True, allow_null=True
+    )
     created_by = PersonOut(read_only=True)
 
     class Meta:

@@ -211,4 +211,6 @@ class ReportFileView(Gate, View):
         plan = get_object_or_404(AuditPlan, pk=pk)
         if plan.status != PlanStatus.REPORTED and not can(request.user, "audits.manage"):
             raise PermissionDenied(_("Báo cáo có sau khi đoàn đánh giá kết luận."))
-        return file_response(services.audit_report(plan), self.fmt, f"bao-cao-danh-gia-{plan.pk}")
+        return file_response(
+            services.audit_report(plan), self.fmt, f"bao-cao-danh-gia-{plan.pk}", request=request
+        )

@@ -136,7 +136,8 @@ def to_docx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def file_response(report: Report, fmt: str, filename: str):
+def file_response(report: Report, fmt: str, filename: str, *, request=None):
+    """The report as a download; with `request`, the download goes into the audit trail."""
     from django.http import Http404, HttpResponse
 
     if fmt == "pdf":
@@ -151,4 +152,8 @@ def file_response(report: Report, fmt: str, filename: str):
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    if request is not None:
+        from tenants.services.audit import export_record
+
+        export_record(request=request, kind="report", filename=f"{filename}.{fmt}")
     return response

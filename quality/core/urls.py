@@ -1,6 +1,7 @@
 from django.urls import path
 
 from quality.core import views
+from quality.core.audit_views import AuditTrailView
 
 app_name = "portal"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("units/", views.UnitsView.as_view(), name="units"),
     path("settings/improvement/", views.LoopSettingsView.as_view(), name="loop_settings"),
     path("units/<int:pk>/", views.UnitsView.as_view(), name="unit_edit"),
+    path("audit-trail/", AuditTrailView.as_view(), name="audit_trail"),
 ]

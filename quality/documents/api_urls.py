@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "change-requests/<int:pk>/reject/",
-        apis.ChangeRequestDecisionApi.as_view(accept=False),
+        apis.ChangeRequestRejectApi.as_view(),
         name="change-request-reject",
     ),
     path("revisions/<int:pk>/", apis.RevisionDetailApi.as_view(), name="revision-detail"),

@@ -64,10 +64,10 @@ class FileOut(serializers.ModelSerializer):
 
 
 class RevisionOut(serializers.ModelSerializer):
-    drafted_by = PersonOut(read_only=True)
-    reviewed_by = PersonOut(read_only=True)
-    approved_by = PersonOut(read_only=True)
-    reviewer = PersonOut(read_only=True)
+    drafted_by = PersonOut(read_only=True, allow_null=True)
+    reviewed_by = PersonOut(read_only=True, allow_null=True)
+    approved_by = PersonOut(read_only=True, allow_null=True)
+    reviewer = PersonOut(read_only=True, allow_null=True)
     files = FileOut(many=True, read_only=True)
 
     class Meta:
@@ -98,10 +98,14 @@ class RevisionOut(serializers.ModelSerializer):
 
 
 class DocumentOut(serializers.ModelSerializer):
-    unit = serializers.CharField(source="unit.name", default=None)
+    unit = serializers.CharField(source="unit.name", default=None, allow_null=True)
     out_of_force = serializers.BooleanField(source="is_out_of_force", read_only=True)
-    issue_number = serializers.IntegerField(source="current_revision.issue_number", default=None)
-    effective_on = serializers.DateField(source="current_revision.effective_on", default=None)
+    issue_number = serializers.IntegerField(
+        source="current_revision.issue_number", default=None, allow_null=True
+    )
+    effective_on = serializers.DateField(
+        source="current_revision.effective_on", default=None, allow_null=True
+    )
 
     class Meta:
         model = Document
@@ -190,7 +194,9 @@ class SeriesOut(serializers.ModelSerializer):
 
 class EntryOut(serializers.ModelSerializer):
     retention_ends_on = serializers.DateField(read_only=True)
-    disposed_on = serializers.DateField(source="disposal.disposed_on", default=None)
+    disposed_on = serializers.DateField(
+        source="disposal.disposed_on", default=None, allow_null=True
+    )
 
     class Meta:
         model = RecordEntry
@@ -509,7 +515,8 @@ class RevisionFilesApi(APIView):
 class FileDownloadApi(APIView):
     permission_classes = [Capability.of("documents.view")]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The file's own type (PDF, DOCX, XLSX, an image), not always application/octet-stream.
+    @extend_schema(responses={(200, "*/*"): bytes})
     def get(self, request, pk):
         record = get_object_or_404(RevisionFile, pk=pk)
         response = FileResponse(
@@ -621,8 +628,11 @@ class ChangeRequestDecisionApi(APIView):
     permission_classes = [Capability.of("documents.view")]
     accept = True
 
-    @extend_schema(request=NoteIn, responses=RevisionOut)
+    @extend_schema(request=NoteIn, responses={201: RevisionOut})
     def post(self, request, pk):
+        return self.decide(request, pk)
+
+    def decide(self, request, pk):
         change = get_object_or_404(ChangeRequest, pk=pk)
         data = NoteIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -635,6 +645,16 @@ class ChangeRequestDecisionApi(APIView):
             actor=request.user, request=change, note=data.validated_data["note"]
         )
         return Response(ChangeRequestOut(change).data)
+
+
+class ChangeRequestRejectApi(ChangeRequestDecisionApi):
+    """Rejecting answers with the change request itself (no revision is made)."""
+
+    accept = False
+
+    @extend_schema(request=NoteIn, responses={200: ChangeRequestOut})
+    def post(self, request, pk):
+        return self.decide(request, pk)
 
 
 # --------------------------------------------------------------------------- records

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform import forms as fields
 from iso_platform.accounts.models import User
 from quality.core.models import Unit
 from quality.documents.models import (
@@ -34,7 +35,7 @@ class RegisterFilterForm(forms.Form):
     doc_type = forms.ChoiceField(
         label=_("Loại"), required=False, choices=[("", _("Tất cả loại"))] + DocType.choices
     )
-    unit = forms.ModelChoiceField(
+    unit = fields.ModelChoiceField(
         label=_("Đơn vị chủ trì"),
         required=False,
         queryset=Unit.objects.none(),
@@ -64,7 +65,7 @@ class DocumentCreateForm(forms.Form):
         help_text=_("Theo quy tắc mã của cơ quan, ví dụ QT.ISO.01."),
     )
     title = forms.CharField(label=_("Tên tài liệu"), max_length=500)
-    unit = forms.ModelChoiceField(
+    unit = fields.ModelChoiceField(
         label=_("Đơn vị chủ trì"), required=False, queryset=Unit.objects.none()
     )
     review_months = forms.IntegerField(
@@ -129,7 +130,7 @@ class RevisionForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    reviewer = forms.ModelChoiceField(
+    reviewer = fields.ModelChoiceField(
         label=_("Người xem xét"),
         required=False,
         queryset=User.objects.none(),
@@ -173,13 +174,13 @@ class UploadForm(forms.Form):
 
 
 class DistributeForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(
+    units = fields.ModelMultipleChoiceField(
         label=_("Đơn vị nhận"),
         required=False,
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    users = forms.ModelMultipleChoiceField(
+    users = fields.ModelMultipleChoiceField(
         label=_("Người nhận"),
         required=False,
         queryset=User.objects.none(),
@@ -194,7 +195,7 @@ class DistributeForm(forms.Form):
 
 class ExternalStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Hiệu lực"), choices=LegalStatus.choices)
-    replaced_by = forms.ModelChoiceField(
+    replaced_by = fields.ModelChoiceField(
         label=_("Văn bản thay thế"),
         required=False,
         queryset=Document.objects.filter(doc_type="external"),
@@ -261,7 +262,7 @@ class AgencyDocumentSettingsForm(forms.Form):
 
 
 class DelegateForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = fields.ModelChoiceField(
         label=_("Người được uỷ quyền phê duyệt"), queryset=User.objects.none()
     )
 

@@ -131,6 +131,13 @@ class Document(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    def get_doc_type_display(self) -> str:
+        # Django's own translates every choice to find one, and the register asks once a row.
+        try:
+            return str(DocType(self.doc_type).label)
+        except ValueError:
+            return self.doc_type
+
     @property
     def is_external(self) -> bool:
         return self.doc_type == DocType.EXTERNAL

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from quality.core.models import AuditEvent
 from quality.documents.models import (
@@ -12,6 +12,7 @@ from quality.documents.models import (
     LegalStatus,
     RecordSeries,
     Revision,
+    RevisionFile,
     RevisionStatus,
 )
 from quality.documents.services.search import document_search
@@ -28,7 +29,11 @@ def document_register(
     status: str = "",
     include_out_of_force: bool = False,
 ) -> QuerySet:
-    documents = Document.objects.select_related("unit", "current_revision", "latest_revision")
+    # What the register shows: the unit and the issued revision. The latest revision is only
+    # given by id, and the search vector is only searched, never shown.
+    documents = Document.objects.select_related("unit", "current_revision").defer(
+        "search_vector", "current_revision__body"
+    )
     if status == "out_of_force":
         documents = documents.filter(
             Q(status=DocumentStatus.WITHDRAWN)
@@ -60,7 +65,10 @@ def document_revisions(document: Document) -> QuerySet:
         document.revisions.select_related(
             "drafted_by", "reviewed_by", "approved_by", "reviewer", "change_request"
         )
-        .prefetch_related("files", "notes__author")
+        .prefetch_related(
+            Prefetch("files", queryset=RevisionFile.objects.select_related("uploaded_by")),
+            "notes__author",
+        )
         .order_by("-number")
     )
 

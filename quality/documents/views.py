@@ -185,7 +185,8 @@ class DetailView(CapabilityMixin, TemplateView):
             ),
             None,
         )
-        current = document.current_revision
+        # the issued revision, from the list: its people and files are loaded there already
+        current = next((r for r in revisions if r.pk == document.current_revision_id), None)
         my_ack = (
             Acknowledgement.objects.filter(revision=current, user=user).first() if current else None
         )

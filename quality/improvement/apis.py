@@ -54,7 +54,7 @@ def person_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
 
 class ActionOut(serializers.ModelSerializer):
     owner = PersonOut(read_only=True)
-    verified_by = PersonOut(read_only=True)
+    verified_by = PersonOut(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,8 +84,8 @@ class ActionOut(serializers.ModelSerializer):
 
 
 class NonconformityOut(serializers.ModelSerializer):
-    owner = PersonOut(read_only=True)
-    verified_by = PersonOut(read_only=True)
+    owner = PersonOut(read_only=True, allow_null=True)
+    verified_by = PersonOut(read_only=True, allow_null=True)
 
     class Meta:
         model = Nonconformity

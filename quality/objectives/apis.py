@@ -40,7 +40,7 @@ class ObjectiveOut(serializers.ModelSerializer):
 
 
 class MeasurementOut(serializers.ModelSerializer):
-    recorded_by = PersonOut(read_only=True)
+    recorded_by = PersonOut(read_only=True, allow_null=True)
 
     class Meta:
         model = Measurement

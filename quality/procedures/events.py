@@ -101,7 +101,7 @@ def validate(obj, now: dt.datetime | None = None, *, check_future: bool = True) 
     if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
         raise EventError("event_id: bắt buộc, 1–100 ký tự chữ, số và . _ : - /")
     kind = obj.get("type")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:  # a list or object is unhashable
         raise EventError(
             f"type: loại sự kiện “{str(kind)[:60]}” không được hỗ trợ; các loại "
             f"hợp lệ: {', '.join(EVENT_TYPES)}"
@@ -144,5 +144,7 @@ def _check_data(kind: str, data: dict) -> None:
             parse_moment(value, "data.new_due_at")
         elif not isinstance(value, str) or len(value) > TEXT_MAX:
             raise EventError(f"data.{name}: chuỗi tối đa {TEXT_MAX} ký tự")
+        elif "\x00" in value:  # PostgreSQL stores no NUL character, in text or in jsonb
+            raise EventError(f"data.{name}: không được chứa ký tự NUL (\\u0000)")
     if kind == "application.received" and data.get("channel", "desk") not in CHANNELS:
         raise EventError(f"data.channel: một trong {', '.join(CHANNELS)}")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform import forms as fields
 from quality.documents.models import Document
 from quality.procedures.models import AppStatus, Procedure, ProcedureLevel, SupplementRule
 
@@ -15,7 +16,7 @@ class ApplicationFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Trạng thái"), required=False, choices=[("", _("Tất cả"))] + AppStatus.choices
     )
-    procedure = forms.ModelChoiceField(
+    procedure = fields.ModelChoiceField(
         label=_("Thủ tục"),
         required=False,
         queryset=Procedure.objects.none(),
@@ -47,7 +48,7 @@ class ApplicationFilterForm(forms.Form):
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("Từ ngày"), widget=DATE)
     end = forms.DateField(label=_("Đến ngày"), widget=DATE)
-    procedure = forms.ModelChoiceField(
+    procedure = fields.ModelChoiceField(
         label=_("Thủ tục"),
         required=False,
         queryset=Procedure.objects.none(),
@@ -78,7 +79,7 @@ class ProcedureForm(forms.Form):
     name = forms.CharField(label=_("Tên thủ tục"), max_length=500)
     field = forms.CharField(label=_("Lĩnh vực"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Cấp thực hiện"), choices=ProcedureLevel.choices)
-    document = forms.ModelChoiceField(
+    document = fields.ModelChoiceField(
         label=_("Quy trình ISO"), required=False, queryset=Document.objects.none()
     )
 

@@ -210,6 +210,13 @@ class Application(models.Model):
     def __str__(self):
         return self.code
 
+    def get_status_display(self) -> str:
+        # Django's own translates every choice to find one, and the list asks once a row.
+        try:
+            return str(AppStatus(self.status).label)
+        except ValueError:
+            return self.status
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

@@ -19,6 +19,7 @@ from quality.documents.views import CapabilityMixin, _add_errors
 from quality.procedures import exports, forms, selectors
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services import catalogue
+from tenants.services.audit import export_record
 
 
 class ProcedureListView(CapabilityMixin, TemplateView):
@@ -219,9 +220,9 @@ class TrackingBookView(CapabilityMixin, View):
             exports.tracking_book_xlsx(start, end),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-        )
+        filename = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        export_record(request=request, kind="tracking_book", filename=filename)
         return response
 
 

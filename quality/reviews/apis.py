@@ -144,7 +144,7 @@ class ReviewActionsApi(SourceActionsApi):
 
 
 class AnnualReportOut(serializers.ModelSerializer):
-    submitted_by = PersonOut(read_only=True)
+    submitted_by = PersonOut(read_only=True, allow_null=True)
     figures = serializers.JSONField(read_only=True, help_text="Số liệu tính từ dữ liệu của năm.")
 
     class Meta:

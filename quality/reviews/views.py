@@ -120,7 +120,10 @@ class MinutesFileView(Gate, View):
     def get(self, request, pk):
         review = get_object_or_404(ManagementReview, pk=pk)
         return file_response(
-            services.minutes_report(review), self.fmt, f"bien-ban-xem-xet-{review.pk}"
+            services.minutes_report(review),
+            self.fmt,
+            f"bien-ban-xem-xet-{review.pk}",
+            request=request,
         )
 
 
@@ -210,5 +213,8 @@ class AnnualFileView(Gate, View):
     def get(self, request, pk):
         report = get_object_or_404(AnnualReport, pk=pk)
         return file_response(
-            services.annual_report_document(report), self.fmt, f"bao-cao-iso-{report.year}"
+            services.annual_report_document(report),
+            self.fmt,
+            f"bao-cao-iso-{report.year}",
+            request=request,
         )

@@ -1,15 +1,35 @@
-"""The platform operations log of each agency (public schema)."""
+"""The platform operations log of each agency (public schema).
+
+Every entry is also appended to the platform audit log (`tenants.services.audit`), in the
+same transaction; with `agency_trail=True` it is copied into the agency's own trail too
+(the operations that change what the agency's people see: suspended, merged, exported...).
+"""
 
 from __future__ import annotations
 
 from tenants.models import Agency, AgencyEvent
+from tenants.services import audit
 
 
-def record(*, agency: Agency, action: str, actor=None, detail: dict | None = None) -> AgencyEvent:
-    return AgencyEvent.objects.create(
+def record(
+    *,
+    agency: Agency,
+    action: str,
+    actor=None,
+    detail: dict | None = None,
+    agency_trail: bool = False,
+) -> AgencyEvent:
+    event = AgencyEvent.objects.create(
         agency=agency,
         action=action,
         actor=actor,
         actor_label=getattr(actor, "email", "") if actor else "system",
         detail=detail or {},
     )
+    subject = {"subject_type": "agency", "subject_id": agency.code, "subject_label": agency.name}
+    audit.platform_record(action=action, actor=actor, agency=agency, changes=detail, **subject)
+    if agency_trail:
+        audit.agency_trail_record(
+            agency=agency, action=action, actor=actor, changes=detail, **subject
+        )
+    return event

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
-from tenants.services import events, operations, schemas
+from tenants.services import audit, events, operations, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import q, qt
@@ -92,6 +92,7 @@ def migration_digest(schema: str) -> str:
 # --------------------------------------------------------------------------- export
 
 
+@transaction.atomic
 def export_request(*, agency: Agency, by=None) -> LifecycleOperation:
     op = LifecycleOperation.objects.create(
         kind=OperationKind.EXPORT,
@@ -99,6 +100,17 @@ def export_request(*, agency: Agency, by=None) -> LifecycleOperation:
         status=OperationStatus.QUEUED,
         step=_("Đang chờ xử lý"),
         requested_by=by,
+    )
+    # The agency's own trail learns of it now, so the row is part of the archive it names;
+    # the platform log gets "exported" when the file is written, each download both.
+    audit.agency_trail_record(
+        agency=agency,
+        action="export_requested",
+        subject_type="agency",
+        subject_id=agency.code,
+        subject_label=agency.name,
+        actor=by,
+        changes={"operation": str(op.pk)},
     )
     op_id = op.pk
     transaction.on_commit(lambda: operations.enqueue(op_id))

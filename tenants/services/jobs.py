@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.models import JobStatus, ProvisioningJob
+from tenants.services import audit
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(seconds=30)
 
 
+@transaction.atomic
 def provisioning_job_create(*, spec: AgencySpec, requested_by=None) -> ProvisioningJob:
     """Validate now (so bad input gets its error at once), then queue the work."""
     parent = agency_spec_validate(spec)
@@ -30,6 +32,14 @@ def provisioning_job_create(*, spec: AgencySpec, requested_by=None) -> Provision
         requested_by=requested_by,
         step=_("Đang chờ xử lý"),
         progress=0,
+    )
+    audit.platform_record(
+        action="provisioning_requested",
+        subject_type="provisioningjob",
+        subject_id=job.pk,
+        subject_label=f"{job.code}: {job.name}",
+        actor=requested_by,
+        changes={"code": job.code, "kind": job.kind, "admin_email": job.admin_email},
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -79,11 +89,25 @@ def provisioning_job_run(*, job_id) -> ProvisioningJob:
     return job
 
 
+@transaction.atomic
 def _fail(job: ProvisioningJob, message: str) -> None:
     # Never overwrite a success (two deliveries of the same job racing each other).
-    ProvisioningJob.objects.filter(pk=job.pk).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, error=message, step=_("Thất bại"), finished_at=timezone.now()
+    failed = (
+        ProvisioningJob.objects.filter(pk=job.pk)
+        .exclude(status=JobStatus.SUCCEEDED)
+        .update(
+            status=JobStatus.FAILED, error=message, step=_("Thất bại"), finished_at=timezone.now()
+        )
     )
+    if failed:
+        audit.platform_record(
+            action="provisioning_failed",
+            subject_type="provisioningjob",
+            subject_id=job.pk,
+            subject_label=f"{job.code}: {job.name}",
+            actor=job.requested_by,
+            changes={"error": message[:500]},
+        )
 
 
 def provisioning_jobs_resume() -> int:

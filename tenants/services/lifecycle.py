@@ -41,7 +41,13 @@ def agency_suspend(*, agency: Agency, by, reason: str = "") -> Agency:
     agency.status = AgencyStatus.SUSPENDED
     agency.status_reason = reason.strip()
     agency.save(update_fields=["status", "status_reason", "updated_at"])
-    events.record(agency=agency, action="suspended", actor=by, detail={"reason": reason})
+    events.record(
+        agency=agency,
+        action="suspended",
+        actor=by,
+        detail={"reason": reason},
+        agency_trail=True,
+    )
     return agency
 
 
@@ -53,7 +59,7 @@ def agency_resume(*, agency: Agency, by) -> Agency:
     agency.status = AgencyStatus.ACTIVE
     agency.status_reason = ""
     agency.save(update_fields=["status", "status_reason", "updated_at"])
-    events.record(agency=agency, action="resumed", actor=by)
+    events.record(agency=agency, action="resumed", actor=by, agency_trail=True)
     return agency
 
 
@@ -93,6 +99,7 @@ def agency_archive(*, agency: Agency, by, reason: str = "") -> Agency:
         action="archived",
         actor=by,
         detail={"reason": reason, "operation": str(operation.pk)},
+        agency_trail=True,
     )
     return agency
 
@@ -110,6 +117,10 @@ def agency_restore(*, agency: Agency, by) -> Agency:
     agency.save(update_fields=["status", "archived_at", "status_reason", "updated_at"])
     operation = _operation(agency, by, "restore")
     events.record(
-        agency=agency, action="restored", actor=by, detail={"operation": str(operation.pk)}
+        agency=agency,
+        action="restored",
+        actor=by,
+        detail={"operation": str(operation.pk)},
+        agency_trail=True,
     )
     return agency

@@ -245,12 +245,14 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
         action="merged_in",
         actor=op.requested_by,
         detail={**detail, "source": source.code, "rows": sum(applied.moved.values())},
+        agency_trail=True,
     )
     events.record(
         agency=source,
         action="merged_into",
         actor=op.requested_by,
         detail={**detail, "target": target.code},
+        agency_trail=True,
     )
     report = dict(op.report)
     report.update(

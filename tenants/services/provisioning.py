@@ -153,6 +153,7 @@ def agency_provision(
                     job=job,
                     spare=spare.schema_name,
                 )
+                _invitation_enqueue(result)  # with the agency, in the same transaction
         except IntegrityError as exc:
             # Lost a race for the same code (the unique index said no at insert time).
             if Agency.objects.filter(code=spec.code).exists():
@@ -192,6 +193,7 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
         action="provisioned",
         actor=job.requested_by if job else None,
         detail={"method": method, "duration_ms": duration_ms, "spare": spare},
+        agency_trail=True,
     )
     if job is not None:
         _job_finish(job, agency=agency, method=method, duration_ms=duration_ms)
@@ -212,18 +214,24 @@ def _seed_agency(agency: Agency) -> None:
     pack_install(agency_name=agency.name, kind=agency.kind)
 
 
-def _after_commit(result: ProvisionResult) -> None:
+def _invitation_enqueue(result: ProvisionResult) -> None:
+    """The administrator's set-password e-mail, through the outbox: sent even if the broker
+    is down at this moment (send_invitation sends one invitation once)."""
     from iso_platform.accounts.tasks import send_invitation
+    from iso_platform.outbox.services import task_enqueue
+
+    if result.invitation is not None:
+        task_enqueue(
+            task=send_invitation,
+            args=(result.admin.pk, result.invitation.token),
+            schema=result.agency.schema_name,
+        )
+
+
+def _after_commit(result: ProvisionResult) -> None:
     from tenants.tasks import pool_refill
 
     transaction.on_commit(lambda: _enqueue_quietly(pool_refill))
-    if result.invitation is not None:
-        schema, user_id, token = result.agency.schema_name, result.admin.pk, result.invitation.token
-        transaction.on_commit(
-            lambda: _enqueue_quietly(
-                send_invitation, user_id, token, headers={"_schema_name": schema}
-            )
-        )
 
 
 def _enqueue_quietly(task, *args, headers=None) -> None:

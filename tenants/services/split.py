@@ -559,12 +559,14 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         action="split_out",
         actor=op.requested_by,
         detail={**detail, "target": target.code, "rows": sum(applied.moved.values())},
+        agency_trail=True,
     )
     events.record(
         agency=target,
         action="split_from",
         actor=op.requested_by,
         detail={**detail, "source": source.code},
+        agency_trail=True,
     )
     op.other = target
     report = split_report(plan, source=source, params=params, cleared=cleared, delete=delete)

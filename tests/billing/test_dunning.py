@@ -14,6 +14,7 @@ from billing.services import subscriptions as subs
 from billing.services.dunning import dunning_run
 from billing.services.invoicing import invoice_pay, invoices_issue
 from iso_platform.accounts.models import Role
+from quality.core.models import AuditEvent
 
 D = dt.date
 
@@ -99,10 +100,17 @@ def test_reminders_then_read_only_then_restored_by_the_payment(
     after = row_counts(w.agency_a)
     assert all(after[table] >= n for table, n in before.items())  # nothing deleted
     # nothing written either, but the sessions and sign-in log of reading and signing in
+    # (the audit trail records the sign-in itself: security logging goes on while read-only)
     bookkeeping = {"django_session", "axes_accesslog", "onboarding_checklist"}
+    bookkeeping.add("quality_core_auditevent")
     assert {t: n for t, n in after.items() if t not in bookkeeping} == {
         t: n for t, n in before.items() if t not in bookkeeping
     }
+    with schema_context(w.agency_a.schema_name):
+        added = AuditEvent.objects.order_by("-id")[
+            : after["quality_core_auditevent"] - before["quality_core_auditevent"]
+        ]
+        assert {event.action for event in added} <= {"sign_in", "sign_in_failed", "sign_out"}
 
     invoice_pay(invoice=invoice, reference="FT26350123456", by=w.province_admin)
     assert status_of(w.agency_a) == SubscriptionStatus.ACTIVE  # at once

@@ -91,6 +91,14 @@ def test_merge_moves_everything_with_counts_equal_to_the_sums(
         op = run_merge(world)
     assert op.status == OperationStatus.SUCCEEDED, op.error
     after_a, after_b = table_counts("ag_alpha", names), table_counts("ag_beta", names)
+    # the merge itself is then written into both agencies' trails: one row each
+    for schema, counts, action in (
+        ("ag_alpha", after_a, "merged_in"),
+        ("ag_beta", after_b, "merged_into"),
+    ):
+        with schema_context(schema):
+            assert AuditEvent.objects.filter(action=action).count() == 1
+        counts["quality_core_auditevent"] -= 1
     for row in op.report["tables"]:
         name = row["table"]
         expected = before_a[name] + before_b[name] - row["mapped"] + row["added"]

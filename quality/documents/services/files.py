@@ -86,6 +86,9 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
     )
     upload.seek(0)
     record.file.save(name, upload, save=False)
+    from iso_platform.outbox.services import task_enqueue
+    from quality.documents.tasks import file_text_extract
+
     try:
         with transaction.atomic():
             _check_revision_open(revision, lock=True)
@@ -97,12 +100,12 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
                 parent=revision.document,
                 changes={"file": name, "sha256": digest, "size": upload.size},
             )
+            # Text for search, through the outbox: queued with the file, even if the broker
+            # is down right now (extracting twice writes the same text).
+            task_enqueue(task=file_text_extract, args=(record.pk,))
     except BaseException:
         record.file.storage.delete(record.file.name)
         raise
-    from quality.documents.tasks import file_text_extract
-
-    transaction.on_commit(lambda: file_text_extract.delay(record.pk))
     return record
 
 

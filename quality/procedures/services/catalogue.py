@@ -44,6 +44,7 @@ MSG_BAD_CHOICE = gettext_noop(
     "“%(value)s” không phải là giá trị hợp lệ ở cột %(column)s (%(allowed)s)."
 )
 MSG_BAD_FILE = gettext_noop("Không đọc được tệp: chỉ nhận CSV (UTF-8) hoặc XLSX.")
+MSG_NUMBER_TOO_BIG = gettext_noop("“%(value)s” ở cột %(column)s lớn quá (tối đa %(max)s).")
 MSG_MISSING_COLUMNS = gettext_noop("Thiếu cột: %(columns)s.")
 MSG_DUPLICATE_ROW = gettext_noop("Mã thủ tục %(code)s lặp lại ở dòng %(row)s.")
 MSG_UNKNOWN_DOCUMENT = gettext_noop("Không có tài liệu mã “%(code)s” để liên kết.")
@@ -238,7 +239,12 @@ def read_table(name: str, data: bytes) -> tuple[list[dict], list[dict]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
-    return [_clean(row) for row in csv.DictReader(io.StringIO(text))], []
+    if "\x00" in text:  # UTF-16 or a binary file; PostgreSQL stores no NUL character
+        raise ValidationError({"file": _(MSG_BAD_FILE)})
+    try:
+        return [_clean(row) for row in csv.DictReader(io.StringIO(text, newline=""))], []
+    except csv.Error as exc:
+        raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
 
 
 def _read_xlsx(data: bytes):
@@ -380,9 +386,9 @@ def _parse_row(row: dict, sheet_steps: list[StepSpec]):
             return None
 
     effective = field(_date, row.get("effective_from"), "effective_from")
-    limit_days = field(_integer, row.get("limit_days"), "limit_days")
-    limit_hours = field(_decimal, row.get("limit_hours"), "limit_hours", True)
-    fee = field(_integer, row.get("fee"), "fee")
+    limit_days = field(_integer, row.get("limit_days"), "limit_days", DAYS_MAX)
+    limit_hours = field(_decimal, row.get("limit_hours"), "limit_hours", True, LIMIT_HOURS_MAX)
+    fee = field(_integer, row.get("fee"), "fee", FEE_MAX)
     steps = sheet_steps or field(_steps_from_columns, row) or []
     spec = None
     if not errors:
@@ -426,17 +432,31 @@ def _steps_from_columns(row: dict) -> list[StepSpec]:
     return steps
 
 
-def _number(value, column):
+# The columns' own limits: beyond them PostgreSQL refuses the row (an error page, not a report).
+DAYS_MAX = 2_147_483_647  # limit_days: integer
+FEE_MAX = 9_223_372_036_854_775_807  # fee: bigint
+LIMIT_HOURS_MAX = Decimal("9999.99")  # limit_hours: max_digits=6, decimal_places=2
+STEP_HOURS_MAX = Decimal("99999.99")  # budget_hours: max_digits=7, decimal_places=2
+
+
+def _number(value, column, maximum=FEE_MAX):
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value).strip().replace(",", "."))
+        number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation as exc:
         raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column}) from exc
+    if not number.is_finite():  # NaN, Infinity: Decimal reads them, no column holds them
+        raise ValidationError(_(MSG_BAD_NUMBER) % {"value": value, "column": column})
+    if abs(number) > maximum:
+        raise ValidationError(
+            _(MSG_NUMBER_TOO_BIG) % {"value": value, "column": column, "max": maximum}
+        )
+    return number
 
 
-def _decimal(value, column, optional=False):
-    number = _number(value, column)
+def _decimal(value, column, optional=False, maximum=STEP_HOURS_MAX):
+    number = _number(value, column, maximum)
     if number is None:
         if optional:
             return None
@@ -446,8 +466,8 @@ def _decimal(value, column, optional=False):
     return number
 
 
-def _integer(value, column):
-    number = _number(value, column)
+def _integer(value, column, maximum=FEE_MAX):
+    number = _number(value, column, maximum)
     if number is None:
         return None
     if number != number.to_integral_value() or number < 0:

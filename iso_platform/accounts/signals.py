@@ -1,0 +1,39 @@
+"""Account security events, for the audit trail to record.
+
+Nothing in this package stores them: the platform audit log subscribes. Sign-ins and sign-outs
+are Django's own `user_logged_in`, `user_login_failed` (also a wrong second-factor code) and
+`user_logged_out`; everything else about an account's security is `security_event`:
+
+    security_event.send(sender=User, user=user, action=SecurityAction.TWO_FACTOR_ENABLED,
+                        request=request_or_None)
+
+`request` is None outside a request (the `two_factor_reset` command). Receivers run inside the
+service's transaction where there is one, so a row they write commits with the change.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+
+class SecurityAction:
+    TWO_FACTOR_ENABLED = "two_factor.enabled"
+    TWO_FACTOR_DISABLED = "two_factor.disabled"
+    TWO_FACTOR_RESET = "two_factor.reset"  # by an operator (management command)
+    TWO_FACTOR_VERIFIED = "two_factor.verified"  # a sign-in passed the code step
+    TWO_FACTOR_FAILED = "two_factor.failed"  # a wrong code (also sent as user_login_failed)
+    RECOVERY_CODE_USED = "two_factor.recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "two_factor.recovery_codes_regenerated"
+    PASSWORD_CHANGED = "password.changed"  # noqa: S105 - an event name
+    SESSION_IDLE_TIMEOUT = "session.idle_timeout"
+    SESSION_EXPIRED = "session.expired"
+
+
+# kwargs: user, action (a SecurityAction value), request (or None)
+security_event = Signal()
+
+
+def security_event_send(*, user, action: str, request=None) -> None:
+    from iso_platform.accounts.models import User
+
+    security_event.send(sender=User, user=user, action=action, request=request)

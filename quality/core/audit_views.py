@@ -1,0 +1,131 @@
+"""The agency's audit trail (`/audit-trail/`): the agency administrator reads and exports it.
+
+`TrailListMixin` is shared with the platform audit log on the console
+(`tenants.audit_views`): filters, newest first, pages of 50, and `?format=csv` for the
+filtered list (that download is itself recorded).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from quality.core.audit_filters import AuditEventFilter
+from quality.core.audit_labels import action_label, subject_label
+from quality.core.models import AuditEvent
+
+PAGE_SIZE = 50
+CSV_MAX_ROWS = 50_000  # a bigger extract: narrow the filter (dates)
+
+
+class TrailListMixin:
+    """A filtered, paginated, newest-first list of trail rows; `filter_class` and
+    `csv_stem` in each view, `csv_columns`/`csv_row` to add columns."""
+
+    filter_class = None
+    csv_stem = "nhat-ky"
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.filter_class(request.GET or None, queryset=self.base_queryset())
+        if request.GET.get("format") == "csv":
+            return self.csv_response()
+        return super().get(request, *args, **kwargs)
+
+    def base_queryset(self):
+        return self.filter_class._meta.model.objects.order_by("-at", "-id")
+
+    def rows(self):
+        # an invalid filter (a malformed date) shows nothing rather than everything
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        events = list(page.object_list)
+        for event in events:
+            event.action_text = action_label(event.action)
+            event.subject_text = subject_label(event.subject_type)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("format", None)
+        context.update(
+            filter=self.filterset,
+            page=page,
+            events=events,
+            query=query.urlencode(),
+            filtered=any(v for k, v in query.items()),
+        )
+        return context
+
+    # ------------------------------------------------------------------ CSV of the filter
+
+    def csv_columns(self) -> list[str]:
+        return ["Thời gian", "Người thực hiện", "Thao tác", "Mã thao tác", "Đối tượng"]
+
+    def csv_row(self, event) -> list:
+        return [
+            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            event.actor_label,
+            action_label(event.action),
+            event.action,
+            subject_label(event.subject_type),
+            event.subject_id,
+            event.subject_label,
+            _changes_text(event.changes),
+        ]
+
+    def csv_response(self):
+        from tenants.services.audit import export_record
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        filename = f"{self.csv_stem}-{stamp}.csv"
+        query = self.request.GET.copy()
+        query.pop("format", None)
+        export_record(
+            request=self.request, kind="audit_trail", filename=filename, filter=query.urlencode()
+        )
+        out = io.StringIO()
+        out.write("\ufeff")  # a byte-order mark, so Excel reads the accents
+        writer = csv.writer(out)
+        writer.writerow([*self.csv_columns(), "Mã đối tượng", "Tên đối tượng", "Chi tiết"])
+        for event in self.rows()[:CSV_MAX_ROWS].iterator(chunk_size=2000):
+            writer.writerow([_safe(v) for v in self.csv_row(event)])
+        response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def _changes_text(changes) -> str:
+    if not changes:
+        return ""
+    return "; ".join(f"{k}: {v}" for k, v in changes.items())
+
+
+def _safe(value) -> str:
+    """No spreadsheet formulas from recorded text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class AuditTrailView(LoginRequiredMixin, TrailListMixin, TemplateView):
+    template_name = "quality/audit_trail.html"
+    filter_class = AuditEventFilter
+    csv_stem = "nhat-ky-he-thong"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_active and user.is_agency_admin):
+            raise PermissionDenied("agency administrators only")
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_queryset(self):
+        return AuditEvent.objects.order_by("-at", "-id")

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tenants.audit_views import PlatformAuditView
+
+app_name = "platform_audit"
+
+urlpatterns = [path("", PlatformAuditView.as_view(), name="list")]

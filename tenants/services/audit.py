@@ -1,0 +1,192 @@
+"""Writing the audit trails from platform code: sign-ins, exports, operations on agencies.
+
+Two trails, both append-only (a database trigger refuses UPDATE and DELETE):
+
+- the platform audit log (`tenants.PlatformAuditEvent`, public schema): what happens on the
+  province console and to agencies as a whole;
+- each agency's own trail (`quality.core.AuditEvent`, in its schema): what its people do,
+  plus a copy of the platform operations that affect the agency (suspended, merged into,
+  exported...), so the agency's administrator sees them too.
+
+Every function writes in the caller's transaction. Nothing secret is ever recorded: no
+password, no token, no key secret; a sign-in keeps the address and the browser only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from iso_platform.net import client_ip
+from tenants.models import Agency, PlatformAuditEvent
+
+# Appended to a provincial person's name in an agency's trail: their id means nothing there
+# (people of the console are rows of the public user table), so the row keeps no actor_id.
+PROVINCE_SUFFIX = " (cấp tỉnh)"
+USER_AGENT_MAX = 300
+
+
+def actor_label(actor) -> str:
+    from quality.core.services import _label
+
+    return _label(actor)[:254]
+
+
+def _jsonable(changes: dict | None) -> dict:
+    from quality.core.services import _jsonable
+
+    return _jsonable(changes or {})
+
+
+def origin(request) -> tuple[str | None, str]:
+    """The visitor's address (as axes sees it) and browser, or (None, "")."""
+    if request is None:
+        return None, ""
+    address = client_ip(request)
+    try:
+        address = str(ipaddress.ip_address(address))
+    except ValueError:
+        address = None
+    return address, (request.META.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX]
+
+
+def in_public() -> bool:
+    return connection.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+
+def platform_record(
+    *,
+    action: str,
+    subject_type: str,
+    subject_id="",
+    subject_label: str = "",
+    actor=None,
+    label: str | None = None,
+    agency: Agency | None = None,
+    changes: dict | None = None,
+    request=None,
+) -> PlatformAuditEvent:
+    """Append one row to the platform audit log."""
+    address, agent = origin(request)
+    return PlatformAuditEvent.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(label if label is not None else actor_label(actor))[:254],
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id or "")[:64],
+        subject_label=str(subject_label or "")[:300],
+        agency_code=agency.code if agency is not None else "",
+        ip_address=address,
+        user_agent=agent,
+        changes=_jsonable(changes),
+    )
+
+
+def agency_trail_record(
+    *,
+    agency: Agency,
+    action: str,
+    subject_type: str,
+    subject_id="",
+    subject_label: str = "",
+    actor=None,
+    changes: dict | None = None,
+):
+    """Copy a platform operation into `agency`'s own trail (its schema), by a provincial
+    person (or the system)."""
+    from quality.core.models import AuditEvent
+
+    if agency.is_public:
+        return None
+    label = actor_label(actor) + (PROVINCE_SUFFIX if actor is not None else "")
+    with schema_context(agency.schema_name):
+        return AuditEvent.objects.create(
+            actor_id=None,
+            actor_label=label[:254],
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id or "")[:64],
+            subject_label=str(subject_label or "")[:300],
+            changes=_jsonable(changes),
+        )
+
+
+def here_record(
+    *,
+    action: str,
+    subject_type: str,
+    subject_id="",
+    subject_label: str = "",
+    actor=None,
+    label: str | None = None,
+    changes: dict | None = None,
+    request=None,
+):
+    """Append to the trail of the schema in use: the platform log on the console, the
+    agency's trail on an agency's host (where the address and browser go into `changes`)."""
+    if in_public():
+        return platform_record(
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            subject_label=subject_label,
+            actor=actor,
+            label=label,
+            changes=changes,
+            request=request,
+        )
+    from quality.core.models import AuditEvent
+
+    changes = dict(changes or {})
+    if request is not None:
+        address, agent = origin(request)
+        changes.update(ip=address, user_agent=agent)
+    return AuditEvent.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(label if label is not None else actor_label(actor))[:254],
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id or "")[:64],
+        subject_label=str(subject_label or "")[:300],
+        changes=_jsonable(changes),
+    )
+
+
+def export_record(*, request, kind: str, filename: str, agency: Agency | None = None, **extra):
+    """Someone downloaded an export (a report, a statistics table, an agency's archive).
+
+    Recorded where it was made; an export of one agency's data made on the console is
+    also copied into that agency's trail."""
+    changes = {"file": filename, "path": request.path[:300], **extra}
+    user = request.user if request.user.is_authenticated else None
+    if in_public():
+        platform_record(
+            action="export",
+            subject_type=kind,
+            subject_label=filename,
+            actor=user,
+            agency=agency,
+            changes=changes,
+            request=request,
+        )
+        if agency is not None:
+            agency_trail_record(
+                agency=agency,
+                action="export",
+                subject_type=kind,
+                subject_label=filename,
+                actor=user,
+                changes=changes,
+            )
+        return
+    here_record(
+        action="export",
+        subject_type=kind,
+        subject_label=filename,
+        actor=user,
+        changes=changes,
+        request=request,
+    )
