@@ -129,6 +129,9 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
 
+    for viewport in (ARTIFACTS / "desktop", ARTIFACTS / "phone"):  # this run's shots only
+        for old in viewport.glob("*.png"):
+            old.unlink()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():
         before_agencies = set(Agency.objects.values_list("pk", flat=True))
