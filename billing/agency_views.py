@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from billing.models import Invoice, Payer
@@ -40,17 +41,17 @@ class AgencyBillingView(AgencyBillingMixin, View):
     def get(self, request):
         subscription = limits.subscription_of(self.agency)
         measures = limits.measures(self.agency, subscription)
-        province_lines = [
-            line
-            for line in invoice_lines_for_agency(agency=self.agency)
-            if line.invoice.payer == Payer.PROVINCE
-        ]
+        province_lines = invoice_lines_for_agency(agency=self.agency).filter(
+            invoice__payer=Payer.PROVINCE
+        )
         chart = {
             "type": "bar",
             "max": 100,
             "yTitle": "%",
             "labels": [m.label for m in measures],
-            "datasets": [{"label": "% định mức", "data": [min(m.percent, 100) for m in measures]}],
+            "datasets": [
+                {"label": _("% định mức"), "data": [min(m.percent, 100) for m in measures]}
+            ],
         }
         return render(
             request,

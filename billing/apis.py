@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import connection
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
@@ -210,7 +211,7 @@ class ProvinceUsageListApi(generics.ListAPIView):
 
 
 class IsAgencyBillingReader(BasePermission):
-    message = "Chỉ quản trị cơ quan và lãnh đạo cơ quan được xem thông tin thu phí."
+    message = _("Chỉ quản trị cơ quan và lãnh đạo cơ quan được xem thông tin thu phí.")
 
     def has_permission(self, request, view):
         tenant = getattr(connection, "tenant", None)

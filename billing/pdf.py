@@ -34,22 +34,59 @@ def _t(value) -> str:
     return escape(str(value or ""))
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    _register_fonts()
-    s = _styles()
-    out = io.BytesIO()
-    credit = invoice.kind == InvoiceKind.CREDIT_NOTE
-    title = "HOÁ ĐƠN ĐIỀU CHỈNH GIẢM" if credit else "HOÁ ĐƠN GIÁ TRỊ GIA TĂNG"
-    pdf = SimpleDocTemplate(
+HEAD = ["STT", "Tên hàng hoá, dịch vụ", "Số lượng", "Đơn giá", "Thành tiền"]
+COL_WIDTHS = [12 * mm, 98 * mm, 18 * mm, 26 * mm, 26 * mm]
+
+
+def _document(out, title: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
         out,
         pagesize=A4,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=14 * mm,
         bottomMargin=14 * mm,
-        title=f"{title} {invoice.number_display}",
+        title=title,
         author="eISO",
     )
+
+
+def _line_cells(line, s) -> list:
+    return [
+        Paragraph(str(line.position), s["small"]),
+        Paragraph(_t(line.description), s["small"]),
+        Paragraph(str(line.quantity), s["small"]),
+        Paragraph(format_vnd(line.unit_price), s["small"]),
+        Paragraph(format_vnd(line.amount), s["small"]),
+    ]
+
+
+def _table(rows: list, totals, s, style: list | None = None) -> Table:
+    """`rows` (header first) then one spanning row per (label, amount) of `totals`."""
+    totals_start = len(rows)
+    for label, value in totals:
+        rows.append(
+            [Paragraph(label, s["bold"]), "", "", "", Paragraph(format_vnd(value), s["bold"])]
+        )
+    table = Table(rows, colWidths=COL_WIDTHS, repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        *(style or []),
+    ]
+    style += [("SPAN", (0, row), (3, row)) for row in range(totals_start, len(rows))]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    _register_fonts()
+    s = _styles()
+    out = io.BytesIO()
+    credit = invoice.kind == InvoiceKind.CREDIT_NOTE
+    title = "HOÁ ĐƠN ĐIỀU CHỈNH GIẢM" if credit else "HOÁ ĐƠN GIÁ TRỊ GIA TĂNG"
+    pdf = _document(out, f"{title} {invoice.number_display}")
     issued = timezone.localtime(invoice.issued_at)
     story = [
         Paragraph(title, s["title"]),
@@ -110,48 +147,29 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def _lines_table(invoice: Invoice, s) -> Table:
-    head = ["STT", "Tên hàng hoá, dịch vụ", "Số lượng", "Đơn giá", "Thành tiền"]
-    rows = [[Paragraph(h, s["bold"]) for h in head]]
-    block_rows = []
+    rows = [[Paragraph(h, s["bold"]) for h in HEAD]]
+    block_style = []
+    rates = set()
     consolidated = invoice.agency_id is None
     current_agency = None
     for line in invoice.lines.select_related("agency").order_by("position"):
+        rates.add(line.vat_permille)
         if consolidated and line.agency_id != current_agency:
             current_agency = line.agency_id
-            block_rows.append(len(rows))
-            rows.append([Paragraph(f"<b>{_t(line.agency.name)}</b>", s["base"]), "", "", "", ""])
-        rows.append(
-            [
-                Paragraph(str(line.position), s["small"]),
-                Paragraph(_t(line.description), s["small"]),
-                Paragraph(str(line.quantity), s["small"]),
-                Paragraph(format_vnd(line.unit_price), s["small"]),
-                Paragraph(format_vnd(line.amount), s["small"]),
+            row = len(rows)
+            block_style += [
+                ("SPAN", (0, row), (-1, row)),
+                ("BACKGROUND", (0, row), (-1, row), "#eef3f8"),
             ]
-        )
-    rates = sorted({line.vat_permille for line in invoice.lines.all()})
-    rate_text = ", ".join(f"{r / 10:g}%" for r in rates) or "—"
-    totals_start = len(rows)
-    for label, value in (
+            rows.append([Paragraph(f"<b>{_t(line.agency.name)}</b>", s["base"]), "", "", "", ""])
+        rows.append(_line_cells(line, s))
+    rate_text = ", ".join(f"{r / 10:g}%" for r in sorted(rates)) or "—"
+    totals = (
         ("Cộng tiền hàng", invoice.subtotal),
         (f"Thuế suất GTGT {rate_text} — Tiền thuế GTGT", invoice.vat_amount),
         ("Tổng cộng tiền thanh toán (đồng)", invoice.total),
-    ):
-        rows.append(
-            [Paragraph(label, s["bold"]), "", "", "", Paragraph(format_vnd(value), s["bold"])]
-        )
-    table = Table(rows, colWidths=[12 * mm, 98 * mm, 18 * mm, 26 * mm, 26 * mm], repeatRows=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-    for row in block_rows:
-        style += [("SPAN", (0, row), (-1, row)), ("BACKGROUND", (0, row), (-1, row), "#eef3f8")]
-    for row in range(totals_start, len(rows)):
-        style.append(("SPAN", (0, row), (3, row)))
-    table.setStyle(TableStyle(style))
-    return table
+    )
+    return _table(rows, totals, s, block_style)
 
 
 def _signatures(s) -> Table:
@@ -174,50 +192,19 @@ def agency_statement_pdf(invoice: Invoice, agency) -> bytes:
     s = _styles()
     out = io.BytesIO()
     lines = list(invoice.lines.filter(agency=agency).order_by("position"))
-    pdf = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"BẢNG KÊ {invoice.number_display} {agency.code}",
-        author="eISO",
-    )
+    pdf = _document(out, f"BẢNG KÊ {invoice.number_display} {agency.code}")
     by_rate: dict[int, int] = {}
     for line in lines:
         by_rate[line.vat_permille] = by_rate.get(line.vat_permille, 0) + line.amount
     subtotal = sum(by_rate.values())
     vat_amount = sum(vat(amount=a, vat_permille=r) for r, a in by_rate.items() if a >= 0)
-    head = ["STT", "Tên hàng hoá, dịch vụ", "Số lượng", "Đơn giá", "Thành tiền"]
-    rows = [[Paragraph(h, s["bold"]) for h in head]]
-    for line in lines:
-        rows.append(
-            [
-                Paragraph(str(line.position), s["small"]),
-                Paragraph(_t(line.description), s["small"]),
-                Paragraph(str(line.quantity), s["small"]),
-                Paragraph(format_vnd(line.unit_price), s["small"]),
-                Paragraph(format_vnd(line.amount), s["small"]),
-            ]
-        )
-    totals_start = len(rows)
-    for label, value in (
+    rows = [[Paragraph(h, s["bold"]) for h in HEAD], *(_line_cells(line, s) for line in lines)]
+    totals = (
         ("Cộng", subtotal),
         ("Thuế GTGT (tạm tính trên phần của cơ quan)", vat_amount),
         ("Tổng cộng (đồng)", subtotal + vat_amount),
-    ):
-        rows.append(
-            [Paragraph(label, s["bold"]), "", "", "", Paragraph(format_vnd(value), s["bold"])]
-        )
-    table = Table(rows, colWidths=[12 * mm, 98 * mm, 18 * mm, 26 * mm, 26 * mm], repeatRows=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-    style += [("SPAN", (0, row), (3, row)) for row in range(totals_start, len(rows))]
-    table.setStyle(TableStyle(style))
+    )
+    table = _table(rows, totals, s)
     story = [
         Paragraph("BẢNG KÊ PHẦN SỬ DỤNG CỦA CƠ QUAN", s["title"]),
         Paragraph(

@@ -229,8 +229,7 @@ def _invoices(form: InvoiceFilterForm):
 class InvoiceListView(Page):
     def get(self, request):
         form = InvoiceFilterForm(request.GET or None)
-        rows = _invoices(form) if request.GET else _invoices(InvoiceFilterForm({}))
-        return self.page(request, "invoices.html", form=form, invoices=rows[:500])
+        return self.page(request, "invoices.html", form=form, invoices=_invoices(form)[:500])
 
 
 class InvoiceDetailView(Page):

@@ -217,6 +217,11 @@ class StatisticsApi(APIView):
     def period(f: dict) -> dict:
         return {"period_from": f["period_from"], "period_to": f["period_to"]}
 
+    def period_rows(self, request, selector, output) -> Response:
+        """`selector(period, kind)` rows through `output(many=True)`."""
+        f = self.filters(request)
+        return Response(output(selector(**self.period(f), kind=f["kind"]), many=True).data)
+
 
 class TotalsApi(StatisticsApi):
     @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND, FIELD], responses=TotalsOutput)
@@ -231,9 +236,7 @@ class TrendApi(StatisticsApi):
     @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=TrendRowOutput(many=True))
     def get(self, request):
         """Month by month (every month of the period, empty ones with zeros)."""
-        f = self.filters(request)
-        rows = selectors.monthly_trend(**self.period(f), kind=f["kind"])
-        return Response(TrendRowOutput(rows, many=True).data)
+        return self.period_rows(request, selectors.monthly_trend, TrendRowOutput)
 
 
 class RankingApi(StatisticsApi):
@@ -303,9 +306,7 @@ class FieldsApi(StatisticsApi):
     @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=FieldRowOutput(many=True))
     def get(self, request):
         """On-time figures per procedure field (whole months), worst first."""
-        f = self.filters(request)
-        rows = selectors.field_rates(**self.period(f), kind=f["kind"])
-        return Response(FieldRowOutput(rows, many=True).data)
+        return self.period_rows(request, selectors.field_rates, FieldRowOutput)
 
 
 class AgencySummaryApi(StatisticsApi):

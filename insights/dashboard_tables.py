@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from insights import selectors
+from iso_platform.text import csv_safe
 
 COLOUR_CSS = {
     "green": "text-bg-success",
@@ -106,7 +107,11 @@ def to_csv(table: Table) -> bytes:
             [
                 ""
                 if v is None
-                else (f"{_cell(v):%Y-%m-%d %H:%M}" if isinstance(v, dt.datetime) else _cell(v))
+                else f"{_cell(v):%Y-%m-%d %H:%M}"
+                if isinstance(v, dt.datetime)
+                else csv_safe(v)  # names typed by people: no spreadsheet formulas
+                if isinstance(v, str)
+                else _cell(v)
                 for v in values
             ]
         )

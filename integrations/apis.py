@@ -23,7 +23,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.models import ApiKey, InboxEvent, InboxStatus
-from integrations.services.ingest import events_ingest, request_reject, storable, text_of
+from integrations.services.ingest import (
+    events_ingest,
+    raw_text,
+    request_reject,
+    storable,
+    text_of,
+)
 from integrations.services.keys import SignatureError, verify
 
 
@@ -200,7 +206,7 @@ class EventBatchApi(APIView):
         limit = settings.INTEGRATION_BATCH_MAX
         if not isinstance(events, list) or not events or len(events) > limit:
             message = f'cần {{"events": [...]}} với 1 đến {limit} sự kiện'
-            kept = {"payload": body} if storable(body) else {"raw": text_of(json.dumps(body))}
+            kept = {"payload": body} if storable(body) else {"raw": raw_text(body)}
             InboxEvent.objects.create(
                 key=request.auth, status=InboxStatus.REJECTED, error=message, **kept
             )

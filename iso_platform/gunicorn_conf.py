@@ -16,26 +16,22 @@ import os
 import shutil
 from pathlib import Path
 
+from iso_platform import env
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
-
-
-bind = f"0.0.0.0:{_int('PORT', 8000)}"
-workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
-threads = _int("GUNICORN_THREADS", 4)
+bind = f"0.0.0.0:{env.integer('PORT', 8000, minimum=1, maximum=65535)}"
+workers = env.integer("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8), minimum=1)
+threads = env.integer("GUNICORN_THREADS", 4, minimum=1)
 worker_class = "gthread"
-timeout = _int("GUNICORN_TIMEOUT", 60)
+timeout = env.integer("GUNICORN_TIMEOUT", 60, minimum=1)
 graceful_timeout = 30
 keepalive = 5
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests = env.integer("GUNICORN_MAX_REQUESTS", 2000, minimum=0)
 max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 # Heartbeat files of the workers: memory, not the (read-only) root filesystem.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = env.string("FORWARDED_ALLOW_IPS", default="127.0.0.1")
 
 
 def on_starting(server):  # pragma: no cover - runs inside gunicorn's master

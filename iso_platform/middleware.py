@@ -96,7 +96,7 @@ class RequestIdMiddleware:
         return response
 
 
-MSG_DATABASE_UNAVAILABLE = (
+MSG_DATABASE_UNAVAILABLE = translation.gettext_noop(
     "Hệ thống đang tạm gián đoạn kết nối cơ sở dữ liệu. Vui lòng thử lại sau ít phút."
 )
 DATABASE_RETRY_AFTER_SECONDS = 30
@@ -131,7 +131,8 @@ def _note_database_failure(sender=None, request=None, **_kwargs):
 
 
 def database_unavailable_response(request):
-    message = MSG_DATABASE_UNAVAILABLE  # no translation catalogue needed: Vietnamese first
+    # Outside LanguageMiddleware: the default language; the catalogue needs no database.
+    message = translation.gettext(MSG_DATABASE_UNAVAILABLE)
     if request.path_info.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=503)
     else:

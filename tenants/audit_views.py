@@ -42,8 +42,10 @@ class PlatformAuditView(ProvinceAdminRequiredMixin, TrailListMixin, TemplateView
         context["platform"] = True
         return context
 
+    # the agency and the address, after the time and the person
     def csv_columns(self) -> list[str]:
-        return [*super().csv_columns()[:2], "Cơ quan", "Địa chỉ IP", *super().csv_columns()[2:]]
+        columns = super().csv_columns()
+        return [*columns[:2], str(_("Cơ quan")), str(_("Địa chỉ IP")), *columns[2:]]
 
     def csv_row(self, event) -> list:
         row = super().csv_row(event)

@@ -98,14 +98,20 @@ def invoice_agency_ids(invoice: Invoice) -> list[int]:
     return sorted(set(invoice.lines.values_list("agency_id", flat=True)))
 
 
-def _set_status(agency_id: int, status: str, *, reason: str) -> bool:
+def _set_status(agency_id: int, status: str, *, reason: str, keep: tuple[str, ...] = ()) -> bool:
+    """Move the agency's subscription to `status`, unless it is already there, cancelled or
+    in one of the `keep` statuses."""
     subscription = (
         Subscription.objects.select_for_update()
         .select_related("agency", "plan_version__plan")
         .filter(agency_id=agency_id)
         .first()
     )
-    if subscription is None or subscription.status in (status, SubscriptionStatus.CANCELLED):
+    if subscription is None or subscription.status in (
+        status,
+        SubscriptionStatus.CANCELLED,
+        *keep,
+    ):
         return False
     was = subscription.status
     subscription.status = status
@@ -194,10 +200,13 @@ def dunning_run(*, today: date | None = None) -> dict[str, int]:
                 SubscriptionStatus.SUSPENDED if late > grace_days() else SubscriptionStatus.PAST_DUE
             )
             for agency_id in agency_ids:
-                current = Subscription.objects.filter(agency_id=agency_id).first()
-                if current and current.status == SubscriptionStatus.SUSPENDED:
-                    continue  # never back from suspended to past due but by a payment
-                if _set_status(agency_id, status, reason=invoice.number_display):
+                # never back from suspended to past due but by a payment
+                if _set_status(
+                    agency_id,
+                    status,
+                    reason=invoice.number_display,
+                    keep=(SubscriptionStatus.SUSPENDED,),
+                ):
                     counts[
                         "past_due" if status == SubscriptionStatus.PAST_DUE else "suspended"
                     ] += 1

@@ -23,8 +23,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
 from billing.models import Subscription, SubscriptionStatus, UsageDaily
@@ -164,8 +164,9 @@ def check(agency, resource: str, adding: int = 1) -> None:
             raise ValidationError(f"{message} {_(MSG_HOW_TO_RAISE)}", code="limit_storage")
 
 
-def _cache_key(agency) -> str:
-    return f"billing:warnings:{agency.pk}"
+def _cache_key(agency, language: str | None = None) -> str:
+    # The banner is cached already translated: one entry per language.
+    return f"billing:warnings:{agency.pk}:{language or get_language() or settings.LANGUAGE_CODE}"
 
 
 # The cache's key function prefixes the schema in use: read and write the banner under the
@@ -185,7 +186,7 @@ def _cache_set(agency, value) -> None:
 
 def warnings_clear(agency) -> None:
     with schema_context(agency.schema_name):
-        cache.delete(_cache_key(agency))
+        cache.delete_many([_cache_key(agency, code) for code, _name in settings.LANGUAGES])
 
 
 def warnings(agency) -> list[str]:

@@ -197,13 +197,13 @@ def inspections_add(
                 % {"names": ", ".join(refused)}
             }
         )
+    cancelled = {
+        i.agency_id: i
+        for i in plan.inspections.filter(agency__in=agencies, status=InspectionStatus.CANCELLED)
+    }
     added = []
     for agency in agencies:
-        inspection = plan.inspections.filter(
-            agency=agency, status=InspectionStatus.CANCELLED
-        ).first()
-        if inspection is None:
-            inspection = Inspection(plan=plan, agency=agency)
+        inspection = cancelled.get(agency.pk) or Inspection(plan=plan, agency=agency)
         inspection.status = InspectionStatus.PLANNED
         inspection.scheduled_on, inspection.team = fields["scheduled_on"], fields["team"]
         inspection.save()

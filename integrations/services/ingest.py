@@ -125,7 +125,7 @@ def _store(checked, key, source, now) -> list[Outcome]:
                 type=_safe_type(item),
                 application_code=_safe_app(item),
                 payload=item if _as_json(item) else None,
-                raw="" if _as_json(item) else _raw(item),
+                raw="" if _as_json(item) else raw_text(item),
                 digest=digest_of(item) if isinstance(item, (dict, list)) else "",
                 received_at=now,
                 status=InboxStatus.REJECTED,
@@ -192,8 +192,8 @@ def _as_json(item) -> bool:
     return isinstance(item, (dict, list)) and storable(item)
 
 
-def _raw(item) -> str:
-    """A rejected item jsonb would refuse (NaN, NUL), kept as text for the inbox."""
+def raw_text(item) -> str:
+    """A rejected item (or body) jsonb would refuse (NaN, NUL), kept as text for the inbox."""
     text = json.dumps(item, ensure_ascii=False) if isinstance(item, (dict, list)) else str(item)
     return text_of(text[:100_000])
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from iso_platform.accounts.signals import SecurityAction, security_event
+
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_LOCKED = "sign_in_locked"
@@ -84,11 +86,8 @@ def _username(credentials: dict) -> str:
 
 def on_security_event(sender, user, action: str, request=None, **kwargs):
     """Two-factor and password changes (`iso_platform.accounts.signals`)."""
-    from iso_platform.accounts.signals import SecurityAction
     from tenants.services.audit import here_record
 
-    if action == SecurityAction.TWO_FACTOR_FAILED:
-        return  # also sent as user_login_failed, recorded there
     by_operator = action == SecurityAction.TWO_FACTOR_RESET
     here_record(
         action=action,
@@ -107,8 +106,4 @@ def connect() -> None:
     user_logged_out.connect(on_logged_out, dispatch_uid="eiso-audit-sign-out")
     user_login_failed.connect(on_login_failed, dispatch_uid="eiso-audit-sign-in-failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="eiso-audit-locked-out")
-    try:  # the account security events (two-factor), where that part is installed
-        from iso_platform.accounts.signals import security_event
-    except ImportError:
-        return
     security_event.connect(on_security_event, dispatch_uid="eiso-audit-security")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,8 +34,6 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, Invitation, Role, User
 from iso_platform.text import fold
-
-logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 ADMIN_EVENT = "admin_invitation"

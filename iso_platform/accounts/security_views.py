@@ -87,9 +87,6 @@ class TwoFactorCodeView(View):
         except ValidationError as exc:
             # A wrong code is a failed sign-in: django-axes counts it towards the lockout.
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            security_event_send(
-                user=person, action=SecurityAction.TWO_FACTOR_FAILED, request=request
-            )
             form.add_error("code", _(exc.message))
             return self._page(request, form, status=400)
         pending = request.session.pop(PENDING_KEY, None)
@@ -115,8 +112,7 @@ class TwoFactorCodeView(View):
         return (person, pending["username"], pending["next"]) if person else None
 
     def _page(self, request, form, status=200):
-        context = {"form": form, "next": request.GET.get("next", "")}
-        return render(request, self.template_name, context, status=status)
+        return render(request, self.template_name, {"form": form}, status=status)
 
 
 class TwoFactorSetupView(LoginRequiredMixin, View):

@@ -21,7 +21,6 @@ class SecurityAction:
     TWO_FACTOR_DISABLED = "two_factor.disabled"
     TWO_FACTOR_RESET = "two_factor.reset"  # by an operator (management command)
     TWO_FACTOR_VERIFIED = "two_factor.verified"  # a sign-in passed the code step
-    TWO_FACTOR_FAILED = "two_factor.failed"  # a wrong code (also sent as user_login_failed)
     RECOVERY_CODE_USED = "two_factor.recovery_code_used"
     RECOVERY_CODES_REGENERATED = "two_factor.recovery_codes_regenerated"
     PASSWORD_CHANGED = "password.changed"  # noqa: S105 - an event name

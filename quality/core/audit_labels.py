@@ -1,5 +1,7 @@
 """Human names of audit-trail actions (the rows keep the stable code)."""
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -141,12 +143,20 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+@functools.cache
+def _models_by_name() -> dict:
+    """model_name -> model, built once: `subject_label` is asked once a row and once a
+    choice of the subject filter (the first model of a name wins, as apps lists them)."""
+    from django.apps import apps
+
+    found: dict = {}
+    for model in apps.get_models():
+        found.setdefault(model._meta.model_name, model)
+    return found
+
+
 def subject_label(subject_type: str) -> str:
     if subject_type in SUBJECT_LABELS:
         return str(SUBJECT_LABELS[subject_type])
-    from django.apps import apps
-
-    for model in apps.get_models():
-        if model._meta.model_name == subject_type:
-            return str(model._meta.verbose_name).capitalize()
-    return subject_type
+    model = _models_by_name().get(subject_type)
+    return str(model._meta.verbose_name).capitalize() if model is not None else subject_type

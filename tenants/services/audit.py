@@ -57,6 +57,19 @@ def in_public() -> bool:
     return connection.schema_name == settings.PUBLIC_SCHEMA_NAME
 
 
+def _row(*, actor_id, label: str, action, subject_type, subject_id, subject_label, changes):
+    """The columns both trails share, cut to their sizes."""
+    return {
+        "actor_id": actor_id,
+        "actor_label": label[:254],
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id or "")[:64],
+        "subject_label": str(subject_label or "")[:300],
+        "changes": _jsonable(changes),
+    }
+
+
 def platform_record(
     *,
     action: str,
@@ -72,16 +85,18 @@ def platform_record(
     """Append one row to the platform audit log."""
     address, agent = origin(request)
     return PlatformAuditEvent.objects.create(
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(label if label is not None else actor_label(actor))[:254],
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id or "")[:64],
-        subject_label=str(subject_label or "")[:300],
+        **_row(
+            actor_id=getattr(actor, "pk", None),
+            label=label if label is not None else actor_label(actor),
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            subject_label=subject_label,
+            changes=changes,
+        ),
         agency_code=agency.code if agency is not None else "",
         ip_address=address,
         user_agent=agent,
-        changes=_jsonable(changes),
     )
 
 
@@ -104,13 +119,15 @@ def agency_trail_record(
     label = actor_label(actor) + (PROVINCE_SUFFIX if actor is not None else "")
     with schema_context(agency.schema_name):
         return AuditEvent.objects.create(
-            actor_id=None,
-            actor_label=label[:254],
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id or "")[:64],
-            subject_label=str(subject_label or "")[:300],
-            changes=_jsonable(changes),
+            **_row(
+                actor_id=None,
+                label=label,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                subject_label=subject_label,
+                changes=changes,
+            )
         )
 
 
@@ -127,16 +144,14 @@ def here_record(
 ):
     """Append to the trail of the schema in use: the platform log on the console, the
     agency's trail on an agency's host (where the address and browser go into `changes`)."""
+    subject = {
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "subject_label": subject_label,
+    }
     if in_public():
         return platform_record(
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            subject_label=subject_label,
-            actor=actor,
-            label=label,
-            changes=changes,
-            request=request,
+            action=action, actor=actor, label=label, changes=changes, request=request, **subject
         )
     from quality.core.models import AuditEvent
 
@@ -145,13 +160,13 @@ def here_record(
         address, agent = origin(request)
         changes.update(ip=address, user_agent=agent)
     return AuditEvent.objects.create(
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(label if label is not None else actor_label(actor))[:254],
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id or "")[:64],
-        subject_label=str(subject_label or "")[:300],
-        changes=_jsonable(changes),
+        **_row(
+            actor_id=getattr(actor, "pk", None),
+            label=label if label is not None else actor_label(actor),
+            action=action,
+            changes=changes,
+            **subject,
+        )
     )
 
 

@@ -21,7 +21,6 @@ Whole-database backups (pg_dump, point-in-time recovery) remain the operator's j
 
 from __future__ import annotations
 
-import logging
 import secrets
 import zipfile
 from pathlib import Path
@@ -35,12 +34,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenants.models import Agency, LifecycleOperation, OperationStatus
-from tenants.services import events, exports, schemas
+from tenants.services import events, exports, operations, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import qt
-
-logger = logging.getLogger(__name__)
 
 BACKUP_DIR = "backups"
 STASH_DIR = "backups/.restore-stash"
@@ -208,13 +205,7 @@ def _undo_files(written: list[str], stashed: dict[str, str]) -> None:
 
 def _after_commit(names: list[str], schema: str) -> None:
     move_files.delete_files(names)
-    try:  # the rows changed by plain SQL: the department's figures are recomputed
-        from insights.services.dirty import agency_mark_dirty, schedule_refresh
-
-        agency_mark_dirty(schema=schema)
-        schedule_refresh(schema=schema)
-    except Exception:  # the nightly reconciliation catches up
-        logger.exception("could not queue the statistics of %s", schema)
+    operations.statistics_follow([schema])  # the rows were loaded with plain SQL
 
 
 def agency_restore_new(*, path: Path | str, code: str, name: str, kind: str, by=None):

@@ -169,17 +169,20 @@ def _statistics_follow(op: LifecycleOperation) -> None:
         if agency is not None and agency.status == Status.ACTIVE
     ]
 
-    def follow():
-        from insights.services.dirty import agency_mark_dirty, schedule_refresh
+    transaction.on_commit(lambda: statistics_follow(schemas))
 
-        for schema in schemas:
-            try:
-                agency_mark_dirty(schema=schema)
-                schedule_refresh(schema=schema)
-            except Exception:  # the nightly reconciliation catches up
-                logger.exception("could not queue the statistics of %s", schema)
 
-    transaction.on_commit(follow)
+def statistics_follow(schemas) -> None:
+    """After a commit that changed these agencies' rows with plain SQL: queue their figures'
+    recomputation (a failure here is caught up by the nightly reconciliation)."""
+    from insights.services.dirty import agency_mark_dirty, schedule_refresh
+
+    for schema in schemas:
+        try:
+            agency_mark_dirty(schema=schema)
+            schedule_refresh(schema=schema)
+        except Exception:  # the nightly reconciliation catches up
+            logger.exception("could not queue the statistics of %s", schema)
 
 
 def fail(op_id, message: str) -> None:

@@ -22,11 +22,7 @@ EVENT_LABELS = {
     "split_from": _("Được tách ra từ cơ quan khác"),
     "exported": _("Xuất dữ liệu"),
     "imported": _("Nhập dữ liệu từ gói xuất"),
-    "inspection_planned": _("Đưa vào kế hoạch kiểm tra ISO"),
-    "inspection_cancelled": _("Huỷ cuộc kiểm tra ISO"),
-    "inspection_removed": _("Bỏ khỏi kế hoạch kiểm tra ISO"),
-    "inspected": _("Được kiểm tra ISO"),
-}
+}  # any other action (backed_up, inspected...): its name in the audit trails
 ACTION_LABELS = {
     "rename": _("đổi mã"),
     "map": _("gộp vào bản ghi sẵn có"),
@@ -45,7 +41,9 @@ def agency_operations(agency, limit=20):
 
 @register.filter
 def event_label(action: str) -> str:
-    return EVENT_LABELS.get(action, action)
+    from quality.core.audit_labels import action_label
+
+    return EVENT_LABELS.get(action) or action_label(action)
 
 
 @register.filter

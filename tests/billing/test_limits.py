@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from billing.models import GIB, UsageDaily
@@ -126,3 +127,21 @@ def test_soft_limit_warning_is_cached_and_shown_on_the_dashboard(world, client_f
     page = owner.get("/")
     assert f"Người dùng: {users} / {users}" in page.content.decode()
     limits.warnings_clear(world.agency_a)
+
+
+def test_the_banner_is_cached_per_language(world):
+    users = active_users(world.agency_a)
+    small_plan(users=users, hard=False)
+    subs.subscription_start(agency=world.agency_a, plan_code="nho")
+    limits.warnings_clear(world.agency_a)
+    with translation.override("vi"):
+        vietnamese = limits.warnings(world.agency_a)
+    with translation.override("en"):
+        english = limits.warnings(world.agency_a)  # not the Vietnamese entry from the cache
+    assert any(f"Người dùng: {users} / {users}" in line for line in vietnamese)
+    assert english and not any("Người dùng" in line for line in english)
+    limits.warnings_clear(world.agency_a)  # clears both languages
+    with translation.override("en"):
+        assert limits._cache_get(world.agency_a) is None
+    with translation.override("vi"):
+        assert limits._cache_get(world.agency_a) is None

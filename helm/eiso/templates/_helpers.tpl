@@ -170,3 +170,20 @@ FLEET_MIGRATE_PARALLEL: {{ .Values.migrations.parallelism | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}
+
+
+{{/* nodeSelector, tolerations and affinity of one component's values (web, worker, beat). */}}
+{{- define "eiso.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}

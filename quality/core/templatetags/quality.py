@@ -13,9 +13,9 @@ def can(user, capability: str) -> bool:
 
 @register.filter
 def action_label(action: str) -> str:
-    from quality.core.audit_labels import ACTION_LABELS
+    from quality.core.audit_labels import action_label as label
 
-    return ACTION_LABELS.get(action, action)
+    return label(action)
 
 
 STATUS_CSS = {
