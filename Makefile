@@ -7,8 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# One pytest-xdist worker per core, each with its own test database and Redis databases;
+# tests marked xdist_group (the browser journeys share one live server) stay together.
+TEST_WORKERS ?= auto
 
-.PHONY: run test lint format bench install clean-data messages check-deploy
+.PHONY: run test lint format bench install browser clean-data messages check-deploy
 
 install: $(STAMP)
 
@@ -24,7 +27,16 @@ run: install
 
 test: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+# Needs root or sudo and Debian's package registry; .ci/run calls it.
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
+	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+	    > /dev/null && /usr/bin/chromium --version; fi
 
 lint: install
 	$(BIN)/ruff check .

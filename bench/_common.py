@@ -43,7 +43,7 @@ def setup(name: str) -> str:
 
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
-    os.environ["EISO_REDIS_DB"] = "3"
+    os.environ["EISO_REDIS_DB"] = os.environ.get("EISO_BENCH_REDIS_DB", "3")
     database = f"eiso_bench_{name}"
     if os.environ.get("DATABASE_URL"):
         base = os.environ["DATABASE_URL"]

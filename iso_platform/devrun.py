@@ -6,12 +6,15 @@
 3. the web server, a Celery worker and Celery beat as child processes;
 4. a banner with the URLs and demo sign-ins once the web server answers.
 
-Ctrl-C (or SIGTERM) stops the children, then the embedded servers if nobody
-else uses them. A second `make run` reuses the data under `.data/`.
+Ctrl-C, SIGINT, SIGTERM or SIGHUP stops the children within STOP_TIMEOUT seconds and
+exits 0; then the embedded servers stop if nobody else uses them. A second `make run`
+reuses the data under `.data/`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -28,21 +31,46 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    _prepare_environment(port)
-    services = _ensure_services()
-    _setup_database()
+    # Our own handlers, before anything starts: a process started in the background by a
+    # non-interactive shell inherits SIGINT as ignored, and Python then installs no
+    # KeyboardInterrupt for it, so Ctrl-C or `kill -INT` would do nothing.
+    install_signal_handlers()
+    try:
+        _prepare_environment(port)
+        services = _ensure_services()
+        _setup_database()
+    except StopRequested:
+        return 0
     if "--setup-only" in argv:
         return 0
-    children = _start_children(host, port)
-    _install_signal_handlers(children)
-    try:
+
+    def announce(children):
         _wait_until_up(port, children)
         _print_banner(port, services)
+
+    return serve(_commands(host, port), announce)
+
+
+def serve(commands: dict[str, list[str]], announce=None) -> int:
+    """Start the commands, supervise them until one exits or a stop signal comes, stop all.
+
+    Returns 0 on a requested stop, else the status of the child that exited first.
+    """
+    children: dict[str, subprocess.Popen] = {}
+    try:
+        for name, cmd in commands.items():  # filled as they start: a stop in between
+            children[name] = _spawn(cmd)  # still stops those already running
+        if announce is not None:
+            announce(children)
         return _supervise(children)
-    except KeyboardInterrupt:
+    except StopRequested:
         return 0
     finally:
         _stop(children)
+
+
+class StopRequested(Exception):  # noqa: N818 - a request, not an error
+    """SIGINT, SIGTERM or SIGHUP reached the runner."""
 
 
 def _prepare_environment(port: int) -> None:
@@ -86,10 +114,10 @@ def _setup_database() -> None:
     connections.close_all()
 
 
-def _start_children(host: str, port: int) -> dict[str, subprocess.Popen]:
+def _commands(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
     manage = str(BASE_DIR / "manage.py")
-    commands = {
+    return {
         "web": [python, manage, "runserver", f"{host}:{port}", "--skip-checks"],
         "worker": [
             python,
@@ -105,15 +133,34 @@ def _start_children(host: str, port: int) -> dict[str, subprocess.Popen]:
         ],
         "beat": [python, "-m", "celery", "-A", "iso_platform", "beat", "-l", "INFO"],
     }
-    return {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}
 
 
-def _install_signal_handlers(children) -> None:
-    def forward(signum, _frame):
-        raise KeyboardInterrupt
+def _spawn(cmd: list[str]) -> subprocess.Popen:
+    # Each child leads a process group of its own (runserver's reloader and the worker's
+    # pool live in it): Ctrl-C on the terminal reaches the runner alone, which then stops
+    # the children in order, and a stop signal reaches every process of a child.
+    return subprocess.Popen(cmd, cwd=BASE_DIR, start_new_session=True, preexec_fn=_die_with_parent)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGHUP, forward)
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the runner dies, even by SIGKILL (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # not the runner's ignored or custom one
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the runner still stops them
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def install_signal_handlers() -> None:
+    def stop(signum, _frame):
+        # Later signals while stopping are ignored: the stop is bounded by STOP_TIMEOUT.
+        for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(each, signal.SIG_IGN)
+        raise StopRequested(signal.Signals(signum).name)
+
+    for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, stop)
 
 
 def _wait_until_up(port: int, children, timeout: float = 60) -> None:
@@ -146,17 +193,24 @@ def _supervise(children) -> int:
 
 
 def _stop(children) -> None:
+    if not children:
+        return
     for proc in children.values():
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+        _signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     for proc in children.values():
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             proc.wait()
+        _signal_group(proc, signal.SIGKILL)  # what the child left behind in its group
     _say("stopped.")
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
 
 
 def _print_banner(port: int, services: dict[str, str]) -> None:

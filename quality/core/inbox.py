@@ -266,8 +266,12 @@ def _reviews(user, today):
         for r in rows
     ]
     if can(user, "reviews.manage"):
-        drafts = set(AnnualReport.objects.filter(status="draft").values_list("year", flat=True))
-        if today.month == 12 and not AnnualReport.objects.filter(year=today.year).exists():
+        # One query whatever the month: the drafts, and this year's report if there is one
+        # (in December a missing report is due).
+        reports = AnnualReport.objects.filter(Q(status="draft") | Q(year=today.year))
+        by_year = dict(reports.values_list("year", "status"))
+        drafts = {year for year, status in by_year.items() if status == "draft"}
+        if today.month == 12 and today.year not in by_year:
             drafts.add(today.year)
         items += [
             Item(

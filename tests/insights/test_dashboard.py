@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from insights import selectors
+from iso_platform.testing.browser import chromium, live_server
 from tenants.models import Agency, AgencyKind
 
 from .statistics_data import YEAR_2025, build
@@ -311,16 +311,8 @@ def test_a_status_row_never_refreshed_holds_no_figures(facts, analyst):
     assert summary["current"] is None and summary["freshness"] == "never"
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
 def test_the_dashboard_works_in_a_phone_sized_browser(committed):
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-    from playwright.sync_api import sync_playwright
-
     from insights.models import AgencyFact, AgencyStatus, FieldFact
 
     saved = [list(model.objects.all()) for model in (AgencyFact, FieldFact, AgencyStatus)]
@@ -328,13 +320,8 @@ def test_the_dashboard_works_in_a_phone_sized_browser(committed):
     session = Client(HTTP_HOST="localhost")
     session.force_login(committed.analyst, backend="django.contrib.auth.backends.ModelBackend")
     cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
-    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        with live_server() as port, chromium() as browser:
             context = browser.new_context(
                 viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
             )
@@ -351,7 +338,7 @@ def test_the_dashboard_works_in_a_phone_sized_browser(committed):
             page = context.new_page()
             errors = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"http://localhost:{server.port}/statistics/?year=2025")
+            page.goto(f"http://localhost:{port}/statistics/?year=2025")
             page.wait_for_selector("#status-grid a")
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             drawn = page.evaluate(
@@ -362,9 +349,7 @@ def test_the_dashboard_works_in_a_phone_sized_browser(committed):
             page.locator("#status-grid a", has_text="Sở Beta").tap()
             page.wait_for_selector("#agency-colour")
             assert "/statistics/agencies/beta/" in page.url
-            browser.close()
     finally:
-        server.terminate()
         for model, rows in zip((AgencyFact, FieldFact, AgencyStatus), saved, strict=True):
             model.objects.all().delete()  # committed: put back what the world had
             model.objects.bulk_create(rows)

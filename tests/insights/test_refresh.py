@@ -265,6 +265,8 @@ def test_writes_mark_the_agency_dirty_and_queue_one_debounced_refresh(
 ):
     settings.INSIGHTS_DEBOUNCE_SECONDS = 20
     schema = world.agency_a.schema_name
+    # Only agency A is dirty here, whatever earlier tests committed or left in Redis.
+    AgencyStatus.objects.update(dirty_since=None)
     dirty.debounce_clear(schema=schema)
     refresh.agency_refresh(agency=world.agency_a)
     assert AgencyStatus.objects.get(pk=world.agency_a.pk).dirty_since is None
@@ -352,6 +354,8 @@ def test_a_failing_agency_does_not_stop_the_nightly_run_and_keeps_its_error(
 def test_the_safety_net_queues_agencies_left_dirty(world, queued, settings):
     settings.INSIGHTS_DEBOUNCE_SECONDS = 20
     schema = world.agency_a.schema_name
+    # Only agency A is dirty here, whatever earlier tests committed or left in Redis.
+    AgencyStatus.objects.update(dirty_since=None)
     dirty.debounce_clear(schema=schema)
     refresh.agency_refresh(agency=world.agency_a)
     AgencyStatus.objects.filter(pk=world.agency_a.pk).update(

@@ -39,20 +39,18 @@ from django.db import connection, connections
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
+from iso_platform.testing.browser import chromium, require_chromium
 from iso_platform.testing.world import PASSWORD
 from tenants.models import Agency, ProvisioningJob, SpareSchema
 from tenants.services import schemas
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".artifacts" / "journeys"
 PROVINCE_ADMIN, ANALYST = "quantri@tinh.test", "phantich@tinh.test"  # the world's
 NEW_PASSWORD = "Vung-Tau-bien-xanh-2026"  # the people of the new agency choose this one
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed"),
-]
+# The two viewports share the live server and the worker: keep them on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("journeys")]
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
@@ -126,6 +124,7 @@ def _start_worker(*, port: int, mail_dir: Path, log_path: Path) -> subprocess.Po
 @pytest.fixture(scope="module")
 def live(django_db_setup, django_db_blocker, tmp_path_factory):
     """One live server and one worker for the module; what the journeys create is removed."""
+    require_chromium()  # before starting anything
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
 
@@ -182,22 +181,8 @@ def _second_factor_removed(email_address: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser(live):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread, so Django refuses the test's
-    # own (synchronous, between browser calls) ORM reads and set-up unless told it is safe.
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            yield chromium
-            chromium.close()
-    finally:
-        if saved is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+    with chromium() as launched:
+        yield launched
 
 
 # --------------------------------------------------------------------------- one journey
@@ -405,6 +390,14 @@ def journey(request, live, browser):
     state.close()
 
 
+def test_the_journeys_in_order(journey, live):
+    """Each journey needs what the one before it made, so they are one test, run in order
+    whatever order the suite runs its tests in."""
+    journey_1_the_provincial_administrator_creates_an_agency(journey, live)
+    journey_2_the_agency_administrator_runs_the_quality_system(journey, live)
+    journey_3_the_department_analyst_sees_the_figures_move(journey, live)
+
+
 def _needs(journey: Journey, step: str) -> None:
     if step not in journey.done:
         pytest.fail(f"the {journey.name} journey stopped before “{step}” (see the failure above)")
@@ -486,7 +479,7 @@ def applications_in(journey: Journey) -> int:
 # --------------------------------------------------------------------------- 1. the console
 
 
-def test_1_the_provincial_administrator_creates_an_agency(journey, live):
+def journey_1_the_provincial_administrator_creates_an_agency(journey, live):
     console = journey.screen()
     page = console.page
     console.sign_in(live.url("localhost", "/accounts/login/"), PROVINCE_ADMIN, PASSWORD)
@@ -519,7 +512,7 @@ def test_1_the_provincial_administrator_creates_an_agency(journey, live):
 # --------------------------------------------------------------------------- 2. the agency
 
 
-def test_2_the_agency_administrator_runs_the_quality_system(journey, live):
+def journey_2_the_agency_administrator_runs_the_quality_system(journey, live):
     _needs(journey, "agency")
     admin = journey.screen()
     page = admin.page
@@ -625,7 +618,7 @@ def _first_figure(page, cards: str) -> int:
     return int(re.sub(r"\D", "", page.locator(f"{cards} .stat-number").first.inner_text()))
 
 
-def test_3_the_department_analyst_sees_the_figures_move(journey, live):
+def journey_3_the_department_analyst_sees_the_figures_move(journey, live):
     _needs(journey, "agency-work")
     analyst = journey.screen()
     page = analyst.page

@@ -124,9 +124,28 @@ def test_code_only_commands_run_on_a_bare_checkout_and_nothing_else_does():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
     assert "consistent migration history" not in result.stderr
-    refused = _manage("check", drop=BARE)
+    refused = _manage("check", extra_env={"DEBUG": "false"}, drop=BARE)
     assert refused.returncode == 2
     assert "SECRET_KEY is required when DEBUG is off" in refused.stderr
+    # ... and says exactly what to type on a development machine
+    assert f"DEBUG=true {sys.executable} manage.py check" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_newcomers_manage_py_gets_the_embedded_servers():
+    """The README's set-up, then `manage.py <command>` with nothing set: development
+    settings on the embedded PostgreSQL and Redis, as `make run` uses them."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['HOST'], settings.REDIS_URL)",
+        drop=(*BARE, "EISO_REDIS_DB"),
+    )
+    assert result.returncode == 0, result.stderr
+    debug, host, redis_url = result.stdout.splitlines()[-1].split()
+    assert debug == "True" and host.endswith(".data/pg") and redis_url.startswith("unix://")
+    assert "development settings" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from iso_platform.testing.browser import chromium, live_server
 from quality.feedback import services
 from quality.feedback.models import SurveyResponse
 from quality.improvement.models import Nonconformity
@@ -131,41 +131,24 @@ def test_the_address_behind_the_proxy_is_the_one_limited(world, survey, settings
     assert (first.status_code, second.status_code, spoofed.status_code) == (200, 200, 429)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
 def test_the_survey_works_in_a_phone_sized_browser(committed):
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-    from playwright.sync_api import sync_playwright
-
-    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    try:
-        url = f"http://{committed.agency_a.host.split(':')[0]}:{server.port}/s/"
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            page = browser.new_page(
-                viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
-            )
-            page.goto(url)
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            choice = page.locator("label[for=overall-5]")
-            assert choice.bounding_box()["width"] > 300  # stacked, thumb-sized choices
-            for name in ("overall-4", "timeliness-3", "staff-5"):
-                page.locator(f"label[for={name}]").tap()
-            page.fill("#id_comment", "Cán bộ hướng dẫn tận tình")
-            page.wait_for_timeout(3100)  # the form refuses answers sent within 3 seconds
-            page.get_by_role("button", name="Gửi ý kiến").tap()
-            page.wait_for_selector("text=Cảm ơn ông/bà đã góp ý!")
-            browser.close()
-        with schema_context(committed.agency_a.schema_name):
-            answer = SurveyResponse.objects.get(comment="Cán bộ hướng dẫn tận tình")
-            assert (answer.overall, answer.timeliness, answer.staff) == (4, 3, 5)
-            answer.delete()
-    finally:
-        server.terminate()
+    with live_server() as port, chromium() as browser:
+        url = f"http://{committed.agency_a.host.split(':')[0]}:{port}/s/"
+        page = browser.new_page(
+            viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+        )
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        choice = page.locator("label[for=overall-5]")
+        assert choice.bounding_box()["width"] > 300  # stacked, thumb-sized choices
+        for name in ("overall-4", "timeliness-3", "staff-5"):
+            page.locator(f"label[for={name}]").tap()
+        page.fill("#id_comment", "Cán bộ hướng dẫn tận tình")
+        page.wait_for_timeout(3100)  # the form refuses answers sent within 3 seconds
+        page.get_by_role("button", name="Gửi ý kiến").tap()
+        page.wait_for_selector("text=Cảm ơn ông/bà đã góp ý!")
+    with schema_context(committed.agency_a.schema_name):
+        answer = SurveyResponse.objects.get(comment="Cán bộ hướng dẫn tận tình")
+        assert (answer.overall, answer.timeliness, answer.staff) == (4, 3, 5)
+        answer.delete()
