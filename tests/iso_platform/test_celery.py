@@ -14,9 +14,10 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from iso_platform.accounts.models import User
+from iso_platform.accounts.models import Invitation, User
 from iso_platform.accounts.services import user_create
 from iso_platform.accounts.tasks import send_invitation
+from iso_platform.testing.workers import purge_queued_tasks
 from tenants.models import Agency, ProvisioningJob
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,7 @@ def mailbox_dir(django_db_setup, tmp_path_factory):
         AGENCY_POOL_SIZE="0",
     )
     log = (tmp_path_factory.mktemp("worker") / "worker.log").open("w")
+    purge_queued_tasks()  # what earlier tests queued without a worker is not ours
     process = subprocess.Popen(
         [
             sys.executable,
@@ -78,12 +80,13 @@ def _wait(predicate, timeout=40):
     return False
 
 
-def _complete_message(folder) -> str:
-    """The first e-mail the worker has finished writing (the file backend ends each message
-    with a line of 79 dashes; the file exists, empty, before that)."""
+def _complete_message(folder, to: str) -> str:
+    """The first e-mail to `to` that the worker has finished writing (the file backend ends
+    each message with a line of 79 dashes; the file exists, empty, before that). Other tests
+    of the module share the mailbox, in any order."""
     for path in folder.iterdir():
         text = path.read_text()
-        if "-" * 79 in text:
+        if "-" * 79 in text and to in text:
             return text
     return ""
 
@@ -97,13 +100,13 @@ def test_the_agency_schema_travels_with_the_task(committed, mailbox_dir):
         # Queued from agency A's context: the worker must run it in A's schema.
         send_invitation.delay(invited.pk)
     try:
-        assert _wait(lambda: _complete_message(mailbox_dir)), "no e-mail was sent"
-        message = _complete_message(mailbox_dir)
-        assert "moi@alpha.test" in message
+        assert _wait(lambda: _complete_message(mailbox_dir, "moi@alpha.test")), "no e-mail"
+        message = _complete_message(mailbox_dir, "moi@alpha.test")
         assert "http://alpha.localhost/accounts/set-password/" in message
         assert "Sở Alpha" in message
     finally:
         with schema_context(world.agency_a.schema_name):
+            Invitation.objects.filter(user_id=invited.pk).delete()
             User.objects.filter(pk=invited.pk).delete()
 
 

@@ -40,6 +40,7 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from iso_platform.testing.browser import chromium, require_chromium
+from iso_platform.testing.workers import purge_queued_tasks
 from iso_platform.testing.world import PASSWORD
 from tenants.models import Agency, ProvisioningJob, SpareSchema
 from tenants.services import schemas
@@ -87,6 +88,7 @@ def _test_database_url() -> str:
 
 
 def _start_worker(*, port: int, mail_dir: Path, log_path: Path) -> subprocess.Popen:
+    purge_queued_tasks()  # what the session's other tests queued is not the journeys' business
     environment = dict(
         os.environ,
         DEBUG="true",
@@ -112,7 +114,6 @@ def _start_worker(*, port: int, mail_dir: Path, log_path: Path) -> subprocess.Po
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-            "--purge",  # tasks the session's world left queued are not the journeys' business
         ],
         cwd=ROOT,
         env=environment,
