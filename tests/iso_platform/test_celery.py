@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from iso_platform.accounts.models import Invitation, User
 from iso_platform.accounts.services import user_create
 from iso_platform.accounts.tasks import send_invitation
-from iso_platform.testing.workers import purge_queued_tasks
+from iso_platform.testing.workers import purge_queued_tasks, stop_process_group
 from tenants.models import Agency, ProvisioningJob
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,10 +65,12 @@ def mailbox_dir(django_db_setup, tmp_path_factory):
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole
     )
-    yield mail_dir
-    process.terminate()
-    process.wait(20)
+    try:
+        yield mail_dir
+    finally:
+        stop_process_group(process)
 
 
 def _wait(predicate, timeout=40):

@@ -35,6 +35,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from integrations.services.keys import api_key_create, sign
+from iso_platform.testing.workers import stop_process_group
 from iso_platform.testing.world import PASSWORD
 from tenants.models import AgencyKind
 from tenants.services.provisioning import AgencySpec, agency_provision
@@ -245,8 +246,7 @@ def stack(django_db_setup, django_db_blocker):
                 env,
             )
         finally:
-            web.process.terminate()
-            web.process.wait(20)
+            stop_process_group(web.process)
     finally:
         with contextlib.suppress(Exception):
             fault_redis.stop()
@@ -295,6 +295,7 @@ def _start_web(env: dict, folder: Path) -> Web:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole
     )
     base = f"http://127.0.0.1:{port}"
 

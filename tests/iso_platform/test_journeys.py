@@ -40,7 +40,7 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from iso_platform.testing.browser import chromium, require_chromium
-from iso_platform.testing.workers import purge_queued_tasks
+from iso_platform.testing.workers import purge_queued_tasks, stop_process_group
 from iso_platform.testing.world import PASSWORD
 from tenants.models import Agency, ProvisioningJob, SpareSchema
 from tenants.services import schemas
@@ -119,6 +119,7 @@ def _start_worker(*, port: int, mail_dir: Path, log_path: Path) -> subprocess.Po
         env=environment,
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole
     )
 
 
@@ -151,8 +152,7 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             yield Live(server.port, mail_dir, worker, log_path)
         finally:
-            worker.terminate()
-            worker.wait(30)
+            stop_process_group(worker, timeout=30)
             server.terminate()
             overrides.disable()
             _remove_created(before_agencies, before_spares)
