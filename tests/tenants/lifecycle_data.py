@@ -118,18 +118,37 @@ def fill(agency, owner, prefix: str, *, with_file: bool = True) -> Content:
         )
 
 
-def snapshot(schema: str) -> dict[str, str]:
-    """table -> digest of all its rows (ordered by primary key): equal means identical."""
+def snapshot(schema: str, *, arrived: bool = False) -> dict[str, str]:
+    """table -> digest of all its rows (ordered by primary key): equal means identical.
+
+    `arrived`: compare what an archive carries (credentials.py): credential tables are left
+    out, and secret columns (and what changes with them on arrival) count as NULL."""
     from tenants.services.datamove.catalog import catalog
     from tenants.services.datamove.engine import q, qt
 
     result = {}
     with connection.cursor() as cur:
         for table in catalog().values():
+            if arrived and table.excluded:
+                continue
             cur.execute(
                 "SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n' "
                 f"ORDER BY t.{q(table.pk)}), '') "
-                f"FROM {qt(schema, table.name)} t"
+                f"FROM (SELECT {_columns(table, arrived)} FROM {qt(schema, table.name)}) t"
             )
             result[table.name] = hashlib.sha256(cur.fetchone()[0].encode()).hexdigest()
     return result
+
+
+def _columns(table, arrived: bool) -> str:
+    from tenants.services.datamove.engine import q
+
+    blanked = arrival_columns(table.name) if arrived else set()
+    return ", ".join(f"NULL AS {q(c)}" if c in blanked else q(c) for c in table.columns)
+
+
+def arrival_columns(table: str) -> set[str]:
+    """Columns an import or a restore does not bring back as they were."""
+    from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS
+
+    return {c for (t, c) in (*SECRET_COLUMNS, *ON_ARRIVAL) if t == table}
