@@ -20,7 +20,6 @@ from .lifecycle_data import (
     PNG,
     SHARED_APPLICATION,
     SHARED_DOCUMENT,
-    SHARED_EMAIL,
     SHARED_PROCEDURE,
     SHARED_UNIT,
     fill,

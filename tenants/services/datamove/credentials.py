@@ -19,7 +19,7 @@ an invitation.
 - `STAY_BEHIND_TABLES`: exported with the agency, but never carried into another one.
 - `NOT_SECRET`: columns whose name looks like a secret but that hold none, each with why.
 
-tests/tenants/test_export_secrets.py fails when a tenant model gains a column whose name
+tests/tenants/test_credentials.py fails when a tenant model gains a column whose name
 looks secret (`SECRET_LOOKING`) and that is in none of these lists.
 """
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 SECRET_LOOKING = re.compile(
-    r"pass|key|secret|token|digest|code|hash|salt|otp|auth|session|credential|cipher|"
+    r"pass|key|secret|token|digest|code|hash|salt|otp|auth_|authoriz|session|credential|cipher|"
     r"encrypt|fingerprint|signature|seed",
     re.IGNORECASE,
 )
