@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, AgencyStatus
+from tenants.services.people import MSG_PEOPLE_TWICE
 
 SUFFIX_HELP = _(
     "Mã trùng (đơn vị, tài liệu, thủ tục, hồ sơ...) được đổi bằng cách thêm hậu tố này; "
     "để trống để dùng “-<MÃ CƠ QUAN>”. Trang xem trước liệt kê từng mã và mã mới."
+)
+
+PEOPLE_HELP = _(
+    "Người được chọn đến cơ quan mới không mang theo mật khẩu, thiết bị xác thực hai bước hay "
+    "quyền ở cơ quan cũ; họ nhận thư mời đặt mật khẩu. Những người khác chỉ được ghi tên trên "
+    "hồ sơ họ đã lập (tài khoản bị khoá)."
 )
 
 
@@ -28,6 +36,17 @@ class MergeForm(forms.Form):
     suffix = forms.CharField(
         label=_("Hậu tố đổi mã khi trùng"), max_length=20, required=False, help_text=SUFFIX_HELP
     )
+    people = forms.CharField(
+        label=_("Người của cơ quan được hợp nhất tiếp tục làm việc ở cơ quan tiếp nhận"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(
+            "{} {}", _("Mỗi dòng một địa chỉ thư điện tử; để trống nếu chưa chọn ai."), PEOPLE_HELP
+        ),
+    )
+
+    def clean_people(self):
+        return [e.strip().lower() for e in self.cleaned_data["people"].replace(",", "\n").split()]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,15 +97,39 @@ class SplitForm(NewAgencyFields):
         widget=forms.CheckboxSelectMultiple,
     )
     admin_name = forms.CharField(label=_("Họ tên quản trị viên cơ quan mới"), max_length=150)
-    admin_email = forms.EmailField(label=_("Thư điện tử quản trị viên cơ quan mới"))
-    deactivate_members = forms.BooleanField(
-        label=_("Ngừng tài khoản của thành viên các đơn vị được chuyển tại cơ quan cũ"),
+    admin_email = forms.EmailField(
+        label=_("Thư điện tử quản trị viên cơ quan mới"),
+        help_text=_("Người này nhận thư mời đặt mật khẩu của cơ quan mới."),
+    )
+    # Nobody is preselected: a person goes to another agency only when chosen here.
+    people_move = forms.TypedMultipleChoiceField(
+        label=_("Người chuyển sang cơ quan mới (ngừng tài khoản ở cơ quan cũ)"),
+        coerce=int,
         required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=PEOPLE_HELP,
+    )
+    people_copy = forms.TypedMultipleChoiceField(
+        label=_("Người làm việc ở cả hai cơ quan (giữ tài khoản ở cơ quan cũ)"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=PEOPLE_HELP,
     )
     suffix = forms.CharField(
         label=_("Hậu tố đổi mã khi trùng"), max_length=20, required=False, help_text=SUFFIX_HELP
     )
-    field_order = ["units", "procedures", "code", "name", "kind", "admin_name", "admin_email"]
+    field_order = [
+        "units",
+        "procedures",
+        "code",
+        "name",
+        "kind",
+        "admin_name",
+        "admin_email",
+        "people_move",
+        "people_copy",
+    ]
 
     def __init__(self, *args, source: Agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,6 +143,21 @@ class SplitForm(NewAgencyFields):
             self.fields["procedures"].choices = [
                 (p.pk, f"{p.code} — {p.name}") for p in Procedure.objects.order_by("code")
             ]
+            people = [(u.pk, f"{u.full_name} <{u.email}>") for u in _people()]
+        self.fields["people_move"].choices = people
+        self.fields["people_copy"].choices = people
+
+    def clean(self):
+        data = super().clean()
+        if set(data.get("people_move") or ()) & set(data.get("people_copy") or ()):
+            self.add_error("people_copy", _(MSG_PEOPLE_TWICE))
+        return data
+
+
+def _people():
+    from iso_platform.accounts.models import User
+
+    return User.objects.filter(is_active=True).order_by("full_name", "email")
 
 
 class ArchiveForm(forms.Form):

@@ -95,6 +95,7 @@ class MergeView(ProvinceAdminRequiredMixin, ConsoleContextMixin, FormView):
                 target=data["target"],
                 source=data["source"],
                 suffix=data["suffix"] or None,
+                people_emails=data["people"],
                 by=self.request.user,
             )
         except ValidationError as exc:
@@ -136,7 +137,8 @@ class SplitView(ProvinceAdminRequiredMixin, ConsoleContextMixin, View):
                     kind=data["kind"],
                     admin_email=data["admin_email"],
                     admin_name=data["admin_name"],
-                    deactivate_members=data["deactivate_members"],
+                    people_move=data["people_move"],
+                    people_copy=data["people_copy"],
                     suffix=data["suffix"] or None,
                     by=request.user,
                 )

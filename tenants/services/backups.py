@@ -14,6 +14,10 @@ Files written by the restore are removed if the transaction rolls back (a file i
 overwrite is put back); the agency's old files that the archive does not name are
 removed only after the commit.
 
+Like every archive, a backup leaves credentials out (exports.py): after a restore people
+have no usable password and no two-factor device; the agency's active administrators are
+invited to set a password and invite the others again.
+
 Restoring as a new agency is the import path (exports.import_run).
 
 Whole-database backups (pg_dump, point-in-time recovery) remain the operator's job.
@@ -34,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenants.models import Agency, LifecycleOperation, OperationStatus
-from tenants.services import events, exports, operations, schemas
+from tenants.services import events, exports, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import qt
@@ -129,6 +133,10 @@ def agency_restore_into(*, agency: Agency, path: Path | str, by=None) -> dict:
             )
             with connection.cursor() as cur:  # every reference of the loaded rows, now
                 cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            invited = people.admins_invite(
+                schema=agency.schema_name, invited_by=getattr(by, "email", "")
+            )
+            connection.set_schema_to_public()
             _checkpoint("loaded")
             new_paths, kept = _restore_files(path, manifest, schema, written, stashed)
             _checkpoint("files")
@@ -163,6 +171,7 @@ def agency_restore_into(*, agency: Agency, path: Path | str, by=None) -> dict:
         "files_written": len(written),
         "files_kept": kept,
         "files_removed": len(obsolete),
+        "invited": invited,
     }
 
 

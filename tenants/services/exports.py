@@ -9,15 +9,21 @@ The archive is a zip file:
     files/<stored name>    the stored files the rows name
 
 Every table of the agency schema is exported (reference tables too, so that ids such as
-permission ids stay consistent), except sessions and django-axes lock-out state (see
-datamove/catalog.py). Archives are written under MEDIA_ROOT/exports/, which is never
-served: the province console streams them to the provincial administrator.
+permission ids stay consistent), except credentials (datamove/credentials.py): sessions,
+sign-in records, two-factor devices and recovery codes, API tokens and invitation links are
+left out, and secret columns (password hashes, integration secrets) are written as NULL.
+The manifest lists what was left out. Archives are written under MEDIA_ROOT/exports/, which
+is never served: the province console streams them to the provincial administrator.
 
 Import checks the manifest (format, migration state, every checksum and row count) before
 touching anything, then in ONE transaction provisions a new agency, empties what
 provisioning seeded, loads every table with its original ids
 (`json_populate_recordset`), resets the sequences, re-roots the stored file names under
-the new schema and writes the files (removed again if the transaction fails).
+the new schema and writes the files (removed again if the transaction fails). People
+come back without a usable password (whatever an archive holds) and without two-factor
+devices; the agency's active administrators are invited at once (a set-password e-mail) and
+invite the others again from their team page. Integration keys come back revoked (their
+secret is not in the archive) and pull connectors switched off.
 """
 
 from __future__ import annotations
@@ -38,9 +44,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
-from tenants.services import audit, events, operations, schemas
+from tenants.services import audit, events, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
+from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS, secret_columns
 from tenants.services.datamove.engine import q, qt
 
 logger = logging.getLogger(__name__)
@@ -178,6 +185,8 @@ def agency_export(*, agency: Agency, path: Path, on_step=None) -> dict:
         "exported_at": timezone.now().isoformat(),
         "migration_state": migration_digest(schema),
         "excluded_tables": sorted(t.name for t in catalog().values() if t.excluded),
+        # Credentials never leave the agency: these columns are NULL in every row.
+        "secret_columns": sorted(f"{t}.{c}" for t, c in SECRET_COLUMNS),
         "tables": {},
         "files": {},
         "missing_files": [],
@@ -210,8 +219,8 @@ def _write_archive(schema: str, tables: list, manifest: dict, partial: Path, ste
             digest, rows = hashlib.sha256(), 0
             with archive.open(member, "w") as out, connection.chunked_cursor() as cur:
                 cur.execute(
-                    f"SELECT row_to_json(t)::text FROM {qt(schema, table.name)} t "  # noqa: S608
-                    f"ORDER BY t.{q(table.pk)}"
+                    f"SELECT row_to_json(t)::text FROM (SELECT {_export_columns(table)} "  # noqa: S608
+                    f"FROM {qt(schema, table.name)}) t ORDER BY t.{q(table.pk)}"
                 )
                 while batch := cur.fetchmany(CHUNK_ROWS):
                     data = "".join(row[0] + "\n" for row in batch).encode()
@@ -242,6 +251,12 @@ def _write_archive(schema: str, tables: list, manifest: dict, partial: Path, ste
                 continue
             manifest["files"][member] = {"path": stored, "size": size, "sha256": digest.hexdigest()}
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def _export_columns(table) -> str:
+    """The select list of a table: every column, the secret ones as NULL."""
+    secret = set(secret_columns(table.name))
+    return ", ".join(f"NULL AS {q(c)}" if c in secret else q(c) for c in table.columns)
 
 
 def _manifest_summary(manifest: dict, path: Path) -> dict:
@@ -420,6 +435,9 @@ def _import(op: LifecycleOperation, written: list[str]) -> None:
     loaded = archive_load(
         agency=agency, path=path, manifest=manifest, written=written, on_step=step
     )
+    invited = people.admins_invite(
+        schema=agency.schema_name, invited_by=getattr(op.requested_by, "email", "")
+    )
     _checkpoint("loaded")
     events.record(
         agency=agency,
@@ -440,6 +458,7 @@ def _import(op: LifecycleOperation, written: list[str]) -> None:
             "loaded": loaded,
             "rows": sum(loaded.values()),
             "files": len(written),
+            "invited": invited,
             "import_seconds": round(time.perf_counter() - started, 3),
         },
         step=_("Đã nhập dữ liệu"),
@@ -466,16 +485,17 @@ def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[st
                 )
             entry = manifest["tables"][table.name]
             target = qt(schema, table.name)
+            insert = _load_sql(table, target)
             count = 0
             with archive.open(entry["file"]) as handle:
                 batch: list[str] = []
                 for line in handle:
                     batch.append(line.decode().rstrip("\n"))
                     if len(batch) >= CHUNK_ROWS:
-                        count += _load(cur, target, batch)
+                        count += _load(cur, insert, batch)
                         batch = []
                 if batch:
-                    count += _load(cur, target, batch)
+                    count += _load(cur, insert, batch)
             loaded[table.name] = count
             _reset_sequence(cur, schema, table)
             for column in table.file_columns:
@@ -498,11 +518,26 @@ def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[st
     return loaded
 
 
-def _load(cur, target: str, lines: list[str]) -> int:
-    cur.execute(
-        f"INSERT INTO {target} SELECT * FROM json_populate_recordset(NULL::{target}, %s::json)",  # noqa: S608
-        ["[" + ",".join(lines) + "]"],
+def _load_sql(table, target: str) -> str:
+    """INSERT of a batch of archived rows. Secret columns are blanked whatever the archive
+    holds (an archive from before credentials were left out still has password hashes)."""
+    exprs = []
+    for column in table.columns:
+        key = (table.name, column)
+        if key in SECRET_COLUMNS:
+            exprs.append(SECRET_COLUMNS[key])
+        elif key in ON_ARRIVAL:
+            exprs.append(ON_ARRIVAL[key].format(row="r"))
+        else:
+            exprs.append(f"r.{q(column)}")
+    return (
+        f"INSERT INTO {target} ({', '.join(q(c) for c in table.columns)}) "  # noqa: S608
+        f"SELECT {', '.join(exprs)} FROM json_populate_recordset(NULL::{target}, %s::json) r"
     )
+
+
+def _load(cur, insert: str, lines: list[str]) -> int:
+    cur.execute(insert, ["[" + ",".join(lines) + "]"])
     return cur.rowcount
 
 

@@ -11,6 +11,12 @@
    the rows made one with A's own, which the report lists), archive B with
    `merged_into = A`, log both agencies' events, mark the operation done. After commit,
    B's files are deleted; B's host then redirects to A's (tenants/middleware.py).
+
+People (people.py, datamove/credentials.py): B's people whom the provincial administrator
+names in the form arrive in A active, without a usable password, two-factor devices or B's
+rights, and A invites them; the others B's rows name arrive as inactive records. No
+credential of B (password hash, device, token, invitation, integration key) reaches A; they
+go with B's emptied tables.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from tenants.models import (
     OperationKind,
     OperationStatus,
 )
-from tenants.services import events, operations, schemas
+from tenants.services import events, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import (
@@ -83,7 +89,7 @@ def merge_validate(*, target: Agency, source: Agency) -> None:
         raise ValidationError(_(MSG_MIGRATIONS), code="migrations")
 
 
-def _plan(target: Agency, source: Agency, *, suffix: str, operation: str) -> Plan:
+def _plan(target: Agency, source: Agency, *, suffix: str, operation: str, chosen=()) -> Plan:
     return Plan(
         source=source.schema_name,
         target=target.schema_name,
@@ -91,16 +97,21 @@ def _plan(target: Agency, source: Agency, *, suffix: str, operation: str) -> Pla
         source_name=source.name,
         operation=operation,
         suffix=suffix,
+        people=frozenset(int(i) for i in chosen),
     )
 
 
-def merge_preview(*, target: Agency, source: Agency, suffix: str | None = None, by=None):
-    """Dry run: plan in a transaction that is rolled back; store the report."""
+def merge_preview(
+    *, target: Agency, source: Agency, suffix: str | None = None, people_emails=(), by=None
+):
+    """Dry run: plan in a transaction that is rolled back; store the report.
+    `people_emails`: B's people who keep working in A (see the module doc)."""
     merge_validate(target=target, source=source)
     suffix = validate_suffix(suffix or default_suffix(source.code))
+    chosen = people.people_resolve(schema=source.schema_name, emails=people_emails)
     started = time.perf_counter()
     with transaction.atomic():
-        plan = plan_build(_plan(target, source, suffix=suffix, operation="preview"))
+        plan = plan_build(_plan(target, source, suffix=suffix, operation="preview", chosen=chosen))
         paths = move_files.stored_paths(source.schema_name)
         report = plan_report(plan, target=target, source=source)
         report["files"] = {"count": len(paths)}
@@ -112,7 +123,7 @@ def merge_preview(*, target: Agency, source: Agency, suffix: str | None = None, 
         agency=target,
         other=source,
         status=OperationStatus.PREVIEW,
-        params={"suffix": suffix},
+        params={"suffix": suffix, "people": sorted(chosen)},
         report=report,
         step=_("Xem trước"),
         requested_by=by,
@@ -151,6 +162,7 @@ def plan_report(plan: Plan, *, target: Agency, source: Agency) -> dict:
         "conflicts": plan.conflicts,
         "conflict_counts": kinds,
         "users_matched": plan.users_matched,
+        "people": people.people_report(plan),
         "cleared": plan.cleared,
     }
 
@@ -197,7 +209,14 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
     before_source = table_counts(source.schema_name, names)
     _checkpoint("locked")
     plan = plan_build(
-        _plan(target, source, suffix=op.params["suffix"], operation=str(op.pk)), on_step=step
+        _plan(
+            target,
+            source,
+            suffix=op.params["suffix"],
+            operation=str(op.pk),
+            chosen=op.params.get("people", ()),
+        ),
+        on_step=step,
     )
     previewed = {(c["table"], c["column"], c["source_id"]) for c in op.report.get("conflicts", [])}
     new = plan.conflict_keys() - previewed
@@ -212,6 +231,10 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
     copied += result["copied"]
     _checkpoint("files")
     applied = plan_apply(plan, file_prefix=prefix, on_step=step)
+    invited = people.people_invite_arrivals(
+        plan=plan, applied=applied, invited_by=getattr(op.requested_by, "email", "")
+    )
+    connection.set_schema_to_public()
     _checkpoint("inserted")
     step(_("Làm trống dữ liệu của cơ quan được hợp nhất"), 85)
     with connection.cursor() as cur:
@@ -239,7 +262,12 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
     source.save(
         update_fields=["status", "merged_into", "archived_at", "status_reason", "updated_at"]
     )
-    detail = {"operation": str(op.pk)}
+    summary = plan_report(plan, target=target, source=source)
+    detail = {
+        "operation": str(op.pk),
+        "people": people.people_summary(summary["people"], invited),
+        "tables": {t["table"]: t["source_before"] - t["mapped"] for t in tables},
+    }
     events.record(
         agency=target,
         action="merged_in",
@@ -256,8 +284,9 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
     )
     report = dict(op.report)
     report.update(
-        plan_report(plan, target=target, source=source),
+        summary,
         tables=tables,
+        invited=invited,
         files={
             "count": len(old_paths),
             "copied": len(result["copied"]),

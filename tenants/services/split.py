@@ -15,9 +15,14 @@ What moves (the closure, computed in S's schema):
   its history) and their provenance rows.
 
 What is copied and stays in S too: the chosen units (deactivated in S, since S's history
-still names them) with their membership, and every person the moved rows name or who is
-a member of a chosen unit (optionally deactivated in S). Credentials (API tokens,
-invitations) are not copied.
+still names them) with the membership of the people chosen below.
+
+People (people.py, datamove/credentials.py): only the people the provincial administrator
+chose by name arrive active in N ("move": then deactivated in S; "copy": they keep working
+in S too), without a usable password, two-factor devices or S's rights, and N invites them
+to set a password. Everyone else the moved rows name arrives as an inactive record. N's
+administrator is the person named in the form, invited as at provisioning. No credential
+(password hash, device, token, invitation, integration key) is ever copied.
 
 Rows that stay in S and pointed at a moved row through a nullable reference get NULL
 (explicitly: raw SQL has no ON DELETE). A non-nullable reference from a staying row to a
@@ -46,7 +51,7 @@ from tenants.models import (
     OperationKind,
     OperationStatus,
 )
-from tenants.services import events, operations
+from tenants.services import events, operations, people
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import (
@@ -69,7 +74,6 @@ COPY_TABLES = frozenset(
     {
         "accounts_user",
         "accounts_user_groups",
-        "accounts_user_user_permissions",
         "quality_core_unit",
         "quality_core_unit_members",
         "quality_core_auditevent",
@@ -87,6 +91,7 @@ MSG_CHANGED = gettext_noop(
     "Dữ liệu đã thay đổi sau khi xem trước (%(count)s trùng mã mới chưa được xác nhận); "
     "hãy xem trước lại."
 )
+MSG_PEOPLE_TWICE = people.MSG_PEOPLE_TWICE
 MSG_COUNTS = gettext_noop("Số bản ghi sau khi tách không khớp (%(tables)s); đã huỷ toàn bộ.")
 
 
@@ -102,7 +107,7 @@ def _ids(qs) -> set[int]:
 
 
 def split_closure(
-    *, unit_ids: list[int], procedure_ids: list[int], include_members: bool = True
+    *, unit_ids: list[int], procedure_ids: list[int], chosen: set[int] = frozenset()
 ) -> dict[str, set[int]]:
     """Table -> ids to carry to N, in the current (source) schema. See the module doc."""
     from integrations.models import InboxEvent
@@ -169,7 +174,10 @@ def split_closure(
     )
     selection: dict[str, set[int]] = {
         "quality_core_unit": units,
-        "quality_core_unit_members": _ids(Unit.members.through.objects.filter(unit_id__in=units)),
+        # only the chosen people's membership: nobody else becomes N's member
+        "quality_core_unit_members": _ids(
+            Unit.members.through.objects.filter(unit_id__in=units, user_id__in=chosen)
+        ),
         "quality_procedures_procedure": procedures,
         "quality_procedures_procedureversion": versions,
         "quality_procedures_procedurestep": _ids(
@@ -226,12 +234,8 @@ def split_closure(
     subjects |= Q(subject_type="register", subject_id__in=[str(i) for i in series])
     selection["quality_core_auditevent"] = _ids(AuditEvent.objects.filter(subjects))
     selection["quality_core_provenance"] = _ids(Provenance.objects.filter(provenance))
-    # People: everyone the carried rows name, and the chosen units' members.
-    people = set()
-    if include_members:
-        people |= set(
-            Unit.members.through.objects.filter(unit_id__in=units).values_list("user_id", flat=True)
-        )
+    # People: the chosen ones, and everyone the carried rows name (as records, people.py).
+    people = set(chosen)
     for name, ids in list(selection.items()):
         if not ids:
             continue
@@ -251,9 +255,8 @@ def split_closure(
                 people |= {row[0] for row in cur.fetchall()}
     people = _ids(User.objects.filter(pk__in=people))
     selection["accounts_user"] = people
-    selection["accounts_user_groups"] = _ids(User.groups.through.objects.filter(user_id__in=people))
-    selection["accounts_user_user_permissions"] = _ids(
-        User.user_permissions.through.objects.filter(user_id__in=people)
+    selection["accounts_user_groups"] = _ids(
+        User.groups.through.objects.filter(user_id__in=people & set(chosen))
     )
     # Reference rows (content types, permissions, clauses) are matched by natural key.
     for table in tables.values():
@@ -265,12 +268,17 @@ def split_closure(
 # --------------------------------------------------------------------------- preview and run
 
 
-def split_validate(*, source: Agency, unit_ids, procedure_ids, spec: AgencySpec) -> None:
+def split_validate(
+    *, source: Agency, unit_ids, procedure_ids, spec: AgencySpec, move=(), copy=()
+) -> None:
     if source.is_public or source.status != AgencyStatus.ACTIVE:
         raise ValidationError(_(MSG_SOURCE_STATE), code="source_state")
     if not unit_ids and not procedure_ids:
         raise ValidationError(_(MSG_NOTHING), code="nothing")
     agency_spec_validate(spec)
+    if set(move) & set(copy):
+        raise ValidationError(_(MSG_PEOPLE_TWICE), code="people_twice")
+    people.people_resolve(schema=source.schema_name, ids=[*move, *copy])
     from quality.core.models import Unit
     from quality.procedures.models import Procedure
 
@@ -279,6 +287,21 @@ def split_validate(*, source: Agency, unit_ids, procedure_ids, spec: AgencySpec)
         known_procedures = Procedure.objects.filter(pk__in=procedure_ids).count()
     if known_units != len(set(unit_ids)) or known_procedures != len(set(procedure_ids)):
         raise ValidationError(_(MSG_UNKNOWN), code="unknown")
+
+
+def _validate(source: Agency, params: dict) -> None:
+    split_validate(
+        source=source,
+        unit_ids=params["unit_ids"],
+        procedure_ids=params["procedure_ids"],
+        spec=_spec(params),
+        move=params.get("people_move", ()),
+        copy=params.get("people_copy", ()),
+    )
+
+
+def _chosen(params: dict) -> frozenset[int]:
+    return frozenset(params.get("people_move", ())) | frozenset(params.get("people_copy", ()))
 
 
 def _spec(params: dict) -> AgencySpec:
@@ -302,10 +325,13 @@ def split_preview(
     kind: str,
     admin_email: str,
     admin_name: str,
-    deactivate_members: bool = False,
+    people_move: list[int] = (),
+    people_copy: list[int] = (),
     suffix: str | None = None,
     by=None,
 ) -> LifecycleOperation:
+    """`people_move` and `people_copy`: ids of S's people chosen to work in N (moved ones are
+    deactivated in S). Nobody else arrives active; see the module doc."""
     params = {
         "unit_ids": sorted({int(i) for i in unit_ids}),
         "procedure_ids": sorted({int(i) for i in procedure_ids}),
@@ -314,15 +340,11 @@ def split_preview(
         "kind": kind,
         "admin_email": admin_email.strip().lower(),
         "admin_name": admin_name.strip(),
-        "deactivate_members": bool(deactivate_members),
+        "people_move": sorted({int(i) for i in people_move}),
+        "people_copy": sorted({int(i) for i in people_copy}),
         "suffix": validate_suffix(suffix or default_suffix(source.code)),
     }
-    split_validate(
-        source=source,
-        unit_ids=params["unit_ids"],
-        procedure_ids=params["procedure_ids"],
-        spec=_spec(params),
-    )
+    _validate(source, params)
     started = time.perf_counter()
     with transaction.atomic():
         # A true dry run: N is provisioned, the move planned and counted, all rolled back.
@@ -347,7 +369,9 @@ def split_preview(
 def _plan(source: Agency, target: Agency, params: dict, *, operation: str):
     with schema_context(source.schema_name):
         selection = split_closure(
-            unit_ids=params["unit_ids"], procedure_ids=params["procedure_ids"]
+            unit_ids=params["unit_ids"],
+            procedure_ids=params["procedure_ids"],
+            chosen=set(_chosen(params)),
         )
     plan = plan_build(
         Plan(
@@ -358,6 +382,7 @@ def _plan(source: Agency, target: Agency, params: dict, *, operation: str):
             operation=operation,
             suffix=params["suffix"],
             selection=selection,
+            people=_chosen(params),
         )
     )
     delete = {
@@ -421,9 +446,15 @@ def split_report(plan: Plan, *, source: Agency, params: dict, cleared, delete) -
     kinds: dict[str, int] = {}
     for conflict in plan.conflicts:
         kinds[conflict["action"]] = kinds.get(conflict["action"], 0) + 1
+    moving = set(params.get("people_move", ()))
+    named = people.people_report(plan, carried=plan.selection.get("accounts_user", set()))
+    for person in named:
+        person["leaves_source"] = person["id"] in moving
     return {
         "source": {"code": source.code, "name": source.name, "schema": source.schema_name},
         "target": {"code": params["code"], "name": params["name"]},
+        "admin": params["admin_email"],
+        "people": named,
         "suffix": plan.suffix,
         "tables": tables,
         "conflicts": plan.conflicts,
@@ -461,17 +492,13 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
     started = time.perf_counter()
     params = op.params
     source = Agency.objects.select_for_update().get(pk=op.agency_id)
-    split_validate(
-        source=source,
-        unit_ids=params["unit_ids"],
-        procedure_ids=params["procedure_ids"],
-        spec=_spec(params),
-    )
+    _validate(source, params)
     step(_("Khởi tạo cơ quan mới"), 5)
     result = agency_provision(spec=_spec(params))
     target = result.agency
     connection.set_schema_to_public()
-    names = [t.name for t in catalog().values() if t.data]
+    # What a split can change in S and N (invitations written in N are not counted).
+    names = [t.name for t in catalog().values() if t.data and t.carried]
     step(_("Khoá dữ liệu của cơ quan nguồn"), 10)
     with connection.cursor() as cur:
         cur.execute(
@@ -494,6 +521,10 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
     )
     copied += result_files["copied"]
     applied = plan_apply(plan, file_prefix=prefix, on_step=step)
+    invited = people.people_invite_arrivals(
+        plan=plan, applied=applied, invited_by=getattr(op.requested_by, "email", "")
+    )
+    connection.set_schema_to_public()
     _checkpoint("inserted")
     step(_("Gỡ dữ liệu đã chuyển khỏi cơ quan nguồn"), 85)
     with connection.cursor() as cur:
@@ -515,12 +546,11 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
             "WHERE id = ANY(%s)",
             [params["unit_ids"]],
         )
-        if params.get("deactivate_members"):
+        if params.get("people_move"):
             cur.execute(
-                f"UPDATE {qt(source.schema_name, 'accounts_user')} u SET is_active = false "  # noqa: S608
-                f"FROM {qt(source.schema_name, 'quality_core_unit_members')} m "
-                "WHERE m.user_id = u.id AND m.unit_id = ANY(%s)",
-                [params["unit_ids"]],
+                f"UPDATE {qt(source.schema_name, 'accounts_user')} SET is_active = false "  # noqa: S608
+                "WHERE id = ANY(%s)",
+                [params["people_move"]],
             )
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every reference checked here
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -553,7 +583,13 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
             )
     if wrong:
         raise ValidationError(_(MSG_COUNTS) % {"tables": ", ".join(wrong[:5])}, code="counts")
-    detail = {"operation": str(op.pk)}
+    report = split_report(plan, source=source, params=params, cleared=cleared, delete=delete)
+    moved_people = sorted(p["email"] for p in report["people"] if p["leaves_source"])
+    detail = {
+        "operation": str(op.pk),
+        "people": {**people.people_summary(report["people"], invited), "moved": moved_people},
+        "tables": {t["table"]: t["carried"] for t in tables},
+    }
     events.record(
         agency=source,
         action="split_out",
@@ -565,15 +601,15 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         agency=target,
         action="split_from",
         actor=op.requested_by,
-        detail={**detail, "source": source.code},
+        detail={**detail, "source": source.code, "admin": params["admin_email"]},
         agency_trail=True,
     )
     op.other = target
-    report = split_report(plan, source=source, params=params, cleared=cleared, delete=delete)
     report.update(
         tables=tables,
         counts_match=True,
         rows_moved=sum(applied.moved.values()),
+        invited=invited,
         files={"count": len(old_paths), "copied": len(result_files["copied"])},
         split_seconds=round(time.perf_counter() - started, 3),
     )

@@ -118,18 +118,106 @@ def fill(agency, owner, prefix: str, *, with_file: bool = True) -> Content:
         )
 
 
-def snapshot(schema: str) -> dict[str, str]:
-    """table -> digest of all its rows (ordered by primary key): equal means identical."""
+def snapshot(schema: str, *, arrived: bool = False) -> dict[str, str]:
+    """table -> digest of all its rows (ordered by primary key): equal means identical.
+
+    `arrived`: compare what an archive carries (credentials.py): credential tables are left
+    out, and secret columns (and what changes with them on arrival) count as NULL."""
     from tenants.services.datamove.catalog import catalog
     from tenants.services.datamove.engine import q, qt
 
     result = {}
     with connection.cursor() as cur:
         for table in catalog().values():
+            if arrived and table.excluded:
+                continue
             cur.execute(
                 "SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n' "
                 f"ORDER BY t.{q(table.pk)}), '') "
-                f"FROM {qt(schema, table.name)} t"
+                f"FROM (SELECT {_columns(table, arrived)} FROM {qt(schema, table.name)}) t"
             )
             result[table.name] = hashlib.sha256(cur.fetchone()[0].encode()).hexdigest()
     return result
+
+
+def _columns(table, arrived: bool) -> str:
+    from tenants.services.datamove.engine import q
+
+    blanked = arrival_columns(table.name) if arrived else set()
+    return ", ".join(f"NULL AS {q(c)}" if c in blanked else q(c) for c in table.columns)
+
+
+def arrival_columns(table: str) -> set[str]:
+    """Columns an import or a restore does not bring back as they were."""
+    from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS
+
+    return {c for (t, c) in (*SECRET_COLUMNS, *ON_ARRIVAL) if t == table}
+
+
+def add_credentials(schema: str, user: User) -> set[str]:
+    """Give `user` of `schema` one of every credential an agency schema can hold (a TOTP
+    device, recovery codes, an API token, an invitation, an integration key that signed an
+    inbox event, a pull connector with its header, a session, sign-in records). Returns the
+    stored secret values, as text and (encrypted ones) as the hex `row_to_json` writes."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from integrations.models import ApiKey, InboxEvent, PullConnector
+    from integrations.services.keys import api_key_create
+    from integrations.services.pull import connector_save
+    from iso_platform.accounts.models import ApiToken, Invitation
+    from iso_platform.accounts.services import api_token_create, invitation_for
+
+    with schema_context(schema):
+        totp = TOTPDevice.objects.create(user=user, name="điện thoại", confirmed=True)
+        static = StaticDevice.objects.create(user=user, name="mã dự phòng", confirmed=True)
+        code = StaticToken.objects.create(device=static, token=StaticToken.random_token())
+        api_token_create(user=user, name="máy trạm")
+        key, _secret = api_key_create(actor=user, name="Một cửa")
+        InboxEvent.objects.filter(pk=InboxEvent.objects.order_by("pk")[:1]).update(key=key)
+        connector_save(
+            actor=user, name="Cổng DVC", url="https://dvc.test/feed", authorization="Bearer x-1"
+        )
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session.create()
+        AccessAttempt.objects.create(
+            username=user.email,
+            ip_address="10.0.0.9",
+            user_agent="t",
+            http_accept="*/*",
+            path_info="/dang-nhap/",
+            post_data="password=******",
+            failures_since_start=1,
+        )
+        AccessLog.objects.create(
+            username=user.email,
+            ip_address="10.0.0.9",
+            user_agent="t",
+            http_accept="*/*",
+            path_info="/dang-nhap/",
+            session_hash=hashlib.sha256(b"s").hexdigest(),
+        )
+        AccessFailureLog.objects.create(
+            username=user.email,
+            ip_address="10.0.0.9",
+            user_agent="t",
+            http_accept="*/*",
+            path_info="/dang-nhap/",
+        )
+        if not Invitation.objects.filter(user=user).exists():
+            invitation_for(user)
+        values = {totp.key, code.token, session.session_key}
+        values |= set(ApiToken.objects.values_list("digest", flat=True))
+        values |= set(Invitation.objects.values_list("digest", flat=True))
+        values |= set(AccessLog.objects.values_list("session_hash", flat=True))
+        encrypted = [bytes(v) for v in ApiKey.objects.values_list("secret_encrypted", flat=True)]
+        encrypted += [bytes(v) for v in PullConnector.objects.values_list("auth_header", flat=True)]
+        values |= {v.hex() for v in encrypted if v} | {v.decode() for v in encrypted if v}
+        values |= {
+            p for p in User.objects.values_list("password", flat=True) if not p.startswith("!")
+        }
+    connection.set_schema_to_public()
+    return values

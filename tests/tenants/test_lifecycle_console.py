@@ -192,3 +192,28 @@ def test_an_import_of_a_file_that_is_no_archive_is_refused_and_creates_nothing(w
     assert response.status_code == 200
     assert "không đọc được tệp zip" in response.content.decode()
     assert Agency.objects.count() == agencies
+
+
+def test_the_split_form_lists_the_sources_people_with_nobody_chosen(world, admin):
+    page = admin.get("/lifecycle/split/", {"source": "alpha"}).content.decode()
+    for name in ("people_move", "people_copy"):
+        assert f'name="{name}" value="{world.owner_a.pk}"' in page
+    assert " checked" not in page  # nobody (and no unit or procedure) is preselected
+
+
+def test_a_merge_names_people_by_e_mail_and_refuses_strangers_in_vietnamese(world, admin):
+    response = admin.post(
+        "/lifecycle/merge/",
+        {"target": world.agency_a.pk, "source": world.agency_b.pk, "people": "ai-do@khac.test"},
+    )
+    assert response.status_code == 200
+    assert "không thuộc cơ quan nguồn" in response.content.decode()
+    assert LifecycleOperation.objects.count() == 0
+    response = admin.post(
+        "/lifecycle/merge/",
+        {"target": world.agency_a.pk, "source": world.agency_b.pk, "people": world.user_b.email},
+    )
+    op = LifecycleOperation.objects.get()
+    assert op.params["people"] and response.status_code == 302
+    page = admin.get(f"/lifecycle/{op.pk}/").content.decode()
+    assert 'id="people"' in page and "Được mời (chưa có mật khẩu)" in page

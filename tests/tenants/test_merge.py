@@ -47,9 +47,13 @@ def two(world, media):
     return world, a, b
 
 
-def run_merge(world, suffix=None, by=None):
+def run_merge(world, suffix=None, by=None, people=()):
     op = merge.merge_preview(
-        target=world.agency_a, source=world.agency_b, suffix=suffix, by=by or world.province_admin
+        target=world.agency_a,
+        source=world.agency_b,
+        suffix=suffix,
+        people_emails=people,
+        by=by or world.province_admin,
     )
     operations.confirm(op)
     return merge.merge_run(op_id=op.pk)
@@ -88,7 +92,7 @@ def test_merge_moves_everything_with_counts_equal_to_the_sums(
     names = list(table_counts("ag_alpha"))
     before_a, before_b = table_counts("ag_alpha", names), table_counts("ag_beta", names)
     with django_capture_on_commit_callbacks(execute=True):
-        op = run_merge(world)
+        op = run_merge(world, people=["staff@b.test"])
     assert op.status == OperationStatus.SUCCEEDED, op.error
     after_a, after_b = table_counts("ag_alpha", names), table_counts("ag_beta", names)
     # the merge itself is then written into both agencies' trails: one row each
@@ -127,10 +131,15 @@ def test_merge_moves_everything_with_counts_equal_to_the_sums(
         # the late NC of B's application follows the renamed code
         nc = Nonconformity.objects.get(source_type="application", source_id=moved_app.code)
         assert nc.source_ref == moved_app.code
-        # users: the shared e-mail is one account; B's staff came with their password hash
+        # users: the shared e-mail is one account; B's chosen staff member arrived without a
+        # usable password and is invited; the others B's rows name are inactive records
         assert User.objects.filter(email=SHARED_EMAIL).count() == 1
         staff_b = User.objects.get(email="staff@b.test")
-        assert staff_b.check_password("x" * 12)
+        assert staff_b.is_active and not staff_b.has_usable_password()
+        assert staff_b.invitations.filter(accepted_at=None, revoked_at=None).count() == 1
+        boss_b = User.objects.get(email="boss@b.test")
+        assert not boss_b.is_active and not boss_b.has_usable_password()
+        assert op.report["invited"] == ["staff@b.test"]
         unit = Unit.objects.get(code=f"{SHARED_UNIT}-BETA")
         assert set(unit.members.values_list("email", flat=True)) == {"staff@b.test", SHARED_EMAIL}
         # provenance: visible "from B" on the main kinds

@@ -4,7 +4,8 @@ The data engine (merge, split, export, import) is model-driven: a new model in a
 tenant app is moved, exported and imported without touching this package. Only the
 special cases are listed here, each with its reason:
 
-- excluded tables (never moved nor exported): sessions and django-axes lock-out state;
+- excluded tables (never moved nor exported): credentials and sign-in records, listed with
+  the secret columns of ordinary tables in credentials.py;
 - reference tables seeded identically in every schema (content types, permissions,
   ISO clauses): rows are matched by natural key, never duplicated, never emptied;
 - singletons (a CHECK constraint `pk = 1`): the target keeps its own row;
@@ -25,11 +26,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-# Sessions are credentials bound to one host; axes attempts are a short-lived lock-out
-# state keyed by user name and address. Neither is agency data: they are dropped, not moved.
-EXCLUDED_TABLES = frozenset(
-    {"django_session", "axes_accessattempt", "axes_accessattemptexpiration"}
-)
+from tenants.services.datamove.credentials import CREDENTIAL_TABLES, STAY_BEHIND_TABLES
+
+# Credentials bound to one host (sessions, two-factor devices, tokens, sign-in records):
+# dropped, never moved nor exported (credentials.py says why, table by table).
+EXCLUDED_TABLES = frozenset(CREDENTIAL_TABLES)
 
 # Seeded identically by migrations in every schema: matched by natural key (their unique
 # constraint), never duplicated, and left in place when a source schema is emptied.
@@ -186,6 +187,11 @@ class Table:
     def data(self) -> bool:
         """Moved, exported and emptied (not reference, not excluded)."""
         return not (self.reference or self.excluded)
+
+    @property
+    def carried(self) -> bool:
+        """Taken into another agency by a merge or a split (exported or not)."""
+        return not self.excluded and self.name not in STAY_BEHIND_TABLES
 
 
 def tenant_models() -> list[type[models.Model]]:

@@ -15,7 +15,11 @@
    sources...) by joining a typed map, renamed codes by joining the renames, stored
    file paths re-rooted under the target (the files are copied by `files.py`);
 3. writes a provenance row per moved object of the main kinds;
-4. leaves the source alone; the caller empties it (merge) or deletes the moved rows
+4. never carries a credential (credentials.py): credential tables and the tables that stay
+   behind are not moved (references to them become NULL), secret columns arrive blank,
+   people arrive without the old agency's privileges, and active only when chosen
+   (`Plan.people`);
+5. leaves the source alone; the caller empties it (merge) or deletes the moved rows
    (split) in the same transaction.
 
 Django creates foreign keys `DEFERRABLE INITIALLY DEFERRED`, so the order of the
@@ -46,6 +50,7 @@ from tenants.services.datamove.catalog import (
     catalog,
     type_tables,
 )
+from tenants.services.datamove.credentials import ACROSS_AGENCIES, ON_ARRIVAL, SECRET_COLUMNS
 from tenants.services.schemas import check_name
 
 StepCallback = Callable[[str, int], None]
@@ -77,6 +82,9 @@ class Plan:
     operation: str
     suffix: str
     selection: dict[str, set[int]] | None = None  # None: every row of every data table
+    # Source ids of the people the provincial administrator chose: they arrive active (and
+    # are invited); everyone else the moved rows name arrives as an inactive record.
+    people: frozenset[int] = frozenset()
     tables: list[str] = field(default_factory=list)
     mapped: dict[str, dict[int, int]] = field(default_factory=dict)
     renames: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
@@ -128,7 +136,7 @@ def plan_build(plan: Plan, on_step: StepCallback | None = None) -> Plan:
     validate_suffix(plan.suffix)
     step = on_step or (lambda _t, _p: None)
     tables = catalog()
-    order = [t for t in tables.values() if not t.excluded]
+    order = [t for t in tables.values() if t.carried]
     plan.tables = [t.name for t in order]
     source_counts = _selected_counts(plan, order)
     target_counts = table_counts(plan.target, plan.tables)
@@ -415,8 +423,8 @@ def _check_dangling(plan: Plan, order: list[Table]) -> None:
             if fk.target == table.name and fk.column == table.pk:
                 continue
             target_table = catalog().get(fk.target)
-            if target_table is None or target_table.excluded:
-                continue
+            if target_table is None or not target_table.carried:
+                continue  # a credential: the reference arrives NULL (see _insert)
             carried = plan.selection.get(fk.target, set()) | set(plan.mapped.get(fk.target, {}))
             with connection.cursor() as cur:
                 cur.execute(
@@ -584,6 +592,7 @@ def _build_soft_maps(cur, plan: Plan, maps: dict[str, str], token: str) -> None:
 def _insert(cur, plan: Plan, table: Table, maps, token: str, file_prefix: str) -> None:
     """One INSERT ... SELECT for the whole table. Every literal inlined here comes from the
     catalogue or from validated codes (`_literal` refuses anything else)."""
+    tables = catalog()
     joins: list[str] = []
     counter = iter(range(1, 10_000))
 
@@ -598,12 +607,17 @@ def _insert(cur, plan: Plan, table: Table, maps, token: str, file_prefix: str) -
     for column in table.columns:
         src = f"s.{q(column)}"
         fk = table.fks.get(column)
-        if column == table.pk:
+        override = _arrival_expr(plan, table, column)
+        if override is not None:
+            expr = override
+        elif column == table.pk:
             expr = "m.new"
         elif fk is not None and fk.target in maps:
             a = alias("f")
             joins.append(f"LEFT JOIN {maps[fk.target]} {a} ON {a}.old = {src}")
             expr = f"{a}.new"
+        elif fk is not None and fk.target in tables and not tables[fk.target].carried:
+            expr = "NULL"  # a row left behind (a key, a device): never another agency's row
         elif column in idrefs and idrefs[column].target in maps:
             a = alias("i")
             joins.append(f"LEFT JOIN {maps[idrefs[column].target]} {a} ON {a}.old = {src}")
@@ -648,6 +662,16 @@ def _insert(cur, plan: Plan, table: Table, maps, token: str, file_prefix: str) -
         f"JOIN {maps[table.name]} m ON m.old = s.{q(table.pk)} AND m.moved " + " ".join(joins)
     )
     cur.execute(sql)
+
+
+def _arrival_expr(plan: Plan, table: Table, column: str) -> str | None:
+    """The value a column gets in the other agency instead of the source's (credentials.py)."""
+    key = (table.name, column)
+    if key in SECRET_COLUMNS:
+        return SECRET_COLUMNS[key]
+    people = "ARRAY[" + ",".join(str(int(i)) for i in sorted(plan.people)) + "]::bigint[]"
+    template = ACROSS_AGENCIES.get(key) or ON_ARRIVAL.get(key)
+    return template.format(row="s", people=people) if template else None
 
 
 def _soft_expr(ref, src, joins, alias, token, plan: Plan, table: Table) -> str:
