@@ -32,11 +32,11 @@ test: install
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 # Needs root or sudo and Debian's package registry; .ci/run calls it.
 browser:
-	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version)"; \
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
-	    > /dev/null && /usr/bin/chromium --version; fi
+	    > /dev/null && /usr/bin/chromium --version 2>/dev/null; fi
 
 lint: install
 	$(BIN)/ruff check .
