@@ -286,7 +286,7 @@ def _exchange(target, method, headers, body, deadline, limit, watchdog) -> Respo
             last_error = exc
             continue
         try:
-            return _send(connection, target, method, headers, body, limit)
+            return _send(connection, target, method, headers, body, limit, watchdog)
         finally:
             watchdog.release(connection)
     raise last_error
@@ -300,7 +300,7 @@ def _connection(target, address, timeout, watchdog) -> http.client.HTTPConnectio
     return _PinnedHTTPConnection(address, target.port, timeout=timeout, watchdog=watchdog)
 
 
-def _send(connection, target, method, headers, body, limit) -> Response:
+def _send(connection, target, method, headers, body, limit, watchdog) -> Response:
     sent = {
         **{k: v for k, v in headers.items() if k.lower() not in ("host", "accept-encoding")},
         "Host": target.host_header,
@@ -320,11 +320,13 @@ def _send(connection, target, method, headers, body, limit) -> Response:
     declared = answer.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise OutboundError(_(MSG_FAILED), f"Content-Length {declared} over {limit}")
-    return Response(
-        answer.status,
-        {k.lower(): v for k, v in answer.getheaders()},
-        _read_capped(answer, limit),
-    )
+    content = _read_capped(answer, limit)
+    # http.client ends a body cut short without complaint: the watchdog or a length says so.
+    if watchdog.fired:
+        raise TimeoutError("deadline reached while reading")
+    if declared and declared.isdigit() and len(content) != int(declared):
+        raise http.client.IncompleteRead(content, int(declared) - len(content))
+    return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, content)
 
 
 def _read_capped(answer, limit: int) -> bytes:

@@ -296,9 +296,7 @@ def _signed(case, fuzz) -> tuple[dict, bytes | None]:
     sent = requests.Request(
         case.method, "http://x" + case.formatted_path, params=case.query or None
     ).prepare()
-    headers = signed_headers(
-        fuzz.key_id, fuzz.secret, body, method=case.method, path=sent.path_url
-    )
+    headers = signed_headers(fuzz.key_id, fuzz.secret, body, method=case.method, path=sent.path_url)
     return headers, (None if isinstance(case.body, NotSet) else body)
 
 
