@@ -223,11 +223,13 @@ REJECTED_KEEP_ROWS = 10_000
 OVERFLOW_REASON = (
     "quá nhiều yêu cầu bị từ chối trong phút này; các yêu cầu còn lại được cộng vào đây"
 )
+# The conflict target names the columns, not the constraint: a schema cloned for a new
+# agency may carry the rule as a unique index of another name.
 _UPSERT = """
 INSERT INTO integrations_rejectedrequest
     (at, minute, last_at, count, key_id, reason, remote_addr, body_sha256, body_size)
 VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s)
-ON CONFLICT ON CONSTRAINT rejected_request_per_minute DO UPDATE SET
+ON CONFLICT (minute, key_id, remote_addr, reason) DO UPDATE SET
     count = integrations_rejectedrequest.count + 1,
     last_at = EXCLUDED.last_at,
     body_sha256 = EXCLUDED.body_sha256,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -168,3 +169,15 @@ def test_old_and_surplus_counters_are_pruned(world, monkeypatch):
         assert ingest.rejected_requests_prune(now=now) == 4
         kept = sorted(int(r) for r in RejectedRequest.objects.values_list("remote_addr", flat=True))
     assert kept == [0, 1, 2, 3, 4]
+
+
+def test_the_worked_example_of_the_vendors_guide_is_what_the_server_computes():
+    guide = (Path(__file__).resolve().parents[2] / "docs/api/integration-events.md").read_text()
+    secret, stamp = "eisk_example-secret-do-not-use", 1772417700
+    data = (
+        b'{"event_id":"igate-1","type":"application.returned",'
+        b'"occurred_at":"2026-03-02T09:15:00+07:00","data":{"application_id":"H12.23-260302-0001"}}'
+    )
+    assert data.decode() in guide
+    assert sign(secret, stamp, data, method="POST", path=EVENTS) in guide
+    assert sign(secret, stamp, b"", method="GET", path=f"{EVENTS}/igate-1") in guide
