@@ -144,7 +144,7 @@ def _signed(path: str, key_id: str, secret: str, payload) -> tuple[str, bytes, d
     from integrations.services.keys import signed_headers
 
     body = json.dumps(payload, ensure_ascii=False).encode()
-    return path, body, signed_headers(key_id, secret, body), 1
+    return path, body, signed_headers(key_id, secret, body, method="POST", path=path), 1
 
 
 def _single_requests(key_id, secret, count):

@@ -363,7 +363,13 @@ def _operation(client: Client, label: str, rng: random.Random):
     }
     raw = json.dumps(payload, ensure_ascii=False).encode()
     headers = {
-        **signed_headers(agency["key_id"], agency["secret"], raw),
+        **signed_headers(
+            agency["key_id"],
+            agency["secret"],
+            raw,
+            method="POST",
+            path="/api/v1/integrations/events",
+        ),
         "Content-Type": "application/json",
     }
     return (

@@ -1,7 +1,8 @@
 """The integration API for one-stop-shop and portal vendors (see docs/api/integration-events.md).
 
-Authentication is a per-agency key and an HMAC-SHA256 signature of the body (no session,
-no CSRF). Every payload ends in the inbox, accepted or refused.
+Authentication is a per-agency key and an HMAC-SHA256 signature of the method, path,
+timestamp and body (no session, no CSRF). Every payload ends in the inbox, accepted or
+refused; requests refused before that are counted (RejectedRequest).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import http_date
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -30,7 +32,8 @@ from integrations.services.ingest import (
     storable,
     text_of,
 )
-from integrations.services.keys import SignatureError, verify
+from integrations.services.keys import SignatureError, v1_sunset, verify
+from iso_platform.net import client_ip
 
 
 class Vendor:
@@ -53,20 +56,24 @@ class HmacAuthentication(BaseAuthentication):
     def authenticate(self, request):
         headers, body = request.headers, request._request.body
         try:
-            key = verify(
+            key, version = verify(
                 key_id=headers.get("X-Eiso-Key", ""),
                 timestamp=headers.get("X-Eiso-Timestamp", ""),
                 signature=headers.get("X-Eiso-Signature", ""),
                 body=body,
+                method=request.method,
+                path=request._request.get_full_path(),
             )
         except SignatureError as exc:
             request_reject(
                 key_id=headers.get("X-Eiso-Key", ""),
                 reason=str(exc),
-                remote_addr=request.META.get("REMOTE_ADDR", ""),
+                remote_addr=client_ip(request._request),
                 body=body,
+                key_known=exc.key_known,
             )
             raise AuthenticationFailed(str(exc)) from exc
+        request._request.eiso_signature_version = version
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -85,14 +92,33 @@ class HmacScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "X-Eiso-Signature",
-            "description": '`sha256=<hex HMAC-SHA256 of "<X-Eiso-Timestamp>.<body>">`, '
-            "with `X-Eiso-Key` and `X-Eiso-Timestamp` headers.",
+            "description": "`v2=<hex HMAC-SHA256 of "
+            '"v2\\n<METHOD>\\n<path?query>\\n<X-Eiso-Timestamp>\\n<body>">`, '
+            "with `X-Eiso-Key` and `X-Eiso-Timestamp` headers. The first version "
+            '(`sha256=` over `"<timestamp>.<body>"`) is accepted until the date in the '
+            "`Sunset` header of its answers.",
         }
 
 
 class IsVendor(BasePermission):
     def has_permission(self, request, view):
         return isinstance(request.auth, ApiKey)
+
+
+class VendorApi(APIView):
+    """The vendors' endpoints: HMAC only; answers to version-1 signatures announce its end."""
+
+    authentication_classes = [HmacAuthentication]
+    permission_classes = [IsVendor]
+    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(request._request, "eiso_signature_version", None) == 1:
+            # RFC 8594 (Sunset) and RFC 9745 (Deprecation): clients can log them.
+            response["Sunset"] = http_date(v1_sunset().timestamp())
+            response["Deprecation"] = "true"
+        return response
 
 
 EventIn = inline_serializer(
@@ -148,11 +174,7 @@ def _json(request):
         )
 
 
-class EventApi(APIView):
-    authentication_classes = [HmacAuthentication]
-    permission_classes = [IsVendor]
-    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
-
+class EventApi(VendorApi):
     @extend_schema(
         request=EventIn,
         responses={
@@ -188,11 +210,7 @@ BatchOut = inline_serializer(
 )
 
 
-class EventBatchApi(APIView):
-    authentication_classes = [HmacAuthentication]
-    permission_classes = [IsVendor]
-    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
-
+class EventBatchApi(VendorApi):
     @extend_schema(
         request=BatchIn,
         responses={200: BatchOut, 400: OpenApiResponse(), 401: OpenApiResponse()},
@@ -222,12 +240,8 @@ class EventBatchApi(APIView):
         return Response({**counts, "results": results})
 
 
-class EventStatusApi(APIView):
+class EventStatusApi(VendorApi):
     """Where an event stands: accepted, applied, waiting for its application, failed."""
-
-    authentication_classes = [HmacAuthentication]
-    permission_classes = [IsVendor]
-    parser_classes = [JSONParser]  # the body is read as JSON, whatever the Content-Type
 
     @extend_schema(
         responses=inline_serializer(

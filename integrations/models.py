@@ -95,20 +95,43 @@ class InboxEvent(models.Model):
 
 
 class RejectedRequest(models.Model):
-    """A request refused before its events could be read (bad key, signature, timestamp)."""
+    """Requests refused before their events could be read (bad key, signature, timestamp).
 
-    at = models.DateTimeField(default=timezone.now)
+    Counted, not kept one by one: one row per minute, known key, address (IPv6 per /64
+    network) and reason, so that a flood of unauthenticated requests adds to a counter
+    instead of rows (integrations.services.ingest.request_reject caps the rows of a minute;
+    a daily task prunes old ones).
+    """
+
+    at = models.DateTimeField(default=timezone.now)  # first of the minute
+    minute = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=1)
     key_id = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=300)
     remote_addr = models.CharField(max_length=64, blank=True)
-    body_sha256 = models.CharField(max_length=64, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)  # of the latest one
     body_size = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-minute", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "key_id", "remote_addr", "reason"],
+                name="rejected_request_per_minute",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.reason}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason} ×{self.count}"
+
+
+class PullRunStatus(models.TextChoices):
+    IDLE = "idle", _("Chưa chạy")
+    QUEUED = "queued", _("Đang chờ chạy")
+    RUNNING = "running", _("Đang kéo dữ liệu")
+    SUCCEEDED = "succeeded", _("Hoàn tất")
+    FAILED = "failed", _("Có lỗi")
 
 
 class PullConnector(models.Model):
@@ -122,6 +145,13 @@ class PullConnector(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_count = models.PositiveIntegerField(default=0)
+    # The run in progress (queued from the page or started by beat): its state and pages
+    # read so far, for the progress shown on the page; last_count counts its events.
+    run_status = models.CharField(
+        max_length=16, choices=PullRunStatus.choices, default=PullRunStatus.IDLE
+    )
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    run_pages = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("nguồn kéo dữ liệu")
@@ -129,3 +159,7 @@ class PullConnector(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_running(self) -> bool:
+        return self.run_status in (PullRunStatus.QUEUED, PullRunStatus.RUNNING)

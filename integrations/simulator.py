@@ -228,8 +228,8 @@ class Sender:
         from integrations.services.keys import signed_headers
 
         body = json.dumps(payload, ensure_ascii=False).encode()
-        headers = signed_headers(self.key_id, self.secret, body)
         path = "/api/v1/integrations/events/batch"
+        headers = signed_headers(self.key_id, self.secret, body, method="POST", path=path)
         if self.base_url:
             request = urllib.request.Request(  # noqa: S310 - the operator's own server URL
                 self.base_url.rstrip("/") + path,

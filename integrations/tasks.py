@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from integrations.services import apply, pull
+from integrations.models import PullConnector
+from integrations.services import apply, ingest, pull
 
 
 @shared_task(name="integrations.inbox_apply", acks_late=True, ignore_result=True)
@@ -67,3 +68,20 @@ def stats_reconcile() -> int:
 @shared_task(name="integrations.stats_reconcile_all", ignore_result=True)
 def stats_reconcile_all() -> int:
     return _fan_out(stats_reconcile)
+
+
+@shared_task(name="integrations.connector_pull", acks_late=True, ignore_result=True)
+def connector_pull_task(connector_id: int) -> int:
+    """One connector, run from its page (the page polls its progress)."""
+    connector = PullConnector.objects.filter(pk=connector_id).first()
+    return pull.connector_pull(connector=connector) if connector is not None else 0
+
+
+@shared_task(name="integrations.rejected_prune", acks_late=True, ignore_result=True)
+def rejected_prune() -> int:
+    return ingest.rejected_requests_prune()
+
+
+@shared_task(name="integrations.rejected_prune_all", ignore_result=True)
+def rejected_prune_all() -> int:
+    return _fan_out(rejected_prune)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.InboxEventView.as_view(), name="inbox_event"),
     path("connectors/", views.ConnectorView.as_view(), name="connector_add"),
     path("connectors/<int:pk>/", views.ConnectorView.as_view(), name="connector"),
+    path("connectors/<int:pk>/run/", views.ConnectorRunView.as_view(), name="connector_run"),
 ]

@@ -23,7 +23,7 @@ class KeysView(CapabilityMixin, View):
     capability = "integrations.manage"
     template = "integrations/keys.html"
 
-    def get(self, request, secret=None, new_key=None, form=None, status=200):
+    def get(self, request, secret=None, new_key=None, form=None, connector_form=None, status=200):
         return render(
             request,
             self.template,
@@ -34,7 +34,7 @@ class KeysView(CapabilityMixin, View):
                 "secret": secret,
                 "new_key": new_key,
                 "connectors": PullConnector.objects.all(),
-                "connector_form": forms.ConnectorForm(),
+                "connector_form": connector_form or forms.ConnectorForm(),
                 "base_url": request.build_absolute_uri("/api/v1/integrations/events"),
             },
             status=status,
@@ -124,23 +124,43 @@ class ConnectorView(CapabilityMixin, View):
     def post(self, request, pk=None):
         connector = get_object_or_404(PullConnector, pk=pk) if pk else None
         if connector is not None and request.POST.get("action") == "run":
-            count = pull.connector_pull(connector=connector)
-            connector.refresh_from_db()
-            if connector.last_error:
-                messages.error(
-                    request, _("Lỗi khi kéo dữ liệu: %(e)s") % {"e": connector.last_error}
-                )
-            else:
-                messages.success(request, _("Đã nhận %(n)s sự kiện mới.") % {"n": count})
-            return redirect("integrations:keys")
+            # A run reads up to MAX_PAGES pages: a Celery task, followed on its own page.
+            try:
+                pull.connector_run_request(actor=request.user, connector=connector)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            return redirect("integrations:connector_run", pk=connector.pk)
         form = forms.ConnectorForm(request.POST)
         if form.is_valid():
             try:
                 pull.connector_save(actor=request.user, connector=connector, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                _form_errors(form, exc)
             else:
                 messages.success(request, _("Đã lưu nguồn kéo dữ liệu."))
-        else:
-            messages.error(request, " ".join(e for v in form.errors.values() for e in v))
-        return redirect("integrations:keys")
+                return redirect("integrations:keys")
+        return KeysView().get(request, connector_form=form, status=400)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ConnectorRunView(CapabilityMixin, TemplateView):
+    """A run's progress; htmx asks for the fragment again until the run ends."""
+
+    capability = "integrations.manage"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["integrations/_connector_run.html"]
+        return ["integrations/connector_run.html"]
+
+    def get_context_data(self, pk, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["connector"] = get_object_or_404(PullConnector, pk=pk)
+        return context

@@ -9,6 +9,8 @@ error, because one of them would be ignored.
 
 from __future__ import annotations
 
+import datetime as _dt
+import ipaddress as _ipaddress
 import os
 import re
 from pathlib import Path
@@ -129,3 +131,64 @@ def rate(name: str, default: str, *, environ=None) -> str:
     if not RATE_RE.match(value):
         raise EnvError(f"{name}={value!r} is not a rate like 20/h or 5/10m.")
     return value
+
+
+def date(name: str, default: _dt.date, *, environ=None) -> _dt.date:
+    """A calendar date written YYYY-MM-DD."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise EnvError(f"{name}={value!r} is not a date written YYYY-MM-DD.") from None
+
+
+def ports(name: str, *, environ=None) -> tuple[int, ...]:
+    """Comma-separated TCP port numbers, for example `8080,8443`."""
+    value = _raw(name, environ)
+    if value is None:
+        return ()
+    found = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            raise EnvError(f"{name}: {part!r} is not a port number (1-65535).")
+        found.append(int(part))
+    return tuple(found)
+
+
+def host_entry(entry: str) -> tuple[str, int | None] | None:
+    """`host`, `host:port`, an IP address or `[IPv6]:port`, normalised; None if malformed."""
+    entry = entry.strip().lower()
+    try:
+        parts = urlsplit("//" + entry)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host or parts.username is not None or parts.path or parts.query or parts.fragment:
+        return None
+    try:
+        return _ipaddress.ip_address(host).compressed, port
+    except ValueError:
+        pass
+    host = host.rstrip(".")
+    return (host, port) if HOSTNAME_RE.match(host) else None
+
+
+def hosts(name: str, *, environ=None) -> tuple[str, ...]:
+    """Comma-separated host names or IP addresses, each maybe with `:port`."""
+    value = _raw(name, environ)
+    if value is None:
+        return ()
+    found = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        parsed = host_entry(part)
+        if parsed is None:
+            raise EnvError(
+                f"{name}: {part!r} is not a host name or IP address with an optional :port "
+                "(for example gateway.angiang.gov.vn, 10.20.0.5:8443, [fd00::5]:8080)."
+            )
+        host, port = parsed
+        shown = f"[{host}]" if ":" in host else host
+        found.append(f"{shown}:{port}" if port else shown)
+    return tuple(found)

@@ -8,7 +8,7 @@ environment.
 from __future__ import annotations
 
 import warnings
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ as django_environ
@@ -385,6 +385,31 @@ EMAIL_TIMEOUT = 10
 INTEGRATION_KEYS_SECRET = env.secret("INTEGRATION_KEYS_SECRET") or SECRET_KEY
 INTEGRATION_SIGNATURE_WINDOW = env.integer("INTEGRATION_SIGNATURE_WINDOW", default=300, minimum=30)
 INTEGRATION_BATCH_MAX = env.integer("INTEGRATION_BATCH_MAX", default=1000, minimum=1, maximum=10000)
+# A vendor's clock may run a little ahead; a request dated further ahead would stay
+# replayable for longer than the window says (docs/security-outbound.md).
+INTEGRATION_SIGNATURE_FUTURE_SKEW = env.integer(
+    "INTEGRATION_SIGNATURE_FUTURE_SKEW", default=30, minimum=0, maximum=120
+)
+# Last day (Vietnam time) on which the first signature version (timestamp and body only,
+# `sha256=`) is still accepted, so that vendors can move to `v2=` without a gap.
+INTEGRATION_SIGNATURE_V1_UNTIL = env.date(
+    "INTEGRATION_SIGNATURE_V1_UNTIL", default=date(2027, 6, 30)
+)
+
+# --------------------------------------------------------------------------- outbound HTTP
+
+# Requests to addresses that users or agencies configure (pull connectors; later webhooks
+# and identity providers) go through iso_platform/outbound.py: public addresses on ports
+# 80 and 443 only, unless the operator names an internal host (a province's integration
+# gateway) or another port here.
+OUTBOUND_ALLOWED_HOSTS = env.hosts("OUTBOUND_ALLOWED_HOSTS")
+OUTBOUND_ALLOWED_PORTS = env.ports("OUTBOUND_ALLOWED_PORTS")
+OUTBOUND_TIMEOUT_SECONDS = env.integer(
+    "OUTBOUND_TIMEOUT_SECONDS", default=10, minimum=1, maximum=120
+)
+OUTBOUND_MAX_BYTES = env.integer(
+    "OUTBOUND_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024
+)
 
 # --------------------------------------------------------------------------- REST API
 
@@ -490,6 +515,10 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-apply": {"task": "integrations.apply_all", "schedule": RECOVERY_SECONDS},
     "integrations-pull": {"task": "integrations.pull_all", "schedule": 300.0},
     "integrations-overdue": {"task": "integrations.overdue_all", "schedule": 900.0},
+    "integrations-rejected-prune": {
+        "task": "integrations.rejected_prune_all",
+        "schedule": crontab(hour=3, minute=40),
+    },  # Asia/Ho_Chi_Minh: refused-request counters past their retention
     "applications-statistics-nightly": {
         "task": "integrations.stats_reconcile_all",
         "schedule": crontab(hour=1, minute=30),

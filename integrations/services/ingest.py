@@ -7,13 +7,16 @@ Nothing accepted is lost: the 2xx answer is sent after the inbox row is committe
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import ipaddress
 import json
 import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.models import ApiKey, InboxEvent, InboxStatus, RejectedRequest
@@ -214,18 +217,109 @@ def _safe_app(item) -> str:
     return text_of(value[:100]) if isinstance(value, str) else ""
 
 
-def request_reject(*, key_id: str, reason: str, remote_addr: str, body: bytes) -> None:
-    """Log (and keep) a request refused before its events could be trusted."""
-    logger.warning(
-        "integration request refused: %s (key %s, from %s)", reason, key_id or "-", remote_addr
+REJECTED_ROWS_PER_MINUTE = 50
+REJECTED_KEEP_DAYS = 30
+REJECTED_KEEP_ROWS = 10_000
+OVERFLOW_REASON = (
+    "quá nhiều yêu cầu bị từ chối trong phút này; các yêu cầu còn lại được cộng vào đây"
+)
+# The conflict target names the columns, not the constraint: a schema cloned for a new
+# agency may carry the rule as a unique index of another name.
+_UPSERT = """
+INSERT INTO integrations_rejectedrequest
+    (at, minute, last_at, count, key_id, reason, remote_addr, body_sha256, body_size)
+VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s)
+ON CONFLICT (minute, key_id, remote_addr, reason) DO UPDATE SET
+    count = integrations_rejectedrequest.count + 1,
+    last_at = EXCLUDED.last_at,
+    body_sha256 = EXCLUDED.body_sha256,
+    body_size = EXCLUDED.body_size
+RETURNING count
+"""
+
+
+def network_of(address: str) -> str:
+    """The address an attacker cannot vary for free: IPv6 counts per /64 (one subscriber)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return text_of(address[:64])
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def request_reject(
+    *, key_id: str, reason: str, remote_addr: str, body: bytes, key_known: bool = False
+) -> None:
+    """Count a request refused before its events could be trusted.
+
+    Unauthenticated callers choose the key id and, within their network, the address: only
+    a key of this agency is recorded, addresses count per network, and past
+    REJECTED_ROWS_PER_MINUTE rows in a minute the rest is added to one overflow row. Rows
+    are therefore bounded per minute whatever the flood, and pruned daily.
+    """
+    now = timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    row = [
+        text_of(key_id[:40]) if key_known else "",
+        text_of(reason[:300]),
+        network_of(remote_addr or ""),
+    ]
+    with transaction.atomic():
+        if not _bump(minute, row, now, body):
+            if _rows_in(minute) >= REJECTED_ROWS_PER_MINUTE:
+                row = ["", OVERFLOW_REASON, "*"]
+            if _upsert(minute, row, now, body) == 1:
+                logger.warning(
+                    "integration request refused: %s (key %s, from %s)",
+                    reason,
+                    key_id[:40] or "-",
+                    remote_addr,
+                )
+
+
+def _bump(minute, row, now, body) -> bool:
+    key_id, reason, address = row
+    return bool(
+        RejectedRequest.objects.filter(
+            minute=minute, key_id=key_id, reason=reason, remote_addr=address
+        ).update(
+            count=F("count") + 1,
+            last_at=now,
+            body_sha256=hashlib.sha256(body).hexdigest(),
+            body_size=len(body),
+        )
     )
-    RejectedRequest.objects.create(
-        key_id=text_of(key_id[:40]),
-        reason=text_of(reason[:300]),
-        remote_addr=text_of(remote_addr[:64]),
-        body_sha256=hashlib.sha256(body).hexdigest(),
-        body_size=len(body),
-    )
+
+
+def _rows_in(minute) -> int:
+    return RejectedRequest.objects.filter(minute=minute)[:REJECTED_ROWS_PER_MINUTE].count()
+
+
+def _upsert(minute, row, now, body) -> int:
+    key_id, reason, address = row
+    digest = hashlib.sha256(body).hexdigest()
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [now, minute, now, key_id, reason, address, digest, len(body)])
+        return cursor.fetchone()[0]
+
+
+def rejected_requests_prune(now=None) -> int:
+    """Drop counters older than REJECTED_KEEP_DAYS, and all but the newest REJECTED_KEEP_ROWS."""
+    now = now or timezone.now()
+    old = RejectedRequest.objects.filter(minute__lt=now - dt.timedelta(days=REJECTED_KEEP_DAYS))
+    deleted = old.delete()[0]
+    newest = RejectedRequest.objects.order_by("-minute", "-id")
+    beyond = list(newest[REJECTED_KEEP_ROWS : REJECTED_KEEP_ROWS + 1])
+    if beyond:
+        cut = beyond[0]
+        deleted += RejectedRequest.objects.filter(
+            Q(minute__lt=cut.minute) | Q(minute=cut.minute, id__lte=cut.id)
+        ).delete()[0]
+    return deleted
 
 
 def schedule_apply() -> None:

@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "checklist_steering": _("Lập ban chỉ đạo ISO"),
     "checklist_pack": _("Chọn bộ tài liệu mẫu khởi đầu"),
     "connector_save": _("Lưu kết nối lấy dữ liệu"),
+    "connector_run": _("Chạy kết nối lấy dữ liệu"),
     "version": _("Phiên bản quy định thủ tục"),
     # people, sign-ins and keys
     "invite": _("Mời người dùng"),

@@ -368,7 +368,7 @@ def _signed(stack: Stack, path: str, payload) -> tuple[requests.Response, float]
             "Content-Type": "application/json",
             "X-EISO-KEY": stack.key_id,
             "X-EISO-TIMESTAMP": str(stamp),
-            "X-EISO-SIGNATURE": sign(stack.secret, stamp, data),
+            "X-EISO-SIGNATURE": sign(stack.secret, stamp, data, method="POST", path=path),
         },
     )
 

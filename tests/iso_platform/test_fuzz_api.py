@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
@@ -291,7 +292,11 @@ def _signed(case, fuzz) -> tuple[dict, bytes | None]:
         body = case.body if isinstance(case.body, bytes) else b""
     else:  # negative cases may nest raw bytes: sent as text
         body = json.dumps(case.body, default=lambda b: b.decode("latin-1")).encode()
-    headers = signed_headers(fuzz.key_id, fuzz.secret, body)
+    # the request line as sent (requests encodes the path and query the same way)
+    sent = requests.Request(
+        case.method, "http://x" + case.formatted_path, params=case.query or None
+    ).prepare()
+    headers = signed_headers(fuzz.key_id, fuzz.secret, body, method=case.method, path=sent.path_url)
     return headers, (None if isinstance(case.body, NotSet) else body)
 
 

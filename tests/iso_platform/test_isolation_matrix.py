@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
@@ -266,7 +266,8 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     )
     inbox_apply_pending()
     key, secret = api_key_create(actor=admin, name=f"Khoá {mark}")
-    connector_save(actor=admin, name=f"Nguồn {mark}", url="http://127.0.0.1:9/")
+    with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never fetched here
+        connector_save(actor=admin, name=f"Nguồn {mark}", url="http://127.0.0.1:9/")
     make_loop(admin, staff, leader, prefix=mark)
     _assert_numbered(ident)
     pending = docs.document_create(
@@ -703,12 +704,13 @@ def refused(answer: Answer) -> bool:
     return answer.status == 302 and "/accounts/login/" in answer.location
 
 
-def _vendor_headers(key_id: str, secret: str) -> dict:
+def _vendor_headers(key_id: str, secret: str, url: str) -> dict:
+    """B's key, signing a POST of `{}` to A's route: refused for the key alone."""
     from integrations.services.keys import signed_headers
 
     return {
         f"HTTP_{k.upper().replace('-', '_')}": v
-        for k, v in signed_headers(key_id, secret, b"{}").items()
+        for k, v in signed_headers(key_id, secret, b"{}", method="POST", path=url).items()
     }
 
 
@@ -723,7 +725,10 @@ def _outsiders(planted: Planted, route: Route) -> list[tuple[str, dict]]:
         found += [
             ("agency B's API token", _bearer(planted.tokens["user_b"])),
             ("the analyst's API token", _bearer(planted.tokens["analyst"])),
-            ("agency B's integration key", {"headers": _vendor_headers(*planted.vendor_b)}),
+            (
+                "agency B's integration key",
+                {"headers": _vendor_headers(*planted.vendor_b, url_of(route, planted.samples_a))},
+            ),
         ]
     return found
 

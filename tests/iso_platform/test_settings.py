@@ -51,6 +51,39 @@ def test_base_domain_must_be_a_bare_host_name(raw):
         env.hostname("BASE_DOMAIN", "localhost", environ={"BASE_DOMAIN": raw})
 
 
+def test_outbound_hosts_are_names_or_addresses_with_an_optional_port():
+    raw = "Gateway.AnGiang.gov.vn, 10.20.0.5:8443, [FD00::5]:8080, 127.0.0.1"
+    assert env.hosts("OUTBOUND_ALLOWED_HOSTS", environ={"OUTBOUND_ALLOWED_HOSTS": raw}) == (
+        "gateway.angiang.gov.vn",
+        "10.20.0.5:8443",
+        "[fd00::5]:8080",
+        "127.0.0.1",
+    )
+    assert env.hosts("OUTBOUND_ALLOWED_HOSTS", environ={}) == ()
+
+
+@pytest.mark.parametrize(
+    "raw", ["http://gw.vn", "gw.vn/feed", "user@gw.vn", "gw vn", "gw.vn:99999", "10.0.0.0/8"]
+)
+def test_a_bad_outbound_host_is_an_error_naming_the_variable(raw):
+    with pytest.raises(env.EnvError, match="^OUTBOUND_ALLOWED_HOSTS"):
+        env.hosts("OUTBOUND_ALLOWED_HOSTS", environ={"OUTBOUND_ALLOWED_HOSTS": raw})
+
+
+@pytest.mark.parametrize("raw", ["80,http", "0", "70000", "8080;8443"])
+def test_outbound_ports_must_be_port_numbers(raw):
+    with pytest.raises(env.EnvError, match="^OUTBOUND_ALLOWED_PORTS"):
+        env.ports("OUTBOUND_ALLOWED_PORTS", environ={"OUTBOUND_ALLOWED_PORTS": raw})
+    assert env.ports("P", environ={"P": "8080, 8443"}) == (8080, 8443)
+
+
+def test_dates_are_written_year_month_day():
+    name = "INTEGRATION_SIGNATURE_V1_UNTIL"
+    assert env.date(name, None, environ={name: "2027-06-30"}).isoformat() == "2027-06-30"
+    with pytest.raises(env.EnvError, match="is not a date written YYYY-MM-DD"):
+        env.date(name, None, environ={name: "30/06/2027"})
+
+
 def test_base_domain_is_lower_cased_and_defaults_to_localhost():
     assert env.hostname("BASE_DOMAIN", "localhost", environ={}) == "localhost"
     assert env.hostname("BASE_DOMAIN", "x", environ={"BASE_DOMAIN": "ISO.AnGiang.gov.vn"}) == (
@@ -165,6 +198,8 @@ def test_check_deploy_is_clean_with_production_settings():
         ("REDIS_URL", "", "REDIS_URL is required when DEBUG is off"),
         ("BASE_DOMAIN", "http://x.vn", "BASE_DOMAIN='http://x.vn' is not a host name"),
         ("AGENCY_POOL_SIZE", "many", "AGENCY_POOL_SIZE='many' is not a whole number"),
+        ("OUTBOUND_ALLOWED_HOSTS", "http://gw.vn", "OUTBOUND_ALLOWED_HOSTS: 'http://gw.vn'"),
+        ("INTEGRATION_SIGNATURE_V1_UNTIL", "30/06/2027", "is not a date written YYYY-MM-DD"),
         ("EMAIL_URL", "", "EMAIL_URL is required when DEBUG is off"),
     ],
 )

@@ -146,7 +146,9 @@ def test_the_signed_endpoints_answer_any_body_with_json(key, body):
     for path in ("/api/v1/integrations/events", "/api/v1/integrations/events/batch"):
         headers = {
             f"HTTP_{k.upper().replace('-', '_')}": v
-            for k, v in signed_headers(key_obj.key_id, secret, body).items()
+            for k, v in signed_headers(
+                key_obj.key_id, secret, body, method="POST", path=path
+            ).items()
         }
         response = client.post(path, body, content_type="application/json", **headers)
         assert response.status_code in (200, 202, 400, 409), response.content[:300]

@@ -32,7 +32,7 @@ def post(path, payload, key_id, secret, when=None, host="alpha.localhost", raw=N
         content_type="application/json",
         HTTP_X_EISO_KEY=key_id,
         HTTP_X_EISO_TIMESTAMP=str(stamp),
-        HTTP_X_EISO_SIGNATURE=sign(secret, stamp, data),
+        HTTP_X_EISO_SIGNATURE=sign(secret, stamp, data, method="POST", path=path),
     )
 
 
@@ -92,7 +92,9 @@ def test_a_tampered_body_is_refused(vendor):
         content_type="application/json",
         HTTP_X_EISO_KEY=key.key_id,
         HTTP_X_EISO_TIMESTAMP=str(stamp),
-        HTTP_X_EISO_SIGNATURE=sign(secret, stamp, good),
+        HTTP_X_EISO_SIGNATURE=sign(
+            secret, stamp, good, method="POST", path="/api/v1/integrations/events"
+        ),
     )
     assert response.status_code == 401
 
@@ -209,7 +211,9 @@ def test_event_status_can_be_asked(vendor):
         "/api/v1/integrations/events/e1",
         HTTP_X_EISO_KEY=key.key_id,
         HTTP_X_EISO_TIMESTAMP=str(stamp),
-        HTTP_X_EISO_SIGNATURE=sign(secret, stamp, b""),
+        HTTP_X_EISO_SIGNATURE=sign(
+            secret, stamp, b"", method="GET", path="/api/v1/integrations/events/e1"
+        ),
     )
     assert response.status_code == 200 and response.json()["status"] in ("accepted", "waiting")
 

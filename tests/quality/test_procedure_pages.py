@@ -199,7 +199,7 @@ def test_staff_cannot_manage_integrations(world, client_for):
     assert staff.post("/integrations/", {"name": "x"}).status_code == 403
 
 
-def test_pull_connector_reads_a_real_feed(world, secretary, eager):
+def test_pull_connector_reads_a_real_feed(world, secretary, eager, settings):
     import json
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -229,6 +229,7 @@ def test_pull_connector_reads_a_real_feed(world, secretary, eager):
 
     server = HTTPServer(("127.0.0.1", 0), Feed)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{server.server_port}"]
     try:
         with schema_context("ag_alpha"):
             make_procedure(world.owner_a)
@@ -252,7 +253,8 @@ def test_pull_connector_reads_a_real_feed(world, secretary, eager):
     assert seen[0] == ("", "Bearer feed-token")
 
 
-def test_a_dead_feed_is_recorded_not_raised(world, eager):
+def test_a_dead_feed_is_recorded_not_raised(world, eager, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1:9"]
     with schema_context("ag_alpha"):
         from integrations.services.pull import connector_pull, connector_save
 
@@ -276,8 +278,9 @@ FOREIGN_ID = 900001
 
 
 def test_ids_of_another_agency_are_not_found_on_procedure_and_integration_routes(
-    world, secretary, eager
+    world, secretary, eager, settings
 ):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1:9"]
     from django.urls import get_resolver
 
     from integrations.models import InboxEvent
