@@ -23,7 +23,6 @@ import contextlib
 import csv
 import functools
 import hashlib
-import io
 import logging
 import re
 import time
@@ -41,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from iso_platform import untrusted
+from iso_platform import spreadsheets, untrusted
 from tenants.models import (
     AGENCY_KINDS_FOR_NEW,
     Agency,
@@ -703,23 +702,10 @@ def rollout_progress(batch: RolloutBatch) -> int:
 
 def rollout_template_csv() -> bytes:
     """The downloadable template: UTF-8 with BOM (Excel opens it with the accents right)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADER)
     with translation.override("vi"):
         department = str(AgencyKind.PROVINCIAL_DEPARTMENT.label)
-    writer.writerow(
-        [
-            "so-vi-du",
-            "Sở Ví Dụ",
-            department,
-            "",
-            "Nguyễn Văn An",
-            "an.nv@so-vi-du.gov.vn",
-            "",
-        ]
-    )
-    writer.writerow(
+    rows = [
+        ["so-vi-du", "Sở Ví Dụ", department, "", "Nguyễn Văn An", "an.nv@so-vi-du.gov.vn", ""],
         [
             "chi-cuc-vi-du",
             "Chi cục Ví Dụ",
@@ -728,6 +714,6 @@ def rollout_template_csv() -> bytes:
             "Trần Thị Bình",
             "binh.tt@chi-cuc-vi-du.gov.vn",
             "co-ban",
-        ]
-    )
-    return ("\ufeff" + out.getvalue()).encode()
+        ],
+    ]
+    return spreadsheets.csv_bytes(rows, header=TEMPLATE_HEADER)
