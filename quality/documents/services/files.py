@@ -208,7 +208,7 @@ class _Text:
         """False once full: stop reading."""
         self.parts.append(part)
         self.size += len(part) + 1
-        return self.size < MAX_TEXT
+        return self.size <= MAX_TEXT
 
     def __str__(self):
         return "\n".join(self.parts)[:MAX_TEXT]
