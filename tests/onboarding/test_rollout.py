@@ -267,7 +267,7 @@ def test_kinds_may_be_values_or_labels_and_parents_may_come_later_in_the_file(wo
 
 def test_the_template_file_is_valid_as_it_is(world, admin):
     response = admin.get("/rollout/template.csv")
-    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     batch = rollout_upload(content=response.content, file_name="mau.csv")
     assert batch.status == RolloutStatus.VALIDATED
     assert batch.valid_rows == 2
