@@ -240,7 +240,8 @@ def read_table(name: str, data: bytes) -> tuple[list[dict], list[dict]]:
             return _read_xlsx(data)
         return _read_csv(data), []
     except untrusted.Refused as exc:
-        raise ValidationError({"file": exc.messages}) from exc
+        messages = [_(MSG_BAD_FILE)] if exc.code == "damaged" else exc.messages
+        raise ValidationError({"file": messages}) from exc
 
 
 def _read_csv(data: bytes) -> list[dict]:
