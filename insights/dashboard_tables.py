@@ -3,19 +3,13 @@ as XLSX or CSV from the very same rows, so an export always says what the page s
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from insights import selectors
-from iso_platform.text import csv_safe
+from iso_platform import spreadsheets
 
 COLOUR_CSS = {
     "green": "text-bg-success",
@@ -30,7 +24,6 @@ FRESHNESS_CSS = {
     "error": "text-bg-danger",
     "never": "text-bg-secondary",
 }
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -71,51 +64,25 @@ class Table:
 
 
 def _cell(value):
-    """What a file cell holds: numbers stay numbers, aware datetimes become local time."""
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
+    """What a file cell holds: booleans in words; the rest as it is (the spreadsheet writer
+    keeps numbers and dates typed and every text a text)."""
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
     return value
 
 
 def to_xlsx(table: Table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.key[:31]
-    sheet.append(table.header())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in table.rows:
-        sheet.append([_cell(v) for v in values])
-    for column, letter in zip(table.columns, sheet.iter_cols(min_row=1, max_row=1), strict=False):
-        if column.kind == "datetime":
-            for cell in sheet[letter[0].column_letter][1:]:
-                cell.number_format = "dd/mm/yyyy hh:mm"
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(
+        ([_cell(v) for v in values] for values in table.rows),
+        title=table.key,
+        header=table.header(),
+    )
 
 
 def to_csv(table: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.header())
-    for values in table.rows:
-        writer.writerow(
-            [
-                ""
-                if v is None
-                else f"{_cell(v):%Y-%m-%d %H:%M}"
-                if isinstance(v, dt.datetime)
-                else csv_safe(v)  # names typed by people: no spreadsheet formulas
-                if isinstance(v, str)
-                else _cell(v)
-                for v in values
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads the diacritics
+    return spreadsheets.csv_bytes(
+        ([_cell(v) for v in values] for values in table.rows), header=table.header()
+    )
 
 
 # --------------------------------------------------------------------------- columns

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from insights import dashboard_tables as tables
 from insights import selectors
 from insights.dashboard_forms import StatisticsFilterForm
+from iso_platform import spreadsheets
 from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
 from tenants.models import Agency
 from tenants.services.audit import export_record
@@ -27,17 +28,14 @@ COLOUR_NAMES = {
     selectors.RED: gettext_lazy("Đỏ"),
     selectors.GREY: gettext_lazy("Xám"),
 }
-FORMATS = {"xlsx": tables.XLSX_TYPE, "csv": "text/csv; charset=utf-8"}
 
 
 def export_response(table_map: dict, *, table: str, fmt: str, stem: str) -> HttpResponse:
-    if fmt not in FORMATS or table not in table_map:
+    if fmt not in spreadsheets.CONTENT_TYPES or table not in table_map:
         raise Http404
     chosen = table_map[table]
     body = tables.to_xlsx(chosen) if fmt == "xlsx" else tables.to_csv(chosen)
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{chosen.key}.{fmt}"'
-    return response
+    return spreadsheets.download(body, fmt=fmt, filename=f"{stem}-{chosen.key}")
 
 
 class ExportableMixin:

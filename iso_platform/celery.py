@@ -23,6 +23,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def long_task_limits() -> dict:
+    """Time limits for the tasks that build or move whole agencies (provisioning, pool,
+    rollouts, merges, splits, exports, imports, restores), instead of the default ones."""
+    from django.conf import settings
+
+    return {
+        "soft_time_limit": settings.CELERY_LONG_TASK_SOFT_TIME_LIMIT,
+        "time_limit": settings.CELERY_LONG_TASK_TIME_LIMIT,
+    }
+
+
 @task_prerun.connect
 def _bind_log_context(task_id=None, task=None, **_kwargs):
     from django.db import connection

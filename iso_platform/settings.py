@@ -498,6 +498,35 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,  # above kombu's 1 s BRPOP
     "socket_connect_timeout": 1,
 }
+# Time and memory bounds of the work itself (docs/configuration.md, docs/security.md): a task
+# past its soft limit gets SoftTimeLimitExceeded (and can say why it stopped), past the hard
+# limit its child process is killed; a child that grew past the memory bound is replaced
+# after its task. The long limits are for the few tasks that build or move whole agencies.
+CELERY_TASK_SOFT_TIME_LIMIT = env.integer(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=600, minimum=1, maximum=86_400
+)
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", default=660, minimum=2)
+CELERY_LONG_TASK_SOFT_TIME_LIMIT = env.integer(
+    "CELERY_LONG_TASK_SOFT_TIME_LIMIT", default=3_240, minimum=1, maximum=86_400
+)
+CELERY_LONG_TASK_TIME_LIMIT = env.integer("CELERY_LONG_TASK_TIME_LIMIT", default=3_300, minimum=2)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise env.EnvError(
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} must be above "
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT}."
+    )
+if CELERY_LONG_TASK_TIME_LIMIT <= CELERY_LONG_TASK_SOFT_TIME_LIMIT:
+    raise env.EnvError(
+        f"CELERY_LONG_TASK_TIME_LIMIT={CELERY_LONG_TASK_TIME_LIMIT} must be above "
+        f"CELERY_LONG_TASK_SOFT_TIME_LIMIT={CELERY_LONG_TASK_SOFT_TIME_LIMIT}."
+    )
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1024 * env.integer(  # Celery counts kilobytes
+    "CELERY_WORKER_MAX_MEMORY_MB", default=512, minimum=64, maximum=65_536
+)
+# Untrusted files (iso_platform/untrusted.py): wall time of one parse, in a request or a task;
+# the largest agency archive (expanded) an import or a restore accepts.
+UNTRUSTED_PARSE_SECONDS = env.integer("UNTRUSTED_PARSE_SECONDS", default=30, minimum=1, maximum=600)
+AGENCY_ARCHIVE_MAX_GB = env.integer("AGENCY_ARCHIVE_MAX_GB", default=20, minimum=1, maximum=10_000)
 CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 # Beat's safety nets re-queue, this often, whatever a lost message or a broker outage left

@@ -32,10 +32,3 @@ def fold(text: str) -> str:
 class Unaccent(Func):
     function = "vn_unaccent"
     output_field = TextField()
-
-
-def csv_safe(value) -> str:
-    """A cell for a CSV file people open in a spreadsheet: text that would start a formula
-    (=, +, -, @, tab, CR) is prefixed with an apostrophe (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -9,13 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from iso_platform import spreadsheets
 from iso_platform.console.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
@@ -148,6 +148,6 @@ class BatchStartView(ProvinceAdminRequiredMixin, View):
 
 class TemplateDownloadView(ProvinceUserRequiredMixin, View):
     def get(self, request):
-        response = HttpResponse(rollout.rollout_template_csv(), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="mau-trien-khai-co-quan.csv"'
-        return response
+        return spreadsheets.download(
+            rollout.rollout_template_csv(), fmt="csv", filename="mau-trien-khai-co-quan"
+        )

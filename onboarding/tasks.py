@@ -10,6 +10,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from iso_platform.celery import long_task_limits
+
 
 @shared_task(name="onboarding.checklist_refresh", acks_late=True, ignore_result=True)
 def checklist_refresh_for_agency() -> int:
@@ -36,7 +38,9 @@ def checklist_refresh_all() -> int:
 # --------------------------------------------------------------------------- bulk rollout
 
 
-@shared_task(name="onboarding.rollout_run", acks_late=True, ignore_result=True)
+@shared_task(
+    name="onboarding.rollout_run", acks_late=True, ignore_result=True, **long_task_limits()
+)
 def rollout_run(batch_id: str) -> str:
     """Provision a confirmed rollout batch row by row (one runner per batch, resumable)."""
     from onboarding.services.rollout import rollout_run as run

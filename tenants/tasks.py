@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from iso_platform.celery import long_task_limits
 from tenants.services import jobs, pool
 
 
-@shared_task(name="tenants.pool_refill", acks_late=True, ignore_result=True)
+@shared_task(name="tenants.pool_refill", acks_late=True, ignore_result=True, **long_task_limits())
 def pool_refill() -> int:
     """Keep AGENCY_POOL_SIZE spare schemas ready (idempotent; one refiller at a time)."""
     return pool.pool_refill()
 
 
-@shared_task(name="tenants.provisioning_job_run", acks_late=True, ignore_result=True)
+@shared_task(
+    name="tenants.provisioning_job_run", acks_late=True, ignore_result=True, **long_task_limits()
+)
 def provisioning_job_run(job_id: str) -> str:
     return jobs.provisioning_job_run(job_id=job_id).status
 
@@ -23,7 +26,9 @@ def provisioning_jobs_resume() -> int:
     return jobs.provisioning_jobs_resume()
 
 
-@shared_task(name="tenants.lifecycle_operation_run", acks_late=True, ignore_result=True)
+@shared_task(
+    name="tenants.lifecycle_operation_run", acks_late=True, ignore_result=True, **long_task_limits()
+)
 def lifecycle_operation_run(op_id: str) -> str:
     """Run one confirmed merge, split, export or import (idempotent, one runner at a time)."""
     from tenants.services import operations

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from iso_platform import untrusted
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, Invitation, Role, User
 from iso_platform.text import fold
 
@@ -488,6 +488,9 @@ def _unit_lookup():
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
+    """Rows of the file, within iso_platform.untrusted's TABLE limits (Refused is a
+    ValidationError: the report shows its message)."""
+    untrusted.check_size(len(data), untrusted.TABLE)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -497,7 +500,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return list(untrusted.csv_rows(text, delimiter=delimiter))
     except csv.Error as exc:
         raise ValidationError(_(MSG_FILE_CSV) % {"error": exc}, code="csv") from exc
 

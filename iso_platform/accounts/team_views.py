@@ -11,7 +11,6 @@ from collections import Counter
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform import spreadsheets
 from iso_platform.accounts import invitations
 from iso_platform.accounts.invitations import PersonState
 from iso_platform.accounts.models import Invitation, User
@@ -112,18 +112,13 @@ class ImportTemplateView(TeamGate, View):
     """A sample file to fill in (UTF-8 with a byte-order mark, so Excel reads the accents)."""
 
     def get(self, request):
-        lines = [
-            "họ tên,email,đơn vị,vai trò",
-            "Nguyễn Văn An,an.nguyen@example.gov.vn,VP,Chuyên viên",
-            "Trần Thị Bình,binh.tran@example.gov.vn,Văn phòng,Trưởng đơn vị",
-            "Lê Văn Cường,cuong.le@example.gov.vn,,Đánh giá viên nội bộ",
+        rows = [
+            ["Nguyễn Văn An", "an.nguyen@example.gov.vn", "VP", "Chuyên viên"],
+            ["Trần Thị Bình", "binh.tran@example.gov.vn", "Văn phòng", "Trưởng đơn vị"],
+            ["Lê Văn Cường", "cuong.le@example.gov.vn", "", "Đánh giá viên nội bộ"],
         ]
-        response = HttpResponse(
-            ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="moi-nguoi-dung.csv"'
-        return response
+        body = spreadsheets.csv_bytes(rows, header=["họ tên", "email", "đơn vị", "vai trò"])
+        return spreadsheets.download(body, fmt="csv", filename="moi-nguoi-dung")
 
 
 class PersonView(TeamGate, View):

@@ -23,7 +23,6 @@ import contextlib
 import csv
 import functools
 import hashlib
-import io
 import logging
 import re
 import time
@@ -41,6 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform import spreadsheets, untrusted
 from tenants.models import (
     AGENCY_KINDS_FOR_NEW,
     Agency,
@@ -169,15 +169,23 @@ def _kind_values() -> dict[str, str]:
 
 
 def rollout_parse(*, content: bytes, file_name: str = "") -> ParsedFile:
-    """The file's data rows keyed by field, or file-level errors (nothing else is judged)."""
+    """The file's data rows keyed by field, or file-level errors (nothing else is judged).
+    Read within iso_platform.untrusted's TABLE limits."""
     if len(content) > MAX_BYTES:
         return ParsedFile(errors=[_(MSG_TOO_BIG)])
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         return ParsedFile(errors=[_(MSG_XLS)])
-    if content.startswith(b"PK\x03\x04") or file_name.lower().endswith(".xlsx"):
-        records = _xlsx_records(content)
-    else:
-        records = _csv_records(content)
+    try:
+        if content.startswith(b"PK\x03\x04") or file_name.lower().endswith(".xlsx"):
+            records = _xlsx_records(content)
+        else:
+            records = _csv_records(content)
+    except untrusted.Refused as exc:
+        if exc.code == "rows":
+            return ParsedFile(errors=[_(MSG_TOO_MANY) % {"max": MAX_ROWS}])
+        if exc.code == "damaged" and content.startswith(b"PK"):
+            return ParsedFile(errors=[_(MSG_XLSX_BROKEN) % {"error": " ".join(exc.messages)}])
+        return ParsedFile(errors=exc.messages)
     if isinstance(records, str):
         return ParsedFile(errors=[records])
     return _from_records(records)
@@ -192,37 +200,16 @@ def _csv_records(content: bytes):
         return _(MSG_NOT_UTF8)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = untrusted.csv_rows(text, delimiter=delimiter, max_rows=MAX_ROWS + 1)  # + the header
     try:
-        return [
-            (index, row)
-            for index, row in enumerate(
-                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-            )
-        ]
+        return list(enumerate(rows, start=1))
     except csv.Error as exc:
         return _(MSG_CSV_BROKEN) % {"error": exc}
 
 
 def _xlsx_records(content: bytes):
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML and openpyxl errors alike: the file is not usable
-        return _(MSG_XLSX_BROKEN) % {"error": type(exc).__name__}
-    try:
-        records, blank_run = [], 0
-        for index, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            row = [_cell(value) for value in values]
-            blank_run = 0 if any(row) else blank_run + 1
-            if blank_run > 1000:  # formatting that reaches row 1,048,576 is not data
-                break
-            records.append((index, row))
-            if len(records) > MAX_ROWS + 1100:
-                break
-        return records
-    finally:
-        book.close()
+    rows = untrusted.xlsx_rows(content, max_rows=MAX_ROWS + 1)  # + the header
+    return [(number, [_cell(value) for value in values]) for _sheet, number, values in rows]
 
 
 def _cell(value) -> str:
@@ -715,23 +702,10 @@ def rollout_progress(batch: RolloutBatch) -> int:
 
 def rollout_template_csv() -> bytes:
     """The downloadable template: UTF-8 with BOM (Excel opens it with the accents right)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADER)
     with translation.override("vi"):
         department = str(AgencyKind.PROVINCIAL_DEPARTMENT.label)
-    writer.writerow(
-        [
-            "so-vi-du",
-            "Sở Ví Dụ",
-            department,
-            "",
-            "Nguyễn Văn An",
-            "an.nv@so-vi-du.gov.vn",
-            "",
-        ]
-    )
-    writer.writerow(
+    rows = [
+        ["so-vi-du", "Sở Ví Dụ", department, "", "Nguyễn Văn An", "an.nv@so-vi-du.gov.vn", ""],
         [
             "chi-cuc-vi-du",
             "Chi cục Ví Dụ",
@@ -740,6 +714,6 @@ def rollout_template_csv() -> bytes:
             "Trần Thị Bình",
             "binh.tt@chi-cuc-vi-du.gov.vn",
             "co-ban",
-        ]
-    )
-    return ("\ufeff" + out.getvalue()).encode()
+        ],
+    ]
+    return spreadsheets.csv_bytes(rows, header=TEMPLATE_HEADER)

@@ -7,19 +7,15 @@ filtered list (that download is itself recorded).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.generic import TemplateView
 
-from iso_platform.text import csv_safe
+from iso_platform import spreadsheets
 from quality.core.audit_filters import AuditEventFilter
 from quality.core.audit_labels import action_label, subject_label
 
@@ -106,15 +102,11 @@ class TrailListMixin:
         export_record(
             request=self.request, kind="audit_trail", filename=filename, filter=query.urlencode()
         )
-        out = io.StringIO()
-        out.write("\ufeff")  # a byte-order mark, so Excel reads the accents
-        writer = csv.writer(out)
-        writer.writerow(self.csv_columns())
-        for event in self.rows()[:CSV_MAX_ROWS].iterator(chunk_size=2000):
-            writer.writerow([csv_safe(v) for v in self.csv_row(event)])
-        response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        rows = self.rows()[:CSV_MAX_ROWS].iterator(chunk_size=2000)
+        body = spreadsheets.csv_bytes(
+            (self.csv_row(event) for event in rows), header=self.csv_columns()
+        )
+        return spreadsheets.download(body, fmt="csv", filename=filename.removesuffix(".csv"))
 
 
 def _changes_text(changes) -> str:

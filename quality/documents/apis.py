@@ -58,9 +58,22 @@ class PersonOut(serializers.ModelSerializer):
 
 
 class FileOut(serializers.ModelSerializer):
+    text_problem = serializers.CharField(
+        read_only=True, help_text="Why the file's text is not searchable; empty when it is."
+    )
+
     class Meta:
         model = RevisionFile
-        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at"]
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "text_status",
+            "text_problem",
+        ]
 
 
 class RevisionOut(serializers.ModelSerializer):

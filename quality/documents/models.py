@@ -303,6 +303,13 @@ def revision_file_path(instance: RevisionFile, filename: str) -> str:
     )
 
 
+class TextStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ trích xuất nội dung")
+    RUNNING = "running", _("Đang trích xuất nội dung")
+    DONE = "done", _("Đã trích xuất nội dung")
+    NOT_EXTRACTED = "not_extracted", _("Không trích xuất nội dung")
+
+
 class RevisionFile(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="files")
     file = models.FileField(upload_to=revision_file_path, max_length=500)
@@ -313,12 +320,42 @@ class RevisionFile(models.Model):
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(blank=True, help_text="Text extracted for search.")
+    text_status = models.CharField(
+        _("trích xuất nội dung"),
+        max_length=16,
+        choices=TextStatus.choices,
+        default=TextStatus.PENDING,
+    )
+    text_refusal = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Why the text was not extracted: iso_platform.untrusted.Refused.as_json().",
+    )
+    text_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def text_problem(self) -> str:
+        """Why the file's text is not searchable, in the reader's language ("" if it is, or
+        will be soon). An extraction still running past the task's hard time limit was
+        killed with its worker child: it says so."""
+        from iso_platform import untrusted
+
+        if self.text_status == TextStatus.NOT_EXTRACTED:
+            return untrusted.refusal_message(self.text_refusal)
+        killed_after = datetime.timedelta(seconds=settings.UNTRUSTED_PARSE_SECONDS + 60)
+        if (
+            self.text_status == TextStatus.RUNNING
+            and self.text_started_at is not None
+            and timezone.now() - self.text_started_at > killed_after
+        ):
+            return untrusted.refusal_message({"code": "stopped"})
+        return ""
 
 
 class Distribution(models.Model):

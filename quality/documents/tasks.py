@@ -8,7 +8,15 @@ from django.conf import settings
 from quality.documents.services import files, reminders
 
 
-@shared_task(name="documents.file_text_extract", acks_late=True, ignore_result=True)
+# The parse has its own deadline (UNTRUSTED_PARSE_SECONDS); the soft limit lets the task
+# still record why it stopped, the hard one kills a child stuck inside a library call.
+@shared_task(
+    name="documents.file_text_extract",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.UNTRUSTED_PARSE_SECONDS + 30,
+    time_limit=settings.UNTRUSTED_PARSE_SECONDS + 60,
+)
 def file_text_extract(file_id: int) -> None:
     files.file_text_extract(file_id=file_id)
 

@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from iso_platform import spreadsheets
 from iso_platform.workdays.calendar import TZ
 from quality.documents.pdf import _register_fonts, _styles
 from quality.procedures.models import Application, AppStatus, Timeliness
@@ -124,14 +125,12 @@ def sheet_pdf(application: Application) -> bytes:
 
 
 def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
-    """Sổ theo dõi hồ sơ for received dates in [start, end]."""
-    import openpyxl
-    from openpyxl.styles import Font
-
+    """Sổ theo dõi hồ sơ for received dates in [start, end]. Codes, names and units come
+    from people and from the one-stop-shop's events: the spreadsheet writer keeps them text."""
     from quality.procedures.selectors import application_list
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("So theo doi")
+    book = spreadsheets.Workbook()
+    sheet = book.sheet("So theo doi")
     sheet.append([f"SỔ THEO DÕI HỒ SƠ từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"])
     header = [
         "STT",
@@ -148,7 +147,7 @@ def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
         "Tiến độ",
         "Đang ở",
     ]
-    sheet.append([_bold(sheet, h, Font) for h in header])
+    sheet.append(header, bold=True)
     statuses, timeliness = dict(AppStatus.choices), dict(Timeliness.choices)
     rows = application_list(received_from=start, received_to=end).order_by("received_at", "id")
     for n, app in enumerate(rows.iterator(chunk_size=2000), start=1):
@@ -159,31 +158,17 @@ def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
                 app.procedure.code,
                 app.procedure.name,
                 app.get_channel_display(),
-                _naive(app.received_at),
-                _naive(app.due_at),
-                _naive(app.promised_at),
-                _naive(app.completed_at),
-                _naive(app.returned_at),
-                str(statuses[app.status]),
-                str(timeliness.get(app.timeliness, "")),
+                app.received_at,
+                app.due_at,
+                app.promised_at,
+                app.completed_at,
+                app.returned_at,
+                statuses[app.status],
+                timeliness.get(app.timeliness, ""),
                 app.current_unit,
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _bold(sheet, value, font_class):
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = font_class(bold=True)
-    return cell
-
-
-def _naive(value):
-    return value.astimezone(TZ).replace(tzinfo=None) if value else None
+    return book.to_bytes()
 
 
 def _step_label(handoff) -> str:

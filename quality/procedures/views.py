@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform import spreadsheets
 from quality.core.permissions import can
 from quality.documents.views import CapabilityMixin, _add_errors
 from quality.procedures import exports, forms, selectors
@@ -216,13 +217,11 @@ class TrackingBookView(CapabilityMixin, View):
             messages.error(request, _("Khoảng thời gian không hợp lệ."))
             return redirect("procedures:applications")
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        response = HttpResponse(
-            exports.tracking_book_xlsx(start, end),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        stem = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}"
+        response = spreadsheets.download(
+            exports.tracking_book_xlsx(start, end), fmt="xlsx", filename=stem
         )
-        filename = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        export_record(request=request, kind="tracking_book", filename=filename)
+        export_record(request=request, kind="tracking_book", filename=f"{stem}.xlsx")
         return response
 
 

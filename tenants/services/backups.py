@@ -26,7 +26,6 @@ Whole-database backups (pg_dump, point-in-time recovery) remain the operator's j
 from __future__ import annotations
 
 import secrets
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform import untrusted
 from tenants.models import Agency, LifecycleOperation, OperationStatus
 from tenants.services import events, exports, operations, people, schemas
 from tenants.services.datamove import files as move_files
@@ -182,7 +182,7 @@ def _restore_files(path: Path, manifest: dict, schema: str, written, stashed):
     old_schema = manifest["agency"]["schema"]
     names: set[str] = set()
     kept = 0
-    with zipfile.ZipFile(path) as archive:
+    with exports.archive_open(path) as archive:
         for member, entry in manifest["files"].items():
             name = move_files.moved_name(entry["path"], source=old_schema, prefix=f"{schema}/")
             names.add(name)
@@ -195,7 +195,7 @@ def _restore_files(path: Path, manifest: dict, schema: str, written, stashed):
                     storage.save(stash, ContentFile(handle.read()))
                 stashed[name] = stash
                 storage.delete(name)
-            with archive.open(member) as handle:
+            with untrusted.member_open(archive, member) as handle:
                 saved = storage.save(name, handle)
             written.append(saved)
             if saved != name:  # pragma: no cover - the storage refused the name

@@ -34,7 +34,7 @@ import logging
 import secrets
 import time
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform import untrusted
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
 from tenants.services import audit, events, operations, people, schemas
 from tenants.services.datamove import files as move_files
@@ -57,6 +58,8 @@ VERSION = 1
 CHUNK_ROWS = 2000
 EXPORT_DIR = "exports"
 IMPORT_DIR = "imports"
+MANIFEST_MAX = 64 * untrusted.MB  # one entry per table and per stored file
+MAX_LINE = 64 * untrusted.MB  # one table row as JSON (the largest texts are ~500,000 chars)
 
 MSG_NOT_ZIP = gettext_noop("Tệp không phải là gói dữ liệu xuất từ eISO (không đọc được tệp zip).")
 MSG_NO_MANIFEST = gettext_noop("Gói dữ liệu thiếu tệp manifest.json.")
@@ -72,6 +75,10 @@ MSG_MISSING = gettext_noop("Gói dữ liệu thiếu %(name)s.")
 MSG_ROWS = gettext_noop("Gói dữ liệu không khớp số dòng của bảng %(name)s.")
 MSG_COLUMNS = gettext_noop("Cấu trúc bảng %(name)s trong gói dữ liệu khác với hệ thống hiện tại.")
 MSG_NOT_FOUND = gettext_noop("Không tìm thấy tệp dữ liệu xuất.")
+MSG_FILE_PATH = gettext_noop(
+    "Gói dữ liệu có tệp đính kèm với đường dẫn không hợp lệ (%(name)s): "
+    "đường dẫn phải là đường dẫn tương đối, không chứa “..”."
+)
 
 
 def _checkpoint(name: str) -> None:
@@ -286,49 +293,86 @@ def _sha256_file(path: Path) -> str:
 
 def archive_inspect(path: Path) -> dict:
     """Check an archive completely (format, migration state, columns, row counts and every
-    checksum) without touching the database; return its manifest. Raises ValidationError."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ValidationError(_(MSG_NOT_ZIP), code="not_zip") from exc
-    with archive:
-        try:
-            manifest = json.loads(archive.read("manifest.json"))
-        except KeyError as exc:
-            raise ValidationError(_(MSG_NO_MANIFEST), code="no_manifest") from exc
-        except ValueError as exc:
-            raise ValidationError(_(MSG_FORMAT) % {"found": "manifest.json"}) from exc
+    checksum) without touching the database; return its manifest. Raises ValidationError.
+
+    The archive is untrusted (iso_platform.untrusted): its directory is checked against
+    the archive limits before anything is decompressed, every member is read with a cap
+    at its declared size, a line longer than MAX_LINE is refused, and every stored file's
+    path must stay under the exporting agency's own folder."""
+    with archive_open(path) as archive:
+        manifest = _manifest_read(archive)
         found = f"{manifest.get('format')} v{manifest.get('version')}"
         if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
             raise ValidationError(_(MSG_FORMAT) % {"found": found}, code="format")
         if manifest.get("migration_state") != schemas.migration_state():
             raise ValidationError(_(MSG_MIGRATIONS), code="migrations")
+        _manifest_shape(manifest)
         names = set(archive.namelist())
         for table in export_tables():
-            entry = manifest.get("tables", {}).get(table.name)
-            if entry is None or entry.get("file") not in names:
+            entry = manifest["tables"].get(table.name)
+            if not isinstance(entry, dict) or entry.get("file") not in names:
                 raise ValidationError(_(MSG_MISSING) % {"name": table.name}, code="missing")
             if list(entry.get("columns", [])) != table.columns:
                 raise ValidationError(_(MSG_COLUMNS) % {"name": table.name}, code="columns")
             digest, rows = hashlib.sha256(), 0
-            with archive.open(entry["file"]) as handle:
-                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
-                    digest.update(chunk)
-                    rows += chunk.count(b"\n")
+            with untrusted.member_open(archive, entry["file"]) as handle:
+                for line in untrusted.lines(handle, max_line=MAX_LINE):
+                    digest.update(line)
+                    rows += line.endswith(b"\n")
             if digest.hexdigest() != entry.get("sha256"):
                 raise ValidationError(_(MSG_CHECKSUM) % {"name": entry["file"]}, code="checksum")
             if rows != entry.get("rows"):
                 raise ValidationError(_(MSG_ROWS) % {"name": table.name}, code="rows")
-        for member, entry in manifest.get("files", {}).items():
+        for member, entry in manifest["files"].items():
             if member not in names:
                 raise ValidationError(_(MSG_MISSING) % {"name": member}, code="missing")
             digest = hashlib.sha256()
-            with archive.open(member) as handle:
+            with untrusted.member_open(archive, member) as handle:
                 for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
                     digest.update(chunk)
             if digest.hexdigest() != entry.get("sha256"):
                 raise ValidationError(_(MSG_CHECKSUM) % {"name": member}, code="checksum")
     return manifest
+
+
+def archive_open(path: Path):
+    try:
+        return untrusted.zip_open(path, untrusted.archive_limits())
+    except untrusted.Refused as exc:
+        if exc.code == "damaged":
+            raise ValidationError(_(MSG_NOT_ZIP), code="not_zip") from exc
+        raise
+
+
+def _manifest_read(archive) -> dict:
+    try:
+        manifest = json.loads(untrusted.member_read(archive, "manifest.json", cap=MANIFEST_MAX))
+    except KeyError as exc:
+        raise ValidationError(_(MSG_NO_MANIFEST), code="no_manifest") from exc
+    except ValueError as exc:
+        raise ValidationError(_(MSG_FORMAT) % {"found": "manifest.json"}) from exc
+    if not isinstance(manifest, dict):
+        raise ValidationError(_(MSG_FORMAT) % {"found": "manifest.json"}, code="format")
+    return manifest
+
+
+def _manifest_shape(manifest: dict) -> None:
+    """Tables and files described as the exporter writes them; stored file paths relative
+    and without `..` (re-rooted under the new agency's folder on import, a path like
+    `../other_agency/...` would otherwise overwrite another agency's file)."""
+    agency, tables, files = (manifest.get(k) for k in ("agency", "tables", "files"))
+    bad = _(MSG_FORMAT) % {"found": "manifest.json"}
+    if not (isinstance(agency, dict) and isinstance(agency.get("schema"), str)):
+        raise ValidationError(bad, code="format")
+    if not (isinstance(tables, dict) and isinstance(files, dict)):
+        raise ValidationError(bad, code="format")
+    for member, entry in files.items():
+        stored = entry.get("path") if isinstance(entry, dict) else None
+        if not (isinstance(stored, str) and member == f"files/{stored}"):
+            raise ValidationError(bad, code="format")
+        parts = PurePosixPath(stored).parts
+        if stored.startswith("/") or ".." in parts or "\\" in stored or "\x00" in stored:
+            raise ValidationError(_(MSG_FILE_PATH) % {"name": stored}, code="path")
 
 
 # --------------------------------------------------------------------------- import
@@ -474,7 +518,7 @@ def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[st
     everything = list(catalog().values())
     tables = export_tables()
     loaded: dict[str, int] = {}
-    with connection.cursor() as cur, zipfile.ZipFile(path) as archive:
+    with connection.cursor() as cur, archive_open(path) as archive:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle provisioning's own rows first
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
         cur.execute("TRUNCATE " + ", ".join(qt(schema, t.name) for t in everything))
@@ -487,9 +531,9 @@ def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[st
             target = qt(schema, table.name)
             insert = _load_sql(table, target)
             count = 0
-            with archive.open(entry["file"]) as handle:
+            with untrusted.member_open(archive, entry["file"]) as handle:
                 batch: list[str] = []
-                for line in handle:
+                for line in untrusted.lines(handle, max_line=MAX_LINE):
                     batch.append(line.decode().rstrip("\n"))
                     if len(batch) >= CHUNK_ROWS:
                         count += _load(cur, insert, batch)
@@ -510,7 +554,7 @@ def archive_load(*, agency: Agency, path: Path, manifest: dict, written: list[st
             name = move_files.moved_name(entry["path"], source=old_schema, prefix=f"{schema}/")
             if move_files.default_storage.exists(name):
                 move_files.default_storage.delete(name)
-            with archive.open(member) as handle:
+            with untrusted.member_open(archive, member) as handle:
                 saved = move_files.default_storage.save(name, handle)
             written.append(saved)
             if saved != name:  # pragma: no cover - the storage refused the name

@@ -201,6 +201,9 @@ def test_check_deploy_is_clean_with_production_settings():
         ("OUTBOUND_ALLOWED_HOSTS", "http://gw.vn", "OUTBOUND_ALLOWED_HOSTS: 'http://gw.vn'"),
         ("INTEGRATION_SIGNATURE_V1_UNTIL", "30/06/2027", "is not a date written YYYY-MM-DD"),
         ("EMAIL_URL", "", "EMAIL_URL is required when DEBUG is off"),
+        ("CELERY_TASK_TIME_LIMIT", "300", "CELERY_TASK_TIME_LIMIT=300 must be above"),
+        ("CELERY_WORKER_MAX_MEMORY_MB", "lots", "CELERY_WORKER_MAX_MEMORY_MB='lots' is not"),
+        ("UNTRUSTED_PARSE_SECONDS", "0", "UNTRUSTED_PARSE_SECONDS=0 is below the minimum 1"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):
@@ -228,3 +231,31 @@ def test_vietnamese_first_and_vietnam_time():
     assert settings.LANGUAGE_CODE == "vi"
     assert [code for code, _name in settings.LANGUAGES] == ["vi", "en"]
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+
+
+def test_workers_have_time_and_memory_limits_set_from_the_environment():
+    code = (
+        "from iso_platform.celery import app; import quality.documents.tasks as d, "
+        "tenants.tasks as t; c = app.conf; "
+        "print(c.task_soft_time_limit, c.task_time_limit, c.worker_max_memory_per_child, "
+        "d.file_text_extract.soft_time_limit, d.file_text_extract.time_limit, "
+        "t.lifecycle_operation_run.time_limit)"
+    )
+    extra = {
+        **PRODUCTION,
+        "CELERY_TASK_SOFT_TIME_LIMIT": "100",
+        "CELERY_TASK_TIME_LIMIT": "120",
+        "CELERY_WORKER_MAX_MEMORY_MB": "300",
+        "UNTRUSTED_PARSE_SECONDS": "10",
+        "CELERY_LONG_TASK_TIME_LIMIT": "4000",
+    }
+    result = _manage("shell", "-c", code, extra_env=extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "100",
+        "120",
+        str(300 * 1024),
+        "40",
+        "70",
+        "4000",
+    ]

@@ -450,3 +450,15 @@ def test_the_send_task_skips_a_link_resent_meanwhile(world, mail):
         invitations.invitation_issue(issued.invitation.user)
         send_invitation.apply(args=(issued.invitation.user_id, issued.token))
     assert mail.box == []
+
+
+def test_a_staff_file_too_long_or_too_big_is_refused_before_it_is_read_whole(world):
+    from tests import bombs
+
+    with schema_context(world.agency_a.schema_name):
+        long = invitations.staff_import(
+            actor=world.owner_a, data=bombs.csv_rows(10_001, header="họ tên,email,vai trò")
+        )
+        big = invitations.staff_import(actor=world.owner_a, data=b"a,b\n" * (3 * bombs.MB))
+    assert long.file_errors == ["Tệp có hơn 10000 dòng dữ liệu, vượt giới hạn."]
+    assert big.file_errors == ["Tệp nặng 12.0 MB, vượt giới hạn 10.0 MB."]

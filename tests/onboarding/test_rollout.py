@@ -267,7 +267,7 @@ def test_kinds_may_be_values_or_labels_and_parents_may_come_later_in_the_file(wo
 
 def test_the_template_file_is_valid_as_it_is(world, admin):
     response = admin.get("/rollout/template.csv")
-    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     batch = rollout_upload(content=response.content, file_name="mau.csv")
     assert batch.status == RolloutStatus.VALIDATED
     assert batch.valid_rows == 2
@@ -539,3 +539,36 @@ def test_upload_page_and_progress_fragment_render(world, admin):
 
 def test_the_console_menu_links_to_rollout(world, admin):
     assert 'href="/rollout/"' in admin.get("/agencies/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("bomb", "bom giải nén"),
+        ("entries", "20003 thành phần"),
+        ("rows", "Tệp có hơn 2000 dòng dữ liệu"),
+    ],
+)
+def test_a_hostile_rollout_file_is_refused_without_expanding(case, message):
+    from tests import bombs
+
+    content = {
+        "bomb": lambda: bombs.xlsx_bomb(110 * bombs.MB),
+        "entries": lambda: bombs.many_entries(20_000, kind="xlsx"),
+        "rows": lambda: _xlsx_of_rows(2_500),
+    }[case]()
+    parsed = []
+    peak = bombs.peak_mb(lambda: parsed.append(rollout_parse(content=content, file_name="a.xlsx")))
+    assert message in " ".join(parsed[0].errors)
+    assert peak < 10
+
+
+def _xlsx_of_rows(count: int) -> bytes:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["mã", "tên", "loại", "cấp trên", "người quản trị", "email", "gói"])
+    for index in range(count):
+        sheet.append([f"so-{index}", f"Sở {index}", "other", "", "An", f"a{index}@x.vn", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

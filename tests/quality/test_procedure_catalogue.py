@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django_tenants.utils import schema_context
 
 from quality.core.models import Unit
 from quality.procedures.models import Procedure, ProcedureVersion
@@ -144,3 +145,38 @@ def test_an_unreadable_file_is_a_clear_error(in_a):
         catalogue.catalogue_import(actor=in_a.owner_a, name="a.xlsx", data=b"not a workbook")
     with pytest.raises(ValidationError, match="CSV"):
         catalogue.catalogue_import(actor=in_a.owner_a, name="a.csv", data="ê".encode("cp1258"))
+
+
+# --------------------------------------------------------------------------- untrusted files
+
+
+def test_an_xlsx_bomb_is_refused_with_a_clear_message_without_expanding(in_a):
+    from tests import bombs
+
+    bomb = bombs.xlsx_bomb(110 * bombs.MB)
+    caught = []
+
+    def run():
+        try:
+            catalogue.catalogue_import(actor=in_a.owner_a, name="danh-muc.xlsx", data=bomb)
+        except ValidationError as exc:
+            caught.append(exc)
+
+    assert bombs.peak_mb(run) < 3
+    assert "bom giải nén" in caught[0].message_dict["file"][0]
+    assert not Procedure.objects.exists()
+
+
+def test_a_catalogue_of_too_many_rows_is_refused_through_the_page(in_a, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import bombs
+
+    too_long = bombs.csv_rows(10_001, header="code,name")
+    page = client_for(in_a.agency_a, in_a.owner_a).post(
+        "/procedures/import/", {"file": SimpleUploadedFile("danh-muc.csv", too_long)}, follow=True
+    )
+    assert page.status_code == 200
+    assert "Tệp có hơn 10000 dòng dữ liệu, vượt giới hạn." in page.content.decode()
+    with schema_context(in_a.agency_a.schema_name):
+        assert not Procedure.objects.exists()

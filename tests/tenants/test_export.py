@@ -228,3 +228,75 @@ def test_a_running_export_is_neither_run_twice_nor_queued_again(filled, monkeypa
         assert operations.lifecycle_operations_resume() == 0 and queued == []
     assert not operations.being_run(op.pk)
     assert operations.lifecycle_operations_resume() == 1 and queued == [op.pk]
+
+
+# --------------------------------------------------------------------------- untrusted archives
+
+
+def _manifest(**changes) -> dict:
+    from tenants.services import schemas
+
+    return {
+        "format": exports.FORMAT,
+        "version": exports.VERSION,
+        "migration_state": schemas.migration_state(),
+        "agency": {"code": "alpha", "schema": "ag_alpha"},
+        "tables": {},
+        "files": {},
+        **changes,
+    }
+
+
+def test_a_zip_bomb_archive_is_refused_before_anything_is_read(world, tmp_path):
+    from tests import bombs
+
+    bomb = tmp_path / "bom.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("manifest.json", json.dumps(_manifest()))
+        with archive.open("tables/x.jsonl", "w") as out:
+            for _ in range(100):
+                out.write(b"\n" * bombs.MB)
+    caught = []
+
+    def run():
+        try:
+            exports.archive_inspect(bomb)
+        except ValidationError as exc:
+            caught.append(exc)
+
+    assert bombs.peak_mb(run) < 3
+    assert caught[0].code == "ratio" and "bom giải nén" in caught[0].messages[0]
+
+
+def test_an_archive_whose_end_record_claims_a_huge_directory_is_refused(world, tmp_path):
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(_manifest()))
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 12 : end + 16] = (0xF000_0000).to_bytes(4, "little")  # directory size: 4 GB
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValidationError, match="thành phần") as caught:
+        exports.archive_inspect(path)  # zipfile would try to read 4 GB of directory
+    assert caught.value.code == "entries"
+
+
+@pytest.mark.parametrize("stored", ["../ag_beta/documents/1/x.pdf", "/etc/passwd", "a/../../b"])
+def test_an_archive_file_path_that_leaves_the_agency_folder_is_refused(world, tmp_path, stored):
+    path = tmp_path / "escape.zip"
+    member = f"files/{stored}"
+    manifest = _manifest(files={member: {"path": stored, "size": 1, "sha256": "0" * 64}})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        archive.writestr(member, b"x")
+    with pytest.raises(ValidationError, match="đường dẫn không hợp lệ") as caught:
+        exports.archive_inspect(path)
+    assert caught.value.code == "path"
+
+
+def test_a_table_line_longer_than_the_limit_is_refused(filled, settings, tmp_path, monkeypatch):
+    world, _content = filled
+    path = Path(settings.MEDIA_ROOT) / export(world).artifact
+    monkeypatch.setattr(exports, "MAX_LINE", 64)
+    with pytest.raises(ValidationError, match="dòng dài quá"):
+        exports.archive_inspect(path)

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 import unicodedata
 from pathlib import PurePath
 
 import filetype
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform import untrusted
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record
-from quality.documents.models import Revision, RevisionFile, RevisionStatus
+from quality.documents.models import Revision, RevisionFile, RevisionStatus, TextStatus
 
 logger = logging.getLogger(__name__)
 
@@ -154,43 +156,157 @@ def _check(upload, name: str) -> tuple[str, str]:
 
 
 def file_text_extract(*, file_id: int) -> str:
-    """Read the text of a PDF, DOCX or XLSX for search (images have none). Idempotent."""
+    """Read the text of a PDF, DOCX or XLSX for search (images have none). Idempotent.
+
+    A file over a limit of iso_platform.untrusted (a decompression bomb, too many pages,
+    too slow) or damaged is kept as it is: it is only marked "text not extracted", with the
+    reason shown on the document page, and is not searchable by its content."""
     from quality.documents.services.search import document_reindex
 
     record = RevisionFile.objects.select_related("revision").get(pk=file_id)
+    RevisionFile.objects.filter(pk=file_id).update(
+        text_status=TextStatus.RUNNING, text_started_at=timezone.now()
+    )
+    text, status, refusal = "", TextStatus.DONE, {}
     try:
         with record.file.open("rb") as handle:
             text = extract_text(handle.read(), PurePath(record.name).suffix.lower())
+    except untrusted.Refused as exc:
+        logger.warning("text of file %s not extracted: %s", file_id, exc.code)
+        status, refusal = TextStatus.NOT_EXTRACTED, exc.as_json()
+    except SoftTimeLimitExceeded:
+        status, refusal = TextStatus.NOT_EXTRACTED, {"code": "stopped", "params": {}}
     except Exception:  # a damaged file must not stop the upload flow; it is just not searchable
         logger.exception("text extraction failed for file %s", file_id)
-        text = ""
-    RevisionFile.objects.filter(pk=file_id).update(text=text[:MAX_TEXT])
+        status, refusal = TextStatus.NOT_EXTRACTED, {"code": "damaged", "params": {}}
+    RevisionFile.objects.filter(pk=file_id).update(
+        text=text[:MAX_TEXT], text_status=status, text_refusal=refusal
+    )
     document_reindex(document_id=record.revision.document_id)
     return text
 
 
 def extract_text(data: bytes, extension: str) -> str:
+    """At most MAX_TEXT characters of a file's text. Raises untrusted.Refused."""
+    deadline = untrusted.Deadline()
     if extension == ".pdf":
-        from pypdf import PdfReader
-
-        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+        return _pdf_text(data, deadline)
     if extension == ".docx":
-        import docx
-
-        document = docx.Document(io.BytesIO(data))
-        parts = [p.text for p in document.paragraphs]
-        for table in document.tables:
-            parts += [cell.text for row in table.rows for cell in row.cells]
-        return "\n".join(parts)
+        return _docx_text(data, deadline)
     if extension == ".xlsx":
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        return "\n".join(
-            str(value)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows(values_only=True)
-            for value in row
-            if value is not None
-        )
+        return _xlsx_text(data, deadline)
     return ""
+
+
+class _Text:
+    """Collects parts of text until MAX_TEXT characters: search needs no more."""
+
+    def __init__(self):
+        self.parts, self.size = [], 0
+
+    def add(self, part: str) -> bool:
+        """False once full: stop reading."""
+        self.parts.append(part)
+        self.size += len(part) + 1
+        return self.size <= MAX_TEXT
+
+    def __str__(self):
+        return "\n".join(self.parts)[:MAX_TEXT]
+
+
+def _pdf_text(data: bytes, deadline: untrusted.Deadline) -> str:
+    import pypdf
+    from pypdf.errors import LimitReachedError
+
+    reader, config = untrusted.pdf_reader(data, limits=untrusted.DOCUMENT)
+    text = _Text()
+    with pypdf.apply_configuration(config):
+        for page in reader.pages:
+            deadline.check()
+            try:
+                part = page.extract_text() or ""
+            except LimitReachedError as exc:
+                limit = round(untrusted.DOCUMENT.max_stream / untrusted.MB)
+                raise untrusted.Refused("stream", limit=limit) from exc
+            if not text.add(part):
+                break
+    return str(text)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+
+
+def _docx_text(data: bytes, deadline: untrusted.Deadline) -> str:
+    """Paragraphs of the main part, streamed (lxml iterparse, each paragraph dropped once
+    read), so memory stays flat whatever the size of the XML."""
+    from lxml import etree
+
+    text = _Text()
+    with untrusted.zip_open(data, untrusted.DOCUMENT) as archive:
+        part = _docx_main_part(archive)
+        with untrusted.member_open(archive, part) as stream:
+            events = etree.iterparse(
+                stream,
+                events=("end",),
+                tag=(f"{W}p", f"{W}tbl"),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+            )
+            try:
+                for count, (_event, element) in enumerate(events):
+                    if count % 500 == 0:
+                        deadline.check()
+                    if element.tag == f"{W}p" and not text.add(
+                        "".join(element.itertext(f"{W}t", with_tail=False))
+                    ):
+                        break
+                    _drop_read(element)
+            except etree.XMLSyntaxError as exc:
+                raise untrusted.Refused("damaged") from exc
+    return str(text)
+
+
+def _drop_read(element) -> None:
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None and parent.tag == f"{W}body":
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _docx_main_part(archive) -> str:
+    """The main document part named by the package's relationships (word/document.xml
+    for nearly every producer)."""
+    from lxml import etree
+
+    try:
+        rels = etree.fromstring(
+            untrusted.member_read(archive, "_rels/.rels", cap=untrusted.MB),
+            etree.XMLParser(resolve_entities=False, no_network=True),
+        )
+    except (KeyError, etree.XMLSyntaxError) as exc:
+        raise untrusted.Refused("damaged") from exc
+    for rel in rels:
+        if rel.get("Type") == OFFICE_DOCUMENT:
+            name = (rel.get("Target") or "").lstrip("/")
+            if name in archive.namelist():
+                return name
+    raise untrusted.Refused("damaged")
+
+
+def _xlsx_text(data: bytes, deadline: untrusted.Deadline) -> str:
+    text = _Text()
+    rows = untrusted.xlsx_rows(data, limits=untrusted.DOCUMENT, sheets=None, deadline=deadline)
+    try:
+        for _sheet, _number, values in rows:
+            for value in values:
+                if value is not None and not text.add(str(value)):
+                    return str(text)
+    finally:
+        rows.close()
+    return str(text)

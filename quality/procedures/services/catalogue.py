@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform import untrusted
 from iso_platform.workdays.calendar import get_calendar
 from quality.core.models import Unit
 from quality.core.permissions import can
@@ -232,9 +232,20 @@ class ImportReport:
 
 
 def read_table(name: str, data: bytes) -> tuple[list[dict], list[dict]]:
-    """(procedure rows, step rows) from CSV or XLSX; an XLSX may carry steps on a 2nd sheet."""
-    if name.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
+    """(procedure rows, step rows) from CSV or XLSX; an XLSX may carry steps on a 2nd sheet.
+    The file is read within iso_platform.untrusted's TABLE limits (size, rows, columns,
+    and for an XLSX its expanded size)."""
+    try:
+        if name.lower().endswith(".xlsx"):
+            return _read_xlsx(data)
+        return _read_csv(data), []
+    except untrusted.Refused as exc:
+        messages = [_(MSG_BAD_FILE)] if exc.code == "damaged" else exc.messages
+        raise ValidationError({"file": messages}) from exc
+
+
+def _read_csv(data: bytes) -> list[dict]:
+    untrusted.check_size(len(data), untrusted.TABLE)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -242,31 +253,29 @@ def read_table(name: str, data: bytes) -> tuple[list[dict], list[dict]]:
     if "\x00" in text:  # UTF-16 or a binary file; PostgreSQL stores no NUL character
         raise ValidationError({"file": _(MSG_BAD_FILE)})
     try:
-        return [_clean(row) for row in csv.DictReader(io.StringIO(text, newline=""))], []
+        table = list(untrusted.csv_rows(text))
     except csv.Error as exc:
         raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
+    return _records(table)
 
 
 def _read_xlsx(data: bytes):
-    import openpyxl
+    sheets: list[list[tuple]] = [[], []]
+    for index, _number, values in untrusted.xlsx_rows(data, sheets=2):
+        sheets[index].append(values)
+    return _records(sheets[0], skip_blank=True), _records(sheets[1], skip_blank=True)
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError({"file": _(MSG_BAD_FILE)}) from exc
-    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets[:2]]
 
-    def rows(table):
-        if not table:
-            return []
-        head = [str(h or "").strip().lower() for h in table[0]]
-        return [
-            _clean(dict(zip(head, r, strict=False)))
-            for r in table[1:]
-            if any(v not in (None, "") for v in r)
-        ]
-
-    return rows(sheets[0]), rows(sheets[1]) if len(sheets) > 1 else []
+def _records(table, *, skip_blank: bool = False) -> list[dict]:
+    """Rows as dicts keyed by the header's names (as csv.DictReader would)."""
+    if not table:
+        return []
+    head = [str(h or "").strip().lower() for h in table[0]]
+    return [
+        _clean(dict.fromkeys(head, "") | dict(zip(head, r, strict=False)))
+        for r in table[1:]
+        if r and not (skip_blank and not any(v not in (None, "") for v in r))
+    ]
 
 
 def _clean(row: dict) -> dict:
