@@ -7,10 +7,12 @@ import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
 from quality.core.models import Unit
 
@@ -177,9 +179,12 @@ def add_credentials(schema: str, user: User) -> set[str]:
         api_token_create(user=user, name="máy trạm")
         key, _secret = api_key_create(actor=user, name="Một cửa")
         InboxEvent.objects.filter(pk=InboxEvent.objects.order_by("pk")[:1]).update(key=key)
-        connector_save(
-            actor=user, name="Cổng DVC", url="https://dvc.test/feed", authorization="Bearer x-1"
-        )
+        # The resolver is outside the project: dvc.test stands for a public portal (the address
+        # is only checked, never contacted).
+        with mock.patch.object(outbound, "_resolve", lambda host, port: ["203.0.114.10"]):
+            connector_save(
+                actor=user, name="Cổng DVC", url="https://dvc.test/feed", authorization="Bearer x-1"
+            )
         session = SessionStore()
         session["_auth_user_id"] = str(user.pk)
         session.create()
