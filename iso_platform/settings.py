@@ -279,7 +279,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
-CSRF_TRUSTED_ORIGINS = [f"{SITE_SCHEME}://{BASE_DOMAIN}", f"{SITE_SCHEME}://*.{BASE_DOMAIN}"]
+# No extra trusted origins: Django accepts a form post whose Origin (or, over HTTPS without an
+# Origin, Referer) is the host it was sent to, so each agency's host trusts only itself and the
+# console only itself. A wildcard for the agency subdomains would let a page on one agency's
+# host post into another's (and into the console) with a visitor's cookies.
+CSRF_TRUSTED_ORIGINS: list[str] = []
 
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1))
@@ -289,6 +293,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The sign-in form (and the credentials Django hands axes) call it "username"; axes would look
 # for the model's USERNAME_FIELD ("email"), find nothing, and lock per address only.
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout counts under the address as normalised for the sign-in itself (lower case, NFKC,
+# no surrounding spaces): "THUKY@…" typed after five failures of "thuky@…" is still locked.
+AXES_USERNAME_CALLABLE = "iso_platform.accounts.identifiers.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
