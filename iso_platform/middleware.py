@@ -185,3 +185,76 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         translation.deactivate()
         return response
+
+
+MSG_NUL = translation.gettext_noop(
+    "Dữ liệu gửi lên chứa ký tự NUL (\\0), không hợp lệ: %(where)s. Hãy gửi lại không có ký tự này."
+)
+MSG_BAD_REQUEST = translation.gettext_noop("Yêu cầu không hợp lệ; hãy kiểm tra dữ liệu gửi lên.")
+NUL = "\x00"
+
+
+class MalformedInputMiddleware:
+    """A NUL character in the address, a query parameter or a form field: a 400 naming where.
+
+    PostgreSQL cannot hold NUL in any text, so such a value ends in a database error (a 500)
+    wherever it reaches a query; refusing it here covers every view at once. JSON bodies are
+    the parsers' and serializers' business (DRF's CharField refuses NUL itself).
+
+    A multipart body is parsed here, before the view: it is read into memory first when it
+    is small enough (DATA_UPLOAD_MAX_MEMORY_SIZE), so that views reading the raw body (the
+    integration API signs it) still can.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = _nul_in(request)
+        if where:
+            return bad_request_response(request, translation.gettext(MSG_NUL) % {"where": where})
+        return self.get_response(request)
+
+
+def _nul_in(request) -> str:
+    if NUL in request.path_info:
+        return translation.gettext("địa chỉ")
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return translation.gettext("tham số “%(name)s”") % {"name": _shown(name)}
+    if request.method != "POST" or request.content_type not in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return ""
+    if request.content_type == "multipart/form-data" and _fits_in_memory(request):
+        request.body  # noqa: B018 - kept for views that read the raw body after the fields
+    for name, values in request.POST.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return translation.gettext("trường “%(name)s”") % {"name": _shown(name)}
+    return ""
+
+
+def _fits_in_memory(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is None or length <= limit
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "\\0")[:60]
+
+
+def bad_request_response(request, message: str | None = None):
+    """A 400 that says what is wrong: JSON under /api/, the site's page otherwise."""
+    message = message or translation.gettext(MSG_BAD_REQUEST)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return HttpResponse(
+        render_to_string("400.html", {"message": message}, request=request),
+        status=400,
+        content_type="text/html; charset=utf-8",
+    )
