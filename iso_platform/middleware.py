@@ -1,4 +1,5 @@
-"""Middleware that runs before (health, request id) and after (headers) tenant routing."""
+"""Middleware that runs before (health, request id) and after (headers) tenant routing, and
+the answers to bad requests: malformed input (400) and, under DEBUG, the site's own 404."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django import db
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, get_resolver, get_urlconf, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -258,3 +260,42 @@ def bad_request_response(request, message: str | None = None):
         status=400,
         content_type="text/html; charset=utf-8",
     )
+
+
+class NotFoundPageMiddleware:
+    """Under DEBUG, the site's own 404 (the URL conf's `handler404`) instead of Django's
+    technical page, which lists every URL pattern of the host; `TECHNICAL_404=true` brings
+    the technical page back for a developer. Without DEBUG, Django uses `handler404` anyway.
+
+    Last in the chain, so that CommonMiddleware still turns a 404 for `/path` into a
+    redirect to `/path/`. An unknown address is found by resolving it again (only when the
+    answer is a 404 under DEBUG); a view's Http404 arrives in `process_exception`. A 404
+    that a view makes itself (DRF's JSON, an unknown invitation link) is left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 404 or not _replacing():
+            return response
+        try:
+            resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404 as exc:
+            return _site_not_found(request, exc)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and _replacing():
+            return _site_not_found(request, exception)
+        return None
+
+
+def _replacing() -> bool:
+    return settings.DEBUG and not settings.TECHNICAL_404
+
+
+def _site_not_found(request, exception):
+    resolver = get_resolver(getattr(request, "urlconf", None) or get_urlconf())
+    return resolver.resolve_error_handler(404)(request, exception)

@@ -22,6 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------- core
 
 DEBUG = env.boolean("DEBUG", default=False)
+# Django's technical 404 page (every URL pattern of the host) under DEBUG, for a developer
+# looking for a route; otherwise even `make run` shows the site's own 404 page.
+TECHNICAL_404 = env.boolean("TECHNICAL_404", default=False)
 # Set by manage.py for commands that only read the code (makemigrations, makemessages,
 # compilemessages): missing deployment variables get inert stand-ins instead of stopping,
 # and no embedded server is started. Never set it for a process that serves or works.
@@ -213,6 +216,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "iso_platform.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "iso_platform.middleware.NotFoundPageMiddleware",  # DEBUG: the site's 404, not Django's
 ]
 
 TEMPLATES = [

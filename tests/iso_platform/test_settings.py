@@ -166,6 +166,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("BASE_DOMAIN", "http://x.vn", "BASE_DOMAIN='http://x.vn' is not a host name"),
         ("AGENCY_POOL_SIZE", "many", "AGENCY_POOL_SIZE='many' is not a whole number"),
         ("EMAIL_URL", "", "EMAIL_URL is required when DEBUG is off"),
+        ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):
