@@ -8,7 +8,6 @@ refused; requests refused before that are counted (RejectedRequest).
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -19,7 +18,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +32,7 @@ from integrations.services.ingest import (
 )
 from integrations.services.keys import SignatureError, v1_sunset, verify
 from iso_platform.net import client_ip
+from iso_platform.parsers import JSONParser, JsonRefused, json_loads
 
 
 class Vendor:
@@ -146,17 +145,13 @@ STATUS_CODES = {
 }
 
 
-def _refuse_constant(name):
-    raise ValueError(f"{name} không phải giá trị JSON")
-
-
 def _json(request):
     """The body as JSON, or None after keeping the unreadable body in the inbox."""
     raw = request._request.body
     try:
-        # NaN and Infinity are Python's extension, not JSON (and jsonb refuses them)
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant), None
-    except (UnicodeDecodeError, ValueError) as exc:
+        # bounded nesting; NaN and Infinity refused (iso_platform/parsers.py)
+        return json_loads(raw), None
+    except JsonRefused as exc:
         InboxEvent.objects.create(
             key=request.auth,
             raw=text_of(raw[:100_000].decode("utf-8", "replace")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
@@ -32,3 +33,20 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Không tìm thấy địa chỉ API này.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """`handler400` of both URL confs: what Django refuses by itself (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a broken multipart body) said like the
+    platform's own 400s: JSON under /api/, the site's page otherwise."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
+    from iso_platform.middleware import bad_request_response
+    from iso_platform.parsers import MSG_JSON_TOO_BIG
+
+    message = None
+    if isinstance(exception, RequestDataTooBig):
+        message = _(MSG_JSON_TOO_BIG) % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        message = _("Yêu cầu có quá nhiều trường dữ liệu hoặc tệp.")
+    return bad_request_response(request, message)

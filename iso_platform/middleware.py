@@ -1,4 +1,5 @@
-"""Middleware that runs before (health, request id) and after (headers) tenant routing."""
+"""Middleware that runs before (health, request id) and after (headers) tenant routing, and
+the answers to bad requests: malformed input (400) and, under DEBUG, the site's own 404."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django import db
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, get_resolver, get_urlconf, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -185,3 +187,115 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         translation.deactivate()
         return response
+
+
+MSG_NUL = translation.gettext_noop(
+    "Dữ liệu gửi lên chứa ký tự NUL (\\0), không hợp lệ: %(where)s. Hãy gửi lại không có ký tự này."
+)
+MSG_BAD_REQUEST = translation.gettext_noop("Yêu cầu không hợp lệ; hãy kiểm tra dữ liệu gửi lên.")
+NUL = "\x00"
+
+
+class MalformedInputMiddleware:
+    """A NUL character in the address, a query parameter or a form field: a 400 naming where.
+
+    PostgreSQL cannot hold NUL in any text, so such a value ends in a database error (a 500)
+    wherever it reaches a query; refusing it here covers every view at once. JSON bodies are
+    the parsers' and serializers' business (DRF's CharField refuses NUL itself).
+
+    A multipart body is parsed here, before the view: it is read into memory first when it
+    is small enough (DATA_UPLOAD_MAX_MEMORY_SIZE), so that views reading the raw body (the
+    integration API signs it) still can.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = _nul_in(request)
+        if where:
+            return bad_request_response(request, translation.gettext(MSG_NUL) % {"where": where})
+        return self.get_response(request)
+
+
+def _nul_in(request) -> str:
+    if NUL in request.path_info:
+        return translation.gettext("địa chỉ")
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return translation.gettext("tham số “%(name)s”") % {"name": _shown(name)}
+    if request.method != "POST" or request.content_type not in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return ""
+    if request.content_type == "multipart/form-data" and _fits_in_memory(request):
+        request.body  # noqa: B018 - kept for views that read the raw body after the fields
+    for name, values in request.POST.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return translation.gettext("trường “%(name)s”") % {"name": _shown(name)}
+    return ""
+
+
+def _fits_in_memory(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is None or length <= limit
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "\\0")[:60]
+
+
+def bad_request_response(request, message: str | None = None):
+    """A 400 that says what is wrong: JSON under /api/, the site's page otherwise."""
+    message = message or translation.gettext(MSG_BAD_REQUEST)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return HttpResponse(
+        render_to_string("400.html", {"message": message}, request=request),
+        status=400,
+        content_type="text/html; charset=utf-8",
+    )
+
+
+class NotFoundPageMiddleware:
+    """Under DEBUG, the site's own 404 (the URL conf's `handler404`) instead of Django's
+    technical page, which lists every URL pattern of the host; `TECHNICAL_404=true` brings
+    the technical page back for a developer. Without DEBUG, Django uses `handler404` anyway.
+
+    Last in the chain, so that CommonMiddleware still turns a 404 for `/path` into a
+    redirect to `/path/`. An unknown address is found by resolving it again (only when the
+    answer is a 404 under DEBUG); a view's Http404 arrives in `process_exception`. A 404
+    that a view makes itself (DRF's JSON, an unknown invitation link) is left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 404 or not _replacing():
+            return response
+        try:
+            resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404 as exc:
+            return _site_not_found(request, exc)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and _replacing():
+            return _site_not_found(request, exception)
+        return None
+
+
+def _replacing() -> bool:
+    return settings.DEBUG and not settings.TECHNICAL_404
+
+
+def _site_not_found(request, exception):
+    resolver = get_resolver(getattr(request, "urlconf", None) or get_urlconf())
+    return resolver.resolve_error_handler(404)(request, exception)

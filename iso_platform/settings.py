@@ -22,6 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------- core
 
 DEBUG = env.boolean("DEBUG", default=False)
+# Django's technical 404 page (every URL pattern of the host) under DEBUG, for a developer
+# looking for a route; otherwise even `make run` shows the site's own 404 page.
+TECHNICAL_404 = env.boolean("TECHNICAL_404", default=False)
 # Set by manage.py for commands that only read the code (makemigrations, makemessages,
 # compilemessages): missing deployment variables get inert stand-ins instead of stopping,
 # and no embedded server is started. Never set it for a process that serves or works.
@@ -203,6 +206,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "iso_platform.middleware.LanguageMiddleware",
+    "iso_platform.middleware.MalformedInputMiddleware",  # NUL characters: 400, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -212,6 +216,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "iso_platform.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "iso_platform.middleware.NotFoundPageMiddleware",  # DEBUG: the site's 404, not Django's
 ]
 
 TEMPLATES = [
@@ -279,7 +284,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
-CSRF_TRUSTED_ORIGINS = [f"{SITE_SCHEME}://{BASE_DOMAIN}", f"{SITE_SCHEME}://*.{BASE_DOMAIN}"]
+# No extra trusted origins: Django accepts a form post whose Origin (or, over HTTPS without an
+# Origin, Referer) is the host it was sent to, so each agency's host trusts only itself and the
+# console only itself. A wildcard for the agency subdomains would let a page on one agency's
+# host post into another's (and into the console) with a visitor's cookies.
+CSRF_TRUSTED_ORIGINS: list[str] = []
 
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1))
@@ -289,6 +298,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The sign-in form (and the credentials Django hands axes) call it "username"; axes would look
 # for the model's USERNAME_FIELD ("email"), find nothing, and lock per address only.
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout counts under the address as normalised for the sign-in itself (lower case, NFKC,
+# no surrounding spaces): "THUKY@…" typed after five failures of "thuky@…" is still locked.
+AXES_USERNAME_CALLABLE = "iso_platform.accounts.identifiers.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -422,6 +434,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # JSON with a nesting and size limit and Vietnamese messages (iso_platform/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "iso_platform.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Query parameters are checked by each list's filter set: a bad one is a 400.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "iso_platform.api.exception_handler",
 }

@@ -5,6 +5,7 @@ from django.urls import include, path
 from iso_platform import api_docs
 
 handler404 = "iso_platform.api.not_found"  # JSON under /api/
+handler400 = "iso_platform.api.bad_request"  # JSON under /api/
 
 urlpatterns = [
     path("", include("quality.core.urls")),

@@ -45,9 +45,10 @@ def _record(action: str, *, request, user=None, username: str = "") -> None:
 
 def _known(username: str):
     """The person the typed address belongs to on this host, if any (for the subject)."""
+    from iso_platform.accounts.identifiers import normalise_email
     from iso_platform.accounts.models import User
 
-    return User.objects.filter(email__iexact=username.strip()).only("pk", "email").first()
+    return User.objects.filter(email=normalise_email(username)).only("pk", "email").first()
 
 
 def on_logged_in(sender, request, user, **kwargs):

@@ -2,9 +2,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.accounts.identifiers import IdentifierField
+
 
 class SignInForm(AuthenticationForm):
-    username = forms.EmailField(
+    username = IdentifierField(
         label=_("Thư điện tử"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )

@@ -26,12 +26,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from iso_platform import untrusted
+from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, Invitation, Role, User
 from iso_platform.text import fold
 
@@ -543,16 +543,14 @@ def staff_import(*, actor, data: bytes) -> ImportReport:
         index = columns.get(column)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    emails = [cell(row, "email").lower() for _line, row in rows]
-    taken = set(
-        User.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list("e", flat=True)
-    )
+    emails = [normalise_email(cell(row, "email")) for _line, row in rows]
+    taken = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
     roles, (units_by_code, units_by_name) = role_lookup(), _unit_lookup()
     seen: dict[str, int] = {}
     valid = []
     for line, row in rows:
         errors = []
-        name, email = cell(row, "name"), cell(row, "email").lower()
+        name, email = cell(row, "name"), normalise_email(cell(row, "email"))
         role_text, unit_text = cell(row, "role"), cell(row, "unit")
         if not name:
             errors.append(_(MSG_ROW_NAME))

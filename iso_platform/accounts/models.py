@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.accounts.identifiers import normalise_email
+
 
 class Role(models.TextChoices):
     # Province console (public schema)
@@ -39,7 +41,7 @@ class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **fields):
         if not email:
             raise ValueError("email is required")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         if password:
             user.set_password(password)
         else:
@@ -54,7 +56,9 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # Exact: stored addresses are normalised, and a database-side case folding could
+        # match a spelling the lockout counts under another key (identifiers.py).
+        return self.get(email=normalise_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

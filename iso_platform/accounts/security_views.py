@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 
 from iso_platform.accounts import two_factor
 from iso_platform.accounts.forms import TwoFactorCodeForm
+from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import User
 from iso_platform.accounts.signals import SecurityAction, security_event_send
 
@@ -36,7 +37,7 @@ PENDING_SECONDS = 300
 def pending_start(request, *, user, username: str, next_url: str) -> None:
     request.session[PENDING_KEY] = {
         "user": user.pk,
-        "username": username,
+        "username": normalise_email(username),
         "backend": user.backend,
         "next": next_url,
         "at": int(time.time()),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.invitations import IssuedInvitation, invitation_issue
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, ApiToken, Role, User
 
@@ -31,7 +32,7 @@ def user_create(
     is_agency_admin: bool = False,
 ) -> User:
     """Create a person in the current schema; province roles only in the public schema."""
-    email = (email or "").strip().lower()
+    email = normalise_email(email)
     errors = {}
     try:
         validate_email(email)
@@ -42,7 +43,7 @@ def user_create(
     allowed = PROVINCE_ROLES if in_public else AGENCY_ROLES
     if role not in allowed:
         errors["role"] = _(MSG_ROLE_NOT_HERE)
-    if "email" not in errors and User.objects.filter(email__iexact=email).exists():
+    if "email" not in errors and User.objects.filter(email=email).exists():
         errors["email"] = _(MSG_EMAIL_TAKEN)
     if errors:
         raise ValidationError(errors)

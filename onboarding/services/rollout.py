@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform import spreadsheets, untrusted
+from iso_platform.accounts.identifiers import normalise_email
 from tenants.models import (
     AGENCY_KINDS_FOR_NEW,
     Agency,
@@ -288,8 +289,9 @@ def rollout_check(rows: list[tuple[int, dict[str, str]]]) -> list[CheckedRow]:
 
 def _cleaned(values: dict[str, str]) -> dict[str, str]:
     cleaned = {key: (values.get(key) or "").strip() for key in FIELDS}
-    for key in ("code", "parent_code", "admin_email", "plan_code"):
+    for key in ("code", "parent_code", "plan_code"):
         cleaned[key] = cleaned[key].lower()
+    cleaned["admin_email"] = normalise_email(cleaned["admin_email"])
     cleaned["kind_raw"] = cleaned["kind"]
     cleaned["kind"] = _kind_values().get(_plain(cleaned["kind"]), cleaned["kind"])
     return cleaned

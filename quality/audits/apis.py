@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quality.audits import services
+from quality.audits.filters import PlanFilter
 from quality.audits.models import (
     Assignment,
     AuditPlan,
@@ -18,7 +19,6 @@ from quality.audits.models import (
     Clause,
     Finding,
     Grade,
-    PlanStatus,
 )
 from quality.core.models import Unit
 from quality.documents.apis import Capability, PersonOut
@@ -227,25 +227,10 @@ class PlanIn(serializers.Serializer):
 class PlanListApi(generics.ListAPIView):
     serializer_class = PlanOut
     permission_classes = [Capability.of("audits.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("year", int),
-            OpenApiParameter("status", str, enum=PlanStatus.values),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = PlanFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        plans = AuditPlan.objects.select_related("programme", "lead").order_by("-start_on", "-id")
-        if params.get("year", "").isdigit():
-            plans = plans.filter(programme__year=int(params["year"]))
-        if params.get("status"):
-            plans = plans.filter(status=params["status"])
-        return plans
+        return AuditPlan.objects.select_related("programme", "lead").order_by("-start_on", "-id")
 
     @extend_schema(request=PlanIn, responses={201: PlanDetailOut})
     def post(self, request):

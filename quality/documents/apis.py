@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -19,6 +19,7 @@ from iso_platform.accounts.models import User
 from quality.core.models import AuditEvent, Unit
 from quality.core.permissions import can
 from quality.documents import selectors
+from quality.documents.filters import DocumentFilter, SeriesFilter
 from quality.documents.models import (
     Acknowledgement,
     ChangeRequest,
@@ -247,27 +248,10 @@ class DocumentListApi(generics.ListAPIView):
 
     serializer_class = DocumentOut
     permission_classes = [Capability.of("documents.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str),
-            OpenApiParameter("doc_type", str),
-            OpenApiParameter("unit", int),
-            OpenApiParameter("status", str, enum=["draft", "in_force", "out_of_force"]),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = DocumentFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.document_register(
-            q=params.get("q", ""),
-            doc_type=params.get("doc_type", ""),
-            unit_id=params.get("unit") or None,
-            status=params.get("status", ""),
-        )
+        return Document.objects.all()  # DocumentFilter reads the register through its selector
 
     @extend_schema(request=DocumentIn, responses={201: DocumentOut})
     def post(self, request):
@@ -693,16 +677,10 @@ class SeriesIn(serializers.Serializer):
 class SeriesListApi(generics.ListAPIView):
     serializer_class = SeriesOut
     permission_classes = [Capability.of("records.view")]
-    filter_backends = []
-
-    @extend_schema(parameters=[OpenApiParameter("year", int)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = SeriesFilter
 
     def get_queryset(self):
-        series = RecordSeries.objects.select_related("procedure").order_by("-year", "name")
-        year = self.request.query_params.get("year")
-        return series.filter(year=int(year)) if year and year.isdigit() else series
+        return RecordSeries.objects.select_related("procedure").order_by("-year", "name")
 
     @extend_schema(request=SeriesIn, responses={201: SeriesOut})
     def post(self, request):

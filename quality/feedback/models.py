@@ -34,6 +34,10 @@ class SurveyResponse(models.Model):
     staff = models.PositiveSmallIntegerField()
     comment = models.TextField(_("ý kiến"), blank=True)
     address_hash = models.CharField(max_length=64, help_text="Keyed hash of the address.")
+    # SHA-256 of the signed form token the answer came with: a token is good for one answer
+    # (the unique constraint below holds against two submissions racing). Empty for answers
+    # entered at the desk.
+    token_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     nonconformity = models.ForeignKey(
         "quality_improvement.Nonconformity",
         null=True,
@@ -49,6 +53,9 @@ class SurveyResponse(models.Model):
                 fields=["application_code"],
                 condition=~Q(application_code=""),
                 name="survey_once_per_application",
+            ),
+            models.UniqueConstraint(
+                fields=["token_digest"], condition=~Q(token_digest=""), name="survey_token_once"
             ),
             *[
                 models.CheckConstraint(

@@ -1,15 +1,17 @@
 """The public satisfaction survey: protected against stuffing, low scores become findings.
 
 Protection, in layers: a signed form token (the form must have been shown at least a few
-seconds and at most two hours before), a honeypot field, a limit per address (django-
-ratelimit, in the view) and one answer per application code. Addresses are kept only as
-a keyed hash.
+seconds and at most two hours before; each token is good for one answer), a honeypot field,
+a limit per address (django-ratelimit, in the view) and one answer per application code.
+Addresses are kept only as a keyed hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import time
 
 from django.conf import settings
 from django.core import signing
@@ -28,6 +30,10 @@ TOKEN_SALT = "eiso.survey"  # noqa: S105 - a signing namespace, not a secret
 MIN_SECONDS, MAX_SECONDS = 3, 2 * 3600
 
 MSG_TOKEN = gettext_noop("Phiếu khảo sát đã hết hạn hoặc không hợp lệ; hãy tải lại trang.")
+MSG_TOKEN_USED = gettext_noop(
+    "Phiếu khảo sát này đã được gửi; mỗi phiếu chỉ gửi được một lần. Cảm ơn ông/bà."
+)
+TOKEN_CONSTRAINT = "survey_token_once"  # noqa: S105 - a constraint's name
 MSG_TOO_FAST = gettext_noop("Gửi quá nhanh; hãy đọc và trả lời các câu hỏi rồi gửi lại.")
 MSG_SCORE = gettext_noop("Hãy chọn một mức từ 1 đến 5 cho mỗi câu hỏi.")
 MSG_ALREADY = gettext_noop("Hồ sơ %(code)s đã được đánh giá. Cảm ơn ông/bà.")
@@ -35,8 +41,10 @@ MSG_SPAM = gettext_noop("Không ghi nhận được phiếu.")
 
 
 def form_token() -> str:
-    """Bound to this agency: a token from one agency's page is useless on another's."""
-    return signing.TimestampSigner(salt=f"{TOKEN_SALT}:{connection.schema_name}").sign("form")
+    """Bound to this agency: a token from one agency's page is useless on another's. A random
+    value inside makes every form's token different: each is good for one answer."""
+    signer = signing.TimestampSigner(salt=f"{TOKEN_SALT}:{connection.schema_name}")
+    return signer.sign(secrets.token_urlsafe(12))
 
 
 def address_hash(address: str) -> str:
@@ -52,8 +60,6 @@ def _check_token(token: str) -> None:
     except signing.BadSignature as exc:
         raise ValidationError(_(MSG_TOKEN), code="token") from exc
     issued = signing.b62_decode(token.split(":")[1])
-    import time
-
     if time.time() - issued < MIN_SECONDS:
         raise ValidationError(_(MSG_TOO_FAST), code="too_fast")
 
@@ -72,7 +78,11 @@ def response_submit(
         raise ValidationError(_(MSG_SPAM), code="honeypot")
     _check_token(token)
     return response_record(
-        scores=scores, comment=comment, application_code=application_code, address=address
+        scores=scores,
+        comment=comment,
+        application_code=application_code,
+        address=address,
+        token_digest=hashlib.sha256(token.encode()).hexdigest(),
     )
 
 
@@ -84,6 +94,7 @@ def response_record(
     application_code: str = "",
     address: str = "",
     created_at=None,
+    token_digest: str = "",
 ) -> SurveyResponse:
     """Store one answer (scores checked, one per application), open an NC if it is low.
 
@@ -107,15 +118,23 @@ def response_record(
                 procedure=procedure,
                 comment=(comment or "").strip()[:2000],
                 address_hash=address_hash(address),
+                token_digest=token_digest,
                 **({"created_at": created_at} if created_at else {}),
                 **values,
             )
     except IntegrityError as exc:
+        if _constraint_of(exc) == TOKEN_CONSTRAINT:
+            raise ValidationError(_(MSG_TOKEN_USED), code="token_used") from exc
         raise ValidationError(
             {"application_code": _(MSG_ALREADY) % {"code": code}}, code="already"
         ) from exc
     _maybe_nonconformity(response)
     return response
+
+
+def _constraint_of(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
 
 
 def _procedure_of(code: str):

@@ -80,7 +80,7 @@ class SurveyView(View):
             )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            # A bad or too-early token gets a fresh one; otherwise the person keeps theirs.
+            # A bad, too-early or spent token gets a fresh one; otherwise the person keeps theirs.
             code_of = getattr(exc, "code", None)
             return self.render(
                 request,
@@ -88,7 +88,9 @@ class SurveyView(View):
                 values=values,
                 errors=errors,
                 status=400,
-                token=None if code_of in ("token", "too_fast") else request.POST.get("token"),
+                token=None
+                if code_of in ("token", "too_fast", "token_used")
+                else request.POST.get("token"),
             )
         return render(request, "quality/feedback/thanks.html")
 

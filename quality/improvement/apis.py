@@ -7,27 +7,23 @@ management reviews): the same `Action`, assigned through `action_add`.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iso_platform.accounts.models import User
-from iso_platform.text import Unaccent, fold
 from quality.core.models import Unit
 from quality.documents.apis import Capability, PersonOut
 from quality.improvement import services
+from quality.improvement.filters import ActionFilter, NonconformityFilter
 from quality.improvement.models import (
     Action,
     ActionKind,
-    ActionStatus,
     NcSeverity,
     NcSource,
-    NcStatus,
     Nonconformity,
     RootCauseMethod,
 )
@@ -160,31 +156,10 @@ class NonconformityListApi(generics.ListAPIView):
 
     serializer_class = NonconformityOut
     permission_classes = [Capability.of("improvement.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=NcStatus.values),
-            OpenApiParameter("source", str, enum=NcSource.values),
-            OpenApiParameter("q", str, description="Tìm trong nội dung, không cần dấu."),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = NonconformityFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        ncs = Nonconformity.objects.select_related("owner", "verified_by")
-        if params.get("status"):
-            ncs = ncs.filter(status=params["status"])
-        if params.get("source"):
-            ncs = ncs.filter(source=params["source"])
-        q = fold(params.get("q", "")).strip()
-        if q:
-            ncs = ncs.annotate(
-                _title=Unaccent("title"), _ref=Unaccent("source_ref"), _desc=Unaccent("description")
-            ).filter(Q(_title__contains=q) | Q(_ref__contains=q) | Q(_desc__contains=q))
-        return ncs
+        return Nonconformity.objects.select_related("owner", "verified_by")
 
     @extend_schema(request=NonconformityIn, responses={201: NonconformityDetailOut})
     def post(self, request):
@@ -370,38 +345,10 @@ class ActionListApi(generics.ListAPIView):
 
     serializer_class = ActionOut
     permission_classes = [Capability.of("improvement.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("mine", bool),
-            OpenApiParameter("kind", str, enum=ActionKind.values),
-            OpenApiParameter("status", str, enum=ActionStatus.values),
-            OpenApiParameter("overdue", bool),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = ActionFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        actions = Action.objects.select_related("owner", "verified_by")
-        if _flag(params.get("mine")):
-            actions = actions.filter(owner=self.request.user)
-        if params.get("kind"):
-            actions = actions.filter(kind=params["kind"])
-        if params.get("status"):
-            actions = actions.filter(status=params["status"])
-        if _flag(params.get("overdue")):
-            actions = actions.filter(
-                status__in=[ActionStatus.OPEN, ActionStatus.INEFFECTIVE],
-                due_on__lt=timezone.localdate(),
-            )
-        return actions.order_by("due_on", "id")
-
-
-def _flag(value) -> bool:
-    return (value or "").lower() in ("1", "true", "yes", "on")
+        return Action.objects.select_related("owner", "verified_by").order_by("due_on", "id")
 
 
 def _action(pk) -> Action:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from quality.documents.apis import Capability, PersonOut
 from quality.improvement.apis import SourceActionsApi, person_field
 from quality.improvement.models import ActionKind
 from quality.objectives import services
+from quality.objectives.filters import ObjectiveFilter
 from quality.objectives.models import Direction, Frequency, Measurement, Method, Objective
 from quality.procedures.models import Procedure
 
@@ -114,16 +115,10 @@ class ObjectiveIn(serializers.Serializer):
 class ObjectiveListApi(generics.ListAPIView):
     serializer_class = ObjectiveOut
     permission_classes = [Capability.of("objectives.view")]
-    filter_backends = []
-
-    @extend_schema(parameters=[OpenApiParameter("year", int)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = ObjectiveFilter
 
     def get_queryset(self):
-        objectives = Objective.objects.select_related("owner").order_by("-year", "id")
-        year = self.request.query_params.get("year", "")
-        return objectives.filter(year=int(year)) if year.isdigit() else objectives
+        return Objective.objects.select_related("owner").order_by("-year", "id")
 
     @extend_schema(request=ObjectiveIn, responses={201: ObjectiveDetailOut})
     def post(self, request):

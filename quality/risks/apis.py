@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from quality.improvement.apis import SourceActionsApi, person_field
 from quality.improvement.models import ActionKind
 from quality.procedures.models import Procedure
 from quality.risks import services
+from quality.risks.filters import ContextIssueFilter, RiskFilter
 from quality.risks.models import ContextIssue, IssueKind, Risk, RiskKind, RiskStatus
 
 
@@ -47,25 +48,10 @@ class ContextIssueIn(serializers.Serializer):
 class ContextIssueListApi(generics.ListAPIView):
     serializer_class = ContextIssueOut
     permission_classes = [Capability.of("risks.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("kind", str, enum=IssueKind.values),
-            OpenApiParameter("active", bool),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = ContextIssueFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        issues = ContextIssue.objects.order_by("kind", "title", "id")
-        if params.get("kind"):
-            issues = issues.filter(kind=params["kind"])
-        if params.get("active"):
-            issues = issues.filter(is_active=params["active"].lower() in ("1", "true", "yes"))
-        return issues
+        return ContextIssue.objects.order_by("kind", "title", "id")
 
     @extend_schema(request=ContextIssueIn, responses={201: ContextIssueOut})
     def post(self, request):
@@ -198,28 +184,10 @@ class RiskListApi(generics.ListAPIView):
 
     serializer_class = RiskOut
     permission_classes = [Capability.of("risks.view")]
-    filter_backends = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("kind", str, enum=RiskKind.values),
-            OpenApiParameter("status", str, enum=RiskStatus.values),
-            OpenApiParameter("unit", int),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = RiskFilter
 
     def get_queryset(self):
-        params = self.request.query_params
-        risks = Risk.objects.select_related("owner")
-        if params.get("kind"):
-            risks = risks.filter(kind=params["kind"])
-        if params.get("status"):
-            risks = risks.filter(status=params["status"])
-        if (params.get("unit") or "").isdigit():
-            risks = risks.filter(unit_id=int(params["unit"]))
-        return risks
+        return Risk.objects.select_related("owner")
 
     @extend_schema(request=RiskIn, responses={201: RiskOut})
     def post(self, request):

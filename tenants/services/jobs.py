@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from iso_platform.accounts.identifiers import normalise_email
 from tenants.models import JobStatus, ProvisioningJob
 from tenants.services import audit
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
@@ -27,7 +28,7 @@ def provisioning_job_create(*, spec: AgencySpec, requested_by=None) -> Provision
         name=spec.name.strip(),
         kind=spec.kind,
         parent=parent,
-        admin_email=spec.admin_email.strip().lower(),
+        admin_email=normalise_email(spec.admin_email),
         admin_name=spec.admin_name.strip(),
         requested_by=requested_by,
         step=_("Đang chờ xử lý"),

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
+from iso_platform.accounts.identifiers import normalise_email
 from tenants.models import (
     Agency,
     AgencyStatus,
@@ -338,7 +339,7 @@ def split_preview(
         "code": code,
         "name": name.strip(),
         "kind": kind,
-        "admin_email": admin_email.strip().lower(),
+        "admin_email": normalise_email(admin_email),
         "admin_name": admin_name.strip(),
         "people_move": sorted({int(i) for i in people_move}),
         "people_copy": sorted({int(i) for i in people_copy}),

@@ -9,6 +9,10 @@ HMAC signature for the integration endpoints). What must hold for every one of t
   API's shape) or field messages;
 - the response matches the schema where the schema makes a claim (schemathesis' checks).
 
+Besides what schemathesis draws, every operation also gets the inputs that once ended in a
+500 (see "hostile input" below): wrong-typed and NUL query parameters, path parameters that
+are no id, JSON nested 50,000 deep.
+
 The objects the path parameters point at (a document, a nonconformity, an agency...) are
 made once for the module inside a transaction that is rolled back at its end; every
 operation's test runs in a savepoint rolled back after it, so DELETE, suspend and the like
@@ -354,3 +358,119 @@ def test_agency_api(case, fuzz):
 @FUZZ_SETTINGS
 def test_province_api(case, fuzz):
     _send(case, fuzz, CONSOLE_HOST, fuzz.province_token, fuzz.province_ids)
+
+
+# --------------------------------------------------------------------------- hostile input
+#
+# Schemathesis draws values from the schema; the classes of input that broke the API before
+# are sent to every operation on purpose, a few requests each: every documented query
+# parameter at once with a value of the wrong type, a NUL character in the query, path
+# parameters that are no id (too large for bigint, NUL), and JSON nested 50,000 deep in the
+# body. None of them may end in a 5xx; every 4xx says why.
+
+DEEP_JSON = b"[" * 50_000
+NOT_AN_ID = ("99999999999999999999", "x%00y", "-1")
+
+
+def _operations(openapi: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (method.upper(), path, spec)
+        for path, item in openapi["paths"].items()
+        for method, spec in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+AGENCY_OPERATIONS = _operations(_openapi("iso_platform.urls_tenant"))
+PROVINCE_OPERATIONS = _operations(_openapi("iso_platform.urls_public"))
+
+
+def _path_with(path: str, value) -> str:
+    return re.sub(r"\{[^}]+\}", str(value), path)
+
+
+def _real_id(path: str, ids: dict):
+    match = RESOURCE_RE.match(path)
+    resource = match.group(1) if match else ""
+    return ids.get("jobs" if resource == "provisioning-jobs" else resource, 1)
+
+
+def _wrong_type(schema: dict) -> str:
+    return "abc" if schema.get("type") in ("integer", "number", "boolean") else "\u2603" * 3
+
+
+def _hostile_requests(path: str, spec: dict, ids: dict):
+    """(path, query, body) of the requests an operation gets."""
+    real = _path_with(path, _real_id(path, ids))
+    query = {
+        p["name"]: _wrong_type(p.get("schema", {}))
+        for p in spec.get("parameters", [])
+        if p.get("in") == "query"
+    }
+    if query:
+        yield real, query, None
+    yield real, {"q": "a\x00b", "status": "\x00"}, None
+    if "{" in path:
+        for value in NOT_AN_ID:
+            yield _path_with(path, value), {}, None
+    if "requestBody" in spec:
+        yield real, {}, DEEP_JSON
+
+
+def _send_hostile(fuzz, method, path, spec, host, token, ids):
+    from django.test import Client
+
+    client = Client(HTTP_HOST=host)
+    for url, query, body in _hostile_requests(path, spec, ids):
+        if url.startswith("/api/v1/integrations/"):
+            headers = {
+                f"HTTP_{k.upper().replace('-', '_')}": v
+                for k, v in signed_headers(fuzz.key_id, fuzz.secret, body or b"").items()
+            }
+        else:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if query:
+            url = f"{url}?{_encoded(query)}"
+        response = client.generic(
+            method, url, body or b"", content_type="application/json", **headers
+        )
+        said = f"{method} {url} ({len(body or b'')} bytes)"
+        assert response.status_code < 500, f"{said}: {response.status_code}"
+        _assert_says_why(said, response)
+
+
+def _encoded(query: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(query)
+
+
+def _assert_says_why(said: str, response) -> None:
+    if not 400 <= response.status_code < 500:
+        return
+    assert response["Content-Type"].startswith("application/json"), (
+        f"{said}: {response.status_code} without a JSON message: {response.content[:300]!r}"
+    )
+    body = response.json()
+    messages = list(_leaves([body[k] for k in ("detail", "error") if k in body] or [body]))
+    assert messages and all(isinstance(m, str) and m.strip() for m in messages), (
+        f"{said}: {response.status_code} with an empty or odd message: {body!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "spec"),
+    AGENCY_OPERATIONS,
+    ids=[f"{m} {p}" for m, p, _s in AGENCY_OPERATIONS],
+)
+def test_agency_api_hostile_input(fuzz, method, path, spec):
+    _send_hostile(fuzz, method, path, spec, AGENCY_HOST, fuzz.agency_token, fuzz.agency_ids)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "spec"),
+    PROVINCE_OPERATIONS,
+    ids=[f"{m} {p}" for m, p, _s in PROVINCE_OPERATIONS],
+)
+def test_province_api_hostile_input(fuzz, method, path, spec):
+    _send_hostile(fuzz, method, path, spec, CONSOLE_HOST, fuzz.province_token, fuzz.province_ids)

@@ -204,6 +204,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("CELERY_TASK_TIME_LIMIT", "300", "CELERY_TASK_TIME_LIMIT=300 must be above"),
         ("CELERY_WORKER_MAX_MEMORY_MB", "lots", "CELERY_WORKER_MAX_MEMORY_MB='lots' is not"),
         ("UNTRUSTED_PARSE_SECONDS", "0", "UNTRUSTED_PARSE_SECONDS=0 is below the minimum 1"),
+        ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

@@ -115,6 +115,30 @@ def test_responses_without_a_code_are_not_limited_by_code(in_a, shown):
     assert SurveyResponse.objects.filter(application_code="").count() == 2
 
 
+def test_a_token_is_good_for_one_answer(in_a, shown):
+    token = shown(30)
+    first = submit(token, comment="Lần đầu")
+    for code, address in (("", "203.0.113.7"), ("HS-77", "198.51.100.9")):
+        with refused(
+            "Phiếu khảo sát này đã được gửi; mỗi phiếu chỉ gửi được một lần.", first
+        ) as info:
+            submit(token, comment="Lần hai", application_code=code, address=address)
+        assert info.value.code == "token_used"
+    assert list(SurveyResponse.objects.values_list("comment", flat=True)) == ["Lần đầu"]
+
+
+def test_forms_shown_at_the_same_moment_get_different_tokens(in_a, shown):
+    first, second = shown(30), shown(30)
+    assert first != second
+    submit(first), submit(second)
+    assert SurveyResponse.objects.count() == 2
+
+
+def test_answers_entered_at_the_desk_need_no_token(in_a):
+    fb.response_record(scores=GOOD), fb.response_record(scores=GOOD)
+    assert SurveyResponse.objects.filter(token_digest="").count() == 2
+
+
 @pytest.mark.parametrize("seconds", [0, 1, 2])
 def test_a_form_sent_too_fast_is_refused(in_a, shown, seconds):
     with refused("Gửi quá nhanh; hãy đọc và trả lời các câu hỏi rồi gửi lại") as info:

@@ -96,6 +96,61 @@ def test_one_answer_per_application(survey):
     assert stored() == 1
 
 
+def test_a_form_sent_twice_is_stored_once_and_the_second_is_told_why(survey):
+    token = aged_token("ag_alpha")
+    assert post(survey, token, comment="một").status_code == 200
+    again = post(survey, token, comment="hai")
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "Phiếu khảo sát này đã được gửi; mỗi phiếu chỉ gửi được một lần." in page
+    assert token not in page  # the page comes back with a fresh token
+    assert stored() == 1
+
+
+def test_two_submissions_racing_with_one_token_store_one_answer(committed, monkeypatch):
+    """Both pass the token check before either has stored anything; the unique token row
+    decides, and the loser gets the message, not a 500."""
+    import threading
+
+    from django.db import connection
+
+    schema = committed.agency_a.schema_name
+    token = aged_token(schema)
+    barrier, results = threading.Barrier(2), []
+    real_check = services._check_token
+
+    def check_then_wait(value):
+        real_check(value)
+        barrier.wait(10)  # both are past the check before either inserts
+
+    def submit(comment):
+        try:
+            with schema_context(schema):
+                services.response_submit(token=token, scores=ANSWERS, comment=comment)
+            results.append("stored")
+        except Exception as exc:  # noqa: BLE001 - checked below
+            results.append(exc)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(services, "_check_token", check_then_wait)
+    threads = [threading.Thread(target=submit, args=(c,)) for c in ("một", "hai")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    try:
+        assert results.count("stored") == 1, results
+        [refused] = [r for r in results if r != "stored"]
+        assert getattr(refused, "code", None) == "token_used", repr(refused)
+        assert "chỉ gửi được một lần" in " ".join(refused.messages)
+        with schema_context(schema):
+            assert SurveyResponse.objects.count() == 1
+    finally:
+        with schema_context(schema):
+            SurveyResponse.objects.all().delete()
+
+
 def test_a_flood_from_one_address_is_cut_off(world, survey, settings):
     settings.SURVEY_RATE = "3/h"
     for _ in range(3):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
+from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import User
 from iso_platform.accounts.services import api_token_create
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, name, schema, days, **options):
         with schema_context(schema):
-            user = User.objects.filter(email__iexact=email).first()
+            user = User.objects.filter(email=normalise_email(email)).first()
             if user is None:
                 raise CommandError(f"No user {email!r} in schema {schema!r}.")
             _token, raw = api_token_create(user=user, name=name, ttl_days=days)
