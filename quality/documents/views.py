@@ -60,6 +60,9 @@ class ActionView(LoginRequiredMixin, View):
     capability = "documents.view"
     form_class = None
     success = ""
+    # The detail page's context name of this step's form: when set, the service's refusal is
+    # shown on the document page as an error of that form (status 400), not as a message.
+    page_form = ""
 
     def post(self, request, pk, **kwargs):
         self.document = get_object_or_404(Document, pk=pk)
@@ -72,6 +75,9 @@ class ActionView(LoginRequiredMixin, View):
         try:
             self.act(request, form.cleaned_data if form else {}, **kwargs)
         except ValidationError as exc:
+            if self.page_form and form is not None:
+                _add_errors(form, exc)
+                return _detail_with(request, pk, **{self.page_form: form})
             messages.error(request, _errors(exc))
         else:
             messages.success(request, self.success)
@@ -214,6 +220,13 @@ class DetailView(CapabilityMixin, TemplateView):
         return context
 
 
+def _detail_with(request, pk, **forms_with_errors) -> HttpResponse:
+    view = DetailView(request=request, kwargs={"pk": pk})
+    context = view.get_context_data(pk=pk)
+    context.update(forms_with_errors)
+    return render(request, DetailView.template_name, context, status=400)
+
+
 def _abilities(user, document: Document, draft: Revision | None) -> dict:
     return {
         "draft": can(user, "documents.draft"),
@@ -287,6 +300,7 @@ class RevisionEditView(CapabilityMixin, View):
 class SubmitView(ActionView):
     capability = "documents.draft"
     form_class = forms.SubmitForm
+    page_form = "submit_form"
     success = _("Đã gửi xem xét.")
 
     def act(self, request, data, rev):
@@ -318,6 +332,7 @@ class SendBackView(ActionView):
 class ApproveView(ActionView):
     capability = "documents.approve"
     form_class = forms.ApproveForm
+    page_form = "approve_form"
     success = _("Đã phê duyệt và ban hành.")
 
     def act(self, request, data, rev):
