@@ -233,6 +233,7 @@ def _abilities(user, document: Document, draft: Revision | None) -> dict:
         "review": can(user, "documents.review") or can(user, "documents.approve"),
         "approve": can(user, "documents.approve"),
         "manage": can(user, "documents.manage"),
+        "discard": document.status == "draft" and documents.document_may_discard(user, document),
         "edit_draft": bool(
             draft and draft.status == RevisionStatus.DRAFT and can(user, "documents.draft")
         ),
@@ -436,15 +437,31 @@ class ExternalStatusView(ActionView):
         )
 
 
-class DiscardView(ActionView):
-    capability = "documents.manage"
-    success = _("Đã xoá tài liệu chưa ban hành.")
+class DiscardView(CapabilityMixin, View):
+    """Deleting a never-issued document: GET shows what goes, POST deletes it."""
 
-    def act(self, request, data):
-        documents.document_discard(actor=request.user, document=self.document)
+    template = "quality/documents/discard_confirm.html"
 
-    def next_url(self, pk):
-        return "/documents/" if not Document.objects.filter(pk=pk).exists() else f"/documents/{pk}/"
+    def _load(self, request, pk) -> Document:
+        document = get_object_or_404(Document, pk=pk)
+        if not documents.document_may_discard(request.user, document):
+            raise PermissionDenied("documents.delete")
+        return document
+
+    def get(self, request, pk):
+        document = self._load(request, pk)
+        revisions = document.revisions.prefetch_related("files").order_by("number")
+        return render(request, self.template, {"document": document, "revisions": revisions})
+
+    def post(self, request, pk):
+        document = self._load(request, pk)
+        try:
+            documents.document_discard(actor=request.user, document=document)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return redirect("documents:detail", pk=pk)
+        messages.success(request, _("Đã xoá tài liệu chưa ban hành."))
+        return redirect("documents:register")
 
 
 class AcknowledgeView(ActionView):

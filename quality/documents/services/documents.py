@@ -591,11 +591,19 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
     return document
 
 
+def document_may_discard(user, document: Document) -> bool:
+    """Who may delete a never-issued document: document control, or the one who wrote it."""
+    if can(user, "documents.delete"):
+        return True
+    return document.created_by_id == user.pk and can(user, "documents.draft")
+
+
 @transaction.atomic
 def document_discard(*, actor, document: Document) -> None:
     """Delete a document that was never issued (drafts only). Issued ones are never deleted."""
-    _require(actor, "documents.manage")
     document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document_may_discard(actor, document):
+        raise PermissionDenied("documents.delete")
     if document.revisions.exclude(
         status__in=[RevisionStatus.DRAFT, RevisionStatus.UNDER_REVIEW, RevisionStatus.CANCELLED]
     ).exists():
