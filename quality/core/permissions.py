@@ -26,6 +26,9 @@ CAPABILITIES: dict[str, frozenset] = {
     "documents.review": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD}),
     "documents.approve": frozenset({Role.AGENCY_LEADER}),
     "documents.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    # Deleting a never-issued document is document control, the ISO secretary's job (its
+    # author may delete it too: quality.documents.services.documents.document_may_discard).
+    "documents.delete": frozenset({Role.ISO_SECRETARY}),
     "records.view": ALL_AGENCY,
     "records.manage": frozenset(
         {Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.STAFF}

@@ -60,6 +60,9 @@ class ActionView(LoginRequiredMixin, View):
     capability = "documents.view"
     form_class = None
     success = ""
+    # The detail page's context name of this step's form: when set, the service's refusal is
+    # shown on the document page as an error of that form (status 400), not as a message.
+    page_form = ""
 
     def post(self, request, pk, **kwargs):
         self.document = get_object_or_404(Document, pk=pk)
@@ -72,6 +75,9 @@ class ActionView(LoginRequiredMixin, View):
         try:
             self.act(request, form.cleaned_data if form else {}, **kwargs)
         except ValidationError as exc:
+            if self.page_form and form is not None:
+                _add_errors(form, exc)
+                return _detail_with(request, pk, **{self.page_form: form})
             messages.error(request, _errors(exc))
         else:
             messages.success(request, self.success)
@@ -214,12 +220,20 @@ class DetailView(CapabilityMixin, TemplateView):
         return context
 
 
+def _detail_with(request, pk, **forms_with_errors) -> HttpResponse:
+    view = DetailView(request=request, kwargs={"pk": pk})
+    context = view.get_context_data(pk=pk)
+    context.update(forms_with_errors)
+    return render(request, DetailView.template_name, context, status=400)
+
+
 def _abilities(user, document: Document, draft: Revision | None) -> dict:
     return {
         "draft": can(user, "documents.draft"),
         "review": can(user, "documents.review") or can(user, "documents.approve"),
         "approve": can(user, "documents.approve"),
         "manage": can(user, "documents.manage"),
+        "discard": document.status == "draft" and documents.document_may_discard(user, document),
         "edit_draft": bool(
             draft and draft.status == RevisionStatus.DRAFT and can(user, "documents.draft")
         ),
@@ -287,6 +301,7 @@ class RevisionEditView(CapabilityMixin, View):
 class SubmitView(ActionView):
     capability = "documents.draft"
     form_class = forms.SubmitForm
+    page_form = "submit_form"
     success = _("Đã gửi xem xét.")
 
     def act(self, request, data, rev):
@@ -318,6 +333,7 @@ class SendBackView(ActionView):
 class ApproveView(ActionView):
     capability = "documents.approve"
     form_class = forms.ApproveForm
+    page_form = "approve_form"
     success = _("Đã phê duyệt và ban hành.")
 
     def act(self, request, data, rev):
@@ -421,15 +437,31 @@ class ExternalStatusView(ActionView):
         )
 
 
-class DiscardView(ActionView):
-    capability = "documents.manage"
-    success = _("Đã xoá tài liệu chưa ban hành.")
+class DiscardView(CapabilityMixin, View):
+    """Deleting a never-issued document: GET shows what goes, POST deletes it."""
 
-    def act(self, request, data):
-        documents.document_discard(actor=request.user, document=self.document)
+    template = "quality/documents/discard_confirm.html"
 
-    def next_url(self, pk):
-        return "/documents/" if not Document.objects.filter(pk=pk).exists() else f"/documents/{pk}/"
+    def _load(self, request, pk) -> Document:
+        document = get_object_or_404(Document, pk=pk)
+        if not documents.document_may_discard(request.user, document):
+            raise PermissionDenied("documents.delete")
+        return document
+
+    def get(self, request, pk):
+        document = self._load(request, pk)
+        revisions = document.revisions.prefetch_related("files").order_by("number")
+        return render(request, self.template, {"document": document, "revisions": revisions})
+
+    def post(self, request, pk):
+        document = self._load(request, pk)
+        try:
+            documents.document_discard(actor=request.user, document=document)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return redirect("documents:detail", pk=pk)
+        messages.success(request, _("Đã xoá tài liệu chưa ban hành."))
+        return redirect("documents:register")
 
 
 class AcknowledgeView(ActionView):

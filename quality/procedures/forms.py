@@ -74,6 +74,32 @@ class PeriodForm(forms.Form):
         return data
 
 
+class TrackingBookForm(PeriodForm):
+    """The tracking book's period. The applications list links here with its own date filter,
+    often empty: a missing date is filled, never refused. Neither date: the current month
+    (agency time, Asia/Ho_Chi_Minh). Only the end: from the first day of its month. Only the
+    start: up to today, as the list filtered "received from" shows (or to the end of the
+    start's month when the start is still to come)."""
+
+    start = forms.DateField(label=_("Từ ngày"), widget=DATE, required=False)
+    end = forms.DateField(label=_("Đến ngày"), widget=DATE, required=False)
+
+    def clean(self):
+        data, today = self.cleaned_data, timezone.localdate()
+        if "start" not in data or "end" not in data:
+            return data  # a date that does not parse: its field error stands
+        if data["start"] is None:
+            data["start"] = (data["end"] or today).replace(day=1)
+        if data["end"] is None:
+            data["end"] = today if data["start"] <= today else _month_end(data["start"])
+        return super().clean()
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
 class ProcedureForm(forms.Form):
     code = forms.CharField(label=_("Mã TTHC"), max_length=40)
     name = forms.CharField(label=_("Tên thủ tục"), max_length=500)

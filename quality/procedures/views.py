@@ -212,7 +212,7 @@ class TrackingBookView(CapabilityMixin, View):
     capability = "applications.view"
 
     def get(self, request):
-        form = forms.PeriodForm(request.GET or None, initial=forms.PeriodForm.default_initial())
+        form = forms.TrackingBookForm(request.GET)
         if not form.is_valid():
             messages.error(request, _("Khoảng thời gian không hợp lệ."))
             return redirect("procedures:applications")

@@ -236,7 +236,11 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
             f"lead.{mark}@x.test", "x" * 12, full_name=f"LĐ {mark}", role=Role.AGENCY_LEADER
         )
     document = docs.document_create(
-        actor=staff, doc_type="form", code=f"BM.{mark}", title=f"Biểu mẫu {mark}"
+        actor=staff,
+        doc_type="form",
+        code=f"BM.{mark}",
+        title=f"Biểu mẫu {mark}",
+        body=f"Nội dung biểu mẫu {mark}",
     )
     revision = document.latest_revision
     docs.revision_submit(actor=staff, revision=revision)
@@ -271,7 +275,11 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     make_loop(admin, staff, leader, prefix=mark)
     _assert_numbered(ident)
     pending = docs.document_create(
-        actor=staff, doc_type="form", code=f"BM.{mark}2", title=f"Dự thảo {mark}"
+        actor=staff,
+        doc_type="form",
+        code=f"BM.{mark}2",
+        title=f"Dự thảo {mark}",
+        body=f"Nội dung dự thảo {mark}",
     )
     docs.revision_submit(actor=staff, revision=pending.latest_revision)
     under_review = {"<int:pk>": pending.pk, "<int:rev>": pending.latest_revision.pk}

@@ -94,7 +94,11 @@ def test_editing_an_issued_revision_is_a_400_and_changes_nothing(world, api):
         from quality.documents.services import documents as svc
 
         document = svc.document_create(
-            actor=world.member_a, doc_type="system_procedure", code="QT.API.01", title="Gốc"
+            actor=world.member_a,
+            doc_type="system_procedure",
+            code="QT.API.01",
+            title="Gốc",
+            body="Nội dung gốc",
         )
         rev = document.latest_revision
         svc.revision_submit(actor=world.member_a, revision=rev)
@@ -134,7 +138,7 @@ def test_my_acknowledgements(world, api):
         from quality.documents.services.distribution import revision_distribute
 
         document = svc.document_create(
-            actor=world.member_a, doc_type="form", code="BM.API.01", title="Mẫu"
+            actor=world.member_a, doc_type="form", code="BM.API.01", title="Mẫu", body="Mẫu"
         )
         rev = document.latest_revision
         svc.revision_submit(actor=world.member_a, revision=rev)
@@ -218,7 +222,11 @@ def foreign_objects(world):
             "rev@beta.test", "x" * 12, full_name="R", role="unit_head"
         )
         document = svc.document_create(
-            actor=world.user_b, doc_type="form", code="BM.B.01", title="Của Sở Beta"
+            actor=world.user_b,
+            doc_type="form",
+            code="BM.B.01",
+            title="Của Sở Beta",
+            body="Nội dung của Sở Beta",
         )
         rev = document.latest_revision
         svc.revision_submit(actor=world.user_b, revision=rev)

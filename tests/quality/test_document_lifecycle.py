@@ -88,7 +88,11 @@ def test_only_the_leader_or_a_delegate_approves(flow):
 def test_self_approval_is_refused_unless_the_agency_allows_it(flow):
     w = flow.w
     document = svc.document_create(
-        actor=w.leader_a, doc_type="system_procedure", code="QT.ISO.77", title="Tự soạn"
+        actor=w.leader_a,
+        doc_type="system_procedure",
+        code="QT.ISO.77",
+        title="Tự soạn",
+        body="Nội dung tự soạn",
     )
     revision = document.latest_revision
     svc.revision_submit(actor=w.leader_a, revision=revision)

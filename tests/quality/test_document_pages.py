@@ -102,7 +102,11 @@ def test_readers_acknowledge_from_the_document_page(world, clients):
 
     with schema_context("ag_alpha"):
         document = svc.document_create(
-            actor=world.member_a, doc_type="system_procedure", code="QT.TN.02", title="X"
+            actor=world.member_a,
+            doc_type="system_procedure",
+            code="QT.TN.02",
+            title="X",
+            body="Nội dung",
         )
         rev = document.latest_revision
         svc.revision_submit(actor=world.member_a, revision=rev)
@@ -150,7 +154,11 @@ def test_editing_an_issued_revision_is_refused_with_a_message(world, clients):
 
     with schema_context("ag_alpha"):
         document = svc.document_create(
-            actor=world.member_a, doc_type="system_procedure", code="QT.TN.03", title="Bản gốc"
+            actor=world.member_a,
+            doc_type="system_procedure",
+            code="QT.TN.03",
+            title="Bản gốc",
+            body="Nội dung gốc",
         )
         rev = document.latest_revision
         svc.revision_submit(actor=world.member_a, revision=rev)

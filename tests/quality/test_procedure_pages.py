@@ -364,3 +364,41 @@ def test_the_annual_report_and_objectives_match_the_applications(data, secretary
 
     text = "\n".join(p.text for p in python_docx.Document(io.BytesIO(docx.content)).paragraphs)
     assert "Tiếp nhận 4 hồ sơ; có kết quả 3" in text
+
+
+def _period(response) -> str:
+    assert response.status_code == 200, response.get("Location")
+    return response["Content-Disposition"].split("so-theo-doi-ho-so-")[1].split(".xlsx")[0]
+
+
+def test_the_tracking_book_link_of_the_plain_list_gives_the_current_month(data, secretary):
+    import openpyxl
+    from django.utils import timezone
+
+    page = secretary.get("/procedures/applications/").content.decode()
+    assert "tracking-book.xlsx?start=&end=" in page  # the list's own link, filter empty
+    response = secretary.get("/procedures/applications/tracking-book.xlsx?start=&end=")
+    today = timezone.localdate()  # Asia/Ho_Chi_Minh
+    assert _period(response) == f"{today.replace(day=1):%Y%m%d}-{today:%Y%m%d}"
+    openpyxl.load_workbook(io.BytesIO(response.content))  # a real workbook
+
+
+def test_the_tracking_book_takes_the_filters_period_and_fills_a_missing_side(data, secretary):
+    from django.utils import timezone
+
+    url = "/procedures/applications/tracking-book.xlsx"
+    today = timezone.localdate()
+    assert _period(secretary.get(url, {"start": "2026-03-01", "end": "2026-03-31"})) == (
+        "20260301-20260331"
+    )
+    assert _period(secretary.get(url, {"start": "", "end": "2026-03-17"})) == "20260301-20260317"
+    assert _period(secretary.get(url, {"start": "2026-03-09", "end": ""})) == (
+        f"20260309-{today:%Y%m%d}"
+    )
+
+
+def test_the_tracking_book_still_refuses_a_period_the_wrong_way_round(data, secretary):
+    response = secretary.get(
+        "/procedures/applications/tracking-book.xlsx", {"start": "2026-03-31", "end": "2026-03-01"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/procedures/applications/"

@@ -160,6 +160,8 @@ def test_an_archived_agency_is_read_only_until_restored(world, admin, client_for
     assert [op.params["action"] for op in operations] == ["archive", "restore"]
     history = admin.get("/lifecycle/?kind=archive").content.decode()
     assert "Beta" in history and world.province_admin.full_name in history
+    # each row names its step once: "Lưu trữ", or "Lưu trữ (khôi phục)" for a restore
+    assert "(lưu trữ)" not in history and "(khôi phục)" in history
 
 
 def test_export_through_the_console_and_only_the_admin_downloads(

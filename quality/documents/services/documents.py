@@ -36,6 +36,7 @@ from quality.documents.models import (
     RevisionStatus,
 )
 from quality.documents.services.codes import code_validate
+from quality.documents.services.files import revision_files_copy
 from quality.documents.services.search import document_reindex
 
 MSG_TITLE_REQUIRED = gettext_noop("Cần nhập tên tài liệu.")
@@ -63,6 +64,10 @@ MSG_ISSUED_NOT_DELETABLE = gettext_noop(
 MSG_EFFECTIVE_TOO_EARLY = gettext_noop("Ngày hiệu lực không được trước ngày ban hành lần trước.")
 MSG_EXTERNAL_ONLY = gettext_noop("Chỉ tài liệu bên ngoài có các thông tin văn bản pháp luật.")
 MSG_REPLACED_BY_REQUIRED = gettext_noop("Cần chọn văn bản thay thế.")
+MSG_NO_CONTENT = gettext_noop(
+    "Bản dự thảo chưa có nội dung: hãy tải tệp tài liệu lên hoặc nhập nội dung trước khi gửi "
+    "xem xét, phê duyệt hay ban hành."
+)
 
 REVISION_FIELDS = (
     "title",
@@ -259,6 +264,7 @@ def revision_submit(*, actor, revision: Revision, reviewer=None) -> Revision:
         raise ValidationError(_(MSG_NOT_DRAFT))
     if reviewer is not None and not can(reviewer, "documents.review"):
         raise ValidationError({"reviewer": _(MSG_REVIEWER_CANNOT)})
+    _require_content(revision)
     revision.status, revision.submitted_at, revision.reviewer = (
         RevisionStatus.UNDER_REVIEW,
         timezone.now(),
@@ -345,6 +351,7 @@ def revision_approve(
         raise ValidationError(_(MSG_NOT_REVIEWED))
     if revision.drafted_by_id == actor.pk and not _settings().allow_self_approval:
         raise ValidationError(_(MSG_SELF_APPROVAL), code="self_approval")
+    _require_content(revision)
     document = Document.objects.select_for_update().get(pk=revision.document_id)
     previous = document.current_revision
     effective_on = effective_on or revision.effective_on or timezone.localdate()
@@ -394,6 +401,12 @@ def revision_approve(
     return revision
 
 
+def _require_content(revision: Revision) -> None:
+    """A revision is the document: one with neither a file nor a body has nothing to issue."""
+    if not revision.body.strip() and not revision.files.exists():
+        raise ValidationError(_(MSG_NO_CONTENT), code="no_content")
+
+
 def _locked(revision: Revision) -> Revision:
     return Revision.objects.select_for_update().select_related("document").get(pk=revision.pk)
 
@@ -424,15 +437,29 @@ def change_request_create(
     return request
 
 
-@transaction.atomic
 def change_request_accept(
     *, actor, request: ChangeRequest, note: str = "", drafter=None
 ) -> Revision:
-    """Accept the request and open the next draft, starting from the revision in force.
+    """Accept the request and open the next draft, starting from the revision in force:
+    its title, body and copies of its files (the author replaces or edits them; the files
+    of the revision in force stay as they are).
 
     The draft is assigned to `drafter`, by default the person who asked for the change
     (when they may draft), otherwise to the person accepting.
     """
+    written: list[str] = []
+    try:
+        return _change_request_accept(
+            actor=actor, request=request, note=note, drafter=drafter, written=written
+        )
+    except BaseException:
+        # Copies are written inside the transaction; a rollback must not leave them behind.
+        _delete_files(written)
+        raise
+
+
+@transaction.atomic
+def _change_request_accept(*, actor, request, note, drafter, written: list[str]) -> Revision:
     _require(actor, "documents.review")
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ChangeRequestStatus.OPEN:
@@ -462,6 +489,7 @@ def change_request_accept(
     )
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     _touch(document, latest_revision=revision)
+    copied = revision_files_copy(source=base, target=revision, written=written)
     audit_record(
         actor=actor,
         action="change_request_accept",
@@ -469,7 +497,14 @@ def change_request_accept(
         parent=document,
         changes={"new_revision": number},
     )
-    audit_record(actor=actor, action="create", subject=revision, parent=document)
+    audit_record(
+        actor=actor,
+        action="create",
+        subject=revision,
+        parent=document,
+        changes={"files_copied": copied} if copied else None,
+    )
+    document_reindex(document_id=document.pk)
     return revision
 
 
@@ -556,11 +591,19 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
     return document
 
 
+def document_may_discard(user, document: Document) -> bool:
+    """Who may delete a never-issued document: document control, or the one who wrote it."""
+    if can(user, "documents.delete"):
+        return True
+    return document.created_by_id == user.pk and can(user, "documents.draft")
+
+
 @transaction.atomic
 def document_discard(*, actor, document: Document) -> None:
     """Delete a document that was never issued (drafts only). Issued ones are never deleted."""
-    _require(actor, "documents.manage")
     document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document_may_discard(actor, document):
+        raise PermissionDenied("documents.delete")
     if document.revisions.exclude(
         status__in=[RevisionStatus.DRAFT, RevisionStatus.UNDER_REVIEW, RevisionStatus.CANCELLED]
     ).exists():

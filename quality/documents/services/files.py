@@ -11,6 +11,7 @@ from pathlib import PurePath
 import filetype
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -310,3 +311,32 @@ def _xlsx_text(data: bytes, deadline: untrusted.Deadline) -> str:
     finally:
         rows.close()
     return str(text)
+
+
+def revision_files_copy(*, source: Revision, target: Revision, written: list[str]) -> int:
+    """Copy the files of `source` onto the new draft `target`, each to the target's own path.
+
+    Files are stored per revision (the path holds the revision id), so the draft gets its own
+    copies: replacing or removing one never touches the revision it came from. Runs inside
+    the caller's transaction; the paths written are appended to `written` so the caller can
+    remove them if that transaction fails.
+    """
+    count = 0
+    for original in source.files.all():
+        copy = RevisionFile(
+            revision=target,
+            name=original.name,
+            content_type=original.content_type,
+            size=original.size,
+            sha256=original.sha256,
+            uploaded_by=original.uploaded_by,
+            text=original.text,  # the same bytes: the same text and the same verdict
+            text_status=original.text_status,
+            text_refusal=original.text_refusal,
+        )
+        with original.file.open("rb") as handle:
+            copy.file.save(original.name, File(handle, name=original.name), save=False)
+        written.append(copy.file.name)
+        copy.save()
+        count += 1
+    return count
