@@ -398,7 +398,7 @@ INTEGRATION_KEYS_SECRET = env.secret("INTEGRATION_KEYS_SECRET") or SECRET_KEY
 INTEGRATION_SIGNATURE_WINDOW = env.integer("INTEGRATION_SIGNATURE_WINDOW", default=300, minimum=30)
 INTEGRATION_BATCH_MAX = env.integer("INTEGRATION_BATCH_MAX", default=1000, minimum=1, maximum=10000)
 # A vendor's clock may run a little ahead; a request dated further ahead would stay
-# replayable for longer than the window says (docs/security-outbound.md).
+# replayable for longer than the window says (docs/security.md).
 INTEGRATION_SIGNATURE_FUTURE_SKEW = env.integer(
     "INTEGRATION_SIGNATURE_FUTURE_SKEW", default=30, minimum=0, maximum=120
 )
