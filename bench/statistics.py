@@ -93,9 +93,9 @@ FROM quality_procedures_application a,
   LATERAL (SELECT a.id %% 3 <> 0 AND a.completed_at < now() - interval '21 days' AS closed) x
 WHERE a.timeliness = 'late';
 INSERT INTO quality_feedback_surveyresponse (created_at, application_code, procedure_id, overall,
-  timeliness, staff, comment, address_hash)
+  timeliness, staff, comment, address_hash, token_digest)
 SELECT a.completed_at + interval '1 hour', a.code, a.procedure_id, 1 + a.id %% 5, 1 + a.id %% 4,
-  2 + a.id %% 4, '', md5(a.code)
+  2 + a.id %% 4, '', md5(a.code), ''
 FROM quality_procedures_application a
 WHERE a.completed_at < now() - interval '2 hours' AND a.id %% 5 = 0;
 INSERT INTO quality_core_auditevent (at, actor_id, actor_label, action, subject_type, subject_id,

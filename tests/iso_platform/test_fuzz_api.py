@@ -422,18 +422,22 @@ def _send_hostile(fuzz, method, path, spec, host, token, ids):
 
     client = Client(HTTP_HOST=host)
     for url, query, body in _hostile_requests(path, spec, ids):
-        if url.startswith("/api/v1/integrations/"):
-            headers = {
-                f"HTTP_{k.upper().replace('-', '_')}": v
-                for k, v in signed_headers(fuzz.key_id, fuzz.secret, body or b"").items()
-            }
-        else:
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         if query:
             url = f"{url}?{_encoded(query)}"
+        if url.startswith("/api/v1/integrations/"):
+            signed = signed_headers(
+                fuzz.key_id, fuzz.secret, body or b"", method=method, path=url
+            )  # the path signed with its query, as a vendor does
+            headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()}
+        else:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         response = client.generic(
             method, url, body or b"", content_type="application/json", **headers
         )
+        # Django's test client connects close_old_connections again after each request:
+        # left connected, the next request would close the module's open transaction.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         said = f"{method} {url} ({len(body or b'')} bytes)"
         assert response.status_code < 500, f"{said}: {response.status_code}"
         _assert_says_why(said, response)

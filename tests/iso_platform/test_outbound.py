@@ -11,12 +11,13 @@ import socket
 import socketserver
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from iso_platform import outbound
 from iso_platform.outbound import OutboundError, OutboundRefused, fetch, is_public_address
+from iso_platform.testing.receiver import http_server
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -40,17 +41,8 @@ def json_reply(handler, payload=b'{"events": []}'):
     handler.wfile.write(payload)
 
 
-@contextlib.contextmanager
 def serving(reply=json_reply):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    server.daemon_threads = True
-    server.seen, server.reply = [], reply
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    return http_server(Recorder, seen=[], reply=reply)
 
 
 def allow(settings, *servers):

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from integrations.models import InboxEvent, PullConnector
 from integrations.services.pull import connector_pull, connector_save
 from iso_platform.outbound import MSG_FAILED
+from iso_platform.testing.receiver import http_server
 
 from .procedure_helpers import event, make_procedure
 
@@ -42,17 +43,8 @@ class Feed(BaseHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
 def feed(answer=lambda handler: (200, json.dumps(INTERNAL_ANSWER).encode())):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
-    server.daemon_threads = True
-    server.seen, server.answer = [], answer
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    return http_server(Feed, seen=[], answer=answer)
 
 
 @pytest.fixture

@@ -85,6 +85,9 @@ STAY_BEHIND_TABLES: frozenset[str] = frozenset(
 
 NOT_SECRET: dict[tuple[str, str], str] = {
     ("auth_permission", "codename"): "the name of a permission",
+    ("quality_feedback_surveyresponse", "token_digest"): (
+        "the SHA-256 of a survey form's single-use token, already used: it admits nothing"
+    ),
     ("quality_core_unit", "code"): "a unit's code",
     ("quality_documents_document", "code"): "a document's code",
     ("quality_documents_document", "pack_key"): "the template-pack item a document came from",
