@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import GIB, InvoiceStatus, Payer, Plan
+from tenants.models import Agency
 
 
 class DateInput(forms.DateInput):
@@ -63,10 +64,19 @@ class InvoiceFilterForm(forms.Form):
     month = forms.CharField(
         label=_("Tháng"), required=False, widget=forms.TextInput(attrs={"type": "month"})
     )
-    payer = forms.CharField(label=_("Bên chi trả (mã cơ quan hoặc “province”)"), required=False)
+    payer = forms.ChoiceField(label=_("Bên chi trả"), required=False)
     status = forms.ChoiceField(
         label=_("Trạng thái"), required=False, choices=[("", "—"), *InvoiceStatus.choices]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.exclude(schema_name="public").order_by("name")
+        self.fields["payer"].choices = [
+            ("", "—"),
+            (Payer.PROVINCE.value, Payer.PROVINCE.label),
+            *agencies.values_list("code", "name"),
+        ]
 
 
 class PayForm(forms.Form):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from insights import selectors
 from iso_platform import spreadsheets
+from iso_platform.text import fold
 
 COLOUR_CSS = {
     "green": "text-bg-success",
@@ -62,6 +64,11 @@ class Table:
     def header(self) -> list[str]:
         return [c.label for c in self.columns]
 
+    @property
+    def file_name(self) -> str:
+        """The title without diacritics, for file names ("xep-hang-ty-le-dung-han")."""
+        return slugify(fold(str(self.title)))[:60] or self.key
+
 
 def _cell(value):
     """What a file cell holds: booleans in words; the rest as it is (the spreadsheet writer
@@ -74,7 +81,7 @@ def _cell(value):
 def to_xlsx(table: Table) -> bytes:
     return spreadsheets.xlsx_bytes(
         ([_cell(v) for v in values] for values in table.rows),
-        title=table.key,
+        title=str(table.title),
         header=table.header(),
     )
 

@@ -35,7 +35,7 @@ def export_response(table_map: dict, *, table: str, fmt: str, stem: str) -> Http
         raise Http404
     chosen = table_map[table]
     body = tables.to_xlsx(chosen) if fmt == "xlsx" else tables.to_csv(chosen)
-    return spreadsheets.download(body, fmt=fmt, filename=f"{stem}-{chosen.key}")
+    return spreadsheets.download(body, fmt=fmt, filename=f"{stem}-{chosen.file_name}")
 
 
 class ExportableMixin:

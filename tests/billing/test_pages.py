@@ -88,6 +88,9 @@ def test_admin_pays_voids_and_runs_invoicing(invoiced, client_for):
     assert "Đã lập 0 hoá đơn mới" in run.content.decode()
     filtered = client.get("/billing/?month=2026-10&payer=alpha&status=paid").content.decode()
     assert invoice.number_display in filtered and other.number_display not in filtered
+    # the payer is chosen by name, the province's budget in Vietnamese
+    assert '<option value="province">Tỉnh chi trả tập trung</option>' in filtered
+    assert "“province”" not in filtered
 
 
 def test_plan_change_preview_then_confirm(invoiced, client_for):

@@ -197,6 +197,16 @@ def test_xlsx_and_csv_equal_the_page(facts, analyst, key):
                 assert cell == str(value)
 
 
+def test_export_file_and_sheet_names_are_vietnamese(facts, analyst):
+    query = {"year": 2025, "indicator": "late", "format": "xlsx"}
+    grid = analyst.get("/statistics/", {**query, "table": "grid"})
+    assert 'filename="thong-ke-tinh-trang-tung-co-quan.xlsx"' in grid["Content-Disposition"]
+    assert load_workbook(io.BytesIO(grid.content)).active.title == "Tình trạng từng cơ quan"
+    ranking = analyst.get("/statistics/", {**query, "table": "ranking"})
+    assert "thong-ke-xep-hang-" in ranking["Content-Disposition"]
+    assert "ranking" not in ranking["Content-Disposition"]
+
+
 def test_export_of_an_unknown_table_or_format_is_404(facts, analyst):
     assert analyst.get("/statistics/", {"table": "nope", "format": "xlsx"}).status_code == 404
     assert analyst.get("/statistics/", {"table": "grid", "format": "pdf"}).status_code == 404

@@ -212,3 +212,28 @@ def test_nothing_chosen_or_foreign_ids_are_refused(source):
             admin_email="a@g.test",
             admin_name="A",
         )
+
+
+def test_the_console_shows_a_splits_preview_and_its_run_report(source, client_for):
+    """Both pages of a split render (the preview once answered 500) with the figures."""
+    world, content, _stays, _item = source
+    admin = client_for("localhost", world.province_admin)
+    op = preview(world, content)
+    page = admin.get(f"/lifecycle/{op.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Dữ liệu được chuyển" in body and "Trung tâm Gamma" in body
+    operations.confirm(op)
+    with schema_context("public"):
+        assert split.split_run(op_id=op.pk).status == OperationStatus.SUCCEEDED
+    report = admin.get(f"/lifecycle/{op.pk}/")
+    assert report.status_code == 200
+    assert "Dữ liệu được chuyển" in report.content.decode()
+
+
+def test_table_names_in_reports_are_vietnamese_without_an_english_plural():
+    from tenants.services.datamove.catalog import catalog
+
+    labels = {table.name: table.label for table in catalog().values()}
+    assert labels["quality_procedures_procedureversion"] == "phiên bản thủ tục"
+    assert not [label for label in labels.values() if label.endswith("s") and " " in label]

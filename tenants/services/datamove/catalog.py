@@ -25,6 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tenants.services.datamove.credentials import CREDENTIAL_TABLES, STAY_BEHIND_TABLES
 
@@ -320,7 +321,7 @@ def _table(model) -> Table:
         singleton=_is_singleton(model),
         reference=meta.db_table in REFERENCE_TABLES,
         excluded=meta.db_table in EXCLUDED_TABLES,
-        label=str(meta.verbose_name_plural or meta.verbose_name or meta.db_table),
+        label=_label(meta),
         max_lengths=max_lengths,
     )
 
@@ -375,3 +376,56 @@ def type_tables() -> dict[str, str]:
     result = {name: found[0] for name, found in names.items() if len(found) == 1}
     result.update({k: v for k, v in TYPE_ALIASES.items() if v in catalog()})
     return result
+
+
+# Names for people of the tables whose models (ours, Django's and the libraries') carry no
+# Vietnamese name.
+TABLE_LABELS = {
+    "accounts_invitation": _("lời mời"),
+    "accounts_user_groups": _("nhóm của người dùng"),
+    "accounts_user_user_permissions": _("quyền riêng của người dùng"),
+    "auth_group_permissions": _("quyền của nhóm"),
+    "axes_accessattempt": _("lần đăng nhập sai"),
+    "axes_accessattemptexpiration": _("hạn khoá đăng nhập"),
+    "axes_accessfailurelog": _("nhật ký đăng nhập sai"),
+    "axes_accesslog": _("nhật ký đăng nhập"),
+    "django_session": _("phiên đăng nhập"),
+    "quality_documents_changerequest": _("đề nghị sửa đổi tài liệu"),
+    "integrations_inboxevent": _("sự kiện tích hợp nhận được"),
+    "integrations_rejectedrequest": _("yêu cầu tích hợp bị từ chối"),
+    "onboarding_checklist": _("các bước khởi đầu"),
+    "onboarding_packinstall": _("lần cài bộ mẫu"),
+    "onboarding_packitemstate": _("trạng thái mục bộ mẫu"),
+    "otp_static_staticdevice": _("bộ mã dự phòng"),
+    "otp_static_statictoken": _("mã dự phòng"),
+    "otp_totp_totpdevice": _("ứng dụng xác thực"),
+    "quality_audits_assignment": _("phân công đánh giá"),
+    "quality_audits_clause": _("điều khoản tiêu chuẩn"),
+    "quality_audits_checklistitem": _("mục danh sách kiểm tra"),
+    "quality_core_auditevent": _("nhật ký thay đổi"),
+    "quality_core_notification": _("thông báo"),
+    "quality_core_provenance": _("nguồn gốc bản ghi"),
+    "quality_core_unit_members": _("thành viên đơn vị"),
+    "quality_documents_acknowledgement": _("xác nhận đã đọc"),
+    "quality_documents_distribution": _("phân phối tài liệu"),
+    "quality_documents_recordentry": _("hồ sơ lưu trữ"),
+    "quality_documents_recorddisposal": _("hủy hồ sơ"),
+    "quality_documents_reviewnote": _("ý kiến xem xét"),
+    "quality_documents_revisionfile": _("tệp của phiên bản"),
+    "quality_feedback_surveyresponse": _("phiếu khảo sát"),
+    "quality_objectives_measurement": _("kết quả đo mục tiêu"),
+    "quality_procedures_dailystat": _("thống kê ngày"),
+    "quality_procedures_handoff": _("bàn giao hồ sơ"),
+    "quality_procedures_procedurestep": _("bước của thủ tục"),
+    "quality_procedures_stepdailystat": _("thống kê ngày theo bước"),
+    "quality_reviews_reviewitem": _("nội dung xem xét"),
+}
+
+
+def _label(meta) -> str:
+    """The model's name for people. Vietnamese has no plural: Django's default plural adds an
+    English "s" ("phiên bản thủ tụcs"), so only a plural the model states is used."""
+    if meta.db_table in TABLE_LABELS:
+        return str(TABLE_LABELS[meta.db_table])
+    stated = meta.original_attrs.get("verbose_name_plural")
+    return str(stated or meta.verbose_name or meta.db_table)
