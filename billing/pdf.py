@@ -5,6 +5,7 @@ total in figures and in words. reportlab with the vendored DejaVu font."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.services.money import amount_in_words, format_vnd
+from iso_platform.numbers import vn_percent
 from quality.documents.pdf import _register_fonts, _styles
 
 SELLER_DEFAULT = {
@@ -163,7 +165,10 @@ def _lines_table(invoice: Invoice, s) -> Table:
             ]
             rows.append([Paragraph(f"<b>{_t(line.agency.name)}</b>", s["base"]), "", "", "", ""])
         rows.append(_line_cells(line, s))
-    rate_text = ", ".join(f"{r / 10:g}%" for r in sorted(rates)) or "—"
+    rate_text = "; ".join(
+        vn_percent(Decimal(r) / 10, 0 if r % 10 == 0 else 1) for r in sorted(rates)
+    )
+    rate_text = rate_text or "—"
     totals = (
         ("Cộng tiền hàng", invoice.subtotal),
         (f"Thuế suất GTGT {rate_text} — Tiền thuế GTGT", invoice.vat_amount),

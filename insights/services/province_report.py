@@ -23,6 +23,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from insights.models import AgencyFact, Grain
+from iso_platform.numbers import vn_number, vn_percent
 from tenants.models import Agency, ReportSubmission
 from tenants.models import AgencyStatus as Lifecycle
 
@@ -235,16 +236,15 @@ def build(*, year: int) -> ProvinceReport:
 
 
 def _n(value) -> str:
-    """Vietnamese thousands separator (a dot)."""
-    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+    return vn_number(value) if isinstance(value, int) else str(value)
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "%"
+    return vn_percent(value)
 
 
 def _score(value) -> str:
-    return "—" if value is None else f"{value:.2f}".replace(".", ",")
+    return vn_number(value, 2)
 
 
 def _date(value) -> str:

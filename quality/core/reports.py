@@ -81,7 +81,7 @@ def to_pdf(report: Report) -> bytes:
             rows = [
                 [Paragraph(escape(str(cell)), s["small"]) for cell in row] for row in section.table
             ]
-            table = Table(rows, repeatRows=1)
+            table = Table(rows, repeatRows=1, colWidths=column_widths(section.table, pdf.width))
             table.setStyle(
                 TableStyle(
                     [
@@ -100,6 +100,19 @@ def to_pdf(report: Report) -> bytes:
         story += [Spacer(1, 10 * mm), Table(cells, rowHeights=[None, 20 * mm])]
     pdf.build(story)
     return out.getvalue()
+
+
+def column_widths(table: list[list], width: float) -> list[float]:
+    """Widths in proportion to what the columns hold: a column of agency names gets the room
+    that a column of small numbers does not need (equal widths wrapped a name to a word per
+    line in a ten-column table). Every column keeps a floor so that its header fits."""
+    longest = [
+        max((len(str(row[i])) if i < len(row) else 0) for row in table)
+        for i in range(max(len(row) for row in table))
+    ]
+    weights = [min(max(n, 6), 40) for n in longest]
+    total = sum(weights)
+    return [width * w / total for w in weights]
 
 
 def to_docx(report: Report) -> bytes:

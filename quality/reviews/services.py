@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from iso_platform.numbers import vn_number, vn_percent
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.reviews.models import (
@@ -225,7 +226,7 @@ def _satisfaction(start, end) -> dict:
     total = data["total"]
     summary = (
         f"{total['n']} phiếu; điểm trung bình chung "
-        f"{(total['avg_overall'] or 0):.2f}/5; {data['low']} phiếu không hài lòng."
+        f"{vn_number(total['avg_overall'] or 0, 2)}/5; {data['low']} phiếu không hài lòng."
         if total["n"]
         else "Không có phiếu khảo sát trong kỳ."
     )
@@ -253,8 +254,8 @@ def _objectives(start, end) -> dict:
         [
             m.objective.title,
             f"{m.period_start:%m/%Y}",
-            f"{m.value.normalize():f}{m.objective.unit_label}",  # 80, never 8E+1
-            f"{m.objective.target.normalize():f}{m.objective.unit_label}",
+            f"{vn_number(m.value.normalize())}{m.objective.unit_label}",  # 80, never 8E+1
+            f"{vn_number(m.objective.target.normalize())}{m.objective.unit_label}",
             "Đạt" if m.met else "Không đạt",
         ]
         for m in measured
@@ -278,7 +279,7 @@ def _process_performance(start, end) -> dict:
             r.early + r.on_time,
             r.late,
             r.open_overdue,
-            f"{r.on_time_rate}%" if r.on_time_rate is not None else "—",
+            vn_percent(r.on_time_rate),
         ]
         for r in on_time_by_procedure(start, end)
     ]
@@ -286,7 +287,7 @@ def _process_performance(start, end) -> dict:
         "9.3.2.c.3",
         "Kết quả thực hiện các quá trình (giải quyết hồ sơ TTHC)",
         f"Tiếp nhận {totals['received']}; có kết quả {totals['completed']}; đúng và "
-        f"trước hạn {totals['rate'] if totals['rate'] is not None else '—'}%; đang "
+        f"trước hạn {vn_percent(totals['rate'])}; đang "
         f"quá hạn {totals['overdue']}.",
         rows,
         ["Thủ tục", "Đúng, trước hạn", "Trễ hạn", "Đang quá hạn", "Tỷ lệ"],
@@ -328,7 +329,7 @@ def _monitoring(start, end) -> dict:
             r.label,
             r.on_time,
             r.late,
-            f"{r.on_time_rate}%" if r.on_time_rate is not None else "—",
+            vn_percent(r.on_time_rate),
         ]
         for r in units
     ]
@@ -590,7 +591,7 @@ def annual_report_document(report: AnnualReport):
                 [
                     f"Tiếp nhận {f.get('applications_received', 0)} hồ sơ; có kết quả "
                     f"{f.get('applications_completed', 0)}; tỷ lệ đúng và trước hạn "
-                    f"{f.get('on_time_rate') if f.get('on_time_rate') is not None else '—'}%."
+                    f"{vn_percent(f.get('on_time_rate'))}."
                 ],
             ),
             Section(
@@ -619,7 +620,7 @@ def annual_report_document(report: AnnualReport):
                 "6. Sự hài lòng của người dân, tổ chức",
                 [
                     f"{f.get('satisfaction_responses', 0)} phiếu; điểm trung bình "
-                    f"{f.get('satisfaction_score', 0)}/5."
+                    f"{vn_number(f.get('satisfaction_score') or 0, 2)}/5."
                 ],
             ),
             Section(

@@ -228,3 +228,13 @@ def test_agency_users_cannot_reach_the_report(data, client_for):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
         anonymous = Client(HTTP_HOST="localhost").get(url)
         assert anonymous.status_code == 302
+
+
+def test_a_wide_table_gives_agency_names_the_room_numbers_do_not_need():
+    from quality.core.reports import column_widths
+
+    header = ["Cơ quan", *[f"Cột {n}" for n in range(9)]]
+    rows = [header, ["Trung tâm Phục vụ hành chính công tỉnh", *["91,5%"] * 9]]
+    widths = column_widths(rows, 500)
+    assert round(sum(widths)) == 500
+    assert widths[0] > 3 * widths[1]  # equal tenths wrapped the name to a word per line

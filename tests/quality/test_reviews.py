@@ -285,12 +285,12 @@ def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
     assert sections["9.3.2.a"]["rows"][0][0] == "Bổ sung nhân lực một cửa"
     assert says("9.3.2.b") == "1 vấn đề, bên quan tâm được cập nhật trong kỳ."
     assert sections["9.3.2.b"]["rows"] == [["Vấn đề bên ngoài", "Luật mới", "còn hiệu lực"]]
-    assert says("9.3.2.c.1") == ("2 phiếu; điểm trung bình chung 3.00/5; 1 phiếu không hài lòng.")
+    assert says("9.3.2.c.1") == ("2 phiếu; điểm trung bình chung 3,00/5; 1 phiếu không hài lòng.")
     assert says("9.3.2.c.2") == "2 kết quả đo; đạt 1; không đạt 1."
     assert ["Đúng hạn", f"02/{LAST_YEAR}", "80%", "90%", "Không đạt"] in sections["9.3.2.c.2"][
         "rows"
     ]
-    assert says("9.3.2.c.3").startswith("Tiếp nhận 9; có kết quả 10; đúng và trước hạn 80.0%")
+    assert says("9.3.2.c.3").startswith("Tiếp nhận 9; có kết quả 10; đúng và trước hạn 80,0%")
     assert sections["9.3.2.c.3"]["rows"][0][:3] == [
         "1.000001 Cấp giấy chứng nhận đăng ký hoạt động KH&CN",
         8,
@@ -309,8 +309,8 @@ def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
         "3 bước trễ hạn."
     )
     assert sections["9.3.2.c.5"]["rows"] == [
-        ["Bộ phận một cửa", 4, 0, "100.0%"],
-        ["Phòng chuyên môn", 1, 3, "25.0%"],
+        ["Bộ phận một cửa", 4, 0, "100,0%"],
+        ["Phòng chuyên môn", 1, 3, "25,0%"],
     ]
     assert says("9.3.2.c.6") == "1 cuộc đánh giá trong kỳ; đã báo cáo 0."
     assert ["Không phù hợp nhẹ", 1] in sections["9.3.2.c.6"]["rows"]
