@@ -278,8 +278,14 @@ INDICATORS = {
 
 def _agency_rows(agencies: QuerySet) -> list[dict]:
     return list(
-        agencies.order_by("name").values("pk", "code", "name", "kind", "parent__name", "status")
+        agencies.order_by("name").values(
+            "pk", "code", "name", "kind", "parent__name", "status", "created_at"
+        )
     )
+
+
+def _started(created_at: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(created_at) if created_at else None
 
 
 def _per_agency_flow(period_from, period_to, agencies: QuerySet) -> dict[int, dict]:
@@ -430,24 +436,46 @@ STATUS_RULES = [
     (GREY, _("chưa từng cập nhật số liệu")),
     (RED, _("có hồ sơ đang quá hạn")),
     (RED, _("có điểm không phù hợp quá hạn khắc phục")),
-    (RED, _("đến quý IV chưa thực hiện cuộc đánh giá nội bộ nào trong năm")),
+    (
+        RED,
+        _(
+            "đến quý IV chưa thực hiện cuộc đánh giá nội bộ nào trong năm"
+            " (cơ quan đã triển khai từ 6 tháng)"
+        ),
+    ),
     (AMBER, _("có hành động khắc phục quá hạn")),
     (AMBER, _("có tài liệu quá hạn rà soát")),
     (AMBER, _("có mục tiêu chất lượng không đạt")),
-    (AMBER, _("đến quý III chưa thực hiện cuộc đánh giá nội bộ nào trong năm")),
-    (AMBER, _("đến quý IV chưa họp xem xét của lãnh đạo")),
+    (
+        AMBER,
+        _(
+            "đến quý III chưa thực hiện cuộc đánh giá nội bộ nào trong năm"
+            " (cơ quan đã triển khai từ 6 tháng)"
+        ),
+    ),
+    (AMBER, _("đến quý IV chưa họp xem xét của lãnh đạo (cơ quan đã triển khai từ 6 tháng)")),
     (GREEN, _("không có điều nào ở trên")),
 ]
 
 
-def colour_of(status: dict | None, *, today: dt.date) -> tuple[str, list[str]]:
-    """(colour, reasons) of one agency's current figures, by STATUS_RULES."""
+# The yearly internal audit and management review are expected of an agency only once it
+# has run its system this long before the quarter that asks for them: an agency created in
+# November is not red for having held no audit that year.
+SETTLING_IN = dt.timedelta(days=183)
+
+
+def colour_of(
+    status: dict | None, *, today: dt.date, since: dt.date | None = None
+) -> tuple[str, list[str]]:
+    """(colour, reasons) of one agency's current figures, by STATUS_RULES. `since`: the day
+    the agency started on the platform (None: long enough)."""
     if not status or status.get("refreshed_at") is None:
         return GREY, [str(STATUS_RULES[0][1])]
     year = status["year"] or today.year
 
-    def from_quarter(q: int) -> bool:  # the figures' year is at least in quarter q
-        return today >= dt.date(year, 3 * q - 2, 1)
+    def from_quarter(q: int) -> bool:  # the figures' year is at least in quarter q, and the
+        start = dt.date(year, 3 * q - 2, 1)  # agency had settled in before that quarter
+        return today >= start and (since is None or since <= start - SETTLING_IN)
 
     red, amber = [], []
     if status["overdue_now"]:
@@ -505,7 +533,7 @@ def status_grid(*, kind: str | None = None, today: dt.date | None = None) -> lis
     out = []
     for row in _agency_rows(agencies):
         status = statuses.get(row["pk"])
-        colour, reasons = colour_of(status, today=today)
+        colour, reasons = colour_of(status, today=today, since=_started(row["created_at"]))
         freshness = freshness_of(status, now=now)
         known = status if status and status["refreshed_at"] is not None else {}
         figures = {f: known.get(f) for f in STATUS_FIELDS}
@@ -601,7 +629,7 @@ def agency_summary(*, agency: Agency | str, months: int = 12, today: dt.date | N
     period_to = month_end(today)
     only = Agency.objects.filter(pk=agency.pk)
     status = _per_agency_status(only).get(agency.pk)
-    colour, reasons = colour_of(status, today=today)
+    colour, reasons = colour_of(status, today=today, since=_started(agency.created_at))
     trend = _trend(period_from, period_to, only)
     totals = _flow(_facts(period_from, period_to, only).aggregate(**_sums(FLOW_FIELDS)))
     freshness = freshness_of(status, now=timezone.now())

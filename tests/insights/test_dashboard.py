@@ -156,6 +156,11 @@ def test_colour_rules_by_quarter():
     assert selectors.colour_of(status, today=D(2025, 10, 1))[0] == "red"  # Q4, no audit
     assert selectors.colour_of({**status, "ncs_overdue": 1}, today=D(2025, 2, 1))[0] == "red"
     assert selectors.colour_of(None, today=D(2025, 2, 1))[0] == "grey"
+    # an agency that started on the platform in the autumn owes no audit or review that year
+    late_starter = {"today": D(2025, 12, 6), "since": D(2025, 9, 1)}
+    assert selectors.colour_of(status, **late_starter) == ("green", [])
+    assert selectors.colour_of(status, today=D(2025, 12, 6), since=D(2025, 3, 1))[0] == "red"
+    assert selectors.colour_of({**status, "overdue_now": 2}, **late_starter)[0] == "red"
     assert selectors.rate(1, 0) is None and selectors.rate(2, 3) == Decimal("66.7")
 
 
@@ -359,6 +364,17 @@ def test_the_dashboard_works_in_a_phone_sized_browser(committed):
             page.locator("#status-grid a", has_text="Sở Beta").tap()
             page.wait_for_selector("#agency-colour")
             assert "/statistics/agencies/beta/" in page.url
+            # on a 1366 px screen the grid's reasons read as sentences, not a word a line
+            desktop = browser.new_context(viewport={"width": 1366, "height": 900})
+            desktop.add_cookies(context.cookies())
+            wide = desktop.new_page()
+            wide.goto(f"http://localhost:{port}/statistics/?year=2025")
+            wide.wait_for_selector("#status-grid a")
+            widths = wide.evaluate(
+                "[...document.querySelectorAll('td.cell-prose')]"
+                ".map(c => c.getBoundingClientRect().width)"
+            )
+            assert widths and min(widths) >= 250, widths
     finally:
         for model, rows in zip((AgencyFact, FieldFact, AgencyStatus), saved, strict=True):
             model.objects.all().delete()  # committed: put back what the world had
