@@ -6,6 +6,7 @@ app_name = "documents"
 
 urlpatterns = [
     path("", views.RegisterView.as_view(), name="register"),
+    path("register.<str:fmt>", views.RegisterExportView.as_view(), name="register_export"),
     path("new/", views.CreateView.as_view(), name="create"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("settings/", views.SettingsView.as_view(), name="settings"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform import spreadsheets
 from iso_platform.accounts.models import User
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
@@ -118,6 +119,50 @@ class RegisterView(CapabilityMixin, TemplateView):
             can_draft=can(self.request.user, "documents.draft"),
         )
         return context
+
+
+class RegisterExportView(CapabilityMixin, View):
+    """The register as auditors ask for it ("danh mục tài liệu nội bộ"), XLSX or CSV, with
+    the list's filters; through the one spreadsheet writer."""
+
+    def get(self, request, fmt):
+        form = forms.RegisterFilterForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        documents = selectors.document_register(
+            q=data.get("q", ""),
+            doc_type=data.get("doc_type", ""),
+            unit_id=data["unit"].pk if data.get("unit") else None,
+            status=data.get("status", ""),
+        )
+        header = [
+            _("STT"),
+            _("Mã tài liệu"),
+            _("Tên tài liệu"),
+            _("Loại tài liệu"),
+            _("Đơn vị"),
+            _("Lần ban hành"),
+            _("Ngày hiệu lực"),
+            _("Trạng thái"),
+            _("Ngày xem xét định kỳ"),
+        ]
+        rows = (
+            [
+                number,
+                d.code,
+                d.title,
+                d.get_doc_type_display(),
+                d.unit.name if d.unit else "",
+                d.current_revision.issue_number if d.current_revision else None,
+                d.current_revision.effective_on if d.current_revision else None,
+                d.get_status_display(),
+                d.next_review_on,
+            ]
+            for number, d in enumerate(documents, 1)
+        )
+        title = _("Danh mục tài liệu nội bộ")
+        body = spreadsheets.table(rows, fmt=fmt, header=header, title=title)
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        return spreadsheets.download(body, fmt=fmt, filename=f"danh-muc-tai-lieu-{stamp}")
 
 
 class CreateView(CapabilityMixin, View):

@@ -449,6 +449,7 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
         "analyst": _token(public, world.analyst),
     }
     common = {"<str:action>": "revoke", "<str:key>": "framework-101", "<str:item>": "policy"}
+    common |= {"<str:fmt>": "xlsx"}
     samples_a = {**common, "<int:": ID_A, **{k: v for k, v in mine.items() if k != "vendor"}}
     samples_a |= {
         "billing:agency_pdf": {"<int:pk>": invoices["a"]},

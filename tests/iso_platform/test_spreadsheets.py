@@ -99,6 +99,19 @@ def plant_audit_trail(world):
     return world.agency_a, world.owner_a, [("/audit-trail/", {"format": "csv"})]
 
 
+def plant_document_register(world):
+    from quality.core.models import Unit
+    from quality.documents.models import Document
+
+    with schema_context(world.agency_a.schema_name):
+        unit = Unit.objects.create(code="HX", name=HOSTILE[3])
+        Document.objects.create(
+            doc_type="system_procedure", code="QT.HX.01", title=HOSTILE[0], unit=unit
+        )
+    downloads = [("/documents/register.xlsx", {}), ("/documents/register.csv", {})]
+    return world.agency_a, world.owner_a, downloads
+
+
 def plant_tracking_book(world):
     from integrations.services.apply import inbox_apply_pending
     from integrations.services.ingest import events_ingest
@@ -182,6 +195,7 @@ def plant_agency_statistics(world):
 EXPORTS = {
     "portal:audit_trail": (plant_audit_trail, True),
     "procedures:tracking_book": (plant_tracking_book, True),
+    "documents:register_export": (plant_document_register, True),
     "team:import_template": (plant_team_template, False),
     "rollout:template": (plant_rollout_template, False),
     "platform_audit:list": (plant_platform_audit, True),

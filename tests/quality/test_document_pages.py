@@ -283,3 +283,26 @@ def test_settings_delegate_approval_and_toggle_self_approval(world, clients):
         {"action": "rule", "doc_type": "form", "pattern": "([", "example": "BM.1"},
     )
     assert bad_rule.status_code == 400 and "không hợp lệ" in bad_rule.content.decode()
+
+
+def test_the_register_downloads_as_the_list_auditors_ask_for(world, clients):
+    import io
+
+    from openpyxl import load_workbook
+
+    with schema_context("ag_alpha"):
+        from quality.documents.services import documents as svc
+
+        for code, title in (("BM.DM.01", "Biểu mẫu Ngũ Hành Sơn"), ("BM.DM.02", "Sổ")):
+            svc.document_create(actor=world.member_a, doc_type="form", code=code, title=title)
+    page = clients["reader_a"].get("/documents/", {"q": "ngu hanh son"}).content.decode()
+    assert "/documents/register.xlsx?q=ngu+hanh+son" in page  # the list's filters go along
+    response = clients["reader_a"].get("/documents/register.xlsx", {"q": "ngu hanh son"})
+    assert response.status_code == 200
+    assert 'filename="danh-muc-tai-lieu-' in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.title == "Danh mục tài liệu nội bộ"
+    assert rows[0][:3] == ("STT", "Mã tài liệu", "Tên tài liệu")
+    assert [row[1] for row in rows[1:]] == ["BM.DM.01"]
+    assert clients["reader_a"].get("/documents/register.pdf").status_code == 404
