@@ -161,3 +161,8 @@ def subject_label(subject_type: str) -> str:
         return str(SUBJECT_LABELS[subject_type])
     model = _models_by_name().get(subject_type)
     return str(model._meta.verbose_name).capitalize() if model is not None else subject_type
+
+
+def model_for(subject_type: str):
+    """The model a trail row's `subject_type` (or `parent_type`) names, or None."""
+    return _models_by_name().get(subject_type) if subject_type else None

@@ -58,3 +58,12 @@ def status_css(status: str) -> str:
 def pairs(mapping) -> list:
     """`{% for k, v in d|pairs %}`: safe when the dict has a key named "items"."""
     return list(mapping.items()) if isinstance(mapping, dict) else []
+
+
+@register.simple_tag
+def trail_rows(events) -> list:
+    """`{% trail_rows audit as audit %}`: the rows with readable `change_lines`, the people
+    they name resolved in one query for the whole list."""
+    from quality.core.audit_changes import annotate
+
+    return annotate(events)
