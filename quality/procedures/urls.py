@@ -14,4 +14,5 @@ urlpatterns = [
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application"),
     path("applications/<int:pk>/sheet.pdf", views.SheetPdfView.as_view(), name="sheet"),
     path("statistics/", views.StatsView.as_view(), name="stats"),
+    path("statistics.xlsx", views.StatsExportView.as_view(), name="stats_export"),
 ]

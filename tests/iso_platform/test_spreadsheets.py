@@ -112,6 +112,11 @@ def plant_document_register(world):
     return world.agency_a, world.owner_a, downloads
 
 
+def plant_on_time_statistics(world):
+    _world, _host, downloads = plant_tracking_book(world)  # a hostile procedure and unit
+    return world.agency_a, world.owner_a, [("/procedures/statistics.xlsx", downloads[0][1])]
+
+
 def plant_tracking_book(world):
     from integrations.services.apply import inbox_apply_pending
     from integrations.services.ingest import events_ingest
@@ -195,6 +200,7 @@ def plant_agency_statistics(world):
 EXPORTS = {
     "portal:audit_trail": (plant_audit_trail, True),
     "procedures:tracking_book": (plant_tracking_book, True),
+    "procedures:stats_export": (plant_on_time_statistics, True),
     "documents:register_export": (plant_document_register, True),
     "team:import_template": (plant_team_template, False),
     "rollout:template": (plant_rollout_template, False),

@@ -64,6 +64,26 @@ def test_the_on_time_chart_matches_a_hand_count(data, secretary):
     assert '<script id="month-chart" type="application/json">' in page.content.decode()
 
 
+def test_the_on_time_statistics_download_with_the_pages_figures(data, secretary):
+    import io
+
+    from openpyxl import load_workbook
+
+    period = {"start": "2026-03-01", "end": "2026-03-31"}
+    page = secretary.get("/procedures/statistics/", period).content.decode()
+    assert "/procedures/statistics.xlsx?start=2026-03-01&amp;end=2026-03-31" in page
+    response = secretary.get("/procedures/statistics.xlsx", period)
+    assert response.status_code == 200
+    assert 'filename="dung-han-20260301-20260331.xlsx"' in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Theo tháng", "Theo thủ tục", "Theo bước", "Theo đơn vị"]
+    months = list(book["Theo tháng"].iter_rows(values_only=True))
+    assert months[1][:5] == ("03/2026", 1, 1, 1, 0)
+    assert months[1][5] == pytest.approx(66.7)
+    (_header, procedure) = list(book["Theo thủ tục"].iter_rows(values_only=True))
+    assert procedure[1:5] == (1, 1, 1, 1)
+
+
 def test_application_list_filters(data, secretary):
     def codes(**params):
         return sorted(
