@@ -159,3 +159,21 @@ def test_revoking_an_integration_key_asks_first(world, clients):
     assert secretary.post(url).status_code == 302
     with schema_context(world.agency_a.schema_name):
         assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
+
+
+def test_removing_an_approval_delegate_asks_first(world, clients):
+    from quality.documents.services import delegation
+
+    with schema_context(world.agency_a.schema_name):
+        delegation.approval_delegate_set(actor=world.owner_a, user=world.member_a, granted=True)
+    url = f"/documents/settings/delegates/{world.member_a.pk}/revoke/"
+    assert clients["member_a"].get(url).status_code == 403
+    assert clients["member_a"].post(url).status_code == 403
+    secretary = clients["owner_a"]
+    assert f'href="{url}"' in secretary.get("/documents/settings/").content.decode()
+    assert "Xác nhận thu hồi uỷ quyền" in secretary.get(url).content.decode()
+    with schema_context(world.agency_a.schema_name):
+        assert world.member_a.pk in [p.pk for p in delegation.approval_delegates()]
+    assert secretary.post(url).status_code == 302
+    with schema_context(world.agency_a.schema_name):
+        assert world.member_a.pk not in [p.pk for p in delegation.approval_delegates()]
