@@ -260,6 +260,12 @@ def _abilities(user, document: Document, draft: Revision | None) -> dict:
         "approve": can(user, "documents.approve"),
         "manage": can(user, "documents.manage"),
         "discard": document.status == "draft" and documents.document_may_discard(user, document),
+        "check": bool(
+            draft
+            and draft.status == RevisionStatus.UNDER_REVIEW
+            and not draft.reviewed_by_id
+            and documents.revision_may_review(user, draft)
+        ),
         "edit_draft": bool(
             draft and draft.status == RevisionStatus.DRAFT and can(user, "documents.draft")
         ),

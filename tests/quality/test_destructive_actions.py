@@ -177,3 +177,27 @@ def test_removing_an_approval_delegate_asks_first(world, clients):
     assert secretary.post(url).status_code == 302
     with schema_context(world.agency_a.schema_name):
         assert world.member_a.pk not in [p.pk for p in delegation.approval_delegates()]
+
+
+# --------------------------------------------------------------- small things seen in use
+
+
+def test_the_author_is_not_offered_to_check_her_own_draft(world, clients):
+    with schema_context(world.agency_a.schema_name):
+        document = svc.document_create(
+            actor=world.owner_a,
+            doc_type="system_procedure",
+            code="QT.KT.01",
+            title="Tự soạn",
+            body="Nội dung",
+        )
+        svc.revision_submit(actor=world.owner_a, revision=document.latest_revision)
+    check = "Đã kiểm tra, trình phê duyệt"
+    assert check not in clients["owner_a"].get(f"/documents/{document.pk}/").content.decode()
+    assert check in clients["leader_a"].get(f"/documents/{document.pk}/").content.decode()
+
+
+def test_the_revision_table_header_does_not_break_inside_a_word(world, clients):
+    document = _draft(world, code="QT.BH.01")
+    page = clients["member_a"].get(f"/documents/{document.pk}/").content.decode()
+    assert '<th class="text-nowrap">Lần BH</th>' in page
