@@ -467,6 +467,7 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
     }
     console = {
         "<slug:code>": world.agency_a.code,
+        "<str:day>": "2026-03-09",
         "<uuid:pk>": str(uuid.uuid4()),
         "<int:": GHOST,
         "<token>": "abc-123",
