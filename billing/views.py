@@ -28,6 +28,7 @@ from billing.services import subscriptions as subs
 from billing.services.invoicing import invoice_pay, invoice_void, invoices_issue
 from billing.services.money import local_today
 from billing.services.preview import change_preview
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.console.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
@@ -272,7 +273,28 @@ class InvoicePayView(ProvinceAdminRequiredMixin, Page):
         return redirect("billing:invoice", pk=pk)
 
 
-class InvoiceVoidView(ProvinceAdminRequiredMixin, Page):
+class InvoiceVoidView(ConfirmStepMixin, ProvinceAdminRequiredMixin, Page):
+    def confirm_page_context(self, request):
+        return {"can_manage": is_province_admin(request), "active": self.active}
+
+    def confirmation(self, request, pk):
+        invoice = get_object_or_404(Invoice, pk=pk)
+        return Confirmation(
+            title=_("Huỷ hoá đơn %(n)s?") % {"n": invoice.number_display},
+            text=_(
+                "Hoá đơn sẽ bị huỷ và một hoá đơn điều chỉnh giảm được lập cho cùng số tiền. "
+                "Không thể hoàn tác."
+            ),
+            button=_("Xác nhận huỷ hoá đơn"),
+            cancel_url=f"/billing/invoices/{invoice.pk}/",
+            items=[
+                f"{invoice.number_display} — {invoice.get_payer_display()} — {invoice.total:,} ₫"
+            ],
+            form=VoidForm(),
+            nav="console/_nav.html",
+            active=self.active,
+        )
+
     def post(self, request, pk):
         invoice = get_object_or_404(Invoice, pk=pk)
         form = VoidForm(request.POST)

@@ -27,6 +27,7 @@ from insights.inspection_forms import (
 )
 from insights.models import Inspection, InspectionFinding, InspectionPlan, InspectionStatus
 from insights.services import inspections as services
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.console.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
@@ -219,7 +220,29 @@ class InspectionScheduleView(InspectionMixin, FormPage):
         return redirect("inspections:inspection", pk=self.inspection.pk)
 
 
-class InspectionRemoveView(ProvinceUserRequiredMixin, View):
+class InspectionRemoveView(ConfirmStepMixin, ProvinceUserRequiredMixin, View):
+    def confirm_page_context(self, request):
+        return {"can_manage": is_province_admin(request), "active": "inspections"}
+
+    def confirmation(self, request, pk):
+        inspection = get_object_or_404(
+            Inspection.objects.select_related("agency", "plan"),
+            pk=pk,
+            status=InspectionStatus.PLANNED,
+        )
+        approved = bool(inspection.plan.approved_at)
+        return Confirmation(
+            title=_("Huỷ cuộc kiểm tra?") if approved else _("Bỏ khỏi kế hoạch?"),
+            text=_("Kế hoạch đã phê duyệt: cuộc kiểm tra sẽ được ghi là huỷ.")
+            if approved
+            else _("Cuộc kiểm tra sẽ bị xoá khỏi kế hoạch chưa phê duyệt."),
+            button=_("Xác nhận huỷ cuộc kiểm tra") if approved else _("Xác nhận bỏ khỏi kế hoạch"),
+            cancel_url=f"/inspections/{inspection.pk}/",
+            items=[f"{inspection.agency.name} — {inspection.plan.year}"],
+            nav="console/_nav.html",
+            active="inspections",
+        )
+
     def post(self, request, pk):
         inspection = get_object_or_404(Inspection.objects.select_related("agency"), pk=pk)
         try:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,6 +17,7 @@ from django.views.generic import TemplateView
 from integrations import forms
 from integrations.models import ApiKey, InboxEvent, PullConnector, RejectedRequest
 from integrations.services import keys, pull
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from quality.documents.views import CapabilityMixin
 
 
@@ -53,8 +55,25 @@ class KeysView(CapabilityMixin, View):
         return self.get(request, form=form, status=400)
 
 
-class KeyActionView(CapabilityMixin, View):
+class KeyActionView(ConfirmStepMixin, CapabilityMixin, View):
     capability = "integrations.manage"
+
+    def confirmation(self, request, pk, action):
+        # Rotating keeps the old key for the overlap days; revoking cuts the caller off now.
+        if action != "revoke":
+            raise Http404
+        key = get_object_or_404(ApiKey, pk=pk, revoked_at__isnull=True)
+        return Confirmation(
+            title=_("Thu hồi khoá %(id)s?") % {"id": key.key_id},
+            text=_(
+                "Hệ thống dùng khoá này sẽ bị từ chối ngay từ yêu cầu tiếp theo. "
+                "Không thể hoàn tác; cần tạo khoá mới để kết nối lại."
+            ),
+            button=_("Xác nhận thu hồi khoá"),
+            cancel_url="/integrations/",
+            items=[f"{key.key_id} — {key.name}"],
+            active="settings",
+        )
 
     def post(self, request, pk, action):
         key = get_object_or_404(ApiKey, pk=pk)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.console.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
@@ -136,7 +137,27 @@ class AdminResendView(_InvitationStep):
         }
 
 
-class AdminRevokeView(_InvitationStep):
+class AdminRevokeView(ConfirmStepMixin, _InvitationStep):
+    def confirm_page_context(self, request):
+        return {"can_manage": is_province_admin(request), "active": "onboarding"}
+
+    def confirmation(self, request, code):
+        agency = get_object_or_404(
+            Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME), code=code
+        )
+        return Confirmation(
+            title=_("Thu hồi lời mời quản trị viên?"),
+            text=_(
+                "Liên kết đặt mật khẩu đã gửi cho quản trị viên đầu tiên của cơ quan sẽ không "
+                "còn dùng được; cần gửi lại thư mời để cơ quan bắt đầu dùng hệ thống."
+            ),
+            button=_("Xác nhận thu hồi lời mời"),
+            cancel_url="/onboarding/",
+            items=[agency.name],
+            nav="console/_nav.html",
+            active="onboarding",
+        )
+
     def act(self, agency, actor):
         email = service.agency_admin_invitation_revoke(agency=agency, actor=actor)
         return _("Đã thu hồi lời mời của %(email)s (%(agency)s).") % {

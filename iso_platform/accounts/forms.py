@@ -28,3 +28,11 @@ class TwoFactorCodeForm(forms.Form):
             attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}
         ),
     )
+
+
+class EnrolmentCodeForm(TwoFactorCodeForm):
+    """The first code: recovery codes are issued only after it, so none can be offered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _("6 chữ số đang hiện trong ứng dụng xác thực.")

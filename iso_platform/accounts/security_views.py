@@ -13,7 +13,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,10 +24,11 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
 from iso_platform.accounts import two_factor
-from iso_platform.accounts.forms import TwoFactorCodeForm
+from iso_platform.accounts.forms import EnrolmentCodeForm, TwoFactorCodeForm
 from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import User
 from iso_platform.accounts.signals import SecurityAction, security_event_send
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 
 # Between a right password and the code: who, the username as typed (axes counts failures by
 # it), the authentication backend, where to go next, and when the password was given.
@@ -124,10 +126,10 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
     def get(self, request):
         if two_factor.two_factor_enabled(request.user):
             return redirect("accounts:security")
-        return self._page(request, TwoFactorCodeForm())
+        return self._page(request, EnrolmentCodeForm())
 
     def post(self, request):
-        form = TwoFactorCodeForm(request.POST)
+        form = EnrolmentCodeForm(request.POST)
         if form.is_valid():
             try:
                 device, codes = two_factor.two_factor_enable(
@@ -175,36 +177,70 @@ class SecurityView(LoginRequiredMixin, View):
 
     def post(self, request):
         action = request.POST.get("action")
-        if action not in ("disable", "regenerate"):
+        # turning two-factor off has its own confirmation page (TwoFactorOffView)
+        if action != "regenerate":
             return self._page(request, status=400)
         form = TwoFactorCodeForm(request.POST)
         if not form.is_valid():
-            return self._page(request, **{f"{action}_form": form}, status=400)
-        code = form.cleaned_data["code"]
+            return self._page(request, regenerate_form=form, status=400)
         try:
-            if action == "regenerate":
-                codes = two_factor.recovery_codes_regenerate(
-                    user=request.user, code=code, request=request
-                )
-                return _recovery_codes_page(request, codes, reverse("accounts:security"))
-            two_factor.two_factor_disable(user=request.user, code=code, request=request)
+            codes = two_factor.recovery_codes_regenerate(
+                user=request.user, code=form.cleaned_data["code"], request=request
+            )
         except ValidationError as exc:
             form.add_error("code", _(exc.message))
-            return self._page(request, **{f"{action}_form": form}, status=400)
-        request.session.pop(DEVICE_ID_SESSION_KEY, None)
-        messages.success(request, _("Đã tắt xác thực hai bước."))
-        return redirect("accounts:security")
+            return self._page(request, regenerate_form=form, status=400)
+        return _recovery_codes_page(request, codes, reverse("accounts:security"))
 
-    def _page(self, request, disable_form=None, regenerate_form=None, status=200):
+    def _page(self, request, regenerate_form=None, status=200):
         user = request.user
         context = {
             "enabled": two_factor.two_factor_enabled(user),
             "required": two_factor.two_factor_required(user),
             "codes_left": two_factor.recovery_codes_left(user),
-            "disable_form": disable_form or TwoFactorCodeForm(auto_id="id_disable_%s"),
             "regenerate_form": regenerate_form or TwoFactorCodeForm(auto_id="id_regen_%s"),
         }
         return render(request, self.template_name, context, status=status)
+
+
+class TwoFactorOffView(ConfirmStepMixin, LoginRequiredMixin, View):
+    """Turning two-factor off asks first; the POST needs a current code, as the service does."""
+
+    def confirmation(self, request, form=None):
+        if not two_factor.two_factor_enabled(request.user):
+            raise Http404
+        if two_factor.two_factor_required(request.user):
+            raise PermissionDenied("two_factor_required")
+        return Confirmation(
+            title=_("Tắt xác thực hai bước?"),
+            text=_(
+                "Sau khi tắt, chỉ cần mật khẩu là đăng nhập được tài khoản này; ứng dụng "
+                "xác thực và các mã dự phòng hiện có không còn dùng được. Nhập mã hiện tại "
+                "để xác nhận."
+            ),
+            button=_("Xác nhận tắt xác thực hai bước"),
+            cancel_url=reverse("accounts:security"),
+            form=form or TwoFactorCodeForm(),
+            nav="",
+        )
+
+    def post(self, request):
+        form = TwoFactorCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                two_factor.two_factor_disable(
+                    user=request.user, code=form.cleaned_data["code"], request=request
+                )
+            except ValidationError as exc:
+                if exc.code == "required":
+                    raise PermissionDenied("two_factor_required") from exc
+                form.add_error("code", _(exc.message))
+            else:
+                request.session.pop(DEVICE_ID_SESSION_KEY, None)
+                messages.success(request, _("Đã tắt xác thực hai bước."))
+                return redirect("accounts:security")
+        confirm = self.confirmation(request, form=form)
+        return render(request, self.confirm_template, {"confirm": confirm}, status=400)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

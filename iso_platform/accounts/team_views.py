@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from iso_platform.accounts import invitations
 from iso_platform.accounts.invitations import PersonState
 from iso_platform.accounts.models import Invitation, User
 from iso_platform.accounts.team_forms import ImportForm, InviteForm, PersonForm
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from quality.core.steps import Gate, Step, add_errors
 
 
@@ -187,7 +188,21 @@ class ResendView(PersonStep):
         return issued
 
 
-class RevokeView(PersonStep):
+class RevokeView(ConfirmStepMixin, PersonStep):
+    def confirmation(self, request, pk):
+        person = self.get_object(pk)
+        # the same rule as invitation_revoke: only the agency's administrators
+        if not request.user.is_agency_admin:
+            raise PermissionDenied("team.invite")
+        return Confirmation(
+            title=_("Thu hồi lời mời?"),
+            text=_("Liên kết đặt mật khẩu đã gửi sẽ không còn dùng được."),
+            button=_("Xác nhận thu hồi lời mời"),
+            cancel_url=reverse("team:list"),
+            items=[f"{person.full_name} <{person.email}>"],
+            active="settings",
+        )
+
     def act(self, obj, data):
         invitations.invitation_revoke(actor=self.request.user, user=obj)
         messages.success(

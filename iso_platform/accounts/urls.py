@@ -14,6 +14,9 @@ urlpatterns = [
         security_views.TwoFactorSetupView.as_view(),
         name="two_factor_setup",
     ),
+    path(
+        "security/two-factor/off/", security_views.TwoFactorOffView.as_view(), name="two_factor_off"
+    ),
     path("security/password/", security_views.PasswordChangeView.as_view(), name="password_change"),
     path("set-password/done/", views.SetPasswordDoneView.as_view(), name="set_password_done"),
     path("set-password/<token>/", views.SetPasswordView.as_view(), name="set_password"),

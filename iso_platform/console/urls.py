@@ -1,7 +1,7 @@
 from django.urls import path
 
 from iso_platform.console import views
-from iso_platform.workdays.views import CalendarView
+from iso_platform.workdays.views import CalendarView, OverrideRemoveView
 
 app_name = "console"
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("agencies/<slug:code>/suspend/", views.AgencySuspendView.as_view(), name="agency_suspend"),
     path("agencies/<slug:code>/resume/", views.AgencyResumeView.as_view(), name="agency_resume"),
     path("calendar/", CalendarView.as_view(), name="calendar"),
+    path(
+        "calendar/overrides/<str:day>/remove/",
+        OverrideRemoveView.as_view(),
+        name="calendar_override_remove",
+    ),
 ]

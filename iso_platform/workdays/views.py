@@ -6,12 +6,18 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.console.permissions import (
+    ProvinceAdminRequiredMixin,
+    ProvinceUserRequiredMixin,
+    is_province_admin,
+)
 from iso_platform.workdays import calendar, forms, services
 from iso_platform.workdays.models import CalendarOverride, CalendarSettings
 
@@ -62,13 +68,6 @@ class CalendarView(ProvinceUserRequiredMixin, View):
 
             raise PermissionDenied("province_admin")
         action = request.POST.get("action")
-        if action == "remove":
-            date = dt.date.fromisoformat(request.POST.get("date", ""))
-            services.calendar_override_remove(actor=request.user, date=date)
-            messages.success(
-                request, _("Đã bỏ điều chỉnh ngày %(d)s.") % {"d": date.strftime("%d/%m/%Y")}
-            )
-            return redirect(f"/calendar/?year={date.year}")
         form_class = forms.SettingsForm if action == "settings" else forms.OverrideForm
         form = form_class(request.POST)
         if form.is_valid():
@@ -89,6 +88,43 @@ class CalendarView(ProvinceUserRequiredMixin, View):
                 return redirect(f"/calendar/?year={override.date.year}")
         key = "settings_form" if action == "settings" else "override_form"
         return self.get(request, **{key: form})
+
+
+class OverrideRemoveView(ConfirmStepMixin, ProvinceAdminRequiredMixin, View):
+    """Removing a working-day override changes deadlines: GET asks, POST removes."""
+
+    def _override(self, day: str) -> CalendarOverride:
+        try:
+            date = dt.date.fromisoformat(day)
+        except ValueError as exc:
+            raise Http404 from exc
+        return get_object_or_404(CalendarOverride, date=date)
+
+    def confirm_page_context(self, request):
+        return {"can_manage": True, "active": "calendar"}
+
+    def confirmation(self, request, day):
+        override = self._override(day)
+        return Confirmation(
+            title=_("Bỏ điều chỉnh ngày %(d)s?") % {"d": override.date.strftime("%d/%m/%Y")},
+            text=_(
+                "Ngày này trở lại theo lịch chung; thời hạn giải quyết hồ sơ được tính lại "
+                "theo lịch mới."
+            ),
+            button=_("Xác nhận bỏ điều chỉnh"),
+            cancel_url=f"/calendar/?year={override.date.year}",
+            items=[f"{override.date:%d/%m/%Y} — {override.get_kind_display()} {override.note}"],
+            nav="console/_nav.html",
+            active="calendar",
+        )
+
+    def post(self, request, day):
+        date = self._override(day).date
+        services.calendar_override_remove(actor=request.user, date=date)
+        messages.success(
+            request, _("Đã bỏ điều chỉnh ngày %(d)s.") % {"d": date.strftime("%d/%m/%Y")}
+        )
+        return redirect(f"/calendar/?year={date.year}")
 
 
 def _year(value) -> int:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("new/", views.CreateView.as_view(), name="create"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
+    path(
+        "settings/delegates/<int:user>/revoke/",
+        views.DelegateRevokeView.as_view(),
+        name="delegate_revoke",
+    ),
     path("records/", views.RecordRegisterView.as_view(), name="records"),
     path("records/carry-over/", views.CarryOverView.as_view(), name="records_carry_over"),
     path("records/<int:pk>/", views.RecordSeriesView.as_view(), name="record_series"),

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from iso_platform import spreadsheets
 from iso_platform.accounts.models import User
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import agency_settings_update
@@ -89,6 +90,31 @@ class ActionView(LoginRequiredMixin, View):
 
     def revision(self, rev) -> Revision:
         return get_object_or_404(Revision, pk=rev, document=self.document)
+
+
+class ConfirmedActionView(ConfirmStepMixin, ActionView):
+    """An irreversible step: its GET is the confirmation page, refused as its POST is."""
+
+    confirm_title = ""
+    confirm_text = ""
+    confirm_button = ""
+
+    def confirmation(self, request, pk, **kwargs) -> Confirmation:
+        self.document = get_object_or_404(Document, pk=pk)
+        if not can(request.user, self.capability):
+            raise PermissionDenied(self.capability)
+        return Confirmation(
+            title=self.confirm_title,
+            text=self.confirm_text,
+            button=self.confirm_button,
+            cancel_url=self.next_url(pk),
+            items=self.confirm_items(**kwargs),
+            form=self.form_class() if self.form_class else None,
+            active="documents",
+        )
+
+    def confirm_items(self, **kwargs) -> list[str]:
+        return [f"{self.document.code} {self.document.title}"]
 
 
 # --------------------------------------------------------------------------- register and pages
@@ -279,6 +305,12 @@ def _abilities(user, document: Document, draft: Revision | None) -> dict:
         "approve": can(user, "documents.approve"),
         "manage": can(user, "documents.manage"),
         "discard": document.status == "draft" and documents.document_may_discard(user, document),
+        "check": bool(
+            draft
+            and draft.status == RevisionStatus.UNDER_REVIEW
+            and not draft.reviewed_by_id
+            and documents.revision_may_review(user, draft)
+        ),
         "edit_draft": bool(
             draft and draft.status == RevisionStatus.DRAFT and can(user, "documents.draft")
         ),
@@ -387,10 +419,25 @@ class ApproveView(ActionView):
         )
 
 
-class CancelRevisionView(ActionView):
+class CancelRevisionView(ConfirmedActionView):
     capability = "documents.review"
     form_class = forms.ReasonForm
     success = _("Đã huỷ bản dự thảo.")
+    confirm_title = _("Huỷ bản dự thảo?")
+    confirm_text = _(
+        "Bản dự thảo sẽ bị huỷ cùng các ý kiến xem xét; bản đang hiệu lực giữ nguyên. "
+        "Không thể hoàn tác."
+    )
+    confirm_button = _("Xác nhận huỷ bản dự thảo")
+
+    def confirm_items(self, rev):
+        revision = self.revision(rev)
+        if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.UNDER_REVIEW):
+            raise Http404
+        return [
+            _("%(code)s — bản dự thảo %(n)s: %(title)s")
+            % {"code": self.document.code, "n": revision.number, "title": revision.title}
+        ]
 
     def act(self, request, data, rev):
         documents.revision_cancel(
@@ -438,10 +485,25 @@ class ChangeRequestView(ActionView):
         )
 
 
-class ChangeRequestDecisionView(ActionView):
+class ChangeRequestDecisionView(ConfirmedActionView):
     capability = "documents.review"
     form_class = forms.NoteForm
     accept = True
+    confirm_title = _("Không chấp nhận phiếu yêu cầu sửa đổi?")
+    confirm_text = _("Phiếu sẽ được đóng với lý do dưới đây; người lập phiếu được báo.")
+    confirm_button = _("Xác nhận không chấp nhận")
+
+    def get(self, request, *args, **kwargs):
+        # Accepting opens a draft that can be cancelled: only the refusal asks first.
+        if self.accept:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
+
+    def confirm_items(self, cr):
+        change = get_object_or_404(
+            ChangeRequest, pk=cr, document=self.document, status=ChangeRequestStatus.OPEN
+        )
+        return [f"#{change.pk} {change.requested_by}: {change.reason}"]
 
     def act(self, request, data, cr):
         change = get_object_or_404(ChangeRequest, pk=cr, document=self.document)
@@ -457,10 +519,15 @@ class ChangeRequestDecisionView(ActionView):
             self.success = _("Đã không chấp nhận phiếu yêu cầu.")
 
 
-class WithdrawView(ActionView):
+class WithdrawView(ConfirmedActionView):
     capability = "documents.approve"
     form_class = forms.ReasonForm
     success = _("Đã thu hồi tài liệu; tài liệu được đánh dấu hết hiệu lực.")
+    confirm_title = _("Thu hồi tài liệu?")
+    confirm_text = _(
+        "Tài liệu sẽ hết hiệu lực với mọi người dùng và chỉ còn để tra cứu. Không thể hoàn tác."
+    )
+    confirm_button = _("Xác nhận thu hồi")
 
     def act(self, request, data):
         documents.document_withdraw(
@@ -705,10 +772,31 @@ class SettingsView(CapabilityMixin, TemplateView):
                     messages.success(request, _("Đã lưu quy tắc mã."))
                     return redirect("documents:settings")
             return self.render_to_response(self.get_context_data(rule_form=form), status=400)
-        if action in ("delegate", "revoke"):
+        if action == "delegate":
             user = get_object_or_404(User, pk=request.POST.get("user"))
-            delegation.approval_delegate_set(
-                actor=request.user, user=user, granted=action == "delegate"
-            )
+            delegation.approval_delegate_set(actor=request.user, user=user, granted=True)
             messages.success(request, _("Đã cập nhật uỷ quyền phê duyệt."))
+        return redirect("documents:settings")
+
+
+class DelegateRevokeView(ConfirmStepMixin, CapabilityMixin, View):
+    """Removing an approval delegate: GET asks, POST removes."""
+
+    capability = "settings.manage"
+
+    def confirmation(self, request, user):
+        person = get_object_or_404(User, pk=user)
+        return Confirmation(
+            title=_("Thu hồi uỷ quyền phê duyệt?"),
+            text=_("Người này sẽ không còn được phê duyệt và ban hành tài liệu."),
+            button=_("Xác nhận thu hồi uỷ quyền"),
+            cancel_url="/documents/settings/",
+            items=[person.full_name],
+            active="documents",
+        )
+
+    def post(self, request, user):
+        person = get_object_or_404(User, pk=user)
+        delegation.approval_delegate_set(actor=request.user, user=person, granted=False)
+        messages.success(request, _("Đã cập nhật uỷ quyền phê duyệt."))
         return redirect("documents:settings")

@@ -489,15 +489,17 @@ def actions_escalate(today: dt.date | None = None) -> int:
         level = 2 if late > ESCALATE_AFTER_DAYS else 1
         title = _("Hành động quá hạn %(n)s ngày: %(t)s") % {"n": late, "t": action.title[:100]}
         # Every level up to this one: an action first seen at level 2 (no run on the early
-        # days, or judged ineffective long after its due date) still tells its owner.
+        # days, or judged ineffective long after its due date) still tells its owner. Each
+        # person gets one notice per action and run, of the highest level that names them:
+        # the secretaries are on both levels and were told twice the same day.
+        steps = {}
         for step in range(1, level + 1):
-            people = {action.owner, *secretaries} if step == 1 else {*leaders, *secretaries}
-            for person in people:
-                sent += bool(
-                    _notify(
-                        person, f"action:{action.pk}:escalate:{step}", title, action_url(action)
-                    )
-                )
+            for person in {action.owner, *secretaries} if step == 1 else {*leaders, *secretaries}:
+                steps[person] = step
+        for person, step in steps.items():
+            sent += bool(
+                _notify(person, f"action:{action.pk}:escalate:{step}", title, action_url(action))
+            )
         if action.escalation_level < level:
             Action.objects.filter(pk=action.pk).update(escalation_level=level)
             audit_record(

@@ -181,3 +181,25 @@ def test_no_statement_of_a_province_invoice_without_the_agency_lines(plans, clie
     url = f"/billing/province-invoices/{province.pk}/pdf/"
     assert client_for(w.agency_a, w.owner_a).get(url).status_code == 404
     assert client_for(w.agency_b, w.user_b).get(url).status_code == 200
+
+
+def test_voiding_an_invoice_asks_first_and_only_the_administrator(invoiced, client_for):
+    w = invoiced
+    invoice = Invoice.objects.filter(status=InvoiceStatus.ISSUED, kind="invoice").first()
+    url = f"/billing/invoices/{invoice.pk}/void/"
+    analyst = client_for(CONSOLE, w.analyst)
+    assert url not in analyst.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert analyst.get(url).status_code == 403
+    assert analyst.post(url, {"reason": "Nhầm"}).status_code == 403
+    admin = client_for(CONSOLE, w.province_admin)
+    page = admin.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert f'href="{url}"' in page and f'action="{url}"' not in page
+    confirm = admin.get(url)
+    assert confirm.status_code == 200
+    text = confirm.content.decode()
+    assert "Xác nhận huỷ hoá đơn" in text and 'name="reason"' in text
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.ISSUED
+    assert admin.post(url, {"reason": "Nhầm kỳ"}).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.VOID

@@ -193,6 +193,13 @@ def test_removing_before_approval_deletes_after_approval_cancels(world, client_f
         scheduled_on=TODAY,
     )
     client = analyst(client_for, world)
+    page = client.get(f"/inspections/{first.pk}/").content.decode()
+    assert f'href="/inspections/{first.pk}/remove/"' in page
+    assert (
+        "Xác nhận bỏ khỏi kế hoạch"
+        in client.get(f"/inspections/{first.pk}/remove/").content.decode()
+    )
+    assert Inspection.objects.filter(pk=first.pk).exists()  # asking removes nothing
     assert client.post(f"/inspections/{first.pk}/remove/").status_code == 302
     assert not Inspection.objects.filter(pk=first.pk).exists()
     InspectionPlan.objects.filter(pk=plan.pk).update(approved_at=TODAY)

@@ -448,7 +448,12 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
         "user_b": _token(b.schema_name, world.user_b),
         "analyst": _token(public, world.analyst),
     }
-    common = {"<str:action>": "revoke", "<str:key>": "framework-101", "<str:item>": "policy"}
+    common = {
+        "<str:action>": "revoke",
+        "<str:key>": "framework-101",
+        "<str:item>": "policy",
+        "<str:day>": "2026-03-09",
+    }
     common |= {"<str:fmt>": "xlsx"}
     samples_a = {**common, "<int:": ID_A, **{k: v for k, v in mine.items() if k != "vendor"}}
     samples_a |= {
@@ -463,6 +468,7 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
     }
     console = {
         "<slug:code>": world.agency_a.code,
+        "<str:day>": "2026-03-09",
         "<uuid:pk>": str(uuid.uuid4()),
         "<int:": GHOST,
         "<token>": "abc-123",

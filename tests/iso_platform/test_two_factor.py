@@ -20,6 +20,7 @@ from iso_platform.testing.two_factor import totp_code, totp_device
 CODE_STEP = "/accounts/login/code/"
 SHOWN_CODE_RE = re.compile(r'user-select-all">([a-z2-7]{4}-[a-z2-7]{4})<')
 SETUP = "/accounts/security/two-factor/"
+OFF = "/accounts/security/two-factor/off/"
 
 
 def _password_step(host, email, password, next_url=None):
@@ -248,9 +249,10 @@ def test_the_analyst_is_not_forced_to_enrol(world, password):
 def test_a_provincial_administrator_cannot_turn_two_factor_off(world, client_for):
     device = totp_device(world.province_admin)
     client = client_for("localhost", world.province_admin)
-    response = client.post("/accounts/security/", {"action": "disable", "code": totp_code(device)})
-    assert response.status_code == 400
-    assert "bắt buộc" in response.content.decode()
+    page = client.get("/accounts/security/").content.decode()
+    assert "bắt buộc" in page and OFF not in page  # no button to a step that is refused
+    assert client.get(OFF).status_code == 403
+    assert client.post(OFF, {"code": totp_code(device)}).status_code == 403
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
@@ -264,6 +266,12 @@ def test_everyone_has_the_account_security_page(world, client_for):
     assert "Bảo mật tài khoản" in body and "Bật xác thực hai bước" in body
 
 
+def test_the_enrolment_page_does_not_offer_recovery_codes_before_there_are_any(world, client_for):
+    page = client_for(world.agency_a, world.member_a).get(SETUP).content.decode()
+    assert "Xác nhận và bật" in page and "6 chữ số" in page
+    assert "mã dự phòng" not in page
+
+
 def test_agency_staff_turn_two_factor_on_and_off_with_a_current_code(world, client_for, events):
     schema = world.agency_a.schema_name
     client = client_for(world.agency_a, world.member_a)
@@ -274,13 +282,20 @@ def test_agency_staff_turn_two_factor_on_and_off_with_a_current_code(world, clie
     with schema_context(schema):
         assert two_factor.two_factor_enabled(world.member_a)
 
-    refused = client.post("/accounts/security/", {"action": "disable", "code": "000000"})
+    assert f'href="{OFF}"' in client.get("/accounts/security/").content.decode()
+    confirm = client.get(OFF)
+    assert (
+        confirm.status_code == 200 and "Xác nhận tắt xác thực hai bước" in confirm.content.decode()
+    )
+    with schema_context(schema):
+        assert two_factor.two_factor_enabled(world.member_a)  # asking changes nothing
+    refused = client.post(OFF, {"code": "000000"})
     assert refused.status_code == 400
     with schema_context(schema):
         assert two_factor.two_factor_enabled(world.member_a)
         TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     code = totp_code(device, steps_ahead=1)
-    done = client.post("/accounts/security/", {"action": "disable", "code": code})
+    done = client.post(OFF, {"code": code})
     assert done.status_code == 302
     with schema_context(schema):
         assert not TOTPDevice.objects.filter(user=world.member_a).exists()

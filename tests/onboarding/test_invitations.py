@@ -157,6 +157,10 @@ def test_revoke_kills_the_link_at_once(world, client_for, mail):
     with schema_context(world.agency_a.schema_name):
         person = User.objects.get(email="moi@alpha.test")
     admin = client_for(world.agency_a, world.owner_a)
+    assert f'href="/team/{person.pk}/revoke/"' in admin.get("/team/").content.decode()
+    confirm = admin.get(f"/team/{person.pk}/revoke/").content.decode()
+    assert "Xác nhận thu hồi lời mời" in confirm and "moi@alpha.test" in confirm
+    assert Client(HTTP_HOST=host).get(path).status_code == 200  # asking revokes nothing
     assert admin.post(f"/team/{person.pk}/revoke/").status_code == 302
     page = Client(HTTP_HOST=host).get(path)
     assert page.status_code == 410 and "thu hồi" in page.content.decode()
@@ -216,6 +220,7 @@ def test_only_agency_administrators_invite_resend_and_revoke(world, client_for, 
     form = {"full_name": "X", "email": "x@alpha.test", "role": "staff"}
     assert leader.post("/team/invite/", form).status_code == 403
     assert leader.post(f"/team/{person.pk}/resend/").status_code == 403
+    assert leader.get(f"/team/{person.pk}/revoke/").status_code == 403
     assert leader.post(f"/team/{person.pk}/revoke/").status_code == 403
     assert leader.post(f"/team/{person.pk}/deactivate/").status_code == 403
     member = client_for(world.agency_a, world.member_a)
@@ -414,6 +419,7 @@ def test_the_console_resends_and_revokes_the_first_administrators_invitation(
     assert "/onboarding/sotp/invitation/resend/" in page
     assert "/onboarding/sotp/invitation/resend/" not in analyst.get("/onboarding/").content.decode()
     assert analyst.post("/onboarding/sotp/invitation/resend/").status_code == 403
+    assert analyst.get("/onboarding/sotp/invitation/revoke/").status_code == 403
     assert analyst.post("/onboarding/sotp/invitation/revoke/").status_code == 403
 
     with mail.sending():
@@ -422,6 +428,12 @@ def test_the_console_resends_and_revokes_the_first_administrators_invitation(
     assert Client(HTTP_HOST=host).get(first).status_code == 410
     assert Client(HTTP_HOST=host).get(second).status_code == 200
 
+    assert (
+        'href="/onboarding/sotp/invitation/revoke/"' in admin.get("/onboarding/").content.decode()
+    )
+    confirm = admin.get("/onboarding/sotp/invitation/revoke/")
+    assert "Xác nhận thu hồi lời mời" in confirm.content.decode()
+    assert Client(HTTP_HOST=host).get(second).status_code == 200  # asking revokes nothing
     assert admin.post("/onboarding/sotp/invitation/revoke/").status_code == 302
     assert Client(HTTP_HOST=host).get(second).status_code == 410
     assert "Đã thu hồi" in admin.get("/onboarding/").content.decode()

@@ -62,3 +62,23 @@ def test_beat_fans_out_to_every_active_agency(world, monkeypatch):
     assert reminders_all() == len(sent)
     assert {"ag_alpha", "ag_beta"} <= set(sent) and "public" not in sent
     assert app.conf.beat_schedule["improvement-reminders"]["task"] == "improvement.reminders_all"
+
+
+def test_an_action_first_seen_long_overdue_is_one_notice_per_person_and_day(in_a):
+    w = in_a
+    loop = make_loop(w.owner_a, w.member_a, w.leader_a)
+    today = timezone.localdate()
+    Action.objects.filter(pk=loop.action.pk).update(due_on=today - dt.timedelta(days=12))
+    reminders_send(today=today)
+    reminders_send(today=today)  # beat may run twice in a day (a retry, a second worker)
+    reminders_send(today=today + dt.timedelta(days=1))
+    notices = Notification.objects.filter(key__startswith=f"action:{loop.action.pk}:escalate:")
+    per_person = {}
+    for email in notices.values_list("user__email", flat=True):
+        per_person[email] = per_person.get(email, 0) + 1
+    # the secretary is on both levels, and used to get the same "quá hạn" notice twice
+    assert per_person == {
+        "owner@alpha.test": 1,
+        "member@alpha.test": 1,
+        "leader@alpha.test": 1,
+    }

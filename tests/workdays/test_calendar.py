@@ -207,7 +207,9 @@ def test_the_console_page_edits_the_calendar_and_the_command_follows(world, clie
         "/calendar/", {"action": "override", "date": "2026-03-10", "kind": "working_day"}
     )
     assert refused.status_code == 400 and "vốn đã là ngày làm việc" in refused.content.decode()
-    admin.post("/calendar/", {"action": "remove", "date": "2026-03-09"})
+    remove = "/calendar/overrides/2026-03-09/remove/"
+    assert "Xác nhận bỏ điều chỉnh" in admin.get(remove).content.decode()
+    assert admin.post(remove).status_code == 302
     cal.invalidate()
     assert _command("due", "--received", "2026-03-06 09:00", "--days", "2") == (
         "2026-03-09T09:00:00+07:00"
@@ -218,6 +220,8 @@ def test_the_console_page_edits_the_calendar_and_the_command_follows(world, clie
 def test_the_analyst_reads_but_cannot_edit_the_calendar(world, client_for):
     analyst = client_for("localhost", world.analyst)
     assert analyst.get("/calendar/").status_code == 200
+    assert analyst.get("/calendar/overrides/2026-03-09/remove/").status_code == 403
+    assert analyst.post("/calendar/overrides/2026-03-09/remove/").status_code == 403
     assert (
         analyst.post(
             "/calendar/", {"action": "override", "date": "2026-03-07", "kind": "working_day"}

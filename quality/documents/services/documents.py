@@ -305,6 +305,15 @@ def revision_review(*, actor, revision: Revision, note: str = "") -> Revision:
     return revision
 
 
+def revision_may_review(actor, revision: Revision) -> bool:
+    """Whether `revision_review` would accept this person (the page offers it only then)."""
+    try:
+        _check_reviewer(actor, revision)
+    except (PermissionDenied, ValidationError):
+        return False
+    return revision.drafted_by_id != actor.pk or _settings().allow_self_approval
+
+
 def _check_reviewer(actor, revision: Revision) -> None:
     if revision.status != RevisionStatus.UNDER_REVIEW:
         raise ValidationError(_(MSG_NOT_UNDER_REVIEW))
