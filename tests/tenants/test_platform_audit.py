@@ -192,4 +192,4 @@ def test_a_statistics_table_download_is_in_the_platform_log(world, admin):
     assert response.status_code == 200
     (event,) = platform(action="export", subject_type="statistics")
     assert event.actor_id == world.province_admin.pk
-    assert event.subject_label == "thong-ke-ranking.csv"
+    assert event.subject_label == "thong-ke-xep-hang-ty-le-giai-quyet-dung-han.csv"
