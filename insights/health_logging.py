@@ -102,6 +102,12 @@ class TenantErrorCounter(logging.Handler):
         finally:
             self._local.busy = False
 
+    def resume(self) -> None:
+        """Count again at once, forgetting a past Redis failure (after an outage is over;
+        tests that ran an outage before)."""
+        self._quiet_until = 0.0
+        self._client = None
+
     def handleError(self, record):  # noqa: N802 - logging's name
         """Nothing to stderr either: emit() already swallowed the failure."""
 
