@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from iso_platform.middleware import bad_request_response
+from iso_platform.parsers import MSG_JSON_TOO_BIG
 
 
 def exception_handler(exc, context):
@@ -39,10 +43,6 @@ def bad_request(request, exception=None):
     """`handler400` of both URL confs: what Django refuses by itself (a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a broken multipart body) said like the
     platform's own 400s: JSON under /api/, the site's page otherwise."""
-    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-
-    from iso_platform.middleware import bad_request_response
-    from iso_platform.parsers import MSG_JSON_TOO_BIG
 
     message = None
     if isinstance(exception, RequestDataTooBig):

@@ -7,6 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
+from iso_platform.accounts.models import User
 from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, AgencyStatus
 from tenants.services.people import MSG_PEOPLE_TWICE
 
@@ -155,7 +156,6 @@ class SplitForm(NewAgencyFields):
 
 
 def _people():
-    from iso_platform.accounts.models import User
 
     return User.objects.filter(is_active=True).order_by("full_name", "email")
 

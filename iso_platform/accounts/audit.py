@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.signals import SecurityAction, security_event
 
 SIGN_IN = "sign_in"
@@ -45,7 +46,6 @@ def _record(action: str, *, request, user=None, username: str = "") -> None:
 
 def _known(username: str):
     """The person the typed address belongs to on this host, if any (for the subject)."""
-    from iso_platform.accounts.identifiers import normalise_email
     from iso_platform.accounts.models import User
 
     return User.objects.filter(email=normalise_email(username)).only("pk", "email").first()

@@ -14,6 +14,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform import untrusted
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -344,7 +346,6 @@ class RevisionFile(models.Model):
         """Why the file's text is not searchable, in the reader's language ("" if it is, or
         will be soon). An extraction still running past the task's hard time limit was
         killed with its worker child: it says so."""
-        from iso_platform import untrusted
 
         if self.text_status == TextStatus.NOT_EXTRACTED:
             return untrusted.refusal_message(self.text_refusal)

@@ -120,19 +120,25 @@ class ConfirmedActionView(ConfirmStepMixin, ActionView):
 # --------------------------------------------------------------------------- register and pages
 
 
+def _register(request):
+    """(filter form, documents, cleaned filters) of the register page and its download."""
+    form = forms.RegisterFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    documents = selectors.document_register(
+        q=data.get("q", ""),
+        doc_type=data.get("doc_type", ""),
+        unit_id=data["unit"].pk if data.get("unit") else None,
+        status=data.get("status", ""),
+    )
+    return form, documents, data
+
+
 class RegisterView(CapabilityMixin, TemplateView):
     template_name = "quality/documents/register.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = forms.RegisterFilterForm(self.request.GET or None)
-        data = form.cleaned_data if form.is_valid() else {}
-        queryset = selectors.document_register(
-            q=data.get("q", ""),
-            doc_type=data.get("doc_type", ""),
-            unit_id=data["unit"].pk if data.get("unit") else None,
-            status=data.get("status", ""),
-        )
+        form, queryset, data = _register(self.request)
         page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -152,14 +158,7 @@ class RegisterExportView(CapabilityMixin, View):
     the list's filters; through the one spreadsheet writer."""
 
     def get(self, request, fmt):
-        form = forms.RegisterFilterForm(request.GET or None)
-        data = form.cleaned_data if form.is_valid() else {}
-        documents = selectors.document_register(
-            q=data.get("q", ""),
-            doc_type=data.get("doc_type", ""),
-            unit_id=data["unit"].pk if data.get("unit") else None,
-            status=data.get("status", ""),
-        )
+        _form, documents, _data = _register(request)
         header = [
             _("STT"),
             _("Mã tài liệu"),

@@ -225,19 +225,22 @@ class TrackingBookView(CapabilityMixin, View):
         return response
 
 
+def _stats_period(request):
+    """(form, start, end, procedure id or None) of the statistics page and its download."""
+    default = forms.PeriodForm.default_initial()
+    form = forms.PeriodForm(request.GET or None, initial=default)
+    data = form.cleaned_data if form.is_valid() else default
+    procedure = data.get("procedure")
+    return form, data["start"], data["end"], procedure.pk if procedure else None
+
+
 class StatsView(CapabilityMixin, TemplateView):
     capability = "applications.view"
     template_name = "quality/procedures/stats.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = forms.PeriodForm(
-            self.request.GET or None, initial=forms.PeriodForm.default_initial()
-        )
-        data = form.cleaned_data if form.is_valid() else forms.PeriodForm.default_initial()
-        start, end = data["start"], data["end"]
-        procedure = data.get("procedure")
-        pid = procedure.pk if procedure else None
+        form, start, end, pid = _stats_period(self.request)
         months = selectors.on_time_by_month(start, end, pid)
         by_step = selectors.on_time_by_step(start, end, pid)
         by_unit = selectors.on_time_by_unit(start, end, pid)
@@ -265,11 +268,7 @@ class StatsExportView(CapabilityMixin, View):
     capability = "applications.view"
 
     def get(self, request):
-        form = forms.PeriodForm(request.GET or None, initial=forms.PeriodForm.default_initial())
-        data = form.cleaned_data if form.is_valid() else forms.PeriodForm.default_initial()
-        start, end = data["start"], data["end"]
-        procedure = data.get("procedure")
-        pid = procedure.pk if procedure else None
+        _form, start, end, pid = _stats_period(request)
         sheets = [
             (_("Theo tháng"), _("Tháng"), selectors.on_time_by_month(start, end, pid)),
             (_("Theo thủ tục"), _("Thủ tục"), selectors.on_time_by_procedure(start, end)),

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
+from iso_platform.accounts.invitations import invitation_issue, invitation_send_on_commit
+from iso_platform.accounts.models import User
 from tenants.services.datamove.engine import Applied, Plan
 
 MSG_PEOPLE_UNKNOWN = gettext_noop(
@@ -34,7 +36,6 @@ RECORD = "record"  # named by moved rows only: an inactive record, no sign-in
 def people_resolve(*, schema: str, ids=(), emails=()) -> dict[int, str]:
     """{id: e-mail} of the chosen people of `schema` (active ones only). Raises a Vietnamese
     ValidationError naming whoever is unknown there."""
-    from iso_platform.accounts.models import User
 
     ids = {int(i) for i in ids}
     wanted = {e.strip().lower() for e in emails if e.strip()}
@@ -56,7 +57,6 @@ def people_resolve(*, schema: str, ids=(), emails=()) -> dict[int, str]:
 
 def people_report(plan: Plan, carried: set[int] | None = None) -> list[dict]:
     """One row per person of the source that the operation names, with what happens to them."""
-    from iso_platform.accounts.models import User
 
     mapped = plan.mapped.get("accounts_user", {})
     with schema_context(plan.source):
@@ -80,8 +80,6 @@ def people_invite_arrivals(*, plan: Plan, applied: Applied, invited_by: str) -> 
     """Invite, in the receiving agency, the chosen people that arrived there as new accounts
     (inside the operation's transaction; the e-mails leave after commit). Run before
     plan_cleanup (it reads the id map)."""
-    from iso_platform.accounts.invitations import invitation_issue, invitation_send_on_commit
-    from iso_platform.accounts.models import User
 
     if not plan.people:
         return []
@@ -113,8 +111,6 @@ def admins_invite(*, schema: str, invited_by: str = "") -> list[str]:
     """After an import or a restore nobody has a usable password: invite the agency's active
     administrators (they re-invite the others from their team page). Inside the caller's
     transaction; the e-mails leave after commit."""
-    from iso_platform.accounts.invitations import invitation_issue, invitation_send_on_commit
-    from iso_platform.accounts.models import User
 
     invited = []
     with schema_context(schema):

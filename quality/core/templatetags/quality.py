@@ -1,5 +1,6 @@
 from django import template
 
+from quality.core.audit_changes import annotate
 from quality.core.permissions import can as _can
 
 register = template.Library()
@@ -64,6 +65,5 @@ def pairs(mapping) -> list:
 def trail_rows(events) -> list:
     """`{% trail_rows audit as audit %}`: the rows with readable `change_lines`, the people
     they name resolved in one query for the whole list."""
-    from quality.core.audit_changes import annotate
 
     return annotate(events)
