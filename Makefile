@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: install
-	$(BIN)/python -m iso_platform.devrun
+	$(BIN)/python -m eiso.devrun
 
 test: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
@@ -41,6 +41,8 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/upward_imports.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -29,7 +29,7 @@ def development_checkout() -> bool:
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eiso.settings")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command in CODE_ONLY_COMMANDS:
         os.environ.setdefault("EISO_CODE_ONLY", "true")

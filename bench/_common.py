@@ -42,7 +42,7 @@ def setup(name: str) -> str:
     import psycopg
 
     os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eiso.settings")
     os.environ["EISO_REDIS_DB"] = os.environ.get("EISO_BENCH_REDIS_DB", "3")
     database = f"eiso_bench_{name}"
     if os.environ.get("DATABASE_URL"):

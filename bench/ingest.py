@@ -264,7 +264,7 @@ def _serve(port: int, workers: int, threads: int) -> subprocess.Popen:
             sys.executable,
             "-m",
             "gunicorn",
-            "iso_platform.wsgi",
+            "eiso.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

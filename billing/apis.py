@@ -24,7 +24,7 @@ from billing.services import limits
 from billing.services.invoicing import invoice_lines_for_agency, invoices_for_agency
 from billing.templatetags.billing_tags import may_see_billing
 from billing.views import parse_month
-from iso_platform.console.permissions import IsProvinceUser
+from iso_platform.accounts.permissions import IsProvinceUser
 
 
 class LineOut(serializers.ModelSerializer):

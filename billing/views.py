@@ -28,12 +28,12 @@ from billing.services import subscriptions as subs
 from billing.services.invoicing import invoice_pay, invoice_void, invoices_issue
 from billing.services.money import local_today
 from billing.services.preview import change_preview
-from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from iso_platform.console.permissions import (
+from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from tenants.models import Agency
 
 

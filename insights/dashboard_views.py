@@ -17,7 +17,7 @@ from insights import dashboard_tables as tables
 from insights import selectors
 from insights.dashboard_forms import StatisticsFilterForm
 from iso_platform import spreadsheets
-from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
 from tenants.models import Agency
 from tenants.services.audit import export_record
 

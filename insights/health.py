@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -117,8 +118,6 @@ def media_sizes(schema_names: list[str], *, budget: float = MEDIA_SCAN_SECONDS):
 
 def queue_names() -> list[str]:
     """The broker queues the workers consume: the default queue and any routed ones."""
-    from iso_platform.celery import app
-
     names = {app.conf.task_default_queue or "celery"}
     for queue in app.conf.task_queues or ():
         names.add(getattr(queue, "name", str(queue)))

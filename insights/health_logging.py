@@ -1,7 +1,7 @@
 """Errors per agency and hour, counted in Redis by a logging handler.
 
 `TenantErrorCounter` is attached to the root logger (see LOGGING in settings, and the
-Celery worker's `after_setup_logger` hook in `iso_platform/celery.py`). For every ERROR or
+Celery worker's `after_setup_logger` hook in `eiso/celery.py`). For every ERROR or
 CRITICAL record it increments one field of an hourly hash in Redis:
 
     eiso:health:errors:<YYYYMMDDHH, UTC>  ->  {<schema>: count, ...}   (expires after 26 h)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from insights import health
-from iso_platform.console.permissions import ProvinceAdminRequiredMixin
+from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin
 
 CHART_AGENCIES = 15  # the largest agencies in the storage and error charts; the tables list all
 MIB = 1024 * 1024

@@ -27,12 +27,12 @@ from insights.inspection_forms import (
 )
 from insights.models import Inspection, InspectionFinding, InspectionPlan, InspectionStatus
 from insights.services import inspections as services
-from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from iso_platform.console.permissions import (
+from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
     is_province_user,
 )
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from quality.core.steps import add_errors, error_text
 
 

@@ -5,7 +5,7 @@
   `tenant` is `public` (console), `agency` (any agency portal) or `none` (unknown host).
   Never one label value per agency: a province has hundreds of them.
 - Celery tasks (`task_success` / `task_failure` / `task_retry` signals, connected in
-  `iso_platform/celery.py`): `eiso_celery_tasks_total{task, outcome}`. Workers run in other
+  `eiso/celery.py`): `eiso_celery_tasks_total{task, outcome}`. Workers run in other
   processes, usually other machines than the web server, so these counters live in one
   Redis hash that every web process reads at scrape time; they survive restarts.
 - Tenant gauges, computed at scrape time from the public schema (`TenantCollector`).

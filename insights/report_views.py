@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from insights.services import province_report
-from iso_platform.console.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
 from quality.core.reports import file_response
 
 

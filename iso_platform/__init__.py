@@ -1,3 +1,2 @@
-from iso_platform.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The kernel: helpers every layer may use (accounts, permissions, workdays, outbox,
+guarded HTTP, untrusted input, PDF and spreadsheet writers). It imports nothing above it."""

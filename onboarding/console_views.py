@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from iso_platform.console.permissions import (
+from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from onboarding.services import console as service
 from onboarding.services.checklist import STEP_KEYS, STEP_TITLES
 from tenants.models import Agency, AgencyOnboarding, AgencyStatus

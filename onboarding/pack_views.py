@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from iso_platform.console.permissions import ProvinceAdminRequiredMixin, ProvinceUserRequiredMixin
+from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin, ProvinceUserRequiredMixin
 from onboarding.models import Checklist, PackInstall
 from onboarding.services import adoption, releases
 from onboarding.services.packs import pack_for_kind

@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from iso_platform.celery import long_task_limits
+from iso_platform.task_limits import long_task_limits
 
 
 @shared_task(name="onboarding.checklist_refresh", acks_late=True, ignore_result=True)

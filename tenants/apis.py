@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from iso_platform.console.filters import AgencyFilter
-from iso_platform.console.permissions import IsProvinceAdmin, IsProvinceUser
+from iso_platform.accounts.permissions import IsProvinceAdmin, IsProvinceUser
+from tenants.filters import AgencyFilter
 from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, ProvisioningJob
 from tenants.services.jobs import provisioning_job_create
 from tenants.services.lifecycle import agency_resume, agency_suspend

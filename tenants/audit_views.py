@@ -8,7 +8,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from iso_platform.console.permissions import ProvinceAdminRequiredMixin
+from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin
 from quality.core.audit_filters import TrailFilter, folded_contains
 from quality.core.audit_views import TrailListMixin
 from tenants.models import Agency, PlatformAuditEvent

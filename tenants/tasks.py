@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from iso_platform.celery import long_task_limits
+from iso_platform.task_limits import long_task_limits
 from tenants.services import jobs, pool
 
 

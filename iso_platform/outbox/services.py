@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from celery import current_app as app
 from django.db import connection, transaction
 
 from iso_platform.outbox.models import OutboxMessage
@@ -52,8 +53,6 @@ def outbox_relay(*, ids=None, limit: int = RELAY_BATCH) -> int:
     Rows are locked (SKIP LOCKED), so concurrent relays never send one message twice; the
     first broker failure stops the round (the rest waits for the next one).
     """
-    from iso_platform.celery import app
-
     sent = 0
     with transaction.atomic():
         rows = OutboxMessage.objects.select_for_update(skip_locked=True)

@@ -13,10 +13,10 @@ import os
 import signal
 import subprocess
 
+from celery import current_app as app
+
 
 def purge_queued_tasks() -> int:
-    from iso_platform.celery import app
-
     return app.control.purge() or 0
 
 

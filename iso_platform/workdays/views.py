@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from iso_platform.console.permissions import (
+from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.workdays import calendar, forms, services
 from iso_platform.workdays.models import CalendarOverride, CalendarSettings
 

@@ -122,7 +122,7 @@ def test_beat_schedule_has_the_billing_tasks(settings):
 
 
 def test_billing_beat_entries_name_registered_tasks(settings):
-    from iso_platform.celery import app
+    from eiso.celery import app
 
     app.loader.import_default_modules()
     billing = {

@@ -154,7 +154,7 @@ def test_the_dockerfile_builds_a_small_non_root_image():
     assert re.search(r"^USER 10001", final, flags=re.M)
     assert "HEALTHCHECK" in final and "/healthz" in final
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim", text, flags=re.M)
-    assert 'CMD ["gunicorn", "-c", "python:iso_platform.gunicorn_conf"' in final
+    assert 'CMD ["gunicorn", "-c", "python:eiso.gunicorn_conf"' in final
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".data", "tests", "deploy/.env"):
         assert entry in ignored
@@ -178,7 +178,7 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GUNICORN_THREADS", "6")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     (tmp_path / "counter_123.db").write_bytes(b"stale")
-    from iso_platform import gunicorn_conf
+    from eiso import gunicorn_conf
 
     conf = importlib.reload(gunicorn_conf)
     assert conf.bind == "0.0.0.0:9001"
@@ -189,7 +189,7 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 def test_every_setting_read_by_the_code_is_documented():
     """docs/configuration.md names every variable the settings read."""
-    source = (ROOT / "iso_platform" / "settings.py").read_text()
+    source = (ROOT / "eiso" / "settings.py").read_text()
     names = set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
     names |= set(re.findall(r"_secret_url\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
     assert len(names) > 30

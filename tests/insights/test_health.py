@@ -194,14 +194,14 @@ def test_a_real_celery_logging_set_up_keeps_the_counter():
     code = (
         "import logging, django\n"
         "django.setup()\n"
-        "from iso_platform.celery import app\n"
+        "from eiso.celery import app\n"
         "app.log.setup(loglevel='INFO')\n"
         "print(sorted(type(h).__name__ for h in logging.getLogger().handlers))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "iso_platform.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "eiso.settings"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from iso_platform.celery import app as celery_app
+from eiso.celery import app as celery_app
 from tenants.models import JobStatus, ProvisioningJob
 
 TOKEN = "metrics-token-for-tests-0123456789"

@@ -52,7 +52,7 @@ def mailbox_dir(django_db_setup, tmp_path_factory):
             "-m",
             "celery",
             "-A",
-            "iso_platform",
+            "eiso",
             "worker",
             "-l",
             "INFO",
@@ -142,7 +142,7 @@ def test_every_beat_entry_names_a_registered_task():
     """A typo or a task renamed in one place only would be silently never run."""
     from django.conf import settings
 
-    from iso_platform.celery import app
+    from eiso.celery import app
 
     app.loader.import_default_modules()
     registered = set(app.tasks)

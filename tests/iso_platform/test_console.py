@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from iso_platform.celery import app as celery_app
+from eiso.celery import app as celery_app
 from tenants.models import Agency, AgencyEvent, AgencyKind, ProvisioningJob
 from tenants.services import pool
 

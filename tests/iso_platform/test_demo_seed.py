@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
+from eiso.console import demo
 from iso_platform.accounts.models import User
-from iso_platform.console import demo
 from tenants.models import Agency, Domain
 
 

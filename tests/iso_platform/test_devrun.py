@@ -133,7 +133,7 @@ def test_make_run_starts_everything_prints_sign_ins_and_stops_cleanly(
         WORKER_CONCURRENCY="1",
     )
     environment.pop("SITE_PORT", None)
-    process = spawn([sys.executable, "-m", "iso_platform.devrun"], env=environment)
+    process = spawn([sys.executable, "-m", "eiso.devrun"], env=environment)
     output = _read_until(process, "Ctrl-C stops everything", timeout=180)
     assert "eISO is running." in output, output[-3000:]
     assert f"http://sokhcn.localhost:{port}" in output
@@ -158,7 +158,7 @@ def test_make_run_starts_everything_prints_sign_ins_and_stops_cleanly(
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # the web server is gone
 
     # A second run reuses the data: nothing to create.
-    again = spawn([sys.executable, "-m", "iso_platform.devrun", "--setup-only"], env=environment)
+    again = spawn([sys.executable, "-m", "eiso.devrun", "--setup-only"], env=environment)
     second, _ = again.communicate(timeout=120)
     assert again.returncode == 0, second[-2000:]
     assert "demo data already present" in second
@@ -176,7 +176,7 @@ def _alive(pid: int) -> bool:
 # that ignores SIGTERM, a grandchild, and a child that dies on its own.
 SUPERVISED = """
 import signal, subprocess, sys, time
-from iso_platform import devrun
+from eiso import devrun
 devrun.STOP_TIMEOUT = float(sys.argv[1])
 devrun.install_signal_handlers()
 sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]

@@ -288,7 +288,7 @@ def _start_web(env: dict, folder: Path) -> Web:
     port = _free_port()
     log = (folder / "web.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "iso_platform.wsgi:application"]
+        [sys.executable, "-m", "gunicorn", "eiso.wsgi:application"]
         + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "6"]
         + ["--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "5"],
         cwd=ROOT,
@@ -313,7 +313,7 @@ class Worker:
 
     def __init__(self, stack: Stack, *, beat: bool, name: str):
         self.log_path = stack.folder / f"{name}.log"
-        command = [sys.executable, "-m", "celery", "-A", "iso_platform", "worker"]
+        command = [sys.executable, "-m", "celery", "-A", "eiso", "worker"]
         command += ["-l", "INFO", "--concurrency", "1", "--pool", "prefork"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         command += ["-n", f"{name}@%h"] + (["--beat"] if beat else [])

@@ -104,10 +104,8 @@ class LazyWsgi:
 
 
 APP = LazyWsgi()
-agency_schema = schemathesis.openapi.from_dict(_openapi("iso_platform.urls_tenant"), config=CONFIG)
-province_schema = schemathesis.openapi.from_dict(
-    _openapi("iso_platform.urls_public"), config=CONFIG
-)
+agency_schema = schemathesis.openapi.from_dict(_openapi("eiso.urls_tenant"), config=CONFIG)
+province_schema = schemathesis.openapi.from_dict(_openapi("eiso.urls_public"), config=CONFIG)
 agency_schema.app = province_schema.app = APP  # in-process, through Django's WSGI handler
 
 
@@ -381,8 +379,8 @@ def _operations(openapi: dict) -> list[tuple[str, str, dict]]:
     ]
 
 
-AGENCY_OPERATIONS = _operations(_openapi("iso_platform.urls_tenant"))
-PROVINCE_OPERATIONS = _operations(_openapi("iso_platform.urls_public"))
+AGENCY_OPERATIONS = _operations(_openapi("eiso.urls_tenant"))
+PROVINCE_OPERATIONS = _operations(_openapi("eiso.urls_public"))
 
 
 def _path_with(path: str, value) -> str:

@@ -162,7 +162,7 @@ def _ids(found: list[Route]) -> list:
 
 def _admin_only(route: Route) -> set[str]:
     """The methods of a console route the analyst may not use."""
-    from iso_platform.console.permissions import (
+    from iso_platform.accounts.permissions import (
         IsProvinceAdmin,
         IsProvinceAdminOrReadOnly,
         ProvinceAdminRequiredMixin,
@@ -390,7 +390,7 @@ def _token(schema: str, user) -> str:
 def planted(django_db_setup, django_db_blocker):
     """Everything is made once, in a transaction rolled back after the module; each test
     then runs in a savepoint of it (pytest-django's `db`)."""
-    from iso_platform.celery import app as celery_app
+    from eiso.celery import app as celery_app
     from tenants.models import ProvisioningJob
 
     celery_app.conf.task_always_eager = True

@@ -105,7 +105,7 @@ def _start_worker(*, port: int, mail_dir: Path, log_path: Path) -> subprocess.Po
             "-m",
             "celery",
             "-A",
-            "iso_platform",
+            "eiso",
             "worker",
             "-l",
             "INFO",

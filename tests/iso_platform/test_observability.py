@@ -53,7 +53,7 @@ def test_sentry_starts_with_a_dsn_and_sends_no_personal_data():
     environment = dict(
         os.environ,
         DEBUG="true",
-        DJANGO_SETTINGS_MODULE="iso_platform.settings",
+        DJANGO_SETTINGS_MODULE="eiso.settings",
         SENTRY_DSN="https://0123456789abcdef@o0.ingest.sentry.io/1",
     )
     result = subprocess.run(

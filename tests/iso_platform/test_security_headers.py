@@ -63,7 +63,7 @@ def test_hsts_is_sent_over_https(world, settings):
 
 def test_production_settings_turn_on_https_hsts_and_secure_cookies():
     script = (
-        "import iso_platform.settings as s; "
+        "import eiso.settings as s; "
         "print(s.HTTPS, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
         "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY, s.SESSION_IDLE_MINUTES)"
@@ -94,7 +94,7 @@ def test_production_settings_turn_on_https_hsts_and_secure_cookies():
 def test_a_bad_idle_limit_stops_start_up():
     env = {"PATH": "/usr/bin:/bin", **PRODUCTION, "SESSION_IDLE_MINUTES": "half an hour"}
     result = subprocess.run(
-        [sys.executable, "-c", "import iso_platform.settings"],
+        [sys.executable, "-c", "import eiso.settings"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -236,7 +236,7 @@ def test_vietnamese_first_and_vietnam_time():
 
 def test_workers_have_time_and_memory_limits_set_from_the_environment():
     code = (
-        "from iso_platform.celery import app; import quality.documents.tasks as d, "
+        "from eiso.celery import app; import quality.documents.tasks as d, "
         "tenants.tasks as t; c = app.conf; "
         "print(c.task_soft_time_limit, c.task_time_limit, c.worker_max_memory_per_child, "
         "d.file_text_extract.soft_time_limit, d.file_text_extract.time_limit, "

@@ -109,7 +109,7 @@ def test_passwords_are_argon2_and_old_pbkdf2_hashes_are_upgraded_at_sign_in(worl
     """The suite hashes with MD5 for speed; this test uses the configured hashers."""
     from django.contrib.auth.hashers import make_password
 
-    import iso_platform.settings as configured
+    import eiso.settings as configured
 
     settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
     assert make_password("mot-mat-khau-rat-dai-2026").startswith("argon2$argon2id$")

@@ -31,6 +31,7 @@ from tests.quality.conftest import eager  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
+    "eiso",
     "iso_platform",
     "quality",
     "insights",

@@ -7,7 +7,7 @@ import io
 import pytest
 from django_tenants.utils import schema_context
 
-from iso_platform.celery import app as celery_app
+from eiso.celery import app as celery_app
 from quality.documents.services import documents as svc
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from iso_platform.celery import app
+from eiso.celery import app
 from quality.core.models import Notification
 from quality.improvement.models import Action, NcStatus, Nonconformity
 from quality.improvement.reminders import reminders_send

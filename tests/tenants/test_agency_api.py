@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.celery import app as celery_app
 from iso_platform.accounts.services import api_token_create
-from iso_platform.celery import app as celery_app
 from tenants.models import Agency, JobStatus, ProvisioningJob
 from tenants.services import pool
 

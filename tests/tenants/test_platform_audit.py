@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from iso_platform.celery import app as celery_app
+from eiso.celery import app as celery_app
 from onboarding.services.rollout import rollout_run, rollout_start, rollout_upload
 from quality.core.models import AuditEvent
 from tenants.models import (

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, RedirectView
 
-from iso_platform.console.filters import AgencyFilter
-from iso_platform.console.forms import AgencyCreateForm, SuspendForm
-from iso_platform.console.permissions import (
+from eiso.console.forms import AgencyCreateForm, SuspendForm
+from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from tenants.filters import AgencyFilter
 from tenants.models import Agency, AgencyStatus, ProvisioningJob
 from tenants.services.jobs import provisioning_job_create
 from tenants.services.lifecycle import agency_resume, agency_suspend

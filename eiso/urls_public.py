@@ -8,7 +8,7 @@ handler404 = "iso_platform.api.not_found"  # JSON under /api/
 handler400 = "iso_platform.api.bad_request"  # JSON under /api/
 
 urlpatterns = [
-    path("", include("iso_platform.console.urls")),
+    path("", include("eiso.console.urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
     path("rollout/", include("onboarding.rollout_urls")),
     path("onboarding/", include("onboarding.console_urls")),
@@ -25,5 +25,5 @@ urlpatterns = [
     path("api/v1/statistics/", include("insights.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tenants.api_urls")),
-    *api_docs.urlpatterns("iso_platform.urls_public"),
+    *api_docs.urlpatterns("eiso.urls_public"),
 ]

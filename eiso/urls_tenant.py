@@ -35,5 +35,5 @@ urlpatterns = [
     path("api/v1/", include("quality.feedback.api_urls")),
     path("api/v1/", include("quality.reviews.api_urls")),
     path("api/v1/billing/", include("billing.agency_api_urls")),
-    *api_docs.urlpatterns("iso_platform.urls_tenant"),
+    *api_docs.urlpatterns("eiso.urls_tenant"),
 ]

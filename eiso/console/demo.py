@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from eiso.console.demo_loop import ensure_loop
 from iso_platform.accounts.models import Role, User
-from iso_platform.console.demo_loop import ensure_loop
 from tenants.models import Agency, AgencyKind, AgencyStatus, Domain
 from tenants.services.provisioning import AgencySpec, agency_provision
 

@@ -16,22 +16,11 @@ from celery.signals import (
 )
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eiso.settings")
 
 app = CeleryApp("eiso")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def long_task_limits() -> dict:
-    """Time limits for the tasks that build or move whole agencies (provisioning, pool,
-    rollouts, merges, splits, exports, imports, restores), instead of the default ones."""
-    from django.conf import settings
-
-    return {
-        "soft_time_limit": settings.CELERY_LONG_TASK_SOFT_TIME_LIMIT,
-        "time_limit": settings.CELERY_LONG_TASK_TIME_LIMIT,
-    }
 
 
 @task_prerun.connect

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from iso_platform.console import views
+from eiso.console import views
 from iso_platform.workdays.views import CalendarView, OverrideRemoveView
 
 app_name = "console"

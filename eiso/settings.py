@@ -151,7 +151,7 @@ SHARED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
-    "iso_platform.console",
+    "eiso.console",
     "iso_platform.workdays",
     "billing",
     "insights",
@@ -188,8 +188,8 @@ TENANT_MODEL = "tenants.Agency"
 TENANT_LIMIT_SET_CALLS = True
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
-ROOT_URLCONF = "iso_platform.urls_tenant"
-PUBLIC_SCHEMA_URLCONF = "iso_platform.urls_public"
+ROOT_URLCONF = "eiso.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "eiso.urls_public"
 # Warm pool of pre-migrated spare schemas claimed by provisioning.
 AGENCY_POOL_SIZE = env.integer("AGENCY_POOL_SIZE", default=3, minimum=0, maximum=500)
 FLEET_MIGRATE_PARALLEL = env.integer("FLEET_MIGRATE_PARALLEL", default=0, minimum=0)
@@ -230,14 +230,14 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "iso_platform.context_processors.site",
+                "eiso.context_processors.site",
             ],
         },
     },
 ]
 
-WSGI_APPLICATION = "iso_platform.wsgi.application"
-ASGI_APPLICATION = "iso_platform.asgi.application"
+WSGI_APPLICATION = "eiso.wsgi.application"
+ASGI_APPLICATION = "eiso.asgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------- accounts

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from iso_platform.console.demo import demo_seed
+from eiso.console.demo import demo_seed
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Gunicorn settings for the web process (`gunicorn -c python:iso_platform.gunicorn_conf`).
+"""Gunicorn settings for the web process (`gunicorn -c python:eiso.gunicorn_conf`).
 
 Everything comes from the environment so the same image serves every deployment:
 `PORT` (8000), `WEB_CONCURRENCY` worker processes (2 x CPUs + 1 capped at 8 when unset),

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class ConsoleConfig(AppConfig):
-    name = "iso_platform.console"
+    name = "eiso.console"
     label = "console"
     verbose_name = "Bảng điều khiển cấp tỉnh"

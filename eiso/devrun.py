@@ -76,7 +76,7 @@ class StopRequested(Exception):  # noqa: N818 - a request, not an error
 def _prepare_environment(port: int) -> None:
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("SITE_PORT", str(port))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso_platform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eiso.settings")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
 
 
@@ -124,14 +124,14 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
             "-m",
             "celery",
             "-A",
-            "iso_platform",
+            "eiso",
             "worker",
             "-l",
             "INFO",
             "--concurrency",
             os.environ.get("WORKER_CONCURRENCY", "2"),
         ],
-        "beat": [python, "-m", "celery", "-A", "iso_platform", "beat", "-l", "INFO"],
+        "beat": [python, "-m", "celery", "-A", "eiso", "beat", "-l", "INFO"],
     }
 
 
@@ -214,7 +214,7 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
 
 
 def _print_banner(port: int, services: dict[str, str]) -> None:
-    from iso_platform.console.demo import AGENCIES, DEMO_PASSWORD, PROVINCE_USERS
+    from eiso.console.demo import AGENCIES, DEMO_PASSWORD, PROVINCE_USERS
 
     suffix = "" if port == 80 else f":{port}"
     lines = ["", "eISO is running.", "", f"Province console  http://localhost{suffix}"]
