@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class BillingConfig(AppConfig):
     name = "billing"
+
+    def ready(self):
+        from billing import receivers
+        from iso_platform.quotas import quota_requested
+
+        quota_requested.connect(receivers.quota_requested, dispatch_uid="billing.quota")

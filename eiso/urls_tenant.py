@@ -18,7 +18,7 @@ urlpatterns = [
     path("feedback/", include("quality.feedback.urls")),
     path("reviews/", include("quality.reviews.urls")),
     path("s/", include("quality.feedback.public_urls")),
-    path("team/", include("iso_platform.accounts.team_urls")),
+    path("team/", include("quality.core.team.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("packs/", include("onboarding.pack_urls")),
     path("integrations/", include("integrations.urls")),

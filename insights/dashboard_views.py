@@ -18,8 +18,8 @@ from insights import selectors
 from insights.dashboard_forms import StatisticsFilterForm
 from iso_platform import spreadsheets
 from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.audit import export_record
 from tenants.models import Agency
-from tenants.services.audit import export_record
 
 GREEN, BLUE, RED, GREY = "#198754", "#0d6efd", "#dc3545", "#6c757d"
 COLOUR_NAMES = {

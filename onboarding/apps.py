@@ -6,7 +6,17 @@ class OnboardingConfig(AppConfig):
     name = "onboarding"
 
     def ready(self):
+        from iso_platform.accounts.signals import people_changed
+
         post_migrate.connect(_publish_file_packs, dispatch_uid="onboarding.publish_file_packs")
+        people_changed.connect(_people_changed, dispatch_uid="onboarding.people_changed")
+
+
+def _people_changed(sender, **kwargs):
+    """Someone joined or left the agency: the checklist recounts after commit."""
+    from onboarding.services.checklist import checklist_refresh_on_commit
+
+    checklist_refresh_on_commit()
 
 
 def _publish_file_packs(sender, **kwargs):

@@ -20,7 +20,7 @@ class ChecklistGate(Gate):
 
 
 def _agency():
-    from iso_platform.accounts.invitations import current_agency
+    from iso_platform.current import current_agency
 
     return current_agency()
 

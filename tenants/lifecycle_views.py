@@ -21,6 +21,7 @@ from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.audit import export_record
 from tenants.lifecycle_forms import (
     ArchiveForm,
     ImportForm,
@@ -30,7 +31,6 @@ from tenants.lifecycle_forms import (
 )
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
 from tenants.services import exports, merge, operations, split
-from tenants.services.audit import export_record
 from tenants.services.lifecycle import agency_archive, agency_restore
 
 CONFLICTS_SHOWN = 200

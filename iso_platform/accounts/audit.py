@@ -2,7 +2,7 @@
 and the account security events (two-factor, password) of `iso_platform.accounts.signals`.
 
 A sign-in on an agency's host goes to that agency's trail, one on the console to the
-platform audit log (`tenants.services.audit.here_record` picks by the schema in use).
+platform audit log (`iso_platform.audit.here_record` picks by the schema in use).
 Only the address the person typed (never the password: Django hands receivers the
 credentials with the password masked, and they are not looked at), the visitor's address
 (`iso_platform.net.client_ip`, as axes sees it) and the browser are kept.
@@ -28,7 +28,7 @@ SIGN_OUT = "sign_out"
 def _record(action: str, *, request, user=None, username: str = "") -> None:
     """A sign-in or sign-out names its person; a refused attempt names no actor, only the
     address typed (and, as subject, the person it belongs to on this host, if any)."""
-    from tenants.services.audit import here_record
+    from iso_platform.audit import here_record
 
     signed_in = action in (SIGN_IN, SIGN_OUT)
     if not signed_in:
@@ -87,7 +87,7 @@ def _username(credentials: dict) -> str:
 
 def on_security_event(sender, user, action: str, request=None, **kwargs):
     """Two-factor and password changes (`iso_platform.accounts.signals`)."""
-    from tenants.services.audit import here_record
+    from iso_platform.audit import here_record
 
     by_operator = action == SecurityAction.TWO_FACTOR_RESET
     here_record(

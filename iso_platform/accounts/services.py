@@ -87,7 +87,7 @@ def api_token_revoke(*, token: ApiToken, actor=None) -> None:
 
 def _token_audit(action: str, token: ApiToken, actor, changes: dict) -> None:
     """The trail of the schema holding the token (never the token, only its hint)."""
-    from tenants.services.audit import here_record
+    from iso_platform.audit import here_record
 
     here_record(
         action=action,
@@ -107,7 +107,7 @@ def province_user_role_set(*, actor, user: User, role: str) -> User:
     """Change a provincial person's role (public schema), with its platform audit row."""
     from django.core.exceptions import PermissionDenied
 
-    from tenants.services.audit import in_public, platform_record
+    from iso_platform.audit import in_public, platform_record
 
     if not (in_public() and getattr(actor, "is_province_admin", False)):
         raise PermissionDenied(_(MSG_NOT_PROVINCE_ADMIN))

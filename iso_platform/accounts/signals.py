@@ -36,3 +36,14 @@ def security_event_send(*, user, action: str, request=None) -> None:
     from iso_platform.accounts.models import User
 
     security_event.send(sender=User, user=user, action=action, request=request)
+
+
+# The agency's people, for the layers above (the kernel never calls them). Receivers run in
+# the sender's transaction; sent only inside an agency schema.
+#
+# people_changed: someone was invited, accepted, changed, deactivated or imported (the
+# onboarding checklist recounts). No arguments.
+people_changed = Signal()
+# first_admin_invitation: a step of the agency's first administrator's invitation.
+# kwargs: user, state ("sent", "accepted", "resent", "revoked"), invitation (or None), by.
+first_admin_invitation = Signal()

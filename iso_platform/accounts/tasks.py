@@ -9,13 +9,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from iso_platform.accounts.invitations import (
-    current_agency,
     digest_of,
     invitation_issue,
     link_path,
     ttl_hours,
 )
 from iso_platform.accounts.models import Invitation, User
+from iso_platform.current import current_agency
 
 
 @shared_task(

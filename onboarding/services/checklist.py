@@ -305,7 +305,7 @@ def _integration() -> StepState:
 def checklist_refresh() -> Progress:
     """Compute the steps and mirror them to the province (and mark the checklist complete
     the first time every step is done)."""
-    from iso_platform.accounts.invitations import current_agency
+    from iso_platform.current import current_agency
 
     progress = checklist_compute()
     _bar_remember(progress)
@@ -366,7 +366,7 @@ def _bar_remember(progress: Progress) -> None:
 
 def mirror_write(steps: dict[str, bool]) -> None:
     """Upsert the agency's public `AgencyOnboarding` row (no write when nothing changed)."""
-    from iso_platform.accounts.invitations import current_agency
+    from iso_platform.current import current_agency
     from tenants.models import AgencyOnboarding
 
     agency = current_agency()

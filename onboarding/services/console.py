@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django_tenants.utils import tenant_context
 
 from iso_platform.accounts import invitations
+from quality.core.team import services as team
 from tenants.models import Agency, AgencyEvent, AgencyStatus
 
 MSG_NOT_ACTIVE = gettext_noop("Cơ quan đang không hoạt động; hãy cho hoạt động trở lại trước.")
@@ -91,7 +92,7 @@ def agency_admin_invitation_resend(*, agency: Agency, actor) -> str:
         admin = invitations.first_admin()
         if admin is None:
             raise ValidationError(_(MSG_NO_ADMIN))
-        invitations._resend(admin, by=actor.email, actor=_province_label(actor))
+        team._resend(admin, by=actor.email, actor=_province_label(actor))
         return admin.email
 
 
@@ -102,7 +103,7 @@ def agency_admin_invitation_revoke(*, agency: Agency, actor) -> str:
         admin = invitations.first_admin()
         if admin is None:
             raise ValidationError(_(MSG_NO_ADMIN))
-        invitations._revoke(admin, by=actor.email, actor=_province_label(actor))
+        team._revoke(admin, by=actor.email, actor=_province_label(actor))
         return admin.email
 
 

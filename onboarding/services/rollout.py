@@ -473,7 +473,7 @@ def rollout_start(*, batch: RolloutBatch) -> RolloutBatch:
 
 
 def _audit_start(batch: RolloutBatch) -> None:
-    from tenants.services.audit import platform_record
+    from iso_platform.audit import platform_record
 
     platform_record(
         action="rollout_start",

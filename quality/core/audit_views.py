@@ -95,7 +95,7 @@ class TrailListMixin:
         ]
 
     def csv_response(self):
-        from tenants.services.audit import export_record
+        from iso_platform.audit import export_record
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.csv_stem}-{stamp}.csv"

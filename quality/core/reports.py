@@ -166,7 +166,7 @@ def file_response(report: Report, fmt: str, filename: str, *, request=None):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     if request is not None:
-        from tenants.services.audit import export_record
+        from iso_platform.audit import export_record
 
         export_record(request=request, kind="report", filename=f"{filename}.{fmt}")
     return response

@@ -7,6 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from iso_platform.audit import jsonable, person_label
 from quality.core.models import AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
@@ -24,31 +25,15 @@ def audit_record(
     """Append one row to the audit trail, in the caller's transaction."""
     return AuditEvent.objects.create(
         actor_id=getattr(actor, "pk", None),
-        actor_label=_label(actor),
+        actor_label=person_label(actor),
         action=action,
         subject_type=subject_type or subject._meta.model_name,
         subject_id=str(subject.pk),
         subject_label=str(subject)[:300],
         parent_type=parent._meta.model_name if parent is not None else "",
         parent_id=str(parent.pk) if parent is not None else "",
-        changes=_jsonable(changes or {}),
+        changes=jsonable(changes or {}),
     )
-
-
-def _label(actor) -> str:
-    if actor is None:
-        return "hệ thống"
-    return f"{actor.full_name} <{actor.email}>" if getattr(actor, "email", "") else str(actor)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
 
 
 def changes_between(before: dict, after: dict) -> dict:

@@ -15,12 +15,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from iso_platform import spreadsheets
+from iso_platform.audit import export_record
 from quality.core.permissions import can
 from quality.documents.views import CapabilityMixin, _add_errors
 from quality.procedures import exports, forms, selectors
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services import catalogue
-from tenants.services.audit import export_record
 
 
 class ProcedureListView(CapabilityMixin, TemplateView):

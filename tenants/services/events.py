@@ -1,14 +1,14 @@
 """The platform operations log of each agency (public schema).
 
-Every entry is also appended to the platform audit log (`tenants.services.audit`), in the
+Every entry is also appended to the platform audit log (`iso_platform.audit`), in the
 same transaction; with `agency_trail=True` it is copied into the agency's own trail too
 (the operations that change what the agency's people see: suspended, merged, exported...).
 """
 
 from __future__ import annotations
 
+from iso_platform import audit
 from tenants.models import Agency, AgencyEvent
-from tenants.services import audit
 
 
 def record(

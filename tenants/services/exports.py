@@ -43,9 +43,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from iso_platform import untrusted
+from iso_platform import audit, untrusted
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
-from tenants.services import audit, events, operations, people, schemas
+from tenants.services import events, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS, secret_columns

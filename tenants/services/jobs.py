@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from iso_platform import audit
 from iso_platform.accounts.identifiers import normalise_email
 from tenants.models import JobStatus, ProvisioningJob
-from tenants.services import audit
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from billing.services import limits
 from billing.services import plans as plan_svc
 from billing.services import subscriptions as subs
 from billing.services.money import local_today
-from iso_platform.accounts import invitations
 from iso_platform.accounts.models import Role, User
+from quality.core.team import services as team
 from quality.documents.models import RevisionFile
 from quality.documents.services.files import revision_file_add
 from tests.quality.conftest import Flow, pdf_bytes, upload
@@ -46,7 +46,7 @@ def test_invitation_beyond_the_hard_user_limit_is_refused_with_the_limit_named(w
     subs.subscription_start(agency=world.agency_a, plan_code="nho")
     before = active_users(world.agency_a)
     with schema_context(world.agency_a.schema_name), pytest.raises(ValidationError) as caught:
-        invitations.person_invite(
+        team.person_invite(
             actor=world.owner_a, email="moi@alpha.test", full_name="Người Mới", role=Role.STAFF
         )
     message = caught.value.messages[0]
@@ -71,13 +71,13 @@ def test_the_invite_page_shows_the_refusal(world, client_for):
 
 def test_reactivation_and_csv_import_count_too(world):
     with schema_context(world.agency_a.schema_name):
-        invitations.person_deactivate(actor=world.owner_a, user=world.member_a)
+        team.person_deactivate(actor=world.owner_a, user=world.member_a)
     small_plan(users=active_users(world.agency_a))
     subs.subscription_start(agency=world.agency_a, plan_code="nho")
     with schema_context(world.agency_a.schema_name):
         with pytest.raises(ValidationError, match="người dùng"):
-            invitations.person_activate(actor=world.owner_a, user=world.member_a)
-        report = invitations.staff_import(
+            team.person_activate(actor=world.owner_a, user=world.member_a)
+        report = team.staff_import(
             actor=world.owner_a,
             data="Họ tên,Email,Vai trò\nMột Người,mot@alpha.test,Chuyên viên\n".encode(),
         )

@@ -368,7 +368,7 @@ def test_agency_b_administrator_never_sees_agency_a_trail(world, client_for):
 
 
 def test_the_provincial_administrator_reads_and_filters_the_platform_log(world, client_for):
-    from tenants.services.audit import platform_record
+    from iso_platform.audit import platform_record
 
     platform_record(
         action="suspended",
@@ -430,7 +430,7 @@ def test_only_the_provincial_administrator_reads_the_platform_log(world, client_
     ],
 )
 def test_the_platform_log_refuses_update_and_delete(world, sql):
-    from tenants.services.audit import platform_record
+    from iso_platform.audit import platform_record
 
     event = platform_record(action="provisioned", subject_type="agency", subject_id="alpha")
     with (

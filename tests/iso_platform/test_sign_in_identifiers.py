@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from iso_platform.accounts import invitations
 from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import ApiToken, User
 from iso_platform.accounts.services import user_create
 from iso_platform.testing.two_factor import totp_device
+from quality.core.team import services as team
 
 HOST = "alpha.localhost"
 EMAIL = "thuky@ttphvhcc.test"
@@ -109,7 +109,7 @@ def test_the_staff_import_sees_an_existing_person_in_any_case(world):
     with schema_context(world.agency_a.schema_name):
         User.objects.create_user(EMAIL, None, full_name="Thư Ký", role="staff")
         csv = "họ tên,email,vai trò\nThư Ký,THUKY@TTPHVHCC.TEST,Chuyên viên\n"
-        report = invitations.staff_import(actor=world.owner_a, data=csv.encode())
+        report = team.staff_import(actor=world.owner_a, data=csv.encode())
     assert report.created == 0
     assert "đã có tài khoản" in " ".join(report.errors[0].messages)
 

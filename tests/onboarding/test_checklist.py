@@ -11,11 +11,11 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from integrations.services.keys import api_key_create, api_key_revoke
-from iso_platform.accounts import invitations
 from iso_platform.accounts.models import User
 from onboarding.models import Checklist
 from onboarding.services import checklist
 from quality.core.models import Unit
+from quality.core.team import services as team
 from quality.documents.models import Document
 from quality.documents.services import documents as document_services
 from tenants.models import AgencyOnboarding
@@ -114,18 +114,18 @@ def test_staff_step_counts_people_or_a_pending_invitation(
         # the province's link to the first administrator is not "inviting staff"
         admin.set_unusable_password()
         admin.save()
-        invitations._resend(admin, by="quantri@tinh.test", actor=None)
+        team._resend(admin, by="quantri@tinh.test", actor=None)
         assert not checklist.checklist_compute().step("staff").done
         with django_capture_on_commit_callbacks(execute=True):
-            issued = invitations.person_invite(
+            issued = team.person_invite(
                 actor=admin, email="moi@beta.test", full_name="Mới", role="staff"
             )
     assert mirror(b).steps["staff"]
     with schema_context(b.schema_name), django_capture_on_commit_callbacks(execute=True):
-        invitations.invitation_revoke(actor=admin, user=issued.invitation.user)
+        team.invitation_revoke(actor=admin, user=issued.invitation.user)
     assert mirror(b).steps["staff"]  # the revoked person still counts as a person
     with schema_context(b.schema_name), django_capture_on_commit_callbacks(execute=True):
-        invitations.person_deactivate(actor=admin, user=issued.invitation.user)
+        team.person_deactivate(actor=admin, user=issued.invitation.user)
     assert not mirror(b).steps["staff"]
 
 

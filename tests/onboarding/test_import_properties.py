@@ -15,9 +15,9 @@ from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from iso_platform.accounts import invitations
 from iso_platform.accounts.models import Invitation, User
 from onboarding.services.rollout import HEADERS, rollout_upload
+from quality.core.team import services as team
 from tenants.models import Agency, ProvisioningJob, RolloutRow, RolloutStatus, RowStatus
 
 FILES = settings(
@@ -145,7 +145,7 @@ def staff_files(draw):
 def test_a_staff_file_imports_everybody_or_nobody_with_row_messages(world, data):
     with schema_context(world.agency_a.schema_name):
         people = User.objects.count(), Invitation.objects.count()
-        report = invitations.staff_import(actor=world.owner_a, data=data)
+        report = team.staff_import(actor=world.owner_a, data=data)
         messages = report.file_errors + [m for e in report.errors for m in e.messages]
         assert all(isinstance(m, str) and m.strip() for m in messages)
         if report.ok:

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 from iso_platform.accounts import invitations
 from iso_platform.accounts.models import Invitation, User
 from quality.core.models import Unit
+from quality.core.team import services as team
 from tenants.models import AgencyEvent
 from tenants.services import pool
 from tenants.services.provisioning import AgencySpec, agency_provision
@@ -44,7 +45,7 @@ def mail(eager, mailoutbox, django_capture_on_commit_callbacks):
 def invite(world, email="moi@alpha.test", **extra):
     values = {"full_name": "Người Mới", "role": "staff"} | extra
     with schema_context(world.agency_a.schema_name):
-        return invitations.person_invite(actor=world.owner_a, email=email, **values)
+        return team.person_invite(actor=world.owner_a, email=email, **values)
 
 
 def set_password(host, path, password=NEW_PASSWORD):
@@ -169,7 +170,7 @@ def test_revoke_kills_the_link_at_once(world, client_for, mail):
     with schema_context(world.agency_a.schema_name):
         assert invitations.person_state(person)[0] == invitations.PersonState.REVOKED
         with pytest.raises(ValidationError):  # nothing open any more
-            invitations.invitation_revoke(actor=world.owner_a, user=person)
+            team.invitation_revoke(actor=world.owner_a, user=person)
 
 
 def test_a_link_of_agency_a_is_unknown_on_agency_b(world, mail):
@@ -229,12 +230,12 @@ def test_only_agency_administrators_invite_resend_and_revoke(world, client_for, 
     with schema_context(world.agency_a.schema_name):
         assert not User.objects.filter(email="x@alpha.test").exists()
         with pytest.raises(PermissionDenied):
-            invitations.person_invite(
+            team.person_invite(
                 actor=world.leader_a, email="y@alpha.test", full_name="Y", role="staff"
             )
         assert Invitation.objects.filter(user=person, revoked_at__isnull=True).count() == 1
     with schema_context("public"), pytest.raises(PermissionDenied):  # never on the console
-        invitations.person_invite(
+        team.person_invite(
             actor=world.province_admin, email="z@x.test", full_name="Z", role="staff"
         )
 
@@ -243,12 +244,10 @@ def test_only_agency_administrators_invite_resend_and_revoke(world, client_for, 
 def test_nobody_can_invite_a_province_role_into_an_agency(world, client_for, role):
     with schema_context(world.agency_a.schema_name):
         with pytest.raises(ValidationError) as refused:
-            invitations.person_invite(
-                actor=world.owner_a, email="p@alpha.test", full_name="P", role=role
-            )
+            team.person_invite(actor=world.owner_a, email="p@alpha.test", full_name="P", role=role)
         assert "cấp tỉnh" in " ".join(refused.value.messages)
         with pytest.raises(ValidationError):
-            invitations.person_update(
+            team.person_update(
                 actor=world.owner_a, user=world.member_a, role=role, is_agency_admin=False
             )
         assert not User.objects.filter(email="p@alpha.test").exists()
@@ -280,9 +279,9 @@ def test_invite_with_a_unit_and_change_role_and_lock(world, client_for, mail):
         assert not person.units.exists()
         # nobody locks themselves out, and the agency keeps an administrator
         with pytest.raises(ValidationError):
-            invitations.person_deactivate(actor=world.owner_a, user=world.owner_a)
+            team.person_deactivate(actor=world.owner_a, user=world.owner_a)
         with pytest.raises(ValidationError):
-            invitations.person_update(
+            team.person_update(
                 actor=world.owner_a, user=world.owner_a, role="iso_secretary", is_agency_admin=False
             )
 
@@ -322,7 +321,7 @@ def test_csv_import_is_all_or_nothing_with_row_errors(world, client_for, mail):
     assert mail.box == []
     with schema_context(world.agency_a.schema_name):
         assert not User.objects.filter(email__in=["an@alpha.test", "dung@alpha.test"]).exists()
-        report_rows = invitations.staff_import(actor=world.owner_a, data=wrong.encode())
+        report_rows = team.staff_import(actor=world.owner_a, data=wrong.encode())
         assert [e.row for e in report_rows.errors] == [3, 4, 5, 6]
 
     right = (
@@ -365,7 +364,7 @@ def test_csv_import_file_errors(world, client_for):
     sample = admin.get("/team/import/mau.csv")
     assert sample.status_code == 200 and "họ tên,email,đơn vị,vai trò" in sample.content.decode()
     with schema_context(world.agency_a.schema_name):
-        report = invitations.staff_import(actor=world.owner_a, data=sample.content)
+        report = team.staff_import(actor=world.owner_a, data=sample.content)
         assert report.errors and report.errors[0].row == 2  # unit "VP" does not exist here
 
 
@@ -468,9 +467,9 @@ def test_a_staff_file_too_long_or_too_big_is_refused_before_it_is_read_whole(wor
     from tests import bombs
 
     with schema_context(world.agency_a.schema_name):
-        long = invitations.staff_import(
+        long = team.staff_import(
             actor=world.owner_a, data=bombs.csv_rows(10_001, header="họ tên,email,vai trò")
         )
-        big = invitations.staff_import(actor=world.owner_a, data=b"a,b\n" * (3 * bombs.MB))
+        big = team.staff_import(actor=world.owner_a, data=b"a,b\n" * (3 * bombs.MB))
     assert long.file_errors == ["Tệp có hơn 10000 dòng dữ liệu, vượt giới hạn."]
     assert big.file_errors == ["Tệp nặng 12.0 MB, vượt giới hạn 10.0 MB."]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform import untrusted
+from iso_platform.quotas import quota_check
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record
@@ -113,11 +114,8 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
 
 
 def _check_storage_limit(size: int) -> None:
-    """Billing: a plan with hard limits refuses a file beyond its included storage."""
-    from billing.services.limits import check
-    from iso_platform.accounts.invitations import current_agency
-
-    check(current_agency(), "storage", adding=size)
+    """A plan with hard limits refuses a file beyond its included storage."""
+    quota_check("storage", adding=size)
 
 
 def _check_revision_open(revision: Revision, lock: bool = False) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from iso_platform.accounts import team_views as views
+from quality.core.team import views
 
 app_name = "team"
 

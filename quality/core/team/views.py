@@ -22,9 +22,10 @@ from iso_platform import spreadsheets
 from iso_platform.accounts import invitations
 from iso_platform.accounts.invitations import PersonState
 from iso_platform.accounts.models import Invitation, User
-from iso_platform.accounts.team_forms import ImportForm, InviteForm, PersonForm
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from quality.core.steps import Gate, Step, add_errors
+from quality.core.team import services as team
+from quality.core.team.forms import ImportForm, InviteForm, PersonForm
 
 
 class TeamGate(Gate):
@@ -82,7 +83,7 @@ class InviteView(TeamGate, View):
         form = InviteForm(request.POST)
         if form.is_valid():
             try:
-                issued = invitations.person_invite(actor=request.user, **form.cleaned_data)
+                issued = team.person_invite(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -100,7 +101,7 @@ class ImportView(TeamGate, View):
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return _list_page(request, import_form=form)
-        report = invitations.staff_import(actor=request.user, data=form.cleaned_data["file"].read())
+        report = team.staff_import(actor=request.user, data=form.cleaned_data["file"].read())
         return render(
             request,
             "accounts/team/import_report.html",
@@ -141,7 +142,7 @@ class PersonView(TeamGate, View):
         form = PersonForm(request.POST)
         if form.is_valid():
             try:
-                invitations.person_update(
+                team.person_update(
                     actor=request.user,
                     user=person,
                     role=form.cleaned_data["role"],
@@ -179,7 +180,7 @@ class PersonStep(Step):
 
 class ResendView(PersonStep):
     def act(self, obj, data):
-        issued = invitations.invitation_resend(actor=self.request.user, user=obj)
+        issued = team.invitation_resend(actor=self.request.user, user=obj)
         messages.success(
             self.request,
             _("Đã gửi lại thư mời tới %(email)s; các liên kết gửi trước không còn dùng được.")
@@ -204,7 +205,7 @@ class RevokeView(ConfirmStepMixin, PersonStep):
         )
 
     def act(self, obj, data):
-        invitations.invitation_revoke(actor=self.request.user, user=obj)
+        team.invitation_revoke(actor=self.request.user, user=obj)
         messages.success(
             self.request,
             _("Đã thu hồi lời mời của %(email)s: liên kết không còn dùng được.")
@@ -214,11 +215,11 @@ class RevokeView(ConfirmStepMixin, PersonStep):
 
 class DeactivateView(PersonStep):
     def act(self, obj, data):
-        invitations.person_deactivate(actor=self.request.user, user=obj)
+        team.person_deactivate(actor=self.request.user, user=obj)
         messages.success(self.request, _("Đã khoá tài khoản của %(name)s.") % {"name": obj})
 
 
 class ActivateView(PersonStep):
     def act(self, obj, data):
-        invitations.person_activate(actor=self.request.user, user=obj)
+        team.person_activate(actor=self.request.user, user=obj)
         messages.success(self.request, _("Đã mở khoá tài khoản của %(name)s.") % {"name": obj})

@@ -8,6 +8,10 @@ Two trails, both append-only (a database trigger refuses UPDATE and DELETE):
   plus a copy of the platform operations that affect the agency (suspended, merged into,
   exported...), so the agency's administrator sees them too.
 
+The kernel decides what goes into a row and which trail takes it; the two tables belong to
+the layers above, which plug in their writers when they start (`writer_register` in
+`tenants` and `quality.core` AppConfig.ready), so every layer can record without knowing them.
+
 Every function writes in the caller's transaction. Nothing secret is ever recorded: no
 password, no token, no key secret; a sign-in keeps the address and the browser only.
 """
@@ -15,13 +19,14 @@ password, no token, no key secret; a sign-in keeps the address and the browser o
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from iso_platform.net import client_ip
-from tenants.models import Agency, PlatformAuditEvent
 
 # Appended to a provincial person's name in an agency's trail: their id means nothing there
 # (people of the console are rows of the public user table), so the row keeps no actor_id.
@@ -29,16 +34,48 @@ PROVINCE_SUFFIX = " (cấp tỉnh)"
 USER_AGENT_MAX = 300
 
 
-def actor_label(actor) -> str:
-    from quality.core.services import _label
+PLATFORM = "platform"
+AGENCY = "agency"
+_writers: dict[str, Callable[..., Any]] = {}
 
-    return _label(actor)[:254]
+
+def writer_register(trail: str, write: Callable[..., Any]) -> None:
+    """`write(**columns)` appends one row to `trail` (PLATFORM or AGENCY) and returns it."""
+    _writers[trail] = write
+
+
+def _write(trail: str, **columns):
+    try:
+        write = _writers[trail]
+    except KeyError:
+        raise RuntimeError(f"no writer registered for the {trail} audit trail") from None
+    return write(**columns)
+
+
+def person_label(actor) -> str:
+    """How a person is named in a trail: "Name <e-mail>", or "hệ thống" for the system."""
+    if actor is None:
+        return "hệ thống"
+    return f"{actor.full_name} <{actor.email}>" if getattr(actor, "email", "") else str(actor)
+
+
+def jsonable(value):
+    """`value` with everything JSON cannot hold turned into text (dates, ids, decimals)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def actor_label(actor) -> str:
+    return person_label(actor)[:254]
 
 
 def _jsonable(changes: dict | None) -> dict:
-    from quality.core.services import _jsonable
-
-    return _jsonable(changes or {})
+    return jsonable(changes or {})
 
 
 def origin(request) -> tuple[str | None, str]:
@@ -78,13 +115,14 @@ def platform_record(
     subject_label: str = "",
     actor=None,
     label: str | None = None,
-    agency: Agency | None = None,
+    agency=None,
     changes: dict | None = None,
     request=None,
-) -> PlatformAuditEvent:
+):
     """Append one row to the platform audit log."""
     address, agent = origin(request)
-    return PlatformAuditEvent.objects.create(
+    return _write(
+        PLATFORM,
         **_row(
             actor_id=getattr(actor, "pk", None),
             label=label if label is not None else actor_label(actor),
@@ -102,7 +140,7 @@ def platform_record(
 
 def agency_trail_record(
     *,
-    agency: Agency,
+    agency,
     action: str,
     subject_type: str,
     subject_id="",
@@ -112,13 +150,12 @@ def agency_trail_record(
 ):
     """Copy a platform operation into `agency`'s own trail (its schema), by a provincial
     person (or the system)."""
-    from quality.core.models import AuditEvent
-
     if agency.is_public:
         return None
     label = actor_label(actor) + (PROVINCE_SUFFIX if actor is not None else "")
     with schema_context(agency.schema_name):
-        return AuditEvent.objects.create(
+        return _write(
+            AGENCY,
             **_row(
                 actor_id=None,
                 label=label,
@@ -127,7 +164,7 @@ def agency_trail_record(
                 subject_id=subject_id,
                 subject_label=subject_label,
                 changes=changes,
-            )
+            ),
         )
 
 
@@ -153,24 +190,23 @@ def here_record(
         return platform_record(
             action=action, actor=actor, label=label, changes=changes, request=request, **subject
         )
-    from quality.core.models import AuditEvent
-
     changes = dict(changes or {})
     if request is not None:
         address, agent = origin(request)
         changes.update(ip=address, user_agent=agent)
-    return AuditEvent.objects.create(
+    return _write(
+        AGENCY,
         **_row(
             actor_id=getattr(actor, "pk", None),
             label=label if label is not None else actor_label(actor),
             action=action,
             changes=changes,
             **subject,
-        )
+        ),
     )
 
 
-def export_record(*, request, kind: str, filename: str, agency: Agency | None = None, **extra):
+def export_record(*, request, kind: str, filename: str, agency=None, **extra):
     """Someone downloaded an export (a report, a statistics table, an agency's archive).
 
     Recorded where it was made; an export of one agency's data made on the console is
