@@ -18,7 +18,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.services.money import amount_in_words, format_vnd
 from iso_platform.numbers import vn_percent
-from quality.documents.pdf import _register_fonts, _styles
+from iso_platform.pdf import register_fonts as _register_fonts
+from iso_platform.pdf import styles as _styles
 
 SELLER_DEFAULT = {
     "name": "Đơn vị vận hành nền tảng eISO",

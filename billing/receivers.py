@@ -10,3 +10,10 @@ def quota_requested(sender, *, resource: str, adding: int, **_kwargs) -> None:
     from billing.services.limits import check
 
     check(current_agency(), resource, adding=adding)
+
+
+def agency_provisioned(sender, *, agency, plan_code=None, by=None, **_kwargs) -> None:
+    """A new agency's subscription, in the transaction that creates the agency."""
+    from billing.services.seed import subscription_for_new_agency
+
+    subscription_for_new_agency(agency=agency, plan_code=plan_code, by=by)

@@ -11,3 +11,9 @@ class InsightsConfig(AppConfig):
 
     def ready(self):
         from insights import signals  # noqa: F401  (marks agencies dirty on writes)
+        from insights.services import dirty
+        from iso_platform.signals import bulk_written
+        from tenants.signals import agencies_rewritten
+
+        bulk_written.connect(dirty.bulk_written, dispatch_uid="insights.bulk_written")
+        agencies_rewritten.connect(dirty.agencies_rewritten, dispatch_uid="insights.rewritten")

@@ -7,9 +7,18 @@ class OnboardingConfig(AppConfig):
 
     def ready(self):
         from iso_platform.accounts.signals import people_changed
+        from tenants.signals import agency_seeding
 
         post_migrate.connect(_publish_file_packs, dispatch_uid="onboarding.publish_file_packs")
         people_changed.connect(_people_changed, dispatch_uid="onboarding.people_changed")
+        agency_seeding.connect(_agency_seeding, dispatch_uid="onboarding.agency_seeding")
+
+
+def _agency_seeding(sender, *, agency, **kwargs):
+    """A new agency starts from the framework-model template pack of its kind (as drafts)."""
+    from onboarding.services.packs import pack_install
+
+    pack_install(agency_name=agency.name, kind=agency.kind)
 
 
 def _people_changed(sender, **kwargs):

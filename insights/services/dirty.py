@@ -141,3 +141,18 @@ def schedule_refresh(*, schema: str, countdown: int | None = None) -> bool:
         countdown=delay if countdown is None else countdown, headers={"_schema_name": schema}
     )
     return True
+
+
+# --------------------------------------------------------------------------- receivers
+
+
+def bulk_written(sender, **_kwargs) -> None:
+    """Rows written with bulk statements (no model signals): the agency in use is dirty."""
+    mark_dirty()
+
+
+def agencies_rewritten(sender, *, schemas, **_kwargs) -> None:
+    """A fleet operation rewrote these agencies with plain SQL and committed."""
+    for schema in schemas:
+        agency_mark_dirty(schema=schema)
+        schedule_refresh(schema=schema)

@@ -13,6 +13,9 @@ from xml.sax.saxutils import escape
 
 from django.db import connection
 
+from iso_platform.pdf import register_fonts as _register_fonts
+from iso_platform.pdf import styles as _styles
+
 
 @dataclass
 class Section:
@@ -45,8 +48,6 @@ def to_pdf(report: Report) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from quality.documents.pdf import _register_fonts, _styles
 
     _register_fonts()
     s = _styles()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -101,7 +102,8 @@ def agency_settings_update(*, actor, **fields):
     with transaction.atomic():
         config = AgencySettings.objects.select_for_update().get(pk=AgencySettings.load().pk)
         before = {k: getattr(config, k) for k in fields}
-        _check_matrix_shrink(fields.get("risk_matrix_size"))
+        for check in _settings_checks.values():
+            check(fields)
         for name, value in fields.items():
             setattr(config, name, value)
         config.full_clean()
@@ -112,30 +114,14 @@ def agency_settings_update(*, actor, **fields):
     return config
 
 
-def _check_matrix_shrink(size) -> None:
-    """A smaller risk matrix must still hold every open risk's scores."""
-    if size is None:
-        return
-    from django.core.exceptions import ValidationError
-    from django.db.models import Max
-    from django.utils.translation import gettext as _
+# Checks an area runs before the agency's settings change (a smaller risk matrix must still
+# hold the open risks): `check(fields)` raises ValidationError to refuse. Registered in the
+# areas' AppConfig.ready; the core knows none of them.
+_settings_checks: dict[str, Callable[[dict], None]] = {}
 
-    from quality.risks.models import Risk, RiskStatus
 
-    used = Risk.objects.exclude(status=RiskStatus.CLOSED).aggregate(
-        likelihood=Max("likelihood"), impact=Max("impact")
-    )
-    largest = max(used["likelihood"] or 0, used["impact"] or 0)
-    if size < largest:
-        raise ValidationError(
-            {
-                "risk_matrix_size": _(
-                    "Còn rủi ro đang theo dõi có điểm %(n)s: ma trận không nhỏ hơn %(n)s x %(n)s "
-                    "được (hãy đánh giá lại các rủi ro đó trước)."
-                )
-                % {"n": largest}
-            }
-        )
+def settings_check_register(name: str, check: Callable[[dict], None]) -> None:
+    _settings_checks[name] = check
 
 
 def unit_save(*, actor, form) -> Unit:  # noqa: F821 - the model is imported lazily

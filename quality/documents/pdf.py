@@ -7,8 +7,6 @@ revision history table ("Theo dõi sửa đổi"), the way Vietnamese ISO docume
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.db import connection
@@ -17,32 +15,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from iso_platform.pdf import register_fonts as _register_fonts
+from iso_platform.pdf import styles as _styles
 from quality.documents.models import Document, Revision, RevisionStatus
-
-FONTS = Path(__file__).resolve().parents[2] / "iso_platform" / "fonts"
-
-
-@cache
-def _register_fonts() -> None:
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONTS / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
-
-
-def _styles():
-    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=9.5, leading=12)
-    return {
-        "base": base,
-        "bold": ParagraphStyle("bold", parent=base, fontName="DejaVuSans-Bold"),
-        "title": ParagraphStyle(
-            "title", parent=base, fontName="DejaVuSans-Bold", fontSize=15, leading=19, alignment=1
-        ),
-        "center": ParagraphStyle("center", parent=base, alignment=1),
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
-    }
 
 
 def _date(value) -> str:

@@ -13,8 +13,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from iso_platform import spreadsheets
+from iso_platform.pdf import register_fonts as _register_fonts
+from iso_platform.pdf import styles as _styles
 from iso_platform.workdays.calendar import TZ
-from quality.documents.pdf import _register_fonts, _styles
 from quality.procedures.models import Application, AppStatus, Timeliness
 
 

@@ -5,3 +5,9 @@ class RisksConfig(AppConfig):
     name = "quality.risks"
     label = "quality_risks"
     verbose_name = "Bối cảnh, rủi ro và cơ hội"
+
+    def ready(self):
+        from quality.core.services import settings_check_register
+        from quality.risks.checks import matrix_shrink_check
+
+        settings_check_register("risk_matrix_size", matrix_shrink_check)

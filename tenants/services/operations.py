@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from tenants.models import LifecycleOperation, OperationStatus
+from tenants.signals import agencies_rewritten
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(seconds=30)
@@ -173,16 +174,12 @@ def _statistics_follow(op: LifecycleOperation) -> None:
 
 
 def statistics_follow(schemas) -> None:
-    """After a commit that changed these agencies' rows with plain SQL: queue their figures'
-    recomputation (a failure here is caught up by the nightly reconciliation)."""
-    from insights.services.dirty import agency_mark_dirty, schedule_refresh
-
-    for schema in schemas:
-        try:
-            agency_mark_dirty(schema=schema)
-            schedule_refresh(schema=schema)
-        except Exception:  # the nightly reconciliation catches up
-            logger.exception("could not queue the statistics of %s", schema)
+    """After a commit that changed these agencies' rows with plain SQL: announce it (the
+    statistics queue their recomputation; a failure there is caught up by the nightly
+    reconciliation, so it never fails the operation)."""
+    for _receiver, outcome in agencies_rewritten.send_robust(sender=None, schemas=list(schemas)):
+        if isinstance(outcome, Exception):
+            logger.error("could not queue the statistics of %s", schemas, exc_info=outcome)
 
 
 def fail(op_id, message: str) -> None:

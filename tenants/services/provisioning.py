@@ -44,6 +44,7 @@ from tenants.models import (
     validate_agency_code,
 )
 from tenants.services import events, pool
+from tenants.signals import agency_provisioned, agency_seeding
 
 logger = logging.getLogger(__name__)
 
@@ -201,17 +202,13 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
 
 
 def _subscribe(agency: Agency, plan_code: str | None, by) -> None:
-    """Billing: the agency's subscription, in the transaction that creates it."""
-    from billing.services.seed import subscription_for_new_agency
-
-    subscription_for_new_agency(agency=agency, plan_code=plan_code, by=by)
+    """The agency's subscription (billing reacts), in the transaction that creates it."""
+    agency_provisioned.send(sender=Agency, agency=agency, plan_code=plan_code, by=by)
 
 
 def _seed_agency(agency: Agency) -> None:
-    """Starting content for a new agency: the framework-model template pack (as drafts)."""
-    from onboarding.services.packs import pack_install
-
-    pack_install(agency_name=agency.name, kind=agency.kind)
+    """Starting content for a new agency (onboarding's template pack, as drafts)."""
+    agency_seeding.send(sender=Agency, agency=agency)
 
 
 def _invitation_enqueue(result: ProvisionResult) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from iso_platform.signals import bulk_written
 from iso_platform.workdays.calendar import TZ, WorkCalendar, get_calendar
 from quality.improvement.models import NcSource, Nonconformity
 from quality.procedures.events import TYPE_ORDER, Event, parse_moment
@@ -482,9 +483,7 @@ def _save(built: list[tuple[Application, Projection]]) -> None:
         ],
         ignore_conflicts=True,
     )
-    from insights.services.dirty import mark_dirty
-
-    mark_dirty()  # bulk statements send no model signals: the statistics must still follow
+    bulk_written.send(sender=Application)  # bulk statements send no model signals
 
 
 def overdue_nonconformities(now: dt.datetime | None = None) -> int:
@@ -506,10 +505,8 @@ def overdue_nonconformities(now: dt.datetime | None = None) -> int:
         for a in overdue.only("code", "due_at", "current_unit")
     ]
     created = Nonconformity.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        from insights.services.dirty import mark_dirty
-
-        mark_dirty()  # overdue counts change with time alone; new nonconformities too
+    if rows:  # overdue counts change with time alone; new nonconformities too
+        bulk_written.send(sender=Application)
     return len(created)
 
 

@@ -1,0 +1,35 @@
+"""The PDF basics every printed page shares (reportlab): the Vietnamese-capable fonts shipped
+in iso_platform/fonts and the paragraph styles. Documents, reports, invoices and exports
+build on these."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+@cache
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular, bold) once per process."""
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONTS / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """base, bold, title, center and small, in DejaVu Sans."""
+    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=9.5, leading=12)
+    return {
+        "base": base,
+        "bold": ParagraphStyle("bold", parent=base, fontName="DejaVuSans-Bold"),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName="DejaVuSans-Bold", fontSize=15, leading=19, alignment=1
+        ),
+        "center": ParagraphStyle("center", parent=base, alignment=1),
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+    }
