@@ -18,7 +18,7 @@ urlpatterns = [
     path("reports/province/", include("insights.report_urls")),
     path("inspections/", include("insights.inspection_urls")),
     path("health/", include("insights.health_urls")),
-    path("audit-log/", include("tenants.audit_urls")),
+    path("audit-log/", include("eiso.console.audit_urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/billing/", include("billing.api_urls")),
     path("metrics", include("insights.metrics_urls")),  # Prometheus, bearer token (METRICS_TOKEN)

@@ -25,6 +25,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from iso_platform.logging_context import schema_var
 from tenants import host_cache
+from tenants.guards import write_refusal
 from tenants.models import AgencyStatus
 
 host_cache.connect()
@@ -71,7 +72,7 @@ class AgencyMiddleware(TenantMainMiddleware):
         if tenant.is_public:
             return None
         if tenant.status == AgencyStatus.ACTIVE:
-            return self._billing_read_only(request, tenant)
+            return self._write_guarded(request, tenant)
         if tenant.status == AgencyStatus.ARCHIVED:
             if tenant.merged_into_id:
                 connection.set_schema_to_public()
@@ -84,20 +85,16 @@ class AgencyMiddleware(TenantMainMiddleware):
         connection.set_schema_to_public()
         return self._refuse(request, tenant, _(UNAVAILABLE_MESSAGES[tenant.status]), status=403)
 
-    def _billing_read_only(self, request, tenant):
-        """Billing suspension (overdue invoice, billing/services/dunning.py): the same
-        read-only service as an archived agency; one query, on writes only."""
+    def _write_guarded(self, request, tenant):
+        """A write guard (tenants/guards.py; billing's: an overdue invoice) makes an active
+        agency read-only like an archived one; asked on writes only."""
         if request.method in SAFE_METHODS or request.path_info in _read_only_writes():
             return None
-        from billing.services.dunning import MSG_READ_ONLY as MSG_BILLING
-        from billing.services.dunning import is_read_only
-
-        if not is_read_only(tenant.pk):
+        refusal = write_refusal(tenant)
+        if refusal is None:
             return None
         connection.set_schema_to_public()
-        return self._refuse(
-            request, tenant, _(MSG_BILLING), status=403, extra={"billing": "suspended"}
-        )
+        return self._refuse(request, tenant, refusal.message, status=403, extra=refusal.extra)
 
     def _refuse(self, request, tenant, message, *, status, extra=None):
         if request.path_info.startswith("/api/"):

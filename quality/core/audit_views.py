@@ -1,7 +1,7 @@
 """The agency's audit trail (`/audit-trail/`): the agency administrator reads and exports it.
 
 `TrailListMixin` is shared with the platform audit log on the console
-(`tenants.audit_views`): filters, newest first, pages of 50, and `?format=csv` for the
+(`eiso.console.audit_views`): filters, newest first, pages of 50, and `?format=csv` for the
 filtered list (that download is itself recorded).
 """
 

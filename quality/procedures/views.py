@@ -19,6 +19,7 @@ from iso_platform.audit import export_record
 from quality.core.permissions import can
 from quality.documents.views import CapabilityMixin, _add_errors
 from quality.procedures import exports, forms, selectors
+from quality.procedures.event_sources import application_events
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services import catalogue
 
@@ -178,7 +179,6 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
     template_name = "quality/procedures/application.html"
 
     def get_context_data(self, pk, **kwargs):
-        from integrations.models import InboxEvent
         from quality.improvement.models import Nonconformity
 
         context = super().get_context_data(**kwargs)
@@ -188,9 +188,7 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
             sheet=app.handoffs.order_by("seq"),
             now=timezone.now(),
             steps=app.version.steps.select_related("unit"),
-            events=InboxEvent.objects.filter(application_code=app.code)
-            .exclude(status="rejected")
-            .order_by("occurred_at", "id")[:200],
+            events=application_events(app),
             nonconformities=Nonconformity.objects.filter(
                 source_type="application", source_id=app.code
             ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants.audit_views import PlatformAuditView
+from eiso.console.audit_views import PlatformAuditView
 
 app_name = "platform_audit"
 

@@ -29,7 +29,7 @@ class PlatformAuditFilter(TrailFilter):
 
 
 class PlatformAuditView(ProvinceAdminRequiredMixin, TrailListMixin, TemplateView):
-    template_name = "tenants/platform_audit.html"
+    template_name = "console/platform_audit.html"
     filter_class = PlatformAuditFilter
     csv_stem = "nhat-ky-nen-tang"
 
