@@ -610,7 +610,7 @@ SKIP = {  # helpers, not queries
 def dashboard_calls(sample_agency) -> dict:
     """Every public query function of insights/selectors.py with realistic arguments.
 
-    The selectors are another part of issue 7; this finds whatever functions exist and fills
+    The selectors live elsewhere; this finds whatever functions exist and fills
     their keyword arguments by name (a period of the last 12 whole months, an indicator, a
     breakdown, one agency). A function whose arguments cannot be filled is listed as skipped.
     """

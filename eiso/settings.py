@@ -292,7 +292,7 @@ CSRF_TRUSTED_ORIGINS: list[str] = []
 
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1))
-# Locked per account and per address (issue 10). Offices behind one NAT share an address:
+# Locked per account and per address. Offices behind one NAT share an address:
 # raise LOGIN_FAILURE_LIMIT there rather than dropping the per-address rule.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The sign-in form (and the credentials Django hands axes) call it "username"; axes would look

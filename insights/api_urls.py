@@ -1,4 +1,4 @@
-"""Read-only statistics API on the console host (issue 7, point 7): /api/v1/statistics/."""
+"""Read-only statistics API on the console host: /api/v1/statistics/."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""The platform health page (issue 7, point 6), mounted at /health/ on the console host."""
+"""The platform health page, mounted at /health/ on the console host."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Inspections of agencies by the quality sub-department (issue 7, point 5)."""
+"""Inspections of agencies by the quality sub-department."""
 
 from django.urls import path
 

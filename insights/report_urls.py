@@ -1,4 +1,4 @@
-"""The province's annual report to the ministry (issue 7, point 4)."""
+"""The province's annual report to the ministry."""
 
 from django.urls import path
 

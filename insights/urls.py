@@ -1,4 +1,4 @@
-"""The department's statistics on the province console (issue 7, point 3)."""
+"""The department's statistics on the province console."""
 
 from django.urls import path
 

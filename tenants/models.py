@@ -282,7 +282,7 @@ class ReportSubmission(models.Model):
         return f"{self.agency_id} {self.year}"
 
 
-# --------------------------------------------------------------------------- rollout (issue 6)
+# --------------------------------------------------------------------------- rollout
 
 
 class RolloutStatus(models.TextChoices):

@@ -52,7 +52,7 @@ def normalize_code(code: str) -> str:
 
 
 def two_factor_required(user) -> bool:
-    """Provincial administrators must use a second factor (issue 10)."""
+    """Provincial administrators must use a second factor."""
     return bool(getattr(user, "is_province_admin", False))
 
 

@@ -1,6 +1,6 @@
 """The agency's first-run checklist, computed from its data, mirrored to the province.
 
-Seven steps (issue 6): the profile and scope confirmed, the quality policy set from the
+Seven steps: the profile and scope confirmed, the quality policy set from the
 template, the ISO steering committee and secretary named, the procedure catalogue imported,
 the template pack chosen, staff invited, an integration key created. Only what cannot be
 read from the data (a confirmation, the scope text, which unit is the steering committee,

@@ -1,4 +1,4 @@
-"""Issue 8's demo, end to end: a pilot ends and moves to a paid plan mid-month, month-end
+"""The billing demo, end to end: a pilot ends and moves to a paid plan mid-month, month-end
 invoicing produces the prorated invoice (computed by hand below), a second run produces
 nothing, a person over the plan's limit is refused, and an overdue agency turns read-only
 and back after payment."""

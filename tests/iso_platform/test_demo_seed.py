@@ -62,7 +62,7 @@ def test_seed_refuses_without_debug(world, settings):
 
 
 def _the_loop_is_there():
-    """Issue 5's demo: audit -> minor NC -> root cause -> two actions, one verified and one
+    """The loop demo: audit -> minor NC -> root cause -> two actions, one verified and one
     overdue and escalated; a review with every input compiled; an annual report."""
     from quality.audits.models import Finding
     from quality.core.models import Notification

