@@ -88,16 +88,12 @@ def run(count: int, runs: int) -> dict:
 
 
 def _agency():
-    import sys
-    from pathlib import Path
 
     from django_tenants.utils import schema_context
 
+    from eiso.testing.procedures import make_procedure
     from iso_platform.accounts.models import User
     from tenants.services.provisioning import AgencySpec, agency_provision
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-    from procedure_helpers import make_procedure
 
     result = agency_provision(
         spec=AgencySpec(

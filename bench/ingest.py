@@ -103,11 +103,8 @@ def _agency():
     )
     with schema_context(result.agency.schema_name):
         admin = User.objects.get()
-        import sys as _sys
-        from pathlib import Path
 
-        _sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-        from procedure_helpers import make_procedure
+        from eiso.testing.procedures import make_procedure
 
         make_procedure(admin, code="1.000001")
         key, secret = api_key_create(actor=admin, name="bench")

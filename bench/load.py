@@ -98,20 +98,16 @@ def _agencies(args) -> list[dict]:
 
 def _agency(n: int, args) -> dict:
     import datetime as dt
-    import sys
-    from pathlib import Path
 
     from django.db import connection
     from django_tenants.utils import schema_context
 
+    from eiso.testing.procedures import make_procedure
     from integrations.services.keys import api_key_create
     from iso_platform.accounts.models import User
     from iso_platform.accounts.services import api_token_create
     from quality.documents.services.documents import document_create
     from tenants.services.provisioning import AgencySpec, agency_provision
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-    from procedure_helpers import make_procedure
 
     mark = marker(n)
     code = f"tai{n:02d}"

@@ -169,20 +169,16 @@ def _reference() -> set[str]:
 
 
 def _agency(code: str, name: str, prefix: str, applications: int, documents: int):
-    import sys
-    from pathlib import Path
 
     from django.db import connection, transaction
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
+    from eiso.testing.procedures import make_procedure
     from iso_platform.accounts.models import Role, User
     from quality.documents.models import Document, Revision
     from quality.procedures.services.stats import stats_rebuild
     from tenants.services.provisioning import AgencySpec, agency_provision
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-    from procedure_helpers import make_procedure
 
     result = agency_provision(
         spec=AgencySpec(

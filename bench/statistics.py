@@ -110,19 +110,15 @@ UPDATE quality_documents_document
 
 
 def _real_agencies(count: int, applications: int, days: int) -> list:
-    import sys
-    from pathlib import Path
 
     from django.db import connection, transaction
     from django_tenants.utils import schema_context
 
+    from eiso.testing.procedures import make_procedure
     from insights.services.dirty import suspended
     from iso_platform.accounts.models import Role, User
     from tenants.services import pool
     from tenants.services.provisioning import AgencySpec, agency_provision
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-    from procedure_helpers import make_procedure
 
     started = time.perf_counter()
     pool.pool_refill(target=count)

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.two_factor import session_mark_verified
+from eiso.testing.world import PASSWORD, World, build_world
 from iso_platform.accounts.two_factor import two_factor_required
-from iso_platform.testing.two_factor import session_mark_verified
-from iso_platform.testing.world import PASSWORD, World, build_world
 from tenants.models import Agency, SpareSchema
 from tenants.services import schemas
 

@@ -11,12 +11,11 @@ from django_tenants.utils import schema_context
 from billing import tasks
 from billing.models import UsageDaily
 from billing.services.metering import usage_for_agency, usage_record
+from eiso.testing.procedures import make_procedure
 from iso_platform.accounts.models import User
 from iso_platform.workdays.calendar import TZ
 from quality.core.models import AuditEvent
 from quality.procedures.models import Application
-
-from ..quality.procedure_helpers import make_procedure
 
 D = dt.date
 DAY = D(2026, 10, 20)

@@ -13,11 +13,10 @@ from django.conf import settings
 from django.test import Client
 from openpyxl import load_workbook
 
+from eiso.testing.browser import chromium, live_server
+from eiso.testing.statistics import YEAR_2025, build
 from insights import selectors
-from iso_platform.testing.browser import chromium, live_server
 from tenants.models import Agency, AgencyKind
-
-from .statistics_data import YEAR_2025, build
 
 D = dt.date
 

@@ -10,6 +10,8 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from eiso.testing.loop import make_loop
+from eiso.testing.procedures import event, make_procedure
 from insights import tasks
 from insights.models import AgencyFact, AgencyStatus, FieldFact
 from insights.services import dirty, refresh
@@ -21,9 +23,6 @@ from quality.core.models import Unit
 from quality.feedback.models import SurveyResponse
 from quality.improvement.models import Nonconformity
 from quality.procedures.models import Application
-
-from ..quality.loop_data import make_loop
-from ..quality.procedure_helpers import event, make_procedure
 
 
 def local(text: str) -> dt.datetime:

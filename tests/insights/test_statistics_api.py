@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from .statistics_data import YEAR_2025, build
+from eiso.testing.statistics import YEAR_2025, build
 
 BASE = "/api/v1/statistics/"
 ENDPOINTS = ["totals/", "trend/", "ranking/", "breakdown/", "grid/", "fields/", "agencies/alpha/"]

@@ -14,10 +14,10 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.workers import purge_queued_tasks, stop_process_group
 from iso_platform.accounts.models import Invitation, User
 from iso_platform.accounts.services import user_create
 from iso_platform.accounts.tasks import send_invitation
-from iso_platform.testing.workers import purge_queued_tasks, stop_process_group
 from tenants.models import Agency, ProvisioningJob
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from iso_platform.testing.services import spare_redis_url, worker_index
+from eiso.testing.services import spare_redis_url, worker_index
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = f"test_eiso_devrun_{worker_index()}"

@@ -34,12 +34,12 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import event, make_procedure
+from eiso.testing.workers import stop_process_group
+from eiso.testing.world import PASSWORD
 from integrations.services.keys import api_key_create, sign
-from iso_platform.testing.workers import stop_process_group
-from iso_platform.testing.world import PASSWORD
 from tenants.models import AgencyKind
 from tenants.services.provisioning import AgencySpec, agency_provision
-from tests.quality.procedure_helpers import event, make_procedure
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "ag_suco"

@@ -44,13 +44,13 @@ from hypothesis import HealthCheck
 from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
+from eiso.testing.loop import make_loop
 from integrations.services.ingest import events_ingest
 from integrations.services.keys import api_key_create, signed_headers
 from iso_platform.accounts.services import api_token_create
 from quality.documents.models import Acknowledgement
 from quality.documents.services import distribution, documents, files, records
 from tenants.models import AgencyKind, ProvisioningJob
-from tests.quality.loop_data import make_loop
 
 AGENCY_HOST = "alpha.localhost"
 CONSOLE_HOST = "localhost"

@@ -213,6 +213,8 @@ def _setval(schema: str, values: list[tuple[str, int, bool]]) -> None:
 
 def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email: str) -> dict:
     """One object of each kind in the current schema, the first of each numbered `ident`."""
+    from eiso.testing.loop import make_loop
+    from eiso.testing.procedures import event, make_procedure
     from integrations.services.apply import inbox_apply_pending
     from integrations.services.ingest import events_ingest
     from integrations.services.keys import api_key_create
@@ -223,8 +225,6 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     from quality.documents.services import documents as docs
     from quality.documents.services import records
     from quality.documents.services.distribution import revision_distribute
-    from tests.quality.loop_data import make_loop
-    from tests.quality.procedure_helpers import event, make_procedure
 
     invited = User.objects.create_user(invited_email, full_name=f"Mời {mark}", role=Role.STAFF)
     invitation = invitation_for(invited, invited_by=admin.email)
@@ -368,8 +368,8 @@ def _plant_billing(world) -> dict:
 
 def _session(host: str, schema: str, user) -> str:
     """A signed-in session, as the `client_for` fixture makes it (second factor passed)."""
+    from eiso.testing.two_factor import session_mark_verified
     from iso_platform.accounts.two_factor import two_factor_required
-    from iso_platform.testing.two_factor import session_mark_verified
 
     client = Client(HTTP_HOST=host)
     with schema_context(schema):

@@ -39,9 +39,9 @@ from django.db import connection, connections
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from iso_platform.testing.browser import chromium, require_chromium
-from iso_platform.testing.workers import purge_queued_tasks, stop_process_group
-from iso_platform.testing.world import PASSWORD
+from eiso.testing.browser import chromium, require_chromium
+from eiso.testing.workers import purge_queued_tasks, stop_process_group
+from eiso.testing.world import PASSWORD
 from tenants.models import Agency, ProvisioningJob, SpareSchema
 from tenants.services import schemas
 
@@ -437,9 +437,9 @@ def _link(message) -> str | None:
 
 def _procedure_in(agency: Agency, actor_email: str):
     """The agency's procedure catalogue is set-up, not a step of these journeys."""
+    from eiso.testing.procedures import make_procedure
     from iso_platform.accounts.models import User
     from quality.procedures.models import Procedure
-    from tests.quality.procedure_helpers import make_procedure
 
     with schema_context(agency.schema_name):
         if not Procedure.objects.exists():

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from eiso.testing.receiver import http_server
 from iso_platform import outbound
 from iso_platform.outbound import OutboundError, OutboundRefused, fetch, is_public_address
-from iso_platform.testing.receiver import http_server
 
 
 class Recorder(BaseHTTPRequestHandler):

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.two_factor import totp_device
 from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import ApiToken, User
 from iso_platform.accounts.services import user_create
-from iso_platform.testing.two_factor import totp_device
 from quality.core.team import services as team
 
 HOST = "alpha.localhost"

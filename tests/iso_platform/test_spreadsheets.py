@@ -119,10 +119,10 @@ def plant_on_time_statistics(world):
 
 
 def plant_tracking_book(world):
+    from eiso.testing.procedures import event, make_procedure
     from integrations.services.apply import inbox_apply_pending
     from integrations.services.ingest import events_ingest
     from quality.procedures.models import Procedure
-    from tests.quality.procedure_helpers import event, make_procedure
 
     with schema_context(world.agency_a.schema_name):
         make_procedure(world.owner_a)
@@ -168,9 +168,9 @@ def plant_platform_audit(world):
 
 
 def _statistics(world):
+    from eiso.testing.statistics import build
     from insights.models import AgencyStatus, FieldFact
     from tenants.models import Agency
-    from tests.insights.statistics_data import build
 
     build(world)
     for agency in (world.agency_a, world.agency_b):

@@ -12,10 +12,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
+from eiso.testing.two_factor import totp_code, totp_device
 from iso_platform.accounts import two_factor
 from iso_platform.accounts.services import api_token_create
 from iso_platform.accounts.signals import SecurityAction, security_event
-from iso_platform.testing.two_factor import totp_code, totp_device
 
 CODE_STEP = "/accounts/login/code/"
 SHOWN_CODE_RE = re.compile(r'user-select-all">([a-z2-7]{4}-[a-z2-7]{4})<')

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import make_procedure
 from integrations.services.keys import api_key_create, api_key_revoke
 from iso_platform.accounts.models import User
 from onboarding.models import Checklist
@@ -21,7 +22,6 @@ from quality.documents.services import documents as document_services
 from tenants.models import AgencyOnboarding
 from tenants.services import pool
 from tenants.services.provisioning import AgencySpec, agency_provision
-from tests.quality.procedure_helpers import make_procedure
 
 LINK = re.compile(r"http://(?P<host>[a-z0-9.-]+)(?P<path>/accounts/set-password/[^/\s]+/)")
 

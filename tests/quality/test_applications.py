@@ -4,13 +4,12 @@ import datetime as dt
 
 import pytest
 
+from eiso.testing.procedures import event, make_procedure
 from integrations.services.apply import inbox_apply_pending
 from integrations.services.ingest import events_ingest
 from iso_platform.workdays.calendar import TZ
 from quality.improvement.models import Nonconformity
 from quality.procedures.models import Application, HandOff
-
-from .procedure_helpers import event, make_procedure
 
 
 def local(value):

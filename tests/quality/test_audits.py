@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 
@@ -10,6 +9,9 @@ import docx
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from eiso.testing.asserts import error_text as _text
+from eiso.testing.asserts import refusal_checker
+from eiso.testing.procedures import make_procedure
 from iso_platform.accounts.models import Role, User
 from quality.audits import services as audits
 from quality.audits.clauses import CLAUSES
@@ -25,8 +27,6 @@ from quality.core.models import AuditEvent, Notification, Unit
 from quality.core.reports import to_docx, to_pdf
 from quality.improvement.models import Nonconformity
 
-from .procedure_helpers import make_procedure
-
 TRACKED = (
     AuditProgramme,
     AuditPlan,
@@ -40,23 +40,7 @@ TRACKED = (
 YEAR = 2026
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 def user(email, role):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from eiso.testing.loop import make_loop
 from iso_platform.accounts.models import Role
 from quality.core.models import AuditEvent
 from quality.core.services import audit_record
@@ -18,7 +19,6 @@ from quality.improvement import services as imp
 from quality.improvement.models import Nonconformity
 
 from .conftest import Flow
-from .loop_data import make_loop
 
 RAW = ("None", "['", "{'", "\\r\\n", "system_procedure", ": True", "analysed")
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from eiso.testing.asserts import refusal_checker
+from eiso.testing.procedures import event, make_procedure
 from integrations.services.apply import inbox_apply_pending
 from integrations.services.ingest import events_ingest
 from quality.core.models import AgencySettings, AuditEvent
@@ -19,29 +19,11 @@ from quality.feedback import services as fb
 from quality.feedback.models import SurveyResponse
 from quality.improvement.models import Nonconformity
 
-from .procedure_helpers import event, make_procedure
-
 TRACKED = (SurveyResponse, Nonconformity, AuditEvent)
 GOOD = {"overall": 5, "timeliness": 4, "staff": 5}
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ Vietnamese and leaves the database exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from eiso.testing.asserts import refusal_checker
 from iso_platform.accounts.models import Role, User
 from quality.core.models import AuditEvent, Notification
 from quality.improvement import services as imp
@@ -21,23 +21,7 @@ from quality.improvement.models import Action, ActionKind, Nonconformity
 TRACKED = (Nonconformity, Action, AuditEvent, Notification)
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 def trail(subject) -> list[str]:

@@ -6,11 +6,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import body, event, make_procedure
 from integrations.models import InboxEvent, RejectedRequest
 from integrations.services.keys import api_key_create, api_key_revoke, api_key_rotate, sign
 from quality.procedures.models import Application
-
-from .procedure_helpers import body, event, make_procedure
 
 RECEIVED = dict(procedure_code="1.000001", channel="portal")
 

@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import body, event, make_procedure
 from integrations.models import InboxEvent, RejectedRequest
 from integrations.services import ingest
 from integrations.services.keys import api_key_create, sign, sign_v1, signing_string
-
-from .procedure_helpers import body, event, make_procedure
 
 RECEIVED = dict(procedure_code="1.000001", channel="portal")
 EVENTS = "/api/v1/integrations/events"

@@ -10,11 +10,10 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from eiso.testing.loop import make_loop
 from iso_platform.accounts.models import Role, User
 from quality.core.models import AuditEvent
 from quality.improvement.models import Action, NcStatus, Nonconformity
-
-from .loop_data import make_loop
 
 FOREIGN_ID = 900001
 

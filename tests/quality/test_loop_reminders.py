@@ -5,12 +5,11 @@ import datetime as dt
 from django.utils import timezone
 
 from eiso.celery import app
+from eiso.testing.loop import make_loop
 from quality.core.models import Notification
 from quality.improvement.models import Action, NcStatus, Nonconformity
 from quality.improvement.reminders import reminders_send
 from quality.improvement.tasks import reminders_all
-
-from .loop_data import make_loop
 
 
 def test_due_soon_overdue_and_escalated_each_come_once(in_a, mailoutbox):

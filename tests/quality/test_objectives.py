@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from eiso.testing.asserts import refusal_checker
+from eiso.testing.procedures import event, make_procedure
 from integrations.services.apply import inbox_apply_pending
 from integrations.services.ingest import events_ingest
 from iso_platform.accounts.models import Role, User
@@ -19,28 +20,10 @@ from quality.objectives.models import Measurement, Objective
 from quality.procedures.models import DailyStat
 from quality.reviews.models import ReviewItem
 
-from .procedure_helpers import event, make_procedure
-
 TRACKED = (Objective, Measurement, ReviewItem, AuditEvent)
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 LAST_YEAR = timezone.localdate().year - 1  # every period of it has ended

@@ -8,12 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import make_procedure
 from quality.core.models import Unit
 from quality.procedures.models import Procedure, ProcedureVersion
 from quality.procedures.services import catalogue
 from quality.procedures.services.catalogue import StepSpec, VersionSpec
-
-from .procedure_helpers import make_procedure
 
 CSV_OK = (
     "code,name,field,level,limit_days,limit_hours,fee,cutoff,supplement_rule,effective_from,"

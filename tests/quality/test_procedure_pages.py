@@ -8,12 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import event, make_procedure
 from integrations.models import ApiKey
 from integrations.services.apply import inbox_apply_pending
 from integrations.services.ingest import events_ingest
 from quality.procedures.models import Application, Procedure
-
-from .procedure_helpers import event, make_procedure
 
 RECEIVED = dict(procedure_code="1.000001")
 

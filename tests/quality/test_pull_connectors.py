@@ -13,12 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import event, make_procedure
+from eiso.testing.receiver import http_server
 from integrations.models import InboxEvent, PullConnector
 from integrations.services.pull import connector_pull, connector_save
 from iso_platform.outbound import MSG_FAILED
-from iso_platform.testing.receiver import http_server
-
-from .procedure_helpers import event, make_procedure
 
 RECEIVED = dict(procedure_code="1.000001")
 INTERNAL_ANSWER = {

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 from decimal import Decimal
 
 import docx
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from eiso.testing.asserts import refusal_checker
+from eiso.testing.procedures import make_procedure
 from iso_platform.accounts.models import Role, User
 from quality.audits import services as audits
 from quality.core.models import AuditEvent, Unit
@@ -27,8 +28,6 @@ from quality.reviews.models import AnnualReport, ManagementReview, ReviewItem
 from quality.risks import services as risks
 from quality.risks.models import ContextIssue
 from tenants.models import ReportSubmission
-
-from .procedure_helpers import make_procedure
 
 TRACKED = (ManagementReview, AnnualReport, ReviewItem, AuditEvent, ReportSubmission)
 TODAY = timezone.localdate()
@@ -49,23 +48,7 @@ ISO_9_3_2 = [
 ]
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 def review(w, start=dt.date(LAST_YEAR, 1, 1), end=dt.date(LAST_YEAR, 12, 31), **extra):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from eiso.testing.asserts import refusal_checker
 from quality.core.models import AgencySettings, AuditEvent
 from quality.core.services import agency_settings_update
 from quality.risks import services as risks
@@ -15,23 +14,7 @@ from quality.risks.models import ContextIssue, Risk
 TRACKED = (Risk, ContextIssue, AuditEvent, AgencySettings)
 
 
-def _text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
-def _state(objects):
-    rows = [type(o).objects.filter(pk=o.pk).values().get() for o in objects]
-    return rows, [m.objects.count() for m in TRACKED]
-
-
-@contextlib.contextmanager
-def refused(message: str, *objects, exc=ValidationError):
-    """The call inside is refused with `message`, and nothing stored changes."""
-    before = _state(objects)
-    with pytest.raises(exc) as info:
-        yield info
-    assert message in _text(info.value), _text(info.value)
-    assert _state(objects) == before
+refused = refusal_checker(*TRACKED)
 
 
 def resize(w, size):

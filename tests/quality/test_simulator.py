@@ -6,10 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import make_procedure
 from integrations.models import InboxEvent
 from quality.procedures.models import Application, HandOff
-
-from .procedure_helpers import make_procedure
 
 
 def _simulate(**options):

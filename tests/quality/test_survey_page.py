@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from iso_platform.testing.browser import chromium, live_server
+from eiso.testing.browser import chromium, live_server
 from quality.feedback import services
 from quality.feedback.models import SurveyResponse
 from quality.improvement.models import Nonconformity

@@ -16,12 +16,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from eiso.testing.lifecycle import PNG, fill, snapshot
 from tenants.models import Agency
 from tenants.services import backups, operations, schemas
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import qt, table_counts
 
-from .lifecycle_data import PNG, fill, snapshot
 from .test_export import rows
 
 SCHEMA = "ag_alpha"
@@ -56,7 +56,7 @@ def sha(path: Path) -> str:
 
 def state(settings, *, arrived: bool = False) -> tuple[dict, dict, dict]:
     """(table counts, table checksums, stored file -> SHA-256) of agency A. `arrived`: what
-    an archive carries (no credentials, lifecycle_data.snapshot)."""
+    an archive carries (no credentials, eiso.testing.lifecycle.snapshot)."""
     root = media(settings, SCHEMA)
     files = {str(p.relative_to(root)): sha(p) for p in root.rglob("*") if p.is_file()}
     counts = table_counts(SCHEMA)

@@ -14,6 +14,7 @@ from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
+from eiso.testing.lifecycle import add_credentials, fill
 from integrations.models import ApiKey, InboxEvent, PullConnector
 from iso_platform.accounts.models import ApiToken, Invitation, User
 from tenants.models import Agency, OperationStatus
@@ -29,8 +30,6 @@ from tenants.services.datamove.credentials import (
     STAY_BEHIND_TABLES,
 )
 from tenants.services.datamove.engine import table_counts
-
-from .lifecycle_data import add_credentials, fill
 
 
 @pytest.fixture(autouse=True)

@@ -15,13 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from eiso.testing.lifecycle import PNG, arrival_columns, fill
 from iso_platform.accounts.models import Invitation, User
 from tenants.models import Agency, LifecycleOperation, OperationStatus
 from tenants.services import exports, operations
 from tenants.services.datamove.catalog import catalog
 from tenants.services.datamove.engine import q, qt, table_counts
-
-from .lifecycle_data import PNG, arrival_columns, fill
 
 
 @pytest.fixture(autouse=True)

@@ -6,16 +6,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from iso_platform.accounts.models import User
-from quality.core.models import AuditEvent, Provenance, Unit
-from quality.documents.models import Document, RevisionFile
-from quality.improvement.models import Action, Nonconformity
-from quality.procedures.models import Application, Procedure
-from tenants.models import Agency, AgencyStatus, LifecycleOperation, OperationStatus
-from tenants.services import merge, operations
-from tenants.services.datamove.engine import table_counts
-
-from .lifecycle_data import (
+from eiso.testing.lifecycle import (
     PNG,
     SHARED_APPLICATION,
     SHARED_DOCUMENT,
@@ -25,6 +16,14 @@ from .lifecycle_data import (
     fill,
     snapshot,
 )
+from iso_platform.accounts.models import User
+from quality.core.models import AuditEvent, Provenance, Unit
+from quality.documents.models import Document, RevisionFile
+from quality.improvement.models import Action, Nonconformity
+from quality.procedures.models import Application, Procedure
+from tenants.models import Agency, AgencyStatus, LifecycleOperation, OperationStatus
+from tenants.services import merge, operations
+from tenants.services.datamove.engine import table_counts
 
 
 @pytest.fixture

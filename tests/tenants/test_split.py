@@ -6,6 +6,15 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from eiso.testing.lifecycle import (
+    PNG,
+    SHARED_APPLICATION,
+    SHARED_DOCUMENT,
+    SHARED_PROCEDURE,
+    SHARED_UNIT,
+    fill,
+    snapshot,
+)
 from iso_platform.accounts.models import User
 from quality.audits.models import ChecklistItem
 from quality.core.models import AuditEvent, Provenance, Unit
@@ -15,16 +24,6 @@ from quality.procedures.models import Application, HandOff, Procedure, Procedure
 from tenants.models import Agency, AgencyStatus, OperationStatus
 from tenants.services import operations, split
 from tenants.services.datamove.engine import table_counts
-
-from .lifecycle_data import (
-    PNG,
-    SHARED_APPLICATION,
-    SHARED_DOCUMENT,
-    SHARED_PROCEDURE,
-    SHARED_UNIT,
-    fill,
-    snapshot,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +36,7 @@ def source(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     content = fill(world.agency_a, world.owner_a, "A")
     with schema_context("ag_alpha"):
-        from procedure_helpers import make_procedure
+        from eiso.testing.procedures import make_procedure
 
         stays = make_procedure(world.owner_a, code="2.000002")
         item = ChecklistItem.objects.filter(plan=content.loop.plan).first()

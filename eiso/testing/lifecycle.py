@@ -4,9 +4,7 @@ with deliberate collisions between two agencies (codes, e-mail, years)."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from unittest import mock
 
 from django.db import connection
@@ -15,8 +13,6 @@ from django_tenants.utils import schema_context
 from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
 from quality.core.models import Unit
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quality"))
 
 SHARED_EMAIL = "chung@tinh.test"  # one person working for both agencies
 SHARED_UNIT = "VP"  # both agencies have a "Văn phòng"
@@ -47,9 +43,8 @@ class Content:
 
 def fill(agency, owner, prefix: str, *, with_file: bool = True) -> Content:
     """Fill `agency` (its schema) with content; `owner` is its ISO secretary."""
-    from loop_data import make_loop
-    from procedure_helpers import event, make_procedure
-
+    from eiso.testing.loop import make_loop
+    from eiso.testing.procedures import event, make_procedure
     from integrations.services.apply import inbox_apply_pending
     from integrations.services.ingest import events_ingest
     from quality.documents.services import documents as docs
