@@ -71,7 +71,7 @@ class InvoiceFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        agencies = Agency.objects.exclude(schema_name="public").order_by("name")
+        agencies = Agency.objects.agencies().order_by("name")
         self.fields["payer"].choices = [
             ("", "—"),
             (Payer.PROVINCE.value, Payer.PROVINCE.label),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from celery import shared_task
-from django.conf import settings
+
+from tenants.fanout import fan_out
 
 
 @shared_task(name="billing.meter", acks_late=True, ignore_result=True)
@@ -25,17 +26,9 @@ def meter_for_agency(day: str) -> int:
 def meter_all(day: str | None = None) -> int:
     """Fan out (beat, 00:30): yesterday's usage, one task per active agency in its schema."""
     from billing.services.money import local_today
-    from tenants.models import Agency, AgencyStatus
 
     day = day or (local_today() - timedelta(days=1)).isoformat()
-    schemas = list(
-        Agency.objects.filter(status=AgencyStatus.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        meter_for_agency.apply_async(args=[day], headers={"_schema_name": schema})
-    return len(schemas)
+    return fan_out(meter_for_agency, args=[day])
 
 
 @shared_task(name="billing.invoices_issue", acks_late=True, ignore_result=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -320,7 +319,7 @@ class AgencySummaryApi(StatisticsApi):
     def get(self, request, code):
         """One agency's figures only (no records): the last `months` months and now."""
         agency = get_object_or_404(
-            Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).select_related(
+            Agency.objects.agencies().select_related(
                 "parent"
             ),
             code=code,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from integrations.models import PullConnector
 from integrations.services import apply, ingest, pull
+from tenants.fanout import fan_out
 
 
 @shared_task(name="integrations.inbox_apply", acks_late=True, ignore_result=True)
@@ -26,35 +26,20 @@ def pull_for_agency() -> int:
     return pull.connectors_pull()
 
 
-def _fan_out(task) -> int:
-    from tenants.models import Agency, AgencyStatus
-
-    schemas = (
-        Agency.objects.filter(status=AgencyStatus.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .values_list("schema_name", flat=True)
-    )
-    count = 0
-    for schema in schemas:
-        task.apply_async(headers={"_schema_name": schema})
-        count += 1
-    return count
-
-
 @shared_task(name="integrations.apply_all", ignore_result=True)
 def apply_all() -> int:
     """Safety net: apply whatever a lost message left in any agency's inbox."""
-    return _fan_out(inbox_apply)
+    return fan_out(inbox_apply)
 
 
 @shared_task(name="integrations.pull_all", ignore_result=True)
 def pull_all() -> int:
-    return _fan_out(pull_for_agency)
+    return fan_out(pull_for_agency)
 
 
 @shared_task(name="integrations.overdue_all", ignore_result=True)
 def overdue_all() -> int:
-    return _fan_out(overdue_check)
+    return fan_out(overdue_check)
 
 
 @shared_task(name="integrations.stats_reconcile", acks_late=True, ignore_result=True)
@@ -67,7 +52,7 @@ def stats_reconcile() -> int:
 
 @shared_task(name="integrations.stats_reconcile_all", ignore_result=True)
 def stats_reconcile_all() -> int:
-    return _fan_out(stats_reconcile)
+    return fan_out(stats_reconcile)
 
 
 @shared_task(name="integrations.connector_pull", acks_late=True, ignore_result=True)
@@ -84,4 +69,4 @@ def rejected_prune() -> int:
 
 @shared_task(name="integrations.rejected_prune_all", ignore_result=True)
 def rejected_prune_all() -> int:
-    return _fan_out(rejected_prune)
+    return fan_out(rejected_prune)

@@ -8,9 +8,9 @@ and after onboarding's own writes; this hourly fan-out catches the writes of oth
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from iso_platform.task_limits import long_task_limits
+from tenants.fanout import fan_out
 
 
 @shared_task(name="onboarding.checklist_refresh", acks_late=True, ignore_result=True)
@@ -23,16 +23,7 @@ def checklist_refresh_for_agency() -> int:
 @shared_task(name="onboarding.checklist_refresh_all", ignore_result=True)
 def checklist_refresh_all() -> int:
     """Fan out: one task per active agency, each running in that agency's schema."""
-    from tenants.models import Agency, AgencyStatus
-
-    schemas = list(
-        Agency.objects.filter(status=AgencyStatus.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        checklist_refresh_for_agency.apply_async(headers={"_schema_name": schema})
-    return len(schemas)
+    return fan_out(checklist_refresh_for_agency)
 
 
 # --------------------------------------------------------------------------- bulk rollout

@@ -21,7 +21,7 @@ from tenants.services.provisioning import AgencySpec
 
 
 def _agencies():
-    return Agency.objects.exclude(schema_name="public").select_related("parent")
+    return Agency.objects.agencies().select_related("parent")
 
 
 class AgencyOutput(serializers.ModelSerializer):

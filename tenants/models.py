@@ -104,6 +104,16 @@ class AgencyStatus(models.TextChoices):
     ARCHIVED = "archived", _("Đã lưu trữ")
 
 
+class AgencyQuerySet(models.QuerySet):
+    def agencies(self):
+        """Every agency: all rows but the public schema's (the province's own)."""
+        return self.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+
+    def active(self):
+        """Agencies that serve and take writes (not provisioning, suspended or archived)."""
+        return self.agencies().filter(status=AgencyStatus.ACTIVE)
+
+
 class Agency(TenantMixin):
     code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH, unique=True)
     name = models.CharField(_("tên cơ quan"), max_length=255)
@@ -136,6 +146,8 @@ class Agency(TenantMixin):
     # Schemas are made by the provisioning service (pool claim, clone or migrate), never by save().
     auto_create_schema = False
     auto_drop_schema = False
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cơ quan")

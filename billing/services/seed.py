@@ -102,7 +102,7 @@ def billing_seed(*, today: date | None = None, by=None) -> list[str]:
         plan_svc.plan_create(effective_from=min(PLANS_FROM, today), by=by, **spec)
         done.append(f"gói {spec['code']}")
     missing = (
-        Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        Agency.objects.agencies()
         .filter(subscription__isnull=True)
         .exclude(status=AgencyStatus.ARCHIVED)
         .order_by("code")

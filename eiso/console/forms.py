@@ -32,7 +32,7 @@ class AgencyCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = (
-            Agency.objects.exclude(schema_name="public")
+            Agency.objects.agencies()
             .exclude(status=AgencyStatus.ARCHIVED)
             .order_by("name")
         )

@@ -23,7 +23,7 @@ from tenants.services.lifecycle import agency_resume, agency_suspend
 
 
 def _agencies():
-    return Agency.objects.exclude(schema_name="public").select_related("parent")
+    return Agency.objects.agencies().select_related("parent")
 
 
 class HomeView(ProvinceUserRequiredMixin, RedirectView):

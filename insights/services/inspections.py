@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -152,7 +151,7 @@ def agencies_for_plan(plan: InspectionPlan):
     """Active agencies not yet in the plan (cancelled ones may be scheduled again)."""
     taken = plan.inspections.exclude(status=InspectionStatus.CANCELLED).values("agency")
     return (
-        Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        Agency.objects.agencies()
         .filter(status=Lifecycle.ACTIVE)
         .exclude(pk__in=taken)
         .order_by("name")

@@ -131,7 +131,7 @@ def default_year(today: dt.date | None = None) -> int:
 
 
 def _agencies():
-    return Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).select_related("parent")
+    return Agency.objects.agencies().select_related("parent")
 
 
 def build(*, year: int) -> ProvinceReport:

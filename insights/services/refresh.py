@@ -315,12 +315,4 @@ def agencies_refresh(*, agencies=None) -> RefreshSummary:
 def refreshable_agencies():
     """Active agencies (not the public schema). A suspended or archived agency keeps the
     figures of its last refresh: nothing is written there any more."""
-    from django.conf import settings
-
-    from tenants.models import AgencyStatus as Lifecycle
-
-    return (
-        Agency.objects.filter(status=Lifecycle.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .order_by("code")
-    )
+    return Agency.objects.active().order_by("code")

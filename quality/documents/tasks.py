@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from quality.documents.services import files, reminders
+from tenants.fanout import fan_out
 
 
 # The parse has its own deadline (UNTRUSTED_PARSE_SECONDS); the soft limit lets the task
@@ -29,15 +30,4 @@ def reminders_for_agency() -> dict:
 @shared_task(name="documents.reminders_all", ignore_result=True)
 def reminders_all() -> int:
     """Fan out: one task per active agency, each running in that agency's schema."""
-    from tenants.models import Agency, AgencyStatus
-
-    schemas = (
-        Agency.objects.filter(status=AgencyStatus.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .values_list("schema_name", flat=True)
-    )
-    count = 0
-    for schema in schemas:
-        reminders_for_agency.apply_async(headers={"_schema_name": schema})
-        count += 1
-    return count
+    return fan_out(reminders_for_agency)

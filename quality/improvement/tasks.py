@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from quality.improvement import reminders
+from tenants.fanout import fan_out
 
 
 @shared_task(name="improvement.reminders", acks_late=True, ignore_result=True)
@@ -16,13 +16,4 @@ def reminders_for_agency() -> dict:
 @shared_task(name="improvement.reminders_all", ignore_result=True)
 def reminders_all() -> int:
     """Fan out: one task per active agency, each running in that agency's schema."""
-    from tenants.models import Agency, AgencyStatus
-
-    schemas = (
-        Agency.objects.filter(status=AgencyStatus.ACTIVE)
-        .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        reminders_for_agency.apply_async(headers={"_schema_name": schema})
-    return len(schemas)
+    return fan_out(reminders_for_agency)

@@ -53,7 +53,7 @@ class FleetReport:
 def fleet_schemas() -> list[str]:
     """Agencies first (users wait on them), then spares, then the template."""
     agencies = list(
-        Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        Agency.objects.agencies()
         .order_by("id")
         .values_list("schema_name", flat=True)
     )

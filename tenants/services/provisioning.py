@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -101,7 +100,7 @@ def agency_spec_validate(spec: AgencySpec) -> Agency | None:
     parent = None
     if spec.parent_code:
         parent = (
-            Agency.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+            Agency.objects.agencies()
             .filter(code=spec.parent_code)
             .first()
         )

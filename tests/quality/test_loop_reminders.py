@@ -56,7 +56,7 @@ def test_beat_fans_out_to_every_active_agency(world, monkeypatch):
     sent = []
     monkeypatch.setattr(
         "quality.improvement.tasks.reminders_for_agency.apply_async",
-        lambda headers: sent.append(headers["_schema_name"]),
+        lambda args=(), headers=None: sent.append(headers["_schema_name"]),
     )
     assert reminders_all() == len(sent)
     assert {"ag_alpha", "ag_beta"} <= set(sent) and "public" not in sent
