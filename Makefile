@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/applications.py
+	$(BIN)/python bench/application_search.py
 	$(BIN)/python bench/rollout.py
 	$(BIN)/python bench/merge.py
 	$(BIN)/python bench/statistics.py

@@ -117,8 +117,8 @@ WITH p AS (
 INSERT INTO quality_procedures_application (code, procedure_id, version_id, channel, applicant,
   received_at, count_start_at, due_at, promised_at, status, current_step, current_unit,
   completed_at, returned_at, ended_at, timeliness, late_seconds, supplement_count,
-  apology_count, agency_fault, note, events, last_event_at, updated_at)
-SELECT 'B-' || g, p.ids[1 + g %% 5], p.versions[1 + g %% 5],
+  apology_count, agency_fault, note, events, last_event_at, updated_at, code_trigrams)
+SELECT k.code, p.ids[1 + g %% 5], p.versions[1 + g %% 5],
   (ARRAY['desk','portal','post'])[1 + g %% 3],
   'Người nộp ' || g, r, r, r + interval '7 days', NULL,
   CASE WHEN g %% 40 = 0 THEN 'in_progress' WHEN g %% 97 = 0 THEN 'refused' ELSE 'returned' END,
@@ -126,8 +126,12 @@ SELECT 'B-' || g, p.ids[1 + g %% 5], p.versions[1 + g %% 5],
   CASE WHEN g %% 40 = 0 OR g %% 97 = 0 THEN ''
        WHEN (g * 7919) %% 100 < 72 THEN 'early' WHEN (g * 7919) %% 100 < 88 THEN 'on_time'
        ELSE 'late' END,
-  0, 0, 0, false, '', 5, c, now()
+  0, 0, 0, false, '', 5, c, now(),
+  -- code_trigrams() of models.py, in SQL (same windows for ASCII codes)
+  ARRAY(SELECT DISTINCT substr(lower(k.code), i, 3) FROM generate_series(1, length(k.code) - 2) i
+        ORDER BY 1)
 FROM p, generate_series(1, %s) AS g,
+  LATERAL (SELECT {code} AS code) k,
   LATERAL (SELECT now() - (g * interval '150 seconds') AS r) rr,
   LATERAL (SELECT CASE WHEN g %% 40 = 0 OR g %% 97 = 0 THEN NULL
                        ELSE rr.r + ((g * 7919) %% 100) * interval '2 hours' END AS c) cc
@@ -142,12 +146,13 @@ FROM quality_procedures_application a, generate_series(1, 3) AS s
 """
 
 
-def _fill(agency, procedures, count: int) -> None:
+def _fill(agency, procedures, count: int, code: str = "'B-' || g") -> None:
+    """`code`: the SQL of the application code from `g`, the row number."""
     from django.db import connection, transaction
     from django_tenants.utils import schema_context
 
     with schema_context(agency.schema_name), transaction.atomic(), connection.cursor() as cur:
-        cur.execute(FILL, [count])
+        cur.execute(FILL.format(code=code), [count])
         cur.execute(FILL_SHEETS.replace("%%", "%"))
     from quality.procedures.services.stats import stats_rebuild
 

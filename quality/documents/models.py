@@ -241,6 +241,18 @@ class Revision(models.Model):
         return f"{self.document.code} bản {self.number}"
 
     @property
+    def is_checked(self) -> bool:
+        """Checked by the reviewer ("Đã kiểm tra"), waiting for the approver's decision."""
+        return self.status == RevisionStatus.UNDER_REVIEW and self.reviewed_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: a checked revision is no longer being reviewed."""
+        if self.is_checked:
+            return str(_("Đã kiểm tra, chờ phê duyệt"))
+        return self.get_status_display()
+
+    @property
     def is_editable(self) -> bool:
         return self.status == RevisionStatus.DRAFT
 

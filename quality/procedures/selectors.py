@@ -10,7 +10,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from iso_platform.workdays.calendar import TZ
-from quality.procedures.models import OPEN_STATUSES, Application, AppStatus, Procedure
+from quality.procedures.models import (
+    OPEN_STATUSES,
+    Application,
+    AppStatus,
+    Procedure,
+    code_trigrams,
+)
 
 LATE_FILTERS = ("late", "overdue", "on_time", "early")
 
@@ -47,12 +53,24 @@ def application_list(
     elif timeliness in ("late", "on_time", "early"):
         apps = apps.filter(timeliness=timeliness)
     if q.strip():
-        apps = apps.filter(code__istartswith=q.strip())
+        apps = _code_search(apps, q.strip())
     if received_from:
         apps = apps.filter(received_at__gte=_start_of(received_from))
     if received_to:
         apps = apps.filter(received_at__lt=_start_of(received_to + dt.timedelta(days=1)))
     return apps.order_by("-received_at", "-id")
+
+
+def _code_search(apps: QuerySet, term: str) -> QuerySet:
+    """Applications whose code contains `term`, whatever its case.
+
+    Terms of three characters or more go through the trigram index (see code_trigrams()),
+    then icontains confirms; shorter ones have no trigram and match the start of the code.
+    """
+    grams = code_trigrams(term)
+    if not grams:
+        return apps.filter(code__istartswith=term)
+    return apps.filter(code_trigrams__contains=grams, code__icontains=term)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -308,6 +308,17 @@ def _after_commit(old_paths: list[str], source_schema: str) -> None:
     move_files.remove_empty_dirs(f"{source_schema}/documents")
 
 
+def applications_reindex_renamed(plan: Plan, target: Agency) -> None:
+    """Renamed application codes get their search trigrams again (they are stored)."""
+    renamed = plan.renames.get(("quality_procedures_application", "code"), {})
+    if not renamed:
+        return
+    from quality.procedures.services.applications import application_trigrams_refresh
+
+    with schema_context(target.schema_name):
+        application_trigrams_refresh(codes=list(renamed.values()))
+
+
 def _compare(plan: Plan, applied, before_t, before_s, after_t, after_s):
     tables, wrong = [], []
     for name in plan.tables:
@@ -336,6 +347,7 @@ def _compare(plan: Plan, applied, before_t, before_s, after_t, after_s):
 
 
 def _reindex_renamed(plan: Plan, target: Agency) -> None:
+    applications_reindex_renamed(plan, target)
     renamed = plan.renames.get(("quality_documents_document", "code"), {})
     if not renamed:
         return

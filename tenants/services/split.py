@@ -66,6 +66,7 @@ from tenants.services.datamove.engine import (
     table_counts,
     validate_suffix,
 )
+from tenants.services.merge import applications_reindex_renamed
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)
@@ -522,6 +523,7 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
     )
     copied += result_files["copied"]
     applied = plan_apply(plan, file_prefix=prefix, on_step=step)
+    applications_reindex_renamed(plan, target)
     invited = people.people_invite_arrivals(
         plan=plan, applied=applied, invited_by=getattr(op.requested_by, "email", "")
     )

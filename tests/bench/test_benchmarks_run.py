@@ -32,6 +32,11 @@ pytestmark = pytest.mark.slow
         ),
         ("applications.py", ["--applications", "500", "--runs", "2"], {"pages", "worst_p95_ms"}),
         (
+            "application_search.py",
+            ["--applications", "500", "--runs", "2"],
+            {"searches", "middle_p95_ms", "budget_ms", "within_budget"},
+        ),
+        (
             "rollout.py",
             ["--agencies", "4", "--compare", "2"],
             {"deciles_s", "clone_path", "spare_builds", "meets_target"},

@@ -96,6 +96,26 @@ def test_draft_review_issue_revise_and_find_it(world, clients, django_capture_on
         assert Revision.objects.get(pk=first.pk).status == "superseded"
 
 
+def test_a_checked_revision_shows_it_awaits_approval(world, clients):
+    staff, secretary = clients["member_a"], clients["owner_a"]
+    staff.post(
+        "/documents/new/",
+        {"doc_type": "system_procedure", "code": "QT.KT.01", "title": "Kiểm tra", "body": "B1"},
+    )
+    document = _doc("QT.KT.01")
+    base = f"/documents/{document.pk}/revisions/{document.latest_revision.pk}"
+    staff.post(f"{base}/submit/", {"reviewer": world.owner_a.pk})
+
+    def badge() -> str:
+        page = clients["reader_a"].get(f"/documents/{document.pk}/").content.decode()
+        draft_card = page.split("Bản dự thảo 1", 1)[1]
+        return draft_card.split('<span class="badge', 1)[1].split("</span>", 1)[0]
+
+    assert "Đang xem xét" in badge()
+    secretary.post(f"{base}/review/", {"text": "Đạt"})
+    assert "Đã kiểm tra, chờ phê duyệt" in badge() and "Đang xem xét" not in badge()
+
+
 def test_readers_acknowledge_from_the_document_page(world, clients):
     from quality.documents.services import documents as svc
     from quality.documents.services.distribution import revision_distribute

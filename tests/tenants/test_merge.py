@@ -127,6 +127,10 @@ def test_merge_moves_everything_with_counts_equal_to_the_sums(
         moved_app = Application.objects.get(code=f"{SHARED_APPLICATION}-BETA")
         assert moved_app.procedure.code == f"{SHARED_PROCEDURE}-BETA"
         assert moved_app.handoffs.count() >= 1
+        # the list's code search finds it by its new ending (trigrams stored again)
+        from quality.procedures.selectors import application_list
+
+        assert list(application_list(q="01-beta")) == [moved_app]
         # the late NC of B's application follows the renamed code
         nc = Nonconformity.objects.get(source_type="application", source_id=moved_app.code)
         assert nc.source_ref == moved_app.code

@@ -27,6 +27,7 @@ from quality.procedures.models import (
     ProcedureVersion,
     SupplementRule,
     Timeliness,
+    code_trigrams,
 )
 
 TERMINAL = (AppStatus.REFUSED, AppStatus.WITHDRAWN)
@@ -321,6 +322,7 @@ def project(events: list[Event], rules: Rules, calendar: WorkCalendar) -> Projec
 # --------------------------------------------------------------------------- persistence
 
 APP_FIELDS = (
+    "code_trigrams",  # a code never changes here, but a row written before it had none heals
     "procedure",
     "version",
     "channel",
@@ -417,7 +419,8 @@ def applications_rebuild(events_by_code: dict[str, list[Event]]) -> dict[str, st
             "version": rules.version,
             "updated_at": now,
         }
-        built.append((Application(code=code, **values), projection))
+        application = Application(code=code, code_trigrams=code_trigrams(code), **values)
+        built.append((application, projection))
         outcomes[code] = "applied"
     if built:
         _save(built)
@@ -486,6 +489,16 @@ def _save(built: list[tuple[Application, Projection]]) -> None:
     bulk_written.send(sender=Application)  # bulk statements send no model signals
 
 
+def application_trigrams_refresh(*, codes: list[str]) -> int:
+    """Store the trigrams of these applications' codes again (after a code was renamed
+    outside this module: the data engine renames colliding codes on a merge)."""
+    apps = list(Application.objects.filter(code__in=codes).only("pk", "code"))
+    for app in apps:
+        app.code_trigrams = code_trigrams(app.code)
+    Application.objects.bulk_update(apps, ["code_trigrams"], batch_size=2000)
+    return len(apps)
+
+
 def overdue_nonconformities(now: dt.datetime | None = None) -> int:
     """Open applications past their due date get their "late" nonconformity (once)."""
     now = now or timezone.now()
@@ -510,4 +523,11 @@ def overdue_nonconformities(now: dt.datetime | None = None) -> int:
     return len(created)
 
 
-__all__ = ["project", "applications_rebuild", "Rules", "TYPE_ORDER", "overdue_nonconformities"]
+__all__ = [
+    "project",
+    "applications_rebuild",
+    "application_trigrams_refresh",
+    "Rules",
+    "TYPE_ORDER",
+    "overdue_nonconformities",
+]
