@@ -319,9 +319,7 @@ class AgencySummaryApi(StatisticsApi):
     def get(self, request, code):
         """One agency's figures only (no records): the last `months` months and now."""
         agency = get_object_or_404(
-            Agency.objects.agencies().select_related(
-                "parent"
-            ),
+            Agency.objects.agencies().select_related("parent"),
             code=code,
         )
         months = request.query_params.get("months", "12")

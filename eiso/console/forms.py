@@ -32,9 +32,7 @@ class AgencyCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = (
-            Agency.objects.agencies()
-            .exclude(status=AgencyStatus.ARCHIVED)
-            .order_by("name")
+            Agency.objects.agencies().exclude(status=AgencyStatus.ARCHIVED).order_by("name")
         )
 
     def clean_code(self):

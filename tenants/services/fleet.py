@@ -52,11 +52,7 @@ class FleetReport:
 
 def fleet_schemas() -> list[str]:
     """Agencies first (users wait on them), then spares, then the template."""
-    agencies = list(
-        Agency.objects.agencies()
-        .order_by("id")
-        .values_list("schema_name", flat=True)
-    )
+    agencies = list(Agency.objects.agencies().order_by("id").values_list("schema_name", flat=True))
     spares = list(SpareSchema.objects.order_by("id").values_list("schema_name", flat=True))
     found = schemas.existing([schemas.TEMPLATE_SCHEMA])
     return agencies + spares + sorted(found)

@@ -99,11 +99,7 @@ def agency_spec_validate(spec: AgencySpec) -> Agency | None:
         errors["kind"] = _(MSG_KIND_INVALID)
     parent = None
     if spec.parent_code:
-        parent = (
-            Agency.objects.agencies()
-            .filter(code=spec.parent_code)
-            .first()
-        )
+        parent = Agency.objects.agencies().filter(code=spec.parent_code).first()
         if parent is None:
             errors["parent_code"] = _(MSG_PARENT_UNKNOWN) % {"code": spec.parent_code}
     if errors:

@@ -7,12 +7,11 @@ from django.apps import apps as django_apps
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from eiso.testing.procedures import event, make_procedure
 from integrations.services.apply import inbox_apply_pending
 from integrations.services.ingest import events_ingest
 from quality.procedures import selectors
 from quality.procedures.models import Application
-
-from .procedure_helpers import event, make_procedure
 
 RECEIVED = dict(procedure_code="1.000001")
 CODES_A = [
