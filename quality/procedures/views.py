@@ -193,7 +193,9 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
             .order_by("occurred_at", "id")[:200],
             nonconformities=Nonconformity.objects.filter(
                 source_type="application", source_id=app.code
-            ),
+            )
+            .select_related("owner")
+            .order_by("detected_at", "id"),
         )
         return context
 
