@@ -467,11 +467,22 @@ class ActionCancelApi(ActionStepApi):
 # --------------------------------------------------------------------------- triage in bulk
 
 
+MSG_BAD_ID = gettext_lazy("Mã bản ghi phải là số nguyên dương.")
+
+
 class BulkIdsIn(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=2**63 - 1,
+            error_messages={k: MSG_BAD_ID for k in ("invalid", "min_value", "max_value")},
+        ),
         allow_empty=True,
         max_length=5000,
+        error_messages={
+            "not_a_list": gettext_lazy("“ids” phải là danh sách mã bản ghi."),
+            "max_length": gettext_lazy("Mỗi lần xử lý tối đa {max_length} bản ghi."),
+        },
         help_text="Mã (id) các sự không phù hợp của cơ quan; tất cả hoặc không bản ghi nào.",
     )
 
