@@ -637,6 +637,19 @@ def action_complete(*, actor, action: Action, note: str = "", files: Sequence = 
     return action
 
 
+def _store(record: ActionEvidence, name: str, upload, written: list) -> None:
+    """Write the file under a name known beforehand: a write that fails half-way (a full
+    disk, a dropped upload) leaves a partial file there, which the caller removes too."""
+    storage = record.file.storage
+    target = storage.get_available_name(
+        record.file.field.generate_filename(record, name), max_length=500
+    )
+    record.file.name = target
+    written.append(record)
+    upload.seek(0)
+    record.file.name = storage.save(target, upload, max_length=500)
+
+
 def _complete(actor, action: Action, note: str, checked: list, written: list) -> Action:
     action = _locked_action(action)
     if action.owner_id != actor.pk and not can(actor, ACTION_CAPABILITY[action.kind]):
@@ -657,9 +670,7 @@ def _complete(actor, action: Action, note: str, checked: list, written: list) ->
             sha256=digest,
             uploaded_by=actor,
         )
-        upload.seek(0)
-        record.file.save(name, upload, save=False)
-        written.append(record)
+        _store(record, name, upload, written)
         record.save()
     changes = {"note": note}
     if written:
