@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from quality.core.figures import dashboard_figures
 from quality.core.forms import UnitForm
 from quality.core.models import Notification, Unit
 from quality.core.navigation import AREAS
@@ -21,13 +22,13 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        inbox = review_inbox(user)
+        figures, inbox = dashboard_figures(user, extra=review_inbox(user))
         context.update(
-            areas=[area for area in AREAS if area.key != "dashboard"],
+            areas=[(area, figures.get(area.key)) for area in AREAS if area.key != "dashboard"],
             reading=my_pending_acknowledgements(user)[:10],
-            to_review=inbox["to_review"].count(),
-            to_approve=inbox["to_approve"].count(),
-            my_drafts=inbox["my_drafts"].count(),
+            to_review=inbox["to_review"],
+            to_approve=inbox["to_approve"],
+            my_drafts=inbox["my_drafts"],
         )
         return context
 
