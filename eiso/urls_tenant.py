@@ -2,13 +2,19 @@
 
 from django.urls import include, path
 
+from eiso.home.views import DashboardView
 from iso_platform import api_docs
+from quality.core import urls as portal
 
 handler404 = "iso_platform.api.not_found"  # JSON under /api/
 handler400 = "iso_platform.api.bad_request"  # JSON under /api/
 
+# The portal namespace: the home page (composition, it reads every area) and the core pages.
+PORTAL = [path("", DashboardView.as_view(), name="dashboard"), *portal.urlpatterns]
+
 urlpatterns = [
-    path("", include("quality.core.urls")),
+    # The portal namespace: the home page (composition) and the core pages.
+    path("", include((PORTAL, portal.app_name))),
     path("documents/", include("quality.documents.urls")),
     path("procedures/", include("quality.procedures.urls")),
     path("improvement/", include("quality.improvement.urls")),

@@ -46,6 +46,8 @@ KEY_LABELS = {
     "superseded_by": gettext_lazy("được thay bằng"),
     "user": gettext_lazy("người dùng"),
     "file": gettext_lazy("tệp"),
+    "files": gettext_lazy("tệp minh chứng"),
+    "action": gettext_lazy("hành động"),
     "size": gettext_lazy("dung lượng (byte)"),
     "items": gettext_lazy("số mục"),
     "sections": gettext_lazy("số phần"),

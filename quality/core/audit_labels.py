@@ -39,6 +39,8 @@ ACTION_LABELS = {
     "nc_analyse": _("Phân tích nguyên nhân gốc rễ"),
     "nc_close": _("Đóng sự không phù hợp"),
     "nc_reopen": _("Mở lại sự không phù hợp"),
+    "nc_dismiss": _("Đóng kèm lý do, không cần hành động khắc phục"),
+    "action_cover": _("Gắn hành động khắc phục chung"),
     "action_add": _("Giao hành động"),
     "action_done": _("Báo hoàn thành hành động"),
     "action_verify": _("Xác nhận hiệu lực hành động"),

@@ -6,7 +6,6 @@ from quality.core.audit_views import AuditTrailView
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("units/", views.UnitsView.as_view(), name="units"),

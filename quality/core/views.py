@@ -8,28 +8,8 @@ from django.views.generic import TemplateView
 
 from quality.core.forms import UnitForm
 from quality.core.models import Notification, Unit
-from quality.core.navigation import AREAS
 from quality.core.permissions import can
 from quality.core.services import notification_mark_read, unit_save
-
-
-class DashboardView(LoginRequiredMixin, TemplateView):
-    template_name = "quality/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        from quality.documents.selectors import my_pending_acknowledgements, review_inbox
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        inbox = review_inbox(user)
-        context.update(
-            areas=[area for area in AREAS if area.key != "dashboard"],
-            reading=my_pending_acknowledgements(user)[:10],
-            to_review=inbox["to_review"].count(),
-            to_approve=inbox["to_approve"].count(),
-            my_drafts=inbox["my_drafts"].count(),
-        )
-        return context
 
 
 class NotificationsView(LoginRequiredMixin, TemplateView):

@@ -47,6 +47,7 @@ class RegisterFilterForm(forms.Form):
         choices=[
             ("", _("Đang dùng (mặc định)")),
             (DocumentStatus.IN_FORCE, _("Đang hiệu lực")),
+            ("review_due", _("Đến hạn xem xét định kỳ")),
             (DocumentStatus.DRAFT, _("Chưa ban hành")),
             ("out_of_force", _("Hết hiệu lực")),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from quality.core.models import AuditEvent
 from quality.documents.models import (
@@ -38,6 +39,10 @@ def document_register(
         documents = documents.filter(
             Q(status=DocumentStatus.WITHDRAWN)
             | Q(legal_status__in=[LegalStatus.EXPIRED, LegalStatus.REPLACED])
+        )
+    elif status == "review_due":
+        documents = documents.filter(
+            status=DocumentStatus.IN_FORCE, next_review_on__lte=timezone.localdate()
         )
     elif status:
         documents = documents.filter(status=status)

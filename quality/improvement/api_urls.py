@@ -6,6 +6,21 @@ urlpatterns = [
     path("nonconformities/", apis.NonconformityListApi.as_view(), name="nc-list"),
     path("nonconformities/<int:pk>/", apis.NonconformityDetailApi.as_view(), name="nc-detail"),
     path(
+        "nonconformities/bulk/assign/",
+        apis.NonconformityBulkAssignApi.as_view(),
+        name="nc-bulk-assign",
+    ),
+    path(
+        "nonconformities/bulk/close/",
+        apis.NonconformityBulkCloseApi.as_view(),
+        name="nc-bulk-close",
+    ),
+    path(
+        "nonconformities/bulk/actions/",
+        apis.NonconformityBulkActionApi.as_view(),
+        name="nc-bulk-actions",
+    ),
+    path(
         "nonconformities/<int:pk>/correct/",
         apis.NonconformityCorrectApi.as_view(),
         name="nc-correct",

@@ -21,6 +21,7 @@ from quality.improvement import services
 from quality.improvement.filters import ActionFilter, NonconformityFilter
 from quality.improvement.models import (
     Action,
+    ActionEvidence,
     ActionKind,
     NcSeverity,
     NcSource,
@@ -48,10 +49,23 @@ def person_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
 # --------------------------------------------------------------------------- output shapes
 
 
+class EvidenceOut(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Tải về (đăng nhập trong cơ quan).")
+
+    class Meta:
+        model = ActionEvidence
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "url"]
+
+    def get_url(self, record) -> str:
+        return record.get_absolute_url()
+
+
 class ActionOut(serializers.ModelSerializer):
     owner = PersonOut(read_only=True)
     verified_by = PersonOut(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
+    evidence = EvidenceOut(many=True, read_only=True)
+    covers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Action
@@ -72,6 +86,8 @@ class ActionOut(serializers.ModelSerializer):
             "verified_at",
             "verification_note",
             "escalation_level",
+            "covers",
+            "evidence",
             "created_at",
         ]
 
@@ -82,6 +98,7 @@ class ActionOut(serializers.ModelSerializer):
 class NonconformityOut(serializers.ModelSerializer):
     owner = PersonOut(read_only=True, allow_null=True)
     verified_by = PersonOut(read_only=True, allow_null=True)
+    closed_by = PersonOut(read_only=True, allow_null=True)
 
     class Meta:
         model = Nonconformity
@@ -111,6 +128,8 @@ class NonconformityOut(serializers.ModelSerializer):
             "verified_at",
             "verification_note",
             "closed_at",
+            "closed_by",
+            "close_reason",
             "reopen_count",
             "created_at",
         ]
@@ -124,12 +143,19 @@ class NonconformityDetailOut(NonconformityOut):
 
     @extend_schema_field(ActionOut(many=True))
     def get_actions(self, nc):
-        actions = nc.actions.select_related("owner", "verified_by").order_by("due_on", "id")
-        return ActionOut(actions, many=True).data
+        return ActionOut(_with_evidence(nc.all_actions()), many=True).data
+
+
+def _with_evidence(actions):
+    return (
+        actions.select_related("owner", "verified_by")
+        .prefetch_related("evidence", "covers")
+        .order_by("due_on", "id")
+    )
 
 
 def _nc_detail(nc: Nonconformity) -> dict:
-    nc = Nonconformity.objects.select_related("owner", "verified_by").get(pk=nc.pk)
+    nc = Nonconformity.objects.select_related("owner", "verified_by", "closed_by").get(pk=nc.pk)
     return NonconformityDetailOut(nc).data
 
 
@@ -159,7 +185,7 @@ class NonconformityListApi(generics.ListAPIView):
     filterset_class = NonconformityFilter
 
     def get_queryset(self):
-        return Nonconformity.objects.select_related("owner", "verified_by")
+        return Nonconformity.objects.select_related("owner", "verified_by", "closed_by")
 
     @extend_schema(request=NonconformityIn, responses={201: NonconformityDetailOut})
     def post(self, request):
@@ -309,8 +335,8 @@ class SourceActionsApi(APIView):
 
     @extend_schema(responses=ActionOut(many=True))
     def get(self, request, pk):
-        actions = self.actions_of(self.source(pk)).select_related("owner", "verified_by")
-        return Response(ActionOut(actions.order_by("due_on", "id"), many=True).data)
+        actions = _with_evidence(self.actions_of(self.source(pk)))
+        return Response(ActionOut(actions, many=True).data)
 
     @extend_schema(request=ActionIn, responses={201: ActionOut})
     def post(self, request, pk):
@@ -334,7 +360,7 @@ class NonconformityActionsApi(SourceActionsApi):
     """Corrective actions of a nonconformity (after its root cause is analysed)."""
 
     def actions_of(self, nc):
-        return nc.actions.all()
+        return nc.all_actions()
 
     def add(self, actor, nc, data) -> Action:
         return services.action_add(actor=actor, kind=ActionKind.CORRECTIVE, nc=nc, **data)
@@ -348,11 +374,11 @@ class ActionListApi(generics.ListAPIView):
     filterset_class = ActionFilter
 
     def get_queryset(self):
-        return Action.objects.select_related("owner", "verified_by").order_by("due_on", "id")
+        return _with_evidence(Action.objects.all())
 
 
 def _action(pk) -> Action:
-    return get_object_or_404(Action.objects.select_related("owner", "verified_by"), pk=pk)
+    return get_object_or_404(_with_evidence(Action.objects.all()), pk=pk)
 
 
 class ActionDetailApi(APIView):
@@ -365,6 +391,16 @@ class ActionDetailApi(APIView):
 
 class ActionNoteIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionCompleteIn(ActionNoteIn):
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=services.MAX_EVIDENCE_FILES,
+        help_text="Tệp minh chứng (multipart/form-data, PDF, DOCX, XLSX, PNG, JPG).",
+    )
 
 
 class VerifyIn(serializers.Serializer):
@@ -387,14 +423,21 @@ class ActionStepApi(APIView):
 
 
 class ActionCompleteApi(ActionStepApi):
-    input_class = ActionNoteIn
+    """Report the action done; evidence files may come with it (multipart/form-data)."""
 
-    @extend_schema(request=ActionNoteIn, responses=ActionOut)
+    input_class = ActionCompleteIn
+
+    @extend_schema(
+        request={"application/json": ActionNoteIn, "multipart/form-data": ActionCompleteIn},
+        responses=ActionOut,
+    )
     def post(self, request, pk):
         return super().post(request, pk)
 
     def step(self, actor, action, data):
-        return services.action_complete(actor=actor, action=action, note=data["note"])
+        return services.action_complete(
+            actor=actor, action=action, note=data["note"], files=data["files"]
+        )
 
 
 class ActionVerifyApi(ActionStepApi):
@@ -419,3 +462,108 @@ class ActionCancelApi(ActionStepApi):
 
     def step(self, actor, action, data):
         return services.action_cancel(actor=actor, action=action, reason=data["reason"])
+
+
+# --------------------------------------------------------------------------- triage in bulk
+
+
+MSG_BAD_ID = gettext_lazy("Mã bản ghi phải là số nguyên dương.")
+
+
+class BulkIdsIn(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=2**63 - 1,
+            error_messages={k: MSG_BAD_ID for k in ("invalid", "min_value", "max_value")},
+        ),
+        allow_empty=True,
+        max_length=5000,
+        error_messages={
+            "not_a_list": gettext_lazy("“ids” phải là danh sách mã bản ghi."),
+            "max_length": gettext_lazy("Mỗi lần xử lý tối đa {max_length} bản ghi."),
+        },
+        help_text="Mã (id) các sự không phù hợp của cơ quan; tất cả hoặc không bản ghi nào.",
+    )
+
+
+class BulkAssignIn(BulkIdsIn):
+    owner = person_field()
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+
+
+class BulkCloseIn(BulkIdsIn):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class BulkActionIn(BulkIdsIn):
+    title = serializers.CharField(max_length=500, allow_blank=True)
+    owner = person_field()
+    due_on = serializers.DateField()
+    root_cause = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Nguyên nhân gốc rễ chung, cho các bản ghi chưa phân tích.",
+    )
+
+
+class BulkOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField())
+    action = ActionOut(required=False, allow_null=True)
+
+
+class NonconformityBulkApi(APIView):
+    """Base of `POST /nonconformities/bulk/<step>/`: only who manages nonconformities; one
+    transaction; a record that cannot take the step refuses it all (400, naming them)."""
+
+    permission_classes = [Capability.of("improvement.manage")]
+    input_class = BulkIdsIn
+
+    def post(self, request):
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        ids = sorted(set(values.pop("ids")))
+        action = self.step(request.user, ids, values)
+        body = {"count": len(ids), "ids": ids, "action": None}
+        if action is not None:
+            body["action"] = ActionOut(_action(action.pk)).data
+        return Response(body)
+
+
+class NonconformityBulkAssignApi(NonconformityBulkApi):
+    input_class = BulkAssignIn
+
+    @extend_schema(request=BulkAssignIn, responses=BulkOut)
+    def post(self, request):
+        return super().post(request)
+
+    def step(self, actor, ids, data):
+        services.nc_bulk_assign(actor=actor, ids=ids, owner=data["owner"], unit=data.get("unit"))
+
+
+class NonconformityBulkCloseApi(NonconformityBulkApi):
+    input_class = BulkCloseIn
+
+    @extend_schema(request=BulkCloseIn, responses=BulkOut)
+    def post(self, request):
+        return super().post(request)
+
+    def step(self, actor, ids, data):
+        services.nc_bulk_close(actor=actor, ids=ids, reason=data["reason"])
+
+
+class NonconformityBulkActionApi(NonconformityBulkApi):
+    input_class = BulkActionIn
+
+    @extend_schema(request=BulkActionIn, responses={200: BulkOut})
+    def post(self, request):
+        return super().post(request)
+
+    def step(self, actor, ids, data):
+        return services.nc_bulk_action(actor=actor, ids=ids, **data)

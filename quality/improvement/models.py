@@ -6,6 +6,8 @@ shared by every loop that assigns work with an owner and a due date: corrective 
 risk treatments, objective plans, management-review outputs, audit follow-ups.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -95,6 +97,11 @@ class Nonconformity(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(_("kết quả kiểm tra hiệu lực"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Closed without corrective action (triage of records the system opened): who and why.
+    closed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_reason = models.TextField(_("lý do đóng"), blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     reopened_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -128,6 +135,15 @@ class Nonconformity(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == NcStatus.CLOSED
+
+    @property
+    def application_code(self) -> str:
+        """The citizen's application this record was opened for ("" if none)."""
+        return self.source_id if self.source_type == "application" else ""
+
+    def all_actions(self):
+        """Its own corrective actions and the shared ones that also cover it."""
+        return Action.objects.filter(Q(nonconformity=self) | Q(covers=self)).distinct()
 
 
 class ActionKind(models.TextChoices):
@@ -180,6 +196,15 @@ class Action(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(_("nhận xét khi xác nhận"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # One corrective action for many records (a flood of late applications with one cause):
+    # `nonconformity` is the first of them, `covers` the others; its completion and
+    # verification count for each.
+    covers = models.ManyToManyField(
+        Nonconformity,
+        verbose_name=_("sự không phù hợp cùng giải quyết"),
+        blank=True,
+        related_name="shared_actions",
+    )
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -215,3 +240,37 @@ class Action(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.status in (ActionStatus.OPEN, ActionStatus.INEFFECTIVE) and self.due_on < today
+
+
+def evidence_path(instance: ActionEvidence, filename: str) -> str:
+    from django.db import connection
+
+    # Stored per agency: the schema is the first path component (as documents' files).
+    return (
+        f"{connection.schema_name}/actions/{instance.action_id}/"
+        f"{instance.sha256[:16]}-{instance.name}"
+    )
+
+
+class ActionEvidence(models.Model):
+    """A file that shows an action was done (minutes, a revised form, a photo)."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=500)
+    name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("minh chứng thực hiện hành động")
+        verbose_name_plural = _("minh chứng thực hiện hành động")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("improvement:evidence", args=[self.action_id, self.pk])

@@ -10,6 +10,8 @@ the owner and the ISO secretary, after a week to the agency leader, each notice 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,9 +22,11 @@ from django.utils.translation import gettext_noop
 from iso_platform.accounts.models import Role, User
 from quality.core.permissions import can
 from quality.core.services import audit_record, notify_once
+from quality.documents.services.files import upload_check
 from quality.improvement.models import (
     OPEN_ACTION_STATUSES,
     Action,
+    ActionEvidence,
     ActionKind,
     ActionStatus,
     NcStatus,
@@ -61,6 +65,18 @@ MSG_TOO_EARLY = gettext_noop(
 MSG_CORRECTIVE_ONLY = gettext_noop("Hành động gắn với sự không phù hợp là hành động khắc phục.")
 MSG_REASON = gettext_noop("Cần nêu lý do.")
 MSG_NOT_CLOSED = gettext_noop("Chỉ mở lại được sự không phù hợp đã đóng.")
+MSG_NONE_SELECTED = gettext_noop("Chưa chọn sự không phù hợp nào.")
+MSG_UNKNOWN_NCS = gettext_noop("Không có sự không phù hợp %(codes)s trong cơ quan.")
+MSG_BULK_CLOSED = gettext_noop(
+    "Đã đóng, không xử lý cùng lúc được: %(codes)s. Hãy bỏ chọn các bản ghi này."
+)
+MSG_BULK_PENDING = gettext_noop(
+    "Chưa thể đóng vì còn hành động chưa được xác nhận hiệu lực: %(codes)s."
+)
+MSG_SHARED_CAUSE = gettext_noop(
+    "Cần ghi nguyên nhân gốc rễ chung cho các sự không phù hợp chưa phân tích: %(codes)s."
+)
+MSG_TOO_MANY_FILES = gettext_noop("Đính kèm tối đa %(n)s tệp minh chứng mỗi lần.")
 
 ACTION_CAPABILITY = {
     ActionKind.CORRECTIVE: "improvement.manage",
@@ -69,6 +85,7 @@ ACTION_CAPABILITY = {
     ActionKind.OBJECTIVE: "objectives.manage",
     ActionKind.REVIEW: "reviews.manage",
 }
+MAX_EVIDENCE_FILES = 10
 FISHBONE_GROUPS = ("con_nguoi", "phuong_phap", "may_moc", "vat_lieu", "do_luong", "moi_truong")
 ESCALATE_AFTER_DAYS = 7
 
@@ -244,10 +261,10 @@ def nc_close(*, actor, nc: Nonconformity, verification_note: str) -> Nonconformi
     _require(actor, "improvement.manage")
     nc = _locked(nc)
     _open(nc)
-    pending = nc.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
+    pending = nc.all_actions().filter(status__in=OPEN_ACTION_STATUSES).count()
     if pending:
         raise ValidationError(_(MSG_OPEN_ACTIONS) % {"n": pending})
-    verified = nc.actions.filter(status=ActionStatus.VERIFIED)
+    verified = nc.all_actions().filter(status=ActionStatus.VERIFIED)
     if not nc.analysed_at or not verified.exists():
         raise ValidationError(_(MSG_NO_ACTIONS))
     if nc.reopened_at and not verified.filter(verified_at__gt=nc.reopened_at).exists():
@@ -281,17 +298,219 @@ def nc_reopen(*, actor, nc: Nonconformity, reason: str) -> Nonconformity:
         raise ValidationError(_(MSG_NOT_CLOSED))
     if not (reason or "").strip():
         raise ValidationError({"reason": _(MSG_REASON)})
-    nc.status, nc.closed_at = NcStatus.ACTIONS, None
+    nc.status, nc.closed_at, nc.closed_by, nc.close_reason = NcStatus.ACTIONS, None, None, ""
     nc.reopen_count, nc.reopened_at, nc.verification_due_on = (
         nc.reopen_count + 1,
         timezone.now(),
         None,
     )
     nc.save(
-        update_fields=["status", "closed_at", "reopen_count", "reopened_at", "verification_due_on"]
+        update_fields=[
+            "status",
+            "closed_at",
+            "closed_by",
+            "close_reason",
+            "reopen_count",
+            "reopened_at",
+            "verification_due_on",
+        ]
     )
     audit_record(actor=actor, action="nc_reopen", subject=nc, changes={"reason": reason.strip()})
     return nc
+
+
+# --------------------------------------------------------------------------- triage in bulk
+#
+# Records the system opens (late applications, apology letters, refused applications) come
+# in floods: the ISO secretary handles them together. Each bulk step is all or nothing: one
+# record that cannot take it refuses the whole step, naming the records, and nothing changes.
+
+
+def _codes(ids: Iterable[int], limit: int = 10) -> str:
+    ids = sorted(ids)
+    shown = ", ".join(f"SKPH-{pk}" for pk in ids[:limit])
+    return shown + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def _bulk_targets(ids: Iterable[int]) -> list[Nonconformity]:
+    """The open records named, locked in id order (two bulk steps never deadlock)."""
+    wanted = set(ids)
+    if not wanted:
+        raise ValidationError(_(MSG_NONE_SELECTED))
+    found = list(
+        Nonconformity.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
+    missing = wanted - {nc.pk for nc in found}
+    if missing:
+        raise ValidationError(_(MSG_UNKNOWN_NCS) % {"codes": _codes(missing)})
+    closed = [nc.pk for nc in found if nc.is_closed]
+    if closed:
+        raise ValidationError(_(MSG_BULK_CLOSED) % {"codes": _codes(closed)})
+    return found
+
+
+def _bulk_key(prefix: str, targets: list[Nonconformity]) -> str:
+    digest = hashlib.sha256(",".join(str(nc.pk) for nc in targets).encode()).hexdigest()
+    return f"{prefix}:{digest[:16]}"
+
+
+@transaction.atomic
+def nc_bulk_assign(*, actor, ids: Iterable[int], owner, unit=None) -> int:
+    """Give many records to one person (and, optionally, a unit); one notice for them all."""
+    _require(actor, "improvement.manage")
+    targets = _bulk_targets(ids)
+    if not owner.is_active:
+        raise ValidationError({"owner": _(MSG_OWNER_INACTIVE)})
+    for nc in targets:
+        before = {"owner": nc.owner.email if nc.owner else None, "unit": nc.unit_name}
+        nc.owner = owner
+        if unit is not None:
+            nc.unit, nc.unit_name = unit, unit.name
+        audit_record(
+            actor=actor,
+            action="nc_assign",
+            subject=nc,
+            changes={
+                "owner": [before["owner"], owner.email],
+                "unit": [before["unit"], nc.unit_name],
+            },
+        )
+    Nonconformity.objects.bulk_update(targets, ["owner", "unit", "unit_name"])
+    _notify(
+        owner,
+        _bulk_key(f"nc:bulk-owner:{owner.pk}", targets),
+        _("Bạn chịu trách nhiệm xử lý %(n)s sự không phù hợp") % {"n": len(targets)},
+        "/my-work/",
+    )
+    return len(targets)
+
+
+@transaction.atomic
+def nc_bulk_close(*, actor, ids: Iterable[int], reason: str) -> int:
+    """Close records that need no corrective action (a duplicate, a delay the agency did not
+    cause), each with the reason in its history. Refused while an action is pending."""
+    _require(actor, "improvement.manage")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _(MSG_REASON)})
+    targets = _bulk_targets(ids)
+    pks = [nc.pk for nc in targets]
+    pending = set(
+        Action.objects.filter(
+            nonconformity_id__in=pks, status__in=OPEN_ACTION_STATUSES
+        ).values_list("nonconformity_id", flat=True)
+    ) | set(
+        Action.covers.through.objects.filter(
+            nonconformity_id__in=pks, action__status__in=OPEN_ACTION_STATUSES
+        ).values_list("nonconformity_id", flat=True)
+    )
+    if pending:
+        raise ValidationError(_(MSG_BULK_PENDING) % {"codes": _codes(pending)})
+    now, reason = timezone.now(), reason.strip()
+    for nc in targets:
+        before = nc.status
+        nc.status, nc.closed_at, nc.closed_by, nc.close_reason = (
+            NcStatus.CLOSED,
+            now,
+            actor,
+            reason,
+        )
+        audit_record(
+            actor=actor,
+            action="nc_dismiss",
+            subject=nc,
+            changes={"status": [before, NcStatus.CLOSED], "reason": reason},
+        )
+    Nonconformity.objects.bulk_update(targets, ["status", "closed_at", "closed_by", "close_reason"])
+    return len(targets)
+
+
+@transaction.atomic
+def nc_bulk_action(
+    *,
+    actor,
+    ids: Iterable[int],
+    title: str,
+    owner,
+    due_on: dt.date,
+    root_cause: str = "",
+) -> Action:
+    """One corrective action for many records: done and verified once, counted for each.
+
+    A corrective action answers a root cause: records not yet analysed take the common
+    cause given here (recorded as their analysis, in their history)."""
+    _require(actor, ACTION_CAPABILITY[ActionKind.CORRECTIVE])
+    targets = _bulk_targets(ids)
+    _check_action(title, owner, due_on)
+    unanalysed = [nc for nc in targets if not nc.analysed_at]
+    if unanalysed and not (root_cause or "").strip():
+        raise ValidationError(
+            {"root_cause": _(MSG_SHARED_CAUSE) % {"codes": _codes(nc.pk for nc in unanalysed)}}
+        )
+    for nc in unanalysed:
+        _analyse_shared(actor, nc, root_cause.strip())
+    lead, others = targets[0], targets[1:]
+    action = Action.objects.create(
+        kind=ActionKind.CORRECTIVE,
+        nonconformity=lead,
+        source_type="nonconformity",
+        source_id=str(lead.pk),
+        title=title.strip()[:500],
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+    action.covers.set(others)
+    audit_record(
+        actor=actor,
+        action="action_add",
+        subject=action,
+        parent=lead,
+        changes={
+            "title": action.title,
+            "owner": owner.email,
+            "due_on": due_on,
+            # text, not a list: the history reads a two-item list as "before → after"
+            "covers": ", ".join(nc.code for nc in others),
+        },
+    )
+    for nc in others:
+        audit_record(actor=actor, action="action_cover", subject=nc, changes={"action": title})
+    _notify(
+        owner,
+        f"action:{action.pk}:assigned",
+        _("Việc mới giao cho bạn: %(t)s (hạn %(d)s)")
+        % {"t": action.title[:120], "d": due_on.strftime("%d/%m/%Y")},
+        action_url(action),
+    )
+    for nc in targets:
+        _refresh_status(nc, actor)
+    return action
+
+
+def _analyse_shared(actor, nc: Nonconformity, root_cause: str) -> None:
+    detail = {"whys": [root_cause]}
+    nc.root_cause_method, nc.root_cause_detail = RootCauseMethod.FIVE_WHYS, detail
+    nc.root_cause, nc.analysed_at = root_cause, timezone.now()
+    if nc.status in (NcStatus.OPEN, NcStatus.CORRECTED):
+        nc.status = NcStatus.ANALYSED
+    nc.save(
+        update_fields=[
+            "root_cause_method",
+            "root_cause_detail",
+            "root_cause",
+            "analysed_at",
+            "status",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="nc_analyse",
+        subject=nc,
+        changes={"method": nc.root_cause_method, "root_cause": root_cause, "detail": detail},
+    )
 
 
 def _refresh_status(nc: Nonconformity, actor=None) -> None:
@@ -299,7 +518,7 @@ def _refresh_status(nc: Nonconformity, actor=None) -> None:
     if nc.status == NcStatus.CLOSED:
         return
     actions = list(
-        nc.actions.exclude(status=ActionStatus.CANCELLED).values_list("status", flat=True)
+        nc.all_actions().exclude(status=ActionStatus.CANCELLED).values_list("status", flat=True)
     )
     if not actions:
         return
@@ -343,15 +562,7 @@ def action_add(
         if kind == ActionKind.CORRECTIVE and not nc.analysed_at:
             raise ValidationError(_(MSG_NOT_ANALYSED))
         source_type, source_id = "nonconformity", str(nc.pk)
-    errors = {}
-    if not (title or "").strip():
-        errors["title"] = _(MSG_ACTION_TITLE)
-    if due_on < timezone.localdate():
-        errors["due_on"] = _(MSG_DUE_PAST)
-    if not owner.is_active:
-        errors["owner"] = _(MSG_OWNER_INACTIVE)
-    if errors:
-        raise ValidationError(errors)
+    _check_action(title, owner, due_on)
     action = Action.objects.create(
         kind=kind,
         nonconformity=nc,
@@ -381,6 +592,25 @@ def action_add(
     return action
 
 
+def _refresh_covered(action: Action, actor) -> None:
+    """Every record the action answers moves along with it (its own and the shared ones)."""
+    ids = {action.nonconformity_id, *action.covers.values_list("pk", flat=True)} - {None}
+    for nc in Nonconformity.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        _refresh_status(nc, actor)
+
+
+def _check_action(title: str, owner, due_on: dt.date) -> None:
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _(MSG_ACTION_TITLE)
+    if due_on < timezone.localdate():
+        errors["due_on"] = _(MSG_DUE_PAST)
+    if not owner.is_active:
+        errors["owner"] = _(MSG_OWNER_INACTIVE)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _locked_action(action: Action) -> Action:
     return (
         Action.objects.select_for_update(of=("self",))
@@ -389,8 +619,38 @@ def _locked_action(action: Action) -> Action:
     )
 
 
-@transaction.atomic
-def action_complete(*, actor, action: Action, note: str = "") -> Action:
+def action_complete(*, actor, action: Action, note: str = "", files: Sequence = ()) -> Action:
+    """Report the action done, with evidence files if any (checked as documents' files are:
+    type by content, the agency's size limit, the plan's storage). The files are written in
+    the transaction and removed again if it fails, so storage and database agree."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise ValidationError({"files": _(MSG_TOO_MANY_FILES) % {"n": MAX_EVIDENCE_FILES}})
+    checked = [(upload, *upload_check(upload)) for upload in files]
+    written: list[ActionEvidence] = []
+    try:
+        with transaction.atomic():
+            action = _complete(actor, action, note, checked, written)
+    except BaseException:
+        for record in written:
+            record.file.storage.delete(record.file.name)
+        raise
+    return action
+
+
+def _store(record: ActionEvidence, name: str, upload, written: list) -> None:
+    """Write the file under a name known beforehand: a write that fails half-way (a full
+    disk, a dropped upload) leaves a partial file there, which the caller removes too."""
+    storage = record.file.storage
+    target = storage.get_available_name(
+        record.file.field.generate_filename(record, name), max_length=500
+    )
+    record.file.name = target
+    written.append(record)
+    upload.seek(0)
+    record.file.name = storage.save(target, upload, max_length=500)
+
+
+def _complete(actor, action: Action, note: str, checked: list, written: list) -> Action:
     action = _locked_action(action)
     if action.owner_id != actor.pk and not can(actor, ACTION_CAPABILITY[action.kind]):
         raise PermissionDenied(_(MSG_NOT_OWNER))
@@ -401,12 +661,26 @@ def action_complete(*, actor, action: Action, note: str = "") -> Action:
         )
     action.status, action.done_at, action.done_note = ActionStatus.DONE, timezone.now(), note
     action.save(update_fields=["status", "done_at", "done_note"])
+    for upload, name, content_type, digest in checked:
+        record = ActionEvidence(
+            action=action,
+            name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest,
+            uploaded_by=actor,
+        )
+        _store(record, name, upload, written)
+        record.save()
+    changes = {"note": note}
+    if written:
+        changes["files"] = ", ".join(record.name for record in written)
     audit_record(
         actor=actor,
         action="action_done",
         subject=action,
         parent=action.nonconformity,
-        changes={"note": note},
+        changes=changes,
     )
     return action
 
@@ -433,10 +707,7 @@ def action_verify(*, actor, action: Action, effective: bool, note: str = "") -> 
         parent=action.nonconformity,
         changes={"effective": effective, "note": note},
     )
-    if action.nonconformity_id:
-        _refresh_status(
-            Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id), actor
-        )
+    _refresh_covered(action, actor)
     return action
 
 
@@ -459,10 +730,7 @@ def action_cancel(*, actor, action: Action, reason: str) -> Action:
         parent=action.nonconformity,
         changes={"reason": reason},
     )
-    if action.nonconformity_id:
-        _refresh_status(
-            Nonconformity.objects.select_for_update().get(pk=action.nonconformity_id), actor
-        )
+    _refresh_covered(action, actor)
     return action
 
 

@@ -7,6 +7,7 @@ app_name = "improvement"
 urlpatterns = [
     path("", views.NcListView.as_view(), name="list"),
     path("new/", views.NcCreateView.as_view(), name="create"),
+    path("bulk/", views.NcBulkView.as_view(), name="bulk"),
     path("<int:pk>/", views.NcDetailView.as_view(), name="detail"),
     path("<int:pk>/assign/", views.NcAssignView.as_view(), name="assign"),
     path("<int:pk>/correct/", views.NcCorrectView.as_view(), name="correct"),
@@ -18,4 +19,9 @@ urlpatterns = [
     path("actions/<int:pk>/complete/", views.ActionCompleteView.as_view(), name="action_complete"),
     path("actions/<int:pk>/verify/", views.ActionVerifyView.as_view(), name="action_verify"),
     path("actions/<int:pk>/cancel/", views.ActionCancelView.as_view(), name="action_cancel"),
+    path(
+        "actions/<int:pk>/evidence/<int:file>/",
+        views.EvidenceDownloadView.as_view(),
+        name="evidence",
+    ),
 ]

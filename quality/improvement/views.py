@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,12 +17,15 @@ from django.views.generic import TemplateView
 
 from quality.core.models import AuditEvent
 from quality.core.permissions import can
-from quality.core.steps import Gate, Step, add_errors
-from quality.improvement import forms, services
+from quality.core.steps import Gate, Step, add_errors, error_text, form_errors
+from quality.improvement import forms, selectors, services
+from quality.improvement.forms import FISHBONE_LABELS
 from quality.improvement.models import (
     OPEN_ACTION_STATUSES,
     Action,
+    ActionEvidence,
     ActionStatus,
+    NcSource,
     NcStatus,
     Nonconformity,
 )
@@ -34,39 +39,121 @@ class NcListView(Gate, TemplateView):
         context = super().get_context_data(**kwargs)
         form = forms.NcFilterForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
-        rows = (
-            Nonconformity.objects.select_related("owner")
-            .annotate(
-                open_actions=Count("actions", filter=Q(actions__status__in=OPEN_ACTION_STATUSES))
-            )
-            .order_by("-detected_at", "-id")
-        )
-        status = data.get("status", "")
-        if status == "":
-            rows = rows.exclude(status=NcStatus.CLOSED)
-        elif status != "all":
-            rows = rows.filter(status=status)
-        if data.get("source"):
-            rows = rows.filter(source=data["source"])
-        if data.get("unassigned"):
-            rows = rows.filter(owner__isnull=True)
-        if data.get("q", "").strip():
-            q = data["q"].strip()
-            rows = rows.filter(
-                Q(title__icontains=q) | Q(description__icontains=q) | Q(source_ref__icontains=q)
-            )
+        rows = selectors.with_open_actions(
+            selectors.nc_register(data).select_related("owner")
+        ).order_by("-detected_at", "-id")
         page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         counts = dict(Nonconformity.objects.values_list("status").annotate(n=Count("id")))
+        can_manage = can(self.request.user, "improvement.manage")
+        group = _chosen_group(data)
         context.update(
             form=form,
             page=page,
             query=query.urlencode(),
             counts=[(value, label, counts.get(value, 0)) for value, label in NcStatus.choices],
+            groups=selectors.nc_groups(selectors.nc_register(data, grouped=False)),
+            group=group,
+            group_query=_without(query, "source", "procedure"),
+            filters=[(name, data.get(name)) for name in forms.NcFilterForm.FILTERS],
             can_record=can(self.request.user, "improvement.record"),
+            can_manage=can_manage,
         )
+        if can_manage:
+            context.update(
+                bulk_form=forms.NcBulkForm(),
+                group_open=(
+                    selectors.nc_register(data).exclude(status=NcStatus.CLOSED).count()
+                    if group
+                    else 0
+                ),
+            )
         return context
+
+
+def _chosen_group(data: dict) -> str:
+    """The label of the group the register is narrowed to ("" if none)."""
+    if data.get("procedure"):
+        return str(data["procedure"])
+    if data.get("source"):
+        return str(NcSource(data["source"]).label)
+    return ""
+
+
+def _without(query, *names) -> str:
+    query = query.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+class NcBulkView(Gate, View):
+    """Triage of many records at once: assign, close with a reason, one shared action.
+
+    Only who may manage nonconformities (the services check again); bad input comes back
+    as a message on the register, with its filters kept."""
+
+    capability = "improvement.manage"
+
+    def post(self, request):
+        form = forms.NcBulkForm(request.POST)
+        back = self._back(request)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect(back)
+        data = form.cleaned_data
+        try:
+            done = self.act(data, self._ids(request, data))
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, done)
+        return redirect(back)
+
+    def _ids(self, request, data) -> list[int]:
+        if not data["all_matching"]:
+            return data["ids"]
+        filters = forms.NcFilterForm(request.POST)
+        if not filters.is_valid():
+            raise ValidationError(_("Bộ lọc của nhóm không hợp lệ."))
+        rows = selectors.nc_register(filters.cleaned_data).exclude(status=NcStatus.CLOSED)
+        return list(rows.values_list("pk", flat=True))
+
+    def act(self, data, ids) -> str:
+        actor = self.request.user
+        if data["op"] == "assign":
+            n = services.nc_bulk_assign(
+                actor=actor, ids=ids, owner=data["owner"], unit=data["unit"]
+            )
+            return _("Đã giao %(n)s sự không phù hợp cho %(who)s.") % {
+                "n": n,
+                "who": data["owner"].full_name,
+            }
+        if data["op"] == "close":
+            n = services.nc_bulk_close(actor=actor, ids=ids, reason=data["reason"])
+            return _("Đã đóng %(n)s sự không phù hợp, lý do ghi vào lịch sử từng bản ghi.") % {
+                "n": n
+            }
+        action = services.nc_bulk_action(
+            actor=actor,
+            ids=ids,
+            title=data["title"],
+            owner=data["action_owner"],
+            due_on=data["due_on"],
+            root_cause=data["root_cause"],
+        )
+        return _("Đã gắn hành động “%(t)s” cho %(n)s sự không phù hợp.") % {
+            "t": action.title[:80],
+            "n": len(ids),
+        }
+
+    def _back(self, request) -> str:
+        query = QueryDict(mutable=True)
+        for name in forms.NcFilterForm.FILTERS:
+            if request.POST.get(name):
+                query[name] = request.POST[name]
+        return reverse("improvement:list") + (f"?{query.urlencode()}" if query else "")
 
 
 class NcCreateView(Gate, View):
@@ -98,8 +185,10 @@ def trail(subject_type: str, pk):
 
 
 def actions_context(user, actions, capability: str, add_url: str | None):
-    """What the shared actions panel needs."""
+    """What the shared actions panel needs (with each action's evidence files)."""
     today = timezone.localdate()
+    actions = list(actions)
+    prefetch_related_objects(actions, "evidence")
     return {
         "actions": actions,
         "today": today,
@@ -122,10 +211,8 @@ class NcDetailView(Gate, TemplateView):
             Nonconformity.objects.select_related("owner", "unit", "verified_by"), pk=pk
         )
         user = self.request.user
-        actions = list(nc.actions.select_related("owner", "verified_by"))
+        actions = list(nc.all_actions().select_related("owner", "verified_by", "nonconformity"))
         pending = [a for a in actions if a.is_open]
-        from quality.improvement.forms import FISHBONE_LABELS
-
         fishbone = [
             (FISHBONE_LABELS[g], causes)
             for g, causes in (nc.root_cause_detail.get("groups") or {}).items()
@@ -133,8 +220,10 @@ class NcDetailView(Gate, TemplateView):
         ]
         context.update(
             nc=nc,
+            application=selectors.nc_application(nc),
             finding=getattr(nc, "finding", None) if nc.source == "audit" else None,
             fishbone=fishbone,
+            closed_by_reason=nc.is_closed and bool(nc.close_reason),
             can_record=can(user, "improvement.record"),
             can_manage=can(user, "improvement.manage"),
             correction_form=forms.CorrectionForm(initial={"correction": nc.correction}),
@@ -228,7 +317,7 @@ class ActionListView(Gate, TemplateView):
         form = forms.ActionFilterForm(self.request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}
         today = timezone.localdate()
-        rows = Action.objects.select_related("owner", "nonconformity")
+        rows = Action.objects.select_related("owner", "nonconformity").prefetch_related("evidence")
         status = data.get("status", "")
         if status == "":
             rows = rows.filter(status__in=OPEN_ACTION_STATUSES)
@@ -267,7 +356,26 @@ class ActionCompleteView(ActionStep):
     success = gettext_lazy("Đã báo hoàn thành; chờ xác nhận hiệu lực.")
 
     def act(self, action, data):
-        return services.action_complete(actor=self.request.user, action=action, note=data["note"])
+        return services.action_complete(
+            actor=self.request.user, action=action, note=data["note"], files=data["files"]
+        )
+
+
+class EvidenceDownloadView(Gate, View):
+    """An action's evidence file, for the agency's own people only (its schema, signed in)."""
+
+    capability = "improvement.view"
+
+    def get(self, request, pk, file):
+        record = get_object_or_404(ActionEvidence, pk=file, action_id=pk)
+        response = FileResponse(
+            record.file.open("rb"),
+            as_attachment=True,
+            filename=record.name,
+            content_type=record.content_type,
+        )
+        response["X-Content-SHA256"] = record.sha256
+        return response
 
 
 class ActionVerifyView(ActionStep):

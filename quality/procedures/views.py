@@ -191,7 +191,9 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
             events=application_events(app),
             nonconformities=Nonconformity.objects.filter(
                 source_type="application", source_id=app.code
-            ),
+            )
+            .select_related("owner")
+            .order_by("detected_at", "id"),
         )
         return context
 

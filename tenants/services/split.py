@@ -128,7 +128,7 @@ def split_closure(
         RevisionFile,
     )
     from quality.feedback.models import SurveyResponse
-    from quality.improvement.models import Action, Nonconformity
+    from quality.improvement.models import Action, ActionEvidence, Nonconformity
     from quality.objectives.models import Measurement, Objective
     from quality.procedures.models import (
         Application,
@@ -215,6 +215,13 @@ def split_closure(
         ),
         "quality_improvement_nonconformity": ncs,
         "quality_improvement_action": actions,
+        # a shared action goes with the records that move; records left behind keep theirs
+        "quality_improvement_action_covers": _ids(
+            Action.covers.through.objects.filter(action_id__in=actions, nonconformity_id__in=ncs)
+        ),
+        "quality_improvement_actionevidence": _ids(
+            ActionEvidence.objects.filter(action_id__in=actions)
+        ),
         "quality_risks_risk": risks,
         "quality_objectives_objective": objectives,
         "quality_objectives_measurement": _ids(

@@ -225,6 +225,7 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     from quality.documents.services import documents as docs
     from quality.documents.services import records
     from quality.documents.services.distribution import revision_distribute
+    from quality.improvement.models import ActionEvidence
 
     invited = User.objects.create_user(invited_email, full_name=f"Mời {mark}", role=Role.STAFF)
     invitation = invitation_for(invited, invited_by=admin.email)
@@ -272,7 +273,16 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     key, secret = api_key_create(actor=admin, name=f"Khoá {mark}")
     with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never fetched here
         connector_save(actor=admin, name=f"Nguồn {mark}", url="http://127.0.0.1:9/")
-    make_loop(admin, staff, leader, prefix=mark)
+    loop = make_loop(admin, staff, leader, prefix=mark)
+    ActionEvidence.objects.create(
+        action=loop.action,
+        file="x",
+        name=f"{mark}.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=staff,
+    )
     _assert_numbered(ident)
     pending = docs.document_create(
         actor=staff,
@@ -310,7 +320,7 @@ def _assert_numbered(ident: int) -> None:
         Revision,
         RevisionFile,
     )
-    from quality.improvement.models import Action, Nonconformity
+    from quality.improvement.models import Action, ActionEvidence, Nonconformity
     from quality.objectives.models import Objective
     from quality.procedures.models import Application, Procedure
     from quality.reviews.models import AnnualReport, ManagementReview
@@ -333,6 +343,7 @@ def _assert_numbered(ident: int) -> None:
         PullConnector,
         Nonconformity,
         Action,
+        ActionEvidence,
         Risk,
         ContextIssue,
         Objective,

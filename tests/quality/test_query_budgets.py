@@ -33,7 +33,9 @@ from tenants.models import Agency, AgencyOnboarding, AgencyStatus
 from .conftest import Flow, pdf_bytes, upload
 
 # Measured when set (see the module docstring); raise one only with a reason in the commit.
-DASHBOARD = 11  # a member: routing, session, user, rights, 3 inbox counts, unread, reading
+# a member: routing, session, user, rights, the tiles' figures with the 3 inbox counts (one
+# query), unread, reading
+DASHBOARD = 10
 DASHBOARD_ADMIN_LIVE = 29  # an agency administrator: + the checklist computed afresh
 DOCUMENT_PAGE = 20  # issued and revised: files, notes, readers, forms, requests, trail
 MY_WORK_API = 19  # the ISO secretary sees every area; a token's first use is written

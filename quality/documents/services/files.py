@@ -77,9 +77,7 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
     if not can(actor, "documents.draft"):
         raise PermissionDenied("documents.draft")
     _check_revision_open(revision)
-    name = safe_name(upload.name)
-    content_type, digest = _check(upload, name)
-    _check_storage_limit(upload.size)
+    name, content_type, digest = upload_check(upload)
     record = RevisionFile(
         revision=revision,
         name=name,
@@ -111,6 +109,16 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
         record.file.storage.delete(record.file.name)
         raise
     return record
+
+
+def upload_check(upload) -> tuple[str, str, str]:
+    """The checks every stored upload passes (documents' files, actions' evidence): type by
+    extension and by content, the agency's size limit, the plan's storage. Returns the safe
+    name, the MIME type and the SHA-256; raises ValidationError with the reason."""
+    name = safe_name(upload.name)
+    content_type, digest = _check(upload, name)
+    _check_storage_limit(upload.size)
+    return name, content_type, digest
 
 
 def _check_storage_limit(size: int) -> None:

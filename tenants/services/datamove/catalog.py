@@ -413,6 +413,7 @@ TABLE_LABELS = {
     "quality_documents_reviewnote": _("ý kiến xem xét"),
     "quality_documents_revisionfile": _("tệp của phiên bản"),
     "quality_feedback_surveyresponse": _("phiếu khảo sát"),
+    "quality_improvement_action_covers": _("sự không phù hợp chung một hành động"),
     "quality_objectives_measurement": _("kết quả đo mục tiêu"),
     "quality_procedures_dailystat": _("thống kê ngày"),
     "quality_procedures_handoff": _("bàn giao hồ sơ"),
