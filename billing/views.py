@@ -34,11 +34,8 @@ from iso_platform.accounts.permissions import (
     is_province_admin,
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.forms import error_text
 from tenants.models import Agency
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def parse_month(text: str) -> date | None:
@@ -98,7 +95,7 @@ class PlanVersionCreateView(ProvinceAdminRequiredMixin, Page):
                         code=data["code"], name=data["name"], by=request.user, **form.terms()
                     )
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(request, _("Đã tạo %(v)s.") % {"v": version})
                 return redirect("billing:plans")
@@ -161,7 +158,7 @@ class SubscriptionChangeView(ProvinceAdminRequiredMixin, Page):
                     )
                     return redirect("billing:subscriptions")
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
         return self.page(
             request,
             "subscription_change.html",
@@ -267,7 +264,7 @@ class InvoicePayView(ProvinceAdminRequiredMixin, Page):
                 raise ValidationError(_("Cần mã giao dịch chuyển khoản (tối đa 100 ký tự)."))
             invoice_pay(invoice=invoice, reference=form.cleaned_data["reference"], by=request.user)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Đã ghi nhận thanh toán."))
         return redirect("billing:invoice", pk=pk)
@@ -303,7 +300,7 @@ class InvoiceVoidView(ConfirmStepMixin, ProvinceAdminRequiredMixin, Page):
                 raise ValidationError(_("Cần lý do huỷ hoá đơn (tối đa 500 ký tự)."))
             invoice_void(invoice=invoice, reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Đã huỷ hoá đơn và lập hoá đơn điều chỉnh giảm."))
         return redirect("billing:invoice", pk=pk)
@@ -323,7 +320,7 @@ class InvoicingRunView(ProvinceAdminRequiredMixin, Page):
             try:
                 issued = invoices_issue(month=month)
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(
                     request,

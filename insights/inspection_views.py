@@ -33,7 +33,7 @@ from iso_platform.accounts.permissions import (
     is_province_user,
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from quality.core.steps import add_errors, error_text
+from iso_platform.forms import add_errors, error_text
 
 
 class Page(ProvinceUserRequiredMixin):

@@ -18,6 +18,7 @@ from integrations import forms
 from integrations.models import ApiKey, InboxEvent, PullConnector, RejectedRequest
 from integrations.services import keys, pull
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.forms import add_errors
 from quality.documents.views import CapabilityMixin
 
 
@@ -154,19 +155,11 @@ class ConnectorView(CapabilityMixin, View):
             try:
                 pull.connector_save(actor=request.user, connector=connector, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Đã lưu nguồn kéo dữ liệu."))
                 return redirect("integrations:keys")
         return KeysView().get(request, connector_form=form, status=400)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ConnectorRunView(CapabilityMixin, TemplateView):

@@ -1,8 +1,9 @@
-"""Form fields shared by the apps."""
+"""Form fields shared by the apps, and how a service's ValidationError reaches a form."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 
 
@@ -43,3 +44,30 @@ class ModelChoiceField(forms.ModelChoiceField):
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     iterator = ListedChoiceIterator
+
+
+def form_errors(form) -> str:
+    """A bound form's errors as one line, each prefixed by its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
+def error_text(exc: ValidationError) -> str:
+    """A ValidationError's messages as one line (for a flash message or an API answer)."""
+    return " ".join(exc.messages)
+
+
+def add_errors(form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form: each field's errors on that field where
+    the form has it (`fields` renames the service's field names to the form's), the rest on
+    the form as a whole."""
+    fields = fields or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            name = fields.get(field, field)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.forms import add_errors, error_text
 from onboarding.checklist_forms import ProfileForm, SteeringForm
 from onboarding.services import checklist as service
-from quality.core.steps import Gate, add_errors, error_text
+from quality.core.steps import Gate
 
 
 class ChecklistGate(Gate):

@@ -45,17 +45,8 @@ from billing.models import (
     SubscriptionPeriod,
     UsageDaily,
 )
-from billing.services.money import (
-    ceil_div,
-    days_in_month,
-    format_vnd,
-    local_today,
-    month_end_exclusive,
-    month_start,
-    previous_month,
-    prorate,
-    vat,
-)
+from billing.services.money import ceil_div, format_vnd, local_today, prorate, vat
+from iso_platform.months import days_in_month, month_end_exclusive, month_start, previous_month
 from tenants.models import Agency
 from tenants.services import events
 

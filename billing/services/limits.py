@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from billing.models import Subscription, SubscriptionStatus, UsageDaily
-from billing.services.money import format_vnd, local_today, month_start
+from billing.services.money import format_vnd, local_today
+from iso_platform.months import month_start
 
 RESOURCES = ("users", "storage", "applications")
 MSG_HOW_TO_RAISE = gettext_noop(

@@ -6,7 +6,6 @@ never negative when rounded (credit notes negate amounts already rounded).
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -33,23 +32,6 @@ def prorate(*, monthly_price: int, days: int, days_in_month: int) -> int:
 def vat(*, amount: int, vat_permille: int) -> int:
     """VAT of a sum of line amounts at one rate, rounded half up to a whole dong."""
     return round_half_up(amount * vat_permille, 1000)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end_exclusive(month: date) -> date:
-    """First day of the month after `month`."""
-    return month_start(month) + timedelta(days=days_in_month(month))
-
-
-def days_in_month(month: date) -> int:
-    return calendar.monthrange(month.year, month.month)[1]
-
-
-def previous_month(today: date) -> date:
-    return month_start(month_start(today) - timedelta(days=1))
 
 
 def local_today() -> date:

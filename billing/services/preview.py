@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from billing.models import PlanVersion, Subscription
-from billing.services.money import days_in_month, month_end_exclusive, month_start, prorate, vat
+from billing.services.money import prorate, vat
 from billing.services.plans import plan_get, plan_version_on
+from iso_platform.months import days_in_month, month_end_exclusive, month_start
 
 
 @dataclass

@@ -24,8 +24,9 @@ from billing.models import (
     SubscriptionPeriod,
     SubscriptionStatus,
 )
-from billing.services.money import local_today, month_start
+from billing.services.money import local_today
 from billing.services.plans import plan_get, plan_version_on
+from iso_platform.months import month_start
 from tenants.models import Agency
 from tenants.services import events
 

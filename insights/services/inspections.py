@@ -34,6 +34,7 @@ from insights.models import (
     InspectionStatus,
 )
 from iso_platform.accounts.models import PROVINCE_ROLES
+from iso_platform.months import month_start
 from tenants.models import Agency
 from tenants.models import AgencyStatus as Lifecycle
 from tenants.services import events
@@ -260,11 +261,6 @@ def _json_value(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def month_start(day: dt.date, back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - back
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def agency_figures(agency: Agency, *, as_of: dt.date) -> dict:

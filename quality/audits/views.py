@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.forms import add_errors, form_errors
 from quality.audits import forms, services
 from quality.audits.models import AuditPlan, AuditProgramme, ChecklistItem, Grade, PlanStatus
 from quality.core.permissions import can
 from quality.core.reports import file_response
-from quality.core.steps import Gate, Step, add_errors, form_errors
+from quality.core.steps import Gate, Step
 from quality.improvement.views import trail
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 
 from iso_platform.accounts.models import User
+from iso_platform.forms import error_text, form_errors
 from quality.core.permissions import can
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,27 +34,6 @@ class PersonField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.email})"
-
-
-def form_errors(form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return " ".join(parts)
-
-
-def error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class Gate(LoginRequiredMixin):

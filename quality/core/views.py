@@ -101,10 +101,10 @@ class LoopSettingsView(LoginRequiredMixin, View):
     def post(self, request):
         from django.core.exceptions import ValidationError
 
+        from iso_platform.forms import add_errors
         from quality.core.forms import LoopSettingsForm
         from quality.core.models import AgencySettings
         from quality.core.services import agency_settings_update
-        from quality.core.steps import add_errors
 
         form = LoopSettingsForm(request.POST, instance=AgencySettings.load())
         if form.is_valid():

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from iso_platform import spreadsheets
 from iso_platform.accounts.models import User
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.forms import add_errors, error_text
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import agency_settings_update
@@ -48,10 +49,6 @@ class CapabilityMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 class ActionView(LoginRequiredMixin, View):
     """POST-only step on a document: run `act`, report success or the service's message.
 
@@ -78,9 +75,9 @@ class ActionView(LoginRequiredMixin, View):
             self.act(request, form.cleaned_data if form else {}, **kwargs)
         except ValidationError as exc:
             if self.page_form and form is not None:
-                _add_errors(form, exc)
+                add_errors(form, exc)
                 return _detail_with(request, pk, **{self.page_form: form})
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, self.success)
         return redirect(self.next_url(pk))
@@ -218,7 +215,7 @@ class CreateView(CapabilityMixin, View):
                     legal=form.legal() or None,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Đã tạo tài liệu %(code)s (bản dự thảo).") % {"code": document.code}
@@ -232,14 +229,6 @@ def _rules():
     return [
         (label, saved.get(value, codes.DEFAULT_RULES[value][1])) for value, label in DocType.choices
     ]
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class DetailView(CapabilityMixin, TemplateView):
@@ -367,7 +356,7 @@ class RevisionEditView(CapabilityMixin, View):
                     actor=request.user, revision=revision, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Đã lưu bản dự thảo."))
                 return redirect("documents:detail", pk=pk)
@@ -569,7 +558,7 @@ class DiscardView(CapabilityMixin, View):
         try:
             documents.document_discard(actor=request.user, document=document)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
             return redirect("documents:detail", pk=pk)
         messages.success(request, _("Đã xoá tài liệu chưa ban hành."))
         return redirect("documents:register")
@@ -643,7 +632,7 @@ class RecordRegisterView(CapabilityMixin, TemplateView):
             try:
                 series = records.record_series_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Đã thêm hồ sơ “%(name)s”.") % {"name": series.name})
                 return redirect(f"/documents/records/?year={series.year}")
@@ -680,7 +669,7 @@ class RecordSeriesView(CapabilityMixin, TemplateView):
             try:
                 records.record_entry_add(actor=request.user, series=series, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Đã thêm hồ sơ."))
         else:
@@ -700,7 +689,7 @@ class DisposeView(CapabilityMixin, View):
             try:
                 records.record_dispose(actor=request.user, entry=entry, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Đã ghi nhận việc huỷ hồ sơ."))
         return redirect("documents:record_series", pk=entry.series_id)
@@ -715,7 +704,7 @@ class CarryOverView(CapabilityMixin, View):
             try:
                 count = records.record_register_carry_over(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(
                     request,
@@ -766,7 +755,7 @@ class SettingsView(CapabilityMixin, TemplateView):
                 try:
                     codes.code_rule_set(actor=request.user, **form.cleaned_data)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(request, _("Đã lưu quy tắc mã."))
                     return redirect("documents:settings")

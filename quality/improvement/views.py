@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.forms import add_errors, error_text, form_errors
 from quality.core.models import AuditEvent
 from quality.core.permissions import can
-from quality.core.steps import Gate, Step, add_errors, error_text, form_errors
+from quality.core.steps import Gate, Step
 from quality.improvement import forms, selectors, services
 from quality.improvement.forms import FISHBONE_LABELS
 from quality.improvement.models import (

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.forms import add_errors
 from quality.core.permissions import can
-from quality.core.steps import Gate, Step, add_errors
+from quality.core.steps import Gate, Step
 from quality.improvement.models import Action, ActionKind
 from quality.improvement.views import SourceActionAddView, actions_context, trail
 from quality.objectives import forms, services

@@ -16,8 +16,9 @@ from django.views.generic import TemplateView
 
 from iso_platform import spreadsheets
 from iso_platform.audit import export_record
+from iso_platform.forms import add_errors
 from quality.core.permissions import can
-from quality.documents.views import CapabilityMixin, _add_errors
+from quality.documents.views import CapabilityMixin
 from quality.procedures import exports, forms, selectors
 from quality.procedures.event_sources import application_events
 from quality.procedures.models import Application, Procedure
@@ -114,7 +115,7 @@ class ProcedureDetailView(CapabilityMixin, View):
                     actor=request.user, procedure=procedure, version=form.spec()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Đã thêm phiên bản quy định mới."))
                 return redirect("procedures:detail", pk=pk)

@@ -23,7 +23,8 @@ from iso_platform.accounts import invitations
 from iso_platform.accounts.invitations import PersonState
 from iso_platform.accounts.models import Invitation, User
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from quality.core.steps import Gate, Step, add_errors
+from iso_platform.forms import add_errors
+from quality.core.steps import Gate, Step
 from quality.core.team import services as team
 from quality.core.team.forms import ImportForm, InviteForm, PersonForm
 
