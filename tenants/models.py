@@ -212,10 +212,38 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Thất bại")
 
 
-class ProvisioningJob(models.Model):
-    """One request to create an agency, followed until the agency is usable."""
+class Job(models.Model):
+    """What every long piece of work on the platform keeps: when it was asked for, started and
+    finished (provisioning an agency, a rollout file, a merge, split, export or import)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class ProgressJob(Job):
+    """A job a person follows on a progress page: the step it is at, how far (0-100), why it
+    failed, and who asked."""
+
+    step = models.CharField(max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(Job.Meta):
+        abstract = True
+
+
+class ProvisioningJob(ProgressJob):
+    """One request to create an agency, followed until the agency is usable."""
+
     code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH)
     name = models.CharField(_("tên cơ quan"), max_length=255)
     kind = models.CharField(_("loại"), max_length=32, choices=AgencyKind.choices)
@@ -225,23 +253,13 @@ class ProvisioningJob(models.Model):
     admin_email = models.EmailField(_("thư điện tử quản trị viên"))
     admin_name = models.CharField(_("họ tên quản trị viên"), max_length=150)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    step = models.CharField(max_length=200, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
     method = models.CharField(max_length=16, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="provisioning_jobs"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ProgressJob.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_max_100"),
         ]
@@ -306,10 +324,9 @@ class RolloutStatus(models.TextChoices):
     FAILED = "failed", _("Hoàn tất, có dòng lỗi")
 
 
-class RolloutBatch(models.Model):
+class RolloutBatch(Job):
     """One uploaded rollout file: its rows are validated first, then provisioned in order."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     file_name = models.CharField(_("tệp"), max_length=255)
     file_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(
@@ -324,12 +341,6 @@ class RolloutBatch(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.file_name} ({self.status})"
@@ -440,10 +451,9 @@ class OperationStatus(models.TextChoices):
     FAILED = "failed", _("Thất bại")
 
 
-class LifecycleOperation(models.Model):
+class LifecycleOperation(ProgressJob):
     """A merge, split, archive, export or import: previewed, confirmed, run as a job."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=OperationKind.choices)
     agency = models.ForeignKey(
         Agency,
@@ -466,19 +476,7 @@ class LifecycleOperation(models.Model):
     )
     params = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=dict, blank=True)
-    step = models.CharField(max_length=200, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
     artifact = models.CharField(max_length=500, blank=True, help_text="Export file, if any.")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.kind} {self.agency_id} ({self.status})"
