@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from insights import selectors
-from insights.dashboard_forms import KIND_CHOICES, ORDER_CHOICES, StatisticsFilterForm
+from insights.dashboard.forms import KIND_CHOICES, ORDER_CHOICES, StatisticsFilterForm
 from iso_platform.accounts.permissions import IsProvinceUser
 from tenants.models import Agency
 

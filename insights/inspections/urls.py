@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from insights import inspection_views as views
+from insights.inspections import views
 
 app_name = "inspections"
 

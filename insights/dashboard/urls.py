@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from insights import dashboard_views as views
+from insights.dashboard import views
 
 app_name = "insights"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from insights.health_views import HealthView
+from insights.health.views import HealthView
 
 app_name = "health"
 

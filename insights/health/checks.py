@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from insights.health_logging import errors_last_24h, shared_client
+from insights.health.error_counter import errors_last_24h, shared_client
 from insights.models import AgencyStatus as FactStatus
 from tenants.models import (
     Agency,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from insights.inspection_forms import (
+from insights.inspections.forms import (
     AddAgenciesForm,
     FindingForm,
     FindingFormSet,

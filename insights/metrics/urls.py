@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from insights.metrics import metrics_view
+from insights.metrics.prometheus import metrics_view
 
 urlpatterns = [
     path("", metrics_view, name="metrics"),

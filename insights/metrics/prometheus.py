@@ -105,7 +105,7 @@ def count_task(name: str | None, outcome: str) -> None:
     """One more task of `name` ended with `outcome`; never raises, never waits long
     (after a Redis failure, outcomes are not counted for RETRY_AFTER_SECONDS)."""
     global _tasks_quiet_until
-    from insights.health_logging import RETRY_AFTER_SECONDS, shared_client
+    from insights.health.error_counter import RETRY_AFTER_SECONDS, shared_client
 
     if time.monotonic() < _tasks_quiet_until:
         return
@@ -137,10 +137,10 @@ class TenantCollector:
     def collect(self):
         from django.db.models import Count
 
-        from insights import health
+        from insights.health import checks
         from tenants.models import AgencyStatus
 
-        counts = dict(health.agencies().values_list("status").annotate(n=Count("id")))
+        counts = dict(checks.agencies().values_list("status").annotate(n=Count("id")))
         agencies = GaugeMetricFamily(
             "eiso_agencies", "Agencies on the platform, by status.", labels=["status"]
         )
@@ -148,7 +148,7 @@ class TenantCollector:
             agencies.add_metric([status.value], counts.get(status.value, 0))
         yield agencies
 
-        pool = health.pool_state()
+        pool = checks.pool_state()
         yield GaugeMetricFamily(
             "eiso_pool_spares", "Current spare schemas ready to be claimed.", value=pool["ready"]
         )
@@ -157,7 +157,7 @@ class TenantCollector:
             "Spare schemas to keep ready (AGENCY_POOL_SIZE).",
             value=pool["target"],
         )
-        failures = health.failures(limit=0)
+        failures = checks.failures(limit=0)
         yield GaugeMetricFamily(
             "eiso_provisioning_jobs_failed",
             "Provisioning jobs failed in the last 30 days.",
@@ -173,7 +173,7 @@ class TenantCollector:
             "Merge, split, archive, export and import operations failed in the last 30 days.",
             value=failures["operations_count"],
         )
-        facts = health.facts_state()
+        facts = checks.facts_state()
         yield GaugeMetricFamily(
             "eiso_agencies_stale_facts",
             "Active agencies whose statistics were not refreshed in the last 26 hours.",
@@ -187,7 +187,7 @@ class TenantCollector:
         yield from self._redis_metrics()
 
     def _redis_metrics(self):
-        from insights.health_logging import errors_last_24h, shared_client
+        from insights.health.error_counter import errors_last_24h, shared_client
 
         try:
             client = shared_client()
@@ -223,9 +223,9 @@ class TenantCollector:
 
 
 def health_queue_depths(client):
-    from insights import health
+    from insights.health import checks
 
-    return health.queue_depths(client)
+    return checks.queue_depths(client)
 
 
 class _DefaultRegistry:

@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from insights import health
+from insights.health import checks
 from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin
 
 CHART_AGENCIES = 15  # the largest agencies in the storage and error charts; the tables list all
@@ -22,7 +22,7 @@ class HealthView(ProvinceAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         with_media = self.request.GET.get("media") == "1"
-        snap = health.snapshot(
+        snap = checks.snapshot(
             with_media=with_media, fresh_sizes=self.request.GET.get("fresh") == "1"
         )
         by_size = sorted(snap.rows, key=lambda r: r.total_bytes, reverse=True)

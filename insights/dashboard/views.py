@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from insights import dashboard_tables as tables
 from insights import selectors
-from insights.dashboard_forms import StatisticsFilterForm
+from insights.dashboard import tables
+from insights.dashboard.forms import StatisticsFilterForm
 from iso_platform import spreadsheets
 from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
 from iso_platform.audit import export_record

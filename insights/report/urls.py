@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from insights import report_views as views
+from insights.report import views
 
 app_name = "province_report"
 
