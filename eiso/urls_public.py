@@ -10,10 +10,10 @@ handler400 = "iso_platform.api.bad_request"  # JSON under /api/
 urlpatterns = [
     path("", include("eiso.console.urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
-    path("rollout/", include("onboarding.rollout_urls")),
-    path("onboarding/", include("onboarding.console_urls")),
+    path("rollout/", include("onboarding.rollout.urls")),
+    path("onboarding/", include("onboarding.console.urls")),
     path("lifecycle/", include("tenants.lifecycle_urls")),
-    path("packs/", include("onboarding.pack_console_urls")),
+    path("packs/", include("onboarding.pack_pages.console_urls")),
     path("statistics/", include("insights.dashboard.urls")),
     path("reports/province/", include("insights.report.urls")),
     path("inspections/", include("insights.inspections.urls")),

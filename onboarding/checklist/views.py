@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from onboarding.checklist_forms import ProfileForm, SteeringForm
+from onboarding.checklist.forms import ProfileForm, SteeringForm
 from onboarding.services import checklist as service
 from quality.core.steps import Gate, add_errors, error_text
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import pack_views as views
+from onboarding.pack_pages import views
 
 app_name = "agency_packs"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import rollout_views as views
+from onboarding.rollout import views
 
 app_name = "rollout"
 

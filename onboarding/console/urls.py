@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import console_views as views
+from onboarding.console import views
 
 app_name = "onboarding_console"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import checklist_views as views
+from onboarding.checklist import views
 
 app_name = "checklist"
 
