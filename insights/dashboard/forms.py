@@ -8,7 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from insights import selectors
+from insights.selectors.common import add_months, month_end, months_between
+from insights.selectors.fields import field_names
+from insights.selectors.rankings import INDICATORS
 from tenants.models import AgencyKind
 
 MAX_MONTHS = 120
@@ -25,7 +27,7 @@ def parse_month_or_day(value: str, *, end: bool) -> dt.date:
     try:
         if len(value) == 7:
             first = dt.date.fromisoformat(value + "-01")
-            return selectors.month_end(first) if end else first
+            return month_end(first) if end else first
         return dt.date.fromisoformat(value)
     except ValueError:
         raise forms.ValidationError(
@@ -54,14 +56,14 @@ class StatisticsFilterForm(forms.Form):
         self.fields["year"].widget.choices = [("", _("— theo khoảng tháng —"))] + [
             (y, str(y)) for y in years
         ]
-        names = selectors.field_names()
+        names = field_names()
         chosen = self.data.get("field") if self.is_bound else None
         if chosen and chosen not in names:
             names = [*names, chosen]
         self.fields["field"].widget = forms.Select(
             choices=[("", _("Tất cả lĩnh vực")), *((f, f) for f in names)]
         )
-        self.fields["indicator"].choices = [(i.key, i.label) for i in selectors.INDICATORS.values()]
+        self.fields["indicator"].choices = [(i.key, i.label) for i in INDICATORS.values()]
         for name in ("year", "kind", "field", "indicator", "order", "rows"):
             self.fields[name].widget.attrs["class"] = "form-select"
         for name in ("start", "end"):
@@ -76,8 +78,8 @@ class StatisticsFilterForm(forms.Form):
         if data.get("year"):
             period_from, period_to = dt.date(data["year"], 1, 1), dt.date(data["year"], 12, 31)
         else:
-            default_to = selectors.month_end(self.today)
-            default_from = selectors.add_months(self.today, -11)
+            default_to = month_end(self.today)
+            default_from = add_months(self.today, -11)
             try:
                 period_from = (
                     parse_month_or_day(data["start"], end=False)
@@ -93,7 +95,7 @@ class StatisticsFilterForm(forms.Form):
                 raise forms.ValidationError(
                     {"end": _("Thời điểm kết thúc phải sau thời điểm bắt đầu.")}
                 )
-            if len(selectors.months_between(period_from, period_to)) > MAX_MONTHS:
+            if len(months_between(period_from, period_to)) > MAX_MONTHS:
                 raise forms.ValidationError({"start": _("Khoảng thời gian tối đa là 10 năm.")})
         data["period_from"], data["period_to"] = period_from, period_to
         data["kind"] = data.get("kind") or None

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from insights import selectors
+from insights.selectors.rankings import Indicator
 from iso_platform import spreadsheets
 from iso_platform.text import fold
 
@@ -170,9 +170,7 @@ def trend_table(trend: list[dict], *, key: str = "trend", title: str | None = No
     return table
 
 
-def ranking_table(
-    ranking: list[dict], indicator: selectors.Indicator, *, limit: int | None = None
-) -> Table:
+def ranking_table(ranking: list[dict], indicator: Indicator, *, limit: int | None = None) -> Table:
     table = Table(
         "ranking",
         _("Xếp hạng: %(indicator)s") % {"indicator": indicator.label},

@@ -13,20 +13,35 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from insights import selectors
 from insights.dashboard import tables
 from insights.dashboard.forms import StatisticsFilterForm
+from insights.selectors.agency import agency_summary
+from insights.selectors.breakdowns import breakdown
+from insights.selectors.common import EXCLUDED_NOTE, counted_agencies
+from insights.selectors.fields import field_rates
+from insights.selectors.rankings import INDICATORS, agency_ranking
+from insights.selectors.status_grid import (
+    AMBER,
+    COLOURS,
+    GREEN,
+    GREY,
+    RED,
+    STATUS_RULES,
+    colour_counts,
+    status_grid,
+)
+from insights.selectors.totals import monthly_trend, province_totals
 from iso_platform import spreadsheets
 from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
 from iso_platform.audit import export_record
 from tenants.models import Agency
 
-GREEN, BLUE, RED, GREY = "#198754", "#0d6efd", "#dc3545", "#6c757d"
+CHART_GREEN, CHART_BLUE, CHART_RED, CHART_GREY = "#198754", "#0d6efd", "#dc3545", "#6c757d"
 COLOUR_NAMES = {
-    selectors.GREEN: gettext_lazy("Xanh"),
-    selectors.AMBER: gettext_lazy("Vàng"),
-    selectors.RED: gettext_lazy("Đỏ"),
-    selectors.GREY: gettext_lazy("Xám"),
+    GREEN: gettext_lazy("Xanh"),
+    AMBER: gettext_lazy("Vàng"),
+    RED: gettext_lazy("Đỏ"),
+    GREY: gettext_lazy("Xám"),
 }
 
 
@@ -76,14 +91,18 @@ def trend_chart(trend: list[dict]) -> dict:
             {
                 "label": _("Trước hạn"),
                 "data": [r["early"] for r in trend],
-                "backgroundColor": GREEN,
+                "backgroundColor": CHART_GREEN,
             },
             {
                 "label": _("Đúng hạn"),
                 "data": [r["on_time"] for r in trend],
-                "backgroundColor": BLUE,
+                "backgroundColor": CHART_BLUE,
             },
-            {"label": _("Trễ hạn"), "data": [r["late"] for r in trend], "backgroundColor": RED},
+            {
+                "label": _("Trễ hạn"),
+                "data": [r["late"] for r in trend],
+                "backgroundColor": CHART_RED,
+            },
         ],
     }
 
@@ -101,7 +120,7 @@ def rate_chart(rows: list[dict], *, label_key: str = "label") -> dict:
                     float(r["on_time_rate"]) if r["on_time_rate"] is not None else None
                     for r in rows
                 ],
-                "backgroundColor": BLUE,
+                "backgroundColor": CHART_BLUE,
             }
         ],
     }
@@ -116,18 +135,18 @@ class DashboardView(ExportableMixin, ProvinceUserRequiredMixin, TemplateView):
         form = StatisticsFilterForm(self.request.GET or None)
         f = form.values()
         period = {"period_from": f["period_from"], "period_to": f["period_to"]}
-        indicator = selectors.INDICATORS[f["indicator"]]
-        totals = selectors.province_totals(**period, kind=f["kind"], field=f["field"])
-        trend = selectors.monthly_trend(**period, kind=f["kind"])
-        ranking = selectors.agency_ranking(
+        indicator = INDICATORS[f["indicator"]]
+        totals = province_totals(**period, kind=f["kind"], field=f["field"])
+        trend = monthly_trend(**period, kind=f["kind"])
+        ranking = agency_ranking(
             indicator=indicator.key, **period, kind=f["kind"], best_first=f["best_first"]
         )
-        by_kind = selectors.breakdown(by="kind", **period)
-        by_parent = selectors.breakdown(by="parent", **period)
-        fields = selectors.field_rates(**period, kind=f["kind"])
+        by_kind = breakdown(by="kind", **period)
+        by_parent = breakdown(by="parent", **period)
+        fields = field_rates(**period, kind=f["kind"])
         if f["field"]:
             fields = [row for row in fields if row["field"] == f["field"]]
-        grid = selectors.status_grid(kind=f["kind"])
+        grid = status_grid(kind=f["kind"])
         table_map = {
             t.key: t
             for t in (
@@ -164,11 +183,11 @@ class DashboardView(ExportableMixin, ProvinceUserRequiredMixin, TemplateView):
             legend=[
                 (colour, label, count, tables.COLOUR_CSS[colour])
                 for (colour, label), count in zip(
-                    selectors.COLOURS.items(), selectors.colour_counts(grid).values(), strict=True
+                    COLOURS.items(), colour_counts(grid).values(), strict=True
                 )
             ],
-            status_rules=[(COLOUR_NAMES[c], rule) for c, rule in selectors.STATUS_RULES],
-            excluded_note=selectors.EXCLUDED_NOTE,
+            status_rules=[(COLOUR_NAMES[c], rule) for c, rule in STATUS_RULES],
+            excluded_note=EXCLUDED_NOTE,
             tables=table_map,
             export_query=self.export_query(),
             export_all_query=self.export_query(rows="all"),
@@ -201,7 +220,7 @@ class AgencyStatisticsView(ExportableMixin, ProvinceUserRequiredMixin, TemplateV
         )
         months = self.request.GET.get("months", "12")
         months = int(months) if months.isdigit() and 1 <= int(months) <= 60 else 12
-        summary = selectors.agency_summary(agency=agency, months=months)
+        summary = agency_summary(agency=agency, months=months)
         table_map = {
             t.key: t
             for t in (
@@ -212,7 +231,7 @@ class AgencyStatisticsView(ExportableMixin, ProvinceUserRequiredMixin, TemplateV
         }
         context.update(
             agency=agency,
-            counted=selectors.counted_agencies().filter(pk=agency.pk).exists(),
+            counted=counted_agencies().filter(pk=agency.pk).exists(),
             month_choices=[(n, n == months) for n in (6, 12, 24, 36, 60)],
             summary=summary,
             tables=table_map,
