@@ -21,7 +21,9 @@ from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
-from onboarding.services import rollout
+from onboarding.services.rollout.common import FIELD_LABELS, MAX_BYTES, MSG_TOO_BIG
+from onboarding.services.rollout.progress import rollout_progress, rollout_template_csv
+from onboarding.services.rollout.upload import rollout_start, rollout_upload
 from tenants.models import RolloutBatch, RolloutStatus, RowStatus
 
 FINISHED = (RolloutStatus.SUCCEEDED, RolloutStatus.FAILED)
@@ -47,8 +49,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > rollout.MAX_BYTES:
-            raise ValidationError(_(rollout.MSG_TOO_BIG))
+        if upload.size > MAX_BYTES:
+            raise ValidationError(_(MSG_TOO_BIG))
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise ValidationError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
         return upload
@@ -76,7 +78,7 @@ class BatchUploadView(ProvinceAdminRequiredMixin, FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
-        batch = rollout.rollout_upload(
+        batch = rollout_upload(
             content=upload.read(),
             file_name=upload.name,
             create_valid_only=form.cleaned_data["create_valid_only"],
@@ -105,7 +107,7 @@ class BatchDetailView(ProvinceUserRequiredMixin, DetailView):
         batch = self.object
         context = super().get_context_data(**kwargs)
         context.update(
-            progress=rollout.rollout_progress(batch),
+            progress=rollout_progress(batch),
             invalid_rows=batch.total_rows - batch.valid_rows,
             polling=batch.status in IN_PROGRESS,
             failed=batch.rows.filter(status=RowStatus.FAILED).order_by("line"),
@@ -125,7 +127,7 @@ class BatchDetailView(ProvinceUserRequiredMixin, DetailView):
             output_field=IntegerField(),
         )
         rows = batch.rows.select_related("agency").annotate(rank=rank).order_by("rank", "line")
-        labels = {key: _(label) for key, label in rollout.FIELD_LABELS.items()}
+        labels = {key: _(label) for key, label in FIELD_LABELS.items()}
         labels["__all__"] = ""
         for row in rows:
             row.error_list = [
@@ -140,7 +142,7 @@ class BatchStartView(ProvinceAdminRequiredMixin, View):
     def post(self, request, pk):
         batch = get_object_or_404(RolloutBatch, pk=pk)
         try:
-            rollout.rollout_start(batch=batch)
+            rollout_start(batch=batch)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("rollout:detail", pk=batch.pk)
@@ -149,5 +151,5 @@ class BatchStartView(ProvinceAdminRequiredMixin, View):
 class TemplateDownloadView(ProvinceUserRequiredMixin, View):
     def get(self, request):
         return spreadsheets.download(
-            rollout.rollout_template_csv(), fmt="csv", filename="mau-trien-khai-co-quan"
+            rollout_template_csv(), fmt="csv", filename="mau-trien-khai-co-quan"
         )
