@@ -49,10 +49,10 @@ def main() -> None:
 def run(count: int, compare: int) -> dict:
     from django.conf import settings
 
-    from onboarding.services import rollout
+    from onboarding.services.rollout import upload
     from tenants.services import pool, schemas
 
-    rollout._enqueue = lambda batch_id: None  # this process is the worker: run directly
+    upload._enqueue = lambda batch_id: None  # this process is the worker: run directly
     schemas.ensure_template()
     builds = _time_spare_builds(pool)
     figures = {
@@ -63,7 +63,7 @@ def run(count: int, compare: int) -> dict:
     }
     if compare:
         print(f"clone path (before rollout): {compare} agencies, each cloning its own spare")
-        clone = _rollout(rollout, "clone", compare, prebuild=False)
+        clone = _rollout("clone", compare, prebuild=False)
         figures["clone_path"] = _summary(clone)
     pool.pool_refill()  # the standing pool, as the background refill keeps it: not timed
     # The batch runs as its own Celery task, which starts on a new database connection
@@ -76,7 +76,7 @@ def run(count: int, compare: int) -> dict:
     figures["standing_pool"] = pool.pool_size()
     builds.clear()
     print(f"rollout: {count} agencies, spares replayed ahead of need")
-    result = _rollout(rollout, "ro", count, prebuild=True)
+    result = _rollout("ro", count, prebuild=True)
     figures.update(_summary(result))
     figures["spare_builds"] = {
         "count": len(builds),
@@ -105,26 +105,28 @@ def _time_spare_builds(pool) -> list:
     return builds
 
 
-def _rollout(rollout, prefix: str, count: int, *, prebuild: bool) -> dict:
+def _rollout(prefix: str, count: int, *, prebuild: bool) -> dict:
     from django.utils import timezone
 
+    from onboarding.services.rollout import running
+    from onboarding.services.rollout.upload import rollout_start, rollout_upload
     from tenants.models import RolloutStatus, RowStatus
 
     content = _file(prefix, count)
     started = time.perf_counter()
-    batch = rollout.rollout_upload(content=content, file_name=f"{prefix}.csv")
+    batch = rollout_upload(content=content, file_name=f"{prefix}.csv")
     validate_s = time.perf_counter() - started
     if batch.status != RolloutStatus.VALIDATED:
         raise SystemExit(f"the bench file was refused: {batch.errors or batch.rows.first().errors}")
-    rollout.rollout_start(batch=batch)
-    real_ahead = rollout._spares_ahead
+    rollout_start(batch=batch)
+    real_ahead = running._spares_ahead
     if not prebuild:
-        rollout._spares_ahead = lambda: None  # the old way: agency_provision clones
+        running._spares_ahead = lambda: None  # the old way: agency_provision clones
     run_started, started = timezone.now(), time.perf_counter()
     try:
-        status = rollout.rollout_run(batch_id=batch.pk)
+        status = running.rollout_run(batch_id=batch.pk)
     finally:
-        rollout._spares_ahead = real_ahead
+        running._spares_ahead = real_ahead
     total_s = time.perf_counter() - started
     rows = list(batch.rows.order_by("finished_at"))
     if status != RolloutStatus.SUCCEEDED or any(r.status != RowStatus.DONE for r in rows):

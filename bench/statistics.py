@@ -15,7 +15,7 @@
    indicator), then every real agency with `agency_refresh` (one transaction of three
    set-based statements each). Both ways must produce the same figures; prints both times
    for the same agencies and their ratio (target >= 10x), and the set-based time of all
-   real agencies. (b) Every query function of `insights/selectors.py`, p50/p95 over `--runs`
+   real agencies. (b) Every query function of `insights/selectors/`, p50/p95 over `--runs`
    runs against all `--agencies` agencies (target < 200 ms each).
 
 Why not 1,000 real schemas by default: provisioning and filling one costs about 1 s, and the
@@ -603,8 +603,26 @@ SKIP = {  # helpers, not queries
 }
 
 
+def selector_functions() -> dict:
+    """name -> function: the public functions of every module of insights/selectors/."""
+    import importlib
+    import pkgutil
+
+    try:
+        from insights import selectors
+    except ImportError:  # SELECTORS-MISSING: insights/selectors/ not written yet
+        return {}
+    functions = {}
+    for module_info in pkgutil.iter_modules(selectors.__path__):
+        module = importlib.import_module(f"{selectors.__name__}.{module_info.name}")
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and func.__module__ == module.__name__:
+                functions[name] = func
+    return functions
+
+
 def dashboard_calls(sample_agency) -> dict:
-    """Every public query function of insights/selectors.py with realistic arguments.
+    """Every public query function of insights/selectors/ with realistic arguments.
 
     The selectors live elsewhere; this finds whatever functions exist and fills
     their keyword arguments by name (a period of the last 12 whole months, an indicator, a
@@ -612,15 +630,16 @@ def dashboard_calls(sample_agency) -> dict:
     """
     from django.utils import timezone
 
-    try:
-        from insights import selectors
-    except ImportError:  # SELECTORS-MISSING: insights/selectors.py not written yet
+    functions = selector_functions()
+    if not functions:
         return {}
+    from insights.selectors.rankings import INDICATORS
+
     today = timezone.localdate()
     period_to = today.replace(day=1) - dt.timedelta(days=1)  # the last 12 whole months
     start_index = period_to.year * 12 + period_to.month - 1 - 11
     period_from = dt.date(start_index // 12, start_index % 12 + 1, 1)
-    indicators = list(getattr(selectors, "INDICATORS", {}) or ["late"])
+    indicators = list(INDICATORS or ["late"])
     values = {
         "period_from": period_from,
         "period_to": period_to,
@@ -637,8 +656,8 @@ def dashboard_calls(sample_agency) -> dict:
         "months": 12,
     }
     calls = {}
-    for name, func in inspect.getmembers(selectors, inspect.isfunction):
-        if name.startswith("_") or name in SKIP or func.__module__ != selectors.__name__:
+    for name, func in sorted(functions.items()):
+        if name in SKIP:
             continue
         params = inspect.signature(func).parameters.values()
         required = [p for p in params if p.default is inspect.Parameter.empty]
@@ -663,12 +682,11 @@ def _dashboard(runs: int, sample_agency) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from insights import selectors
-
     connection.set_schema_to_public()
     calls = dashboard_calls(sample_agency)
+    functions = selector_functions()
     if not calls:
-        print("insights/selectors.py is missing: no dashboard query timed", flush=True)
+        print("insights/selectors/ is missing: no dashboard query timed", flush=True)
         return {}
     rows = {}
     for label, kwargs in calls.items():
@@ -676,7 +694,7 @@ def _dashboard(runs: int, sample_agency) -> dict:
             print(f"{label:40} skipped (arguments unknown to the benchmark)", flush=True)
             rows[label] = {"skipped": True}
             continue
-        func = getattr(selectors, label.split("[")[0])
+        func = functions[label.split("[")[0]]
         try:
             result = func(**kwargs)
             _consume(result)

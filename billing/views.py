@@ -107,7 +107,7 @@ class SubscriptionListView(Page):
         rows = Subscription.objects.select_related(
             "agency", "plan_version__plan", "after_pilot_plan"
         ).order_by("agency__name")
-        without = Agency.objects.exclude(schema_name="public").filter(subscription__isnull=True)
+        without = Agency.objects.agencies().filter(subscription__isnull=True)
         return self.page(request, "subscriptions.html", subscriptions=rows, without=without)
 
 
@@ -171,7 +171,7 @@ class SubscriptionChangeView(ProvinceAdminRequiredMixin, Page):
 
 class UsageView(Page):
     def get(self, request, code):
-        agency = get_object_or_404(Agency.objects.exclude(schema_name="public"), code=code)
+        agency = get_object_or_404(Agency.objects.agencies(), code=code)
         since = local_today() - timedelta(days=60)
         days = list(UsageDaily.objects.filter(agency=agency, day__gte=since).order_by("day"))
         labels = [f"{d.day:%d/%m}" for d in days]

@@ -47,28 +47,28 @@ def _clear_log_context(**_kwargs):
 
 @task_success.connect
 def _count_success(sender=None, **kwargs):
-    from insights.metrics import on_task_success
+    from insights.metrics.prometheus import on_task_success
 
     on_task_success(sender=sender, **kwargs)
 
 
 @task_failure.connect
 def _count_failure(sender=None, **kwargs):
-    from insights.metrics import on_task_failure
+    from insights.metrics.prometheus import on_task_failure
 
     on_task_failure(sender=sender, **kwargs)
 
 
 @task_retry.connect
 def _count_retry(sender=None, **kwargs):
-    from insights.metrics import on_task_retry
+    from insights.metrics.prometheus import on_task_retry
 
     on_task_retry(sender=sender, **kwargs)
 
 
 @after_setup_logger.connect
 def _count_worker_errors(logger=None, **_kwargs):
-    from insights.health_logging import install_on
+    from insights.health.error_counter import install_on
 
     if logger is not None:
         install_on(logger)

@@ -200,7 +200,7 @@ MIDDLEWARE = [
     "iso_platform.middleware.HealthCheckMiddleware",
     "iso_platform.middleware.RequestIdMiddleware",
     "iso_platform.middleware.DatabaseUnavailableMiddleware",  # PostgreSQL down: 503, not 500
-    "insights.metrics.MetricsMiddleware",  # counts and times requests for /metrics
+    "insights.metrics.prometheus.MetricsMiddleware",  # counts and times requests for /metrics
     "tenants.middleware.AgencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -640,7 +640,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "plain"},
         # ERROR+ records counted per agency schema and hour in Redis (the health page).
         "tenant_errors": {
-            "class": "insights.health_logging.TenantErrorCounter",
+            "class": "insights.health.error_counter.TenantErrorCounter",
             "level": "ERROR",
             "filters": ["context"],
         },

@@ -17,8 +17,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insights import selectors
-from insights.dashboard_forms import KIND_CHOICES, ORDER_CHOICES, StatisticsFilterForm
+from insights.dashboard.forms import KIND_CHOICES, ORDER_CHOICES, StatisticsFilterForm
+from insights.selectors.agency import agency_summary
+from insights.selectors.breakdowns import BREAKDOWNS, breakdown
+from insights.selectors.common import STATUS_FIELDS
+from insights.selectors.fields import field_rates
+from insights.selectors.rankings import INDICATORS, agency_ranking
+from insights.selectors.status_grid import COLOURS, FRESHNESS, status_grid
+from insights.selectors.totals import monthly_trend, province_totals
 from iso_platform.accounts.permissions import IsProvinceUser
 from tenants.models import Agency
 
@@ -46,11 +52,9 @@ class NumberField(serializers.Field):
 
 
 def _status_figures(*, nullable: bool) -> type:
-    """One integer per `selectors.STATUS_FIELDS` (the figures as of the last refresh): the
+    """One integer per `STATUS_FIELDS` (the figures as of the last refresh): the
     list is kept once, in the selectors, not copied into every output."""
-    fields = {
-        name: serializers.IntegerField(allow_null=nullable) for name in selectors.STATUS_FIELDS
-    }
+    fields = {name: serializers.IntegerField(allow_null=nullable) for name in STATUS_FIELDS}
     name = "NullableStatusFigures" if nullable else "StatusFigures"
     return type(name, (serializers.Serializer,), fields)
 
@@ -130,12 +134,12 @@ class GridRowOutput(NullableStatusFigures):
     kind_label = serializers.CharField()
     parent = serializers.CharField()
     suspended = serializers.BooleanField()
-    colour = serializers.ChoiceField(choices=list(selectors.COLOURS))
+    colour = serializers.ChoiceField(choices=list(COLOURS))
     colour_label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     year = serializers.IntegerField(allow_null=True)
     review_held = serializers.BooleanField(allow_null=True)
-    freshness = serializers.ChoiceField(choices=list(selectors.FRESHNESS))
+    freshness = serializers.ChoiceField(choices=list(FRESHNESS))
     freshness_label = serializers.CharField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
     dirty_since = serializers.DateTimeField(allow_null=True)
@@ -227,7 +231,7 @@ class TotalsApi(StatisticsApi):
     def get(self, request):
         """Province-wide totals: flows over the period, current figures as of the last refresh."""
         f = self.filters(request)
-        totals = selectors.province_totals(**self.period(f), kind=f["kind"], field=f["field"])
+        totals = province_totals(**self.period(f), kind=f["kind"], field=f["field"])
         return Response(TotalsOutput(totals).data)
 
 
@@ -235,14 +239,14 @@ class TrendApi(StatisticsApi):
     @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=TrendRowOutput(many=True))
     def get(self, request):
         """Month by month (every month of the period, empty ones with zeros)."""
-        return self.period_rows(request, selectors.monthly_trend, TrendRowOutput)
+        return self.period_rows(request, monthly_trend, TrendRowOutput)
 
 
 class RankingApi(StatisticsApi):
     @extend_schema(
         tags=[TAG],
         parameters=[
-            OpenApiParameter("indicator", OpenApiTypes.STR, enum=list(selectors.INDICATORS)),
+            OpenApiParameter("indicator", OpenApiTypes.STR, enum=list(INDICATORS)),
             OpenApiParameter("order", OpenApiTypes.STR, enum=[k for k, _l in ORDER_CHOICES]),
             OpenApiParameter("limit", OpenApiTypes.INT, description="first N agencies only"),
             *PERIOD,
@@ -256,8 +260,8 @@ class RankingApi(StatisticsApi):
         limit = request.query_params.get("limit")
         if limit is not None and (not limit.isdigit() or int(limit) < 1):
             raise ValidationError({"limit": ["positive integer"]})
-        indicator = selectors.INDICATORS[f["indicator"]]
-        rows = selectors.agency_ranking(
+        indicator = INDICATORS[f["indicator"]]
+        rows = agency_ranking(
             indicator=indicator.key,
             **self.period(f),
             kind=f["kind"],
@@ -278,7 +282,7 @@ class BreakdownApi(StatisticsApi):
     @extend_schema(
         tags=[TAG],
         parameters=[
-            OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.BREAKDOWNS)),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS)),
             *PERIOD,
         ],
         responses=BreakdownRowOutput(many=True),
@@ -287,9 +291,9 @@ class BreakdownApi(StatisticsApi):
         """Figures grouped by agency kind (`by=kind`, the default) or parent agency."""
         f = self.filters(request)
         by = request.query_params.get("by", "kind")
-        if by not in selectors.BREAKDOWNS:
-            raise ValidationError({"by": [f"one of {', '.join(selectors.BREAKDOWNS)}"]})
-        rows = selectors.breakdown(by=by, **self.period(f))
+        if by not in BREAKDOWNS:
+            raise ValidationError({"by": [f"one of {', '.join(BREAKDOWNS)}"]})
+        rows = breakdown(by=by, **self.period(f))
         return Response(BreakdownRowOutput(rows, many=True).data)
 
 
@@ -298,14 +302,14 @@ class GridApi(StatisticsApi):
     def get(self, request):
         """Every agency's colour (green, amber, red, grey), the reasons, and freshness."""
         f = self.filters(request)
-        return Response(GridRowOutput(selectors.status_grid(kind=f["kind"]), many=True).data)
+        return Response(GridRowOutput(status_grid(kind=f["kind"]), many=True).data)
 
 
 class FieldsApi(StatisticsApi):
     @extend_schema(tags=[TAG], parameters=[*PERIOD, KIND], responses=FieldRowOutput(many=True))
     def get(self, request):
         """On-time figures per procedure field (whole months), worst first."""
-        return self.period_rows(request, selectors.field_rates, FieldRowOutput)
+        return self.period_rows(request, field_rates, FieldRowOutput)
 
 
 class AgencySummaryApi(StatisticsApi):
@@ -325,5 +329,5 @@ class AgencySummaryApi(StatisticsApi):
         months = request.query_params.get("months", "12")
         if not months.isdigit() or not 1 <= int(months) <= 60:
             raise ValidationError({"months": ["1 to 60"]})
-        summary = selectors.agency_summary(agency=agency, months=int(months))
+        summary = agency_summary(agency=agency, months=int(months))
         return Response(AgencySummaryOutput(summary).data)

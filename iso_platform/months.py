@@ -21,6 +21,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of the month of `day`."""
+    return add_months(day, 1) - dt.timedelta(days=1)
+
+
 def days_in_month(month: dt.date) -> int:
     return calendar.monthrange(month.year, month.month)[1]
 

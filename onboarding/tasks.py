@@ -34,7 +34,7 @@ def checklist_refresh_all() -> int:
 )
 def rollout_run(batch_id: str) -> str:
     """Provision a confirmed rollout batch row by row (one runner per batch, resumable)."""
-    from onboarding.services.rollout import rollout_run as run
+    from onboarding.services.rollout.running import rollout_run as run
 
     return run(batch_id=batch_id)
 
@@ -42,6 +42,6 @@ def rollout_run(batch_id: str) -> str:
 @shared_task(name="onboarding.rollout_resume", ignore_result=True)
 def rollout_resume() -> int:
     """Queue again the batches left waiting, or abandoned by a crashed worker (beat)."""
-    from onboarding.services.rollout import rollout_batches_resume
+    from onboarding.services.rollout.running import rollout_batches_resume
 
     return rollout_batches_resume()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from insights.dashboard_tables import Column, Table, to_csv
+from insights.dashboard.tables import Column, Table, to_csv
 
 
 def test_text_that_would_start_a_formula_is_neutralised_and_numbers_are_kept():

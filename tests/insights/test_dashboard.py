@@ -15,7 +15,10 @@ from openpyxl import load_workbook
 
 from eiso.testing.browser import chromium, live_server
 from eiso.testing.statistics import YEAR_2025, build
-from insights import selectors
+from insights.selectors.agency import agency_summary
+from insights.selectors.common import rate
+from insights.selectors.status_grid import colour_of
+from insights.selectors.totals import province_totals
 from tenants.models import Agency, AgencyKind
 
 D = dt.date
@@ -78,16 +81,13 @@ def test_filters_change_the_figures(facts, analyst):
 
 
 def test_period_split_uses_days_only_at_the_ends(facts):
-    totals = selectors.province_totals(period_from=D(2025, 1, 10), period_to=D(2025, 3, 15))
+    totals = province_totals(period_from=D(2025, 1, 10), period_to=D(2025, 3, 15))
     assert totals["received"] == 20 + 5 + 3
-    march_end = selectors.province_totals(period_from=D(2025, 3, 15), period_to=D(2025, 3, 31))
+    march_end = province_totals(period_from=D(2025, 3, 15), period_to=D(2025, 3, 31))
     assert (march_end["received"], march_end["late"]) == (4, 3)
-    march = selectors.province_totals(period_from=D(2025, 3, 1), period_to=D(2025, 3, 31))
+    march = province_totals(period_from=D(2025, 3, 1), period_to=D(2025, 3, 31))
     assert march["received"] == 7  # the month fact, not month + days
-    assert (
-        selectors.province_totals(period_from=D(2025, 3, 2), period_to=D(2025, 3, 1))["received"]
-        == 0
-    )
+    assert province_totals(period_from=D(2025, 3, 2), period_to=D(2025, 3, 1))["received"] == 0
 
 
 def test_ranking_worst_first_and_best_first(facts, analyst):
@@ -150,17 +150,17 @@ def test_colour_rules_by_quarter():
         "objectives_missed": 0,
         "review_held": False,
     }
-    assert selectors.colour_of(status, today=D(2025, 5, 1))[0] == "green"
-    assert selectors.colour_of(status, today=D(2025, 8, 1))[0] == "amber"  # Q3, no audit
-    assert selectors.colour_of(status, today=D(2025, 10, 1))[0] == "red"  # Q4, no audit
-    assert selectors.colour_of({**status, "ncs_overdue": 1}, today=D(2025, 2, 1))[0] == "red"
-    assert selectors.colour_of(None, today=D(2025, 2, 1))[0] == "grey"
+    assert colour_of(status, today=D(2025, 5, 1))[0] == "green"
+    assert colour_of(status, today=D(2025, 8, 1))[0] == "amber"  # Q3, no audit
+    assert colour_of(status, today=D(2025, 10, 1))[0] == "red"  # Q4, no audit
+    assert colour_of({**status, "ncs_overdue": 1}, today=D(2025, 2, 1))[0] == "red"
+    assert colour_of(None, today=D(2025, 2, 1))[0] == "grey"
     # an agency that started on the platform in the autumn owes no audit or review that year
     late_starter = {"today": D(2025, 12, 6), "since": D(2025, 9, 1)}
-    assert selectors.colour_of(status, **late_starter) == ("green", [])
-    assert selectors.colour_of(status, today=D(2025, 12, 6), since=D(2025, 3, 1))[0] == "red"
-    assert selectors.colour_of({**status, "overdue_now": 2}, **late_starter)[0] == "red"
-    assert selectors.rate(1, 0) is None and selectors.rate(2, 3) == Decimal("66.7")
+    assert colour_of(status, **late_starter) == ("green", [])
+    assert colour_of(status, today=D(2025, 12, 6), since=D(2025, 3, 1))[0] == "red"
+    assert colour_of({**status, "overdue_now": 2}, **late_starter)[0] == "red"
+    assert rate(1, 0) is None and rate(2, 3) == Decimal("66.7")
 
 
 @pytest.mark.parametrize(
@@ -245,7 +245,7 @@ def test_drill_down_shows_only_that_agency(facts, analyst, world):
 
 
 def test_drill_down_trend_uses_the_last_months(facts):
-    summary = selectors.agency_summary(agency=facts["a"], months=24, today=D(2025, 12, 5))
+    summary = agency_summary(agency=facts["a"], months=24, today=D(2025, 12, 5))
     assert summary["period_from"] == D(2024, 1, 1) and summary["period_to"] == D(2025, 12, 31)
     assert summary["totals"]["received"] == 22 and summary["totals"]["completed"] == 19
     assert summary["fields"][0]["field"] == "Đất đai" and summary["fields"][0]["completed"] == 8

@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from insights import health
-from insights.health_logging import TenantErrorCounter, errors_last_24h, shared_client
+from insights.health import checks
+from insights.health.error_counter import TenantErrorCounter, errors_last_24h, shared_client
 from iso_platform.logging_context import schema_var
 from tenants.models import JobStatus, ProvisioningJob
 from tenants.services.pool import pool_size
@@ -65,7 +65,7 @@ def test_the_page_shows_pool_failures_queues_and_errors(world, client_for, queue
     finally:
         schema_var.reset(token)
     assert _errors_of(schema) == before + 2
-    depth = health.queue_depths()["celery"]
+    depth = checks.queue_depths()["celery"]
     assert depth >= queued
 
     response = client_for("localhost", world.province_admin).get("/health/")
@@ -102,10 +102,10 @@ def test_analysts_and_agency_users_are_refused(world, client_for):
 
 
 def test_the_page_answers_when_redis_is_down(world, client_for, monkeypatch):
-    from insights import health_logging
+    from insights.health import error_counter
 
-    dead = health_logging.redis_client(f"redis://127.0.0.1:{_closed_port()}/0")
-    monkeypatch.setattr(health, "shared_client", lambda: dead)
+    dead = error_counter.redis_client(f"redis://127.0.0.1:{_closed_port()}/0")
+    monkeypatch.setattr(checks, "shared_client", lambda: dead)
     response = client_for("localhost", world.province_admin).get("/health/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -150,7 +150,7 @@ def test_schema_sizes_come_from_one_catalogue_query(world):
 
     names = [world.agency_a.schema_name, world.agency_b.schema_name]
     with CaptureQueriesContext(connection) as queries:
-        sizes = health.schema_sizes(names)
+        sizes = checks.schema_sizes(names)
     # django-tenants may add its SET search_path; one query reads the catalogue
     assert [q for q in queries if "pg_namespace" in q["sql"]] == list(queries)[-1:]
     assert len([q for q in queries if not q["sql"].startswith("SET ")]) == 1
@@ -163,7 +163,7 @@ def test_media_sizes_add_up_the_files_of_each_schema(world, settings, tmp_path):
     folder.mkdir(parents=True)
     (folder / "a.pdf").write_bytes(b"x" * 1000)
     (folder / "b.pdf").write_bytes(b"x" * 24)
-    sizes, complete = health.media_sizes([world.agency_a.schema_name, "ag_nothing"])
+    sizes, complete = checks.media_sizes([world.agency_a.schema_name, "ag_nothing"])
     assert complete and sizes == {world.agency_a.schema_name: 1024, "ag_nothing": 0}
 
 

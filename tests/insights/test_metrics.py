@@ -135,7 +135,7 @@ def test_two_worker_processes_are_summed_in_multiprocess_mode(tmp_path):
     from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
     worker = (
-        "from insights.metrics import HTTP_REQUESTS, HTTP_LATENCY\n"
+        "from insights.metrics.prometheus import HTTP_REQUESTS, HTTP_LATENCY\n"
         "HTTP_REQUESTS.labels('GET', '2xx', 'agency').inc()\n"
         "HTTP_LATENCY.labels('agency').observe(0.02)\n"
     )

@@ -97,7 +97,8 @@ def _the_rollout_samples_fail_and_pass_as_documented():
     against the demo province (its parents exist there)."""
     from pathlib import Path
 
-    from onboarding.services.rollout import rollout_check, rollout_parse
+    from onboarding.services.rollout.checking import rollout_check
+    from onboarding.services.rollout.parsing import rollout_parse
 
     samples = Path(demo.__file__).resolve().parents[2] / "onboarding" / "samples"
     bad = rollout_check(

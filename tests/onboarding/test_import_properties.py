@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from iso_platform.accounts.models import Invitation, User
-from onboarding.services.rollout import HEADERS, rollout_upload
+from onboarding.services.rollout.common import HEADERS
+from onboarding.services.rollout.upload import rollout_upload
 from quality.core.team import services as team
 from tenants.models import Agency, ProvisioningJob, RolloutRow, RolloutStatus, RowStatus
 

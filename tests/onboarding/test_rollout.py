@@ -15,16 +15,12 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from iso_platform.accounts.models import User
-from onboarding.services import rollout
-from onboarding.services.rollout import (
-    MSG_CODE_DUPLICATE,
-    MSG_EMAIL_INVALID,
-    rollout_batches_resume,
-    rollout_parse,
-    rollout_run,
-    rollout_start,
-    rollout_upload,
-)
+from onboarding.services.rollout import running
+from onboarding.services.rollout.checking import provisioning_order
+from onboarding.services.rollout.common import MSG_CODE_DUPLICATE, MSG_EMAIL_INVALID
+from onboarding.services.rollout.parsing import rollout_parse
+from onboarding.services.rollout.running import rollout_batches_resume, rollout_run
+from onboarding.services.rollout.upload import rollout_start, rollout_upload
 from tenants.models import (
     Agency,
     AgencyEvent,
@@ -202,7 +198,7 @@ def test_file_level_errors_are_named(world, content, file_name, expected):
 
 
 def test_too_many_rows_are_refused_as_a_whole(world, monkeypatch):
-    monkeypatch.setattr(rollout, "MAX_ROWS", 5)
+    monkeypatch.setattr("onboarding.services.rollout.parsing.MAX_ROWS", 5)
     batch = rollout_upload(content=csv_bytes(agency_rows(6)), file_name="lon.csv")
     assert batch.status == RolloutStatus.REFUSED
     assert "tối đa 5 dòng" in batch.errors[0]
@@ -261,7 +257,7 @@ def test_kinds_may_be_values_or_labels_and_parents_may_come_later_in_the_file(wo
         "so-moi": "provincial_department",
         "xa-moi": "commune_committee",
     }
-    order = [row.code for row in rollout.provisioning_order(list(batch.rows.all()))]
+    order = [row.code for row in provisioning_order(list(batch.rows.all()))]
     assert order == ["so-moi", "chi-cuc", "ttphvhcc-2", "xa-moi"]
 
 
@@ -379,17 +375,17 @@ def test_resume_after_a_crash_never_provisions_twice_and_skips_nothing(
 ):
     batch = rollout_upload(content=csv_bytes(agency_rows(4)), file_name="ds.csv")
     rollout_start(batch=batch)
-    real = rollout.agency_provision
+    real = running.agency_provision
 
     def dies_on_the_third(*, spec, **kwargs):
         if spec.code == "xa-03":
             raise Crash
         return real(spec=spec, **kwargs)
 
-    monkeypatch.setattr(rollout, "agency_provision", dies_on_the_third)
+    monkeypatch.setattr(running, "agency_provision", dies_on_the_third)
     with pytest.raises(Crash):
         rollout_run(batch_id=batch.pk)
-    monkeypatch.setattr(rollout, "agency_provision", real)
+    monkeypatch.setattr(running, "agency_provision", real)
     statuses = dict(batch.rows.values_list("line", "status"))
     assert statuses == {2: "done", 3: "done", 4: "running", 5: "pending"}
     assert not Agency.objects.filter(code="xa-03").exists()
@@ -409,7 +405,7 @@ def test_resume_after_a_crash_never_provisions_twice_and_skips_nothing(
 
 def test_beat_requeues_batches_nobody_runs(world, monkeypatch):
     queued = []
-    monkeypatch.setattr(rollout, "_enqueue", queued.append)
+    monkeypatch.setattr("onboarding.services.rollout.upload._enqueue", queued.append)
     batch = rollout_upload(content=csv_bytes(agency_rows(2)), file_name="ds.csv")
     assert rollout_batches_resume() == 0  # validated, not confirmed: nothing to do
     batch = rollout_start(batch=batch)
@@ -441,14 +437,14 @@ def test_two_runners_of_one_batch_never_provision_twice(committed_batches, setti
     batch = rollout_upload(content=csv_bytes(agency_rows(3)), file_name="ds.csv")
     rollout_start(batch=batch)
     entered, release, results = threading.Event(), threading.Event(), []
-    real = rollout._create_agency
+    real = running._create_agency
 
     def slow(*args, **kwargs):
         entered.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    rollout._create_agency = slow
+    running._create_agency = slow
     try:
         first = threading.Thread(target=_run_in_thread, args=(batch.pk, results))
         first.start()
@@ -458,7 +454,7 @@ def test_two_runners_of_one_batch_never_provision_twice(committed_batches, setti
         release.set()
         first.join(60)
     finally:
-        rollout._create_agency = real
+        running._create_agency = real
     assert results == [RolloutStatus.SUCCEEDED]
     codes = ["so-noi-vu", "xa-02", "xa-03"]
     assert Agency.objects.filter(code__in=codes).count() == 3

@@ -7,7 +7,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from eiso.celery import app as celery_app
-from onboarding.services.rollout import rollout_run, rollout_start, rollout_upload
+from onboarding.services.rollout.running import rollout_run
+from onboarding.services.rollout.upload import rollout_start, rollout_upload
 from quality.core.models import AuditEvent
 from tenants.models import (
     Agency,
