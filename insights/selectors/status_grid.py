@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,13 +74,27 @@ def colour_of(
         start = dt.date(year, 3 * q - 2, 1)  # agency had settled in before that quarter
         return today >= start and (since is None or since <= start - SETTLING_IN)
 
-    red, amber = [], []
+    red, amber = _red_reasons(status, from_quarter), _amber_reasons(status, from_quarter)
+    if red:
+        return RED, [str(r) for r in red + amber]
+    if amber:
+        return AMBER, [str(r) for r in amber]
+    return GREEN, []
+
+
+def _red_reasons(status: dict, from_quarter: Callable[[int], bool]) -> list:
+    red = []
     if status["overdue_now"]:
         red.append(STATUS_RULES[1][1])
     if status["ncs_overdue"]:
         red.append(STATUS_RULES[2][1])
     if not status["audits_done"] and from_quarter(4):
         red.append(STATUS_RULES[3][1])
+    return red
+
+
+def _amber_reasons(status: dict, from_quarter: Callable[[int], bool]) -> list:
+    amber = []
     if status["actions_overdue"]:
         amber.append(STATUS_RULES[4][1])
     if status["documents_review_overdue"]:
@@ -90,11 +105,7 @@ def colour_of(
         amber.append(STATUS_RULES[7][1])
     if not status["review_held"] and from_quarter(4):
         amber.append(STATUS_RULES[8][1])
-    if red:
-        return RED, [str(r) for r in red + amber]
-    if amber:
-        return AMBER, [str(r) for r in amber]
-    return GREEN, []
+    return amber
 
 
 def freshness_of(status: dict | None, *, now: dt.datetime) -> str:

@@ -134,17 +134,22 @@ def _check_data(kind: str, data: dict) -> None:
     if not isinstance(data["application_id"], str) or not CODE_RE.match(data["application_id"]):
         raise EventError("data.application_id: 1–100 ký tự chữ, số và . _ : - /")
     for name, value in data.items():
-        if name in ("step",):
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
-                raise EventError("data.step: số thứ tự bước, từ 1 đến 99")
-        elif name == "agency_fault":
-            if not isinstance(value, bool):
-                raise EventError("data.agency_fault: true hoặc false")
-        elif name == "new_due_at":
-            parse_moment(value, "data.new_due_at")
-        elif not isinstance(value, str) or len(value) > TEXT_MAX:
-            raise EventError(f"data.{name}: chuỗi tối đa {TEXT_MAX} ký tự")
-        elif "\x00" in value:  # PostgreSQL stores no NUL character, in text or in jsonb
-            raise EventError(f"data.{name}: không được chứa ký tự NUL (\\u0000)")
+        _check_value(name, value)
     if kind == "application.received" and data.get("channel", "desk") not in CHANNELS:
         raise EventError(f"data.channel: một trong {', '.join(CHANNELS)}")
+
+
+def _check_value(name: str, value) -> None:
+    """One field of `data`: a step number, a yes or no, a moment, or else short text."""
+    if name in ("step",):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
+            raise EventError("data.step: số thứ tự bước, từ 1 đến 99")
+    elif name == "agency_fault":
+        if not isinstance(value, bool):
+            raise EventError("data.agency_fault: true hoặc false")
+    elif name == "new_due_at":
+        parse_moment(value, "data.new_due_at")
+    elif not isinstance(value, str) or len(value) > TEXT_MAX:
+        raise EventError(f"data.{name}: chuỗi tối đa {TEXT_MAX} ký tự")
+    elif "\x00" in value:  # PostgreSQL stores no NUL character, in text or in jsonb
+        raise EventError(f"data.{name}: không được chứa ký tự NUL (\\u0000)")

@@ -47,7 +47,7 @@ from iso_platform import audit, untrusted
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
 from tenants.services import events, operations, people, schemas
 from tenants.services.datamove import files as move_files
-from tenants.services.datamove.catalog import catalog
+from tenants.services.datamove.catalog import Table, catalog
 from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS, secret_columns
 from tenants.services.datamove.engine import q, qt
 
@@ -309,30 +309,39 @@ def archive_inspect(path: Path) -> dict:
         _manifest_shape(manifest)
         names = set(archive.namelist())
         for table in export_tables():
-            entry = manifest["tables"].get(table.name)
-            if not isinstance(entry, dict) or entry.get("file") not in names:
-                raise ValidationError(_(MSG_MISSING) % {"name": table.name}, code="missing")
-            if list(entry.get("columns", [])) != table.columns:
-                raise ValidationError(_(MSG_COLUMNS) % {"name": table.name}, code="columns")
-            digest, rows = hashlib.sha256(), 0
-            with untrusted.member_open(archive, entry["file"]) as handle:
-                for line in untrusted.lines(handle, max_line=MAX_LINE):
-                    digest.update(line)
-                    rows += line.endswith(b"\n")
-            if digest.hexdigest() != entry.get("sha256"):
-                raise ValidationError(_(MSG_CHECKSUM) % {"name": entry["file"]}, code="checksum")
-            if rows != entry.get("rows"):
-                raise ValidationError(_(MSG_ROWS) % {"name": table.name}, code="rows")
+            _inspect_table(archive, names, table, manifest["tables"].get(table.name))
         for member, entry in manifest["files"].items():
-            if member not in names:
-                raise ValidationError(_(MSG_MISSING) % {"name": member}, code="missing")
-            digest = hashlib.sha256()
-            with untrusted.member_open(archive, member) as handle:
-                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
-                    digest.update(chunk)
-            if digest.hexdigest() != entry.get("sha256"):
-                raise ValidationError(_(MSG_CHECKSUM) % {"name": member}, code="checksum")
+            _inspect_file(archive, names, member, entry)
     return manifest
+
+
+def _inspect_table(archive, names: set[str], table: Table, entry) -> None:
+    """A table's member is there, with the table's columns, its checksum and its row count."""
+    if not isinstance(entry, dict) or entry.get("file") not in names:
+        raise ValidationError(_(MSG_MISSING) % {"name": table.name}, code="missing")
+    if list(entry.get("columns", [])) != table.columns:
+        raise ValidationError(_(MSG_COLUMNS) % {"name": table.name}, code="columns")
+    digest, rows = hashlib.sha256(), 0
+    with untrusted.member_open(archive, entry["file"]) as handle:
+        for line in untrusted.lines(handle, max_line=MAX_LINE):
+            digest.update(line)
+            rows += line.endswith(b"\n")
+    if digest.hexdigest() != entry.get("sha256"):
+        raise ValidationError(_(MSG_CHECKSUM) % {"name": entry["file"]}, code="checksum")
+    if rows != entry.get("rows"):
+        raise ValidationError(_(MSG_ROWS) % {"name": table.name}, code="rows")
+
+
+def _inspect_file(archive, names: set[str], member: str, entry: dict) -> None:
+    """A stored file's member is there, with its checksum."""
+    if member not in names:
+        raise ValidationError(_(MSG_MISSING) % {"name": member}, code="missing")
+    digest = hashlib.sha256()
+    with untrusted.member_open(archive, member) as handle:
+        for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != entry.get("sha256"):
+        raise ValidationError(_(MSG_CHECKSUM) % {"name": member}, code="checksum")
 
 
 def archive_open(path: Path):

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from eiso.testing.browser import chromium, live_server
 from eiso.testing.statistics import YEAR_2025, build
+from insights.selectors import status_grid
 from insights.selectors.agency import agency_summary
 from insights.selectors.common import rate
 from insights.selectors.status_grid import colour_of
@@ -161,6 +162,49 @@ def test_colour_rules_by_quarter():
     assert colour_of(status, today=D(2025, 12, 6), since=D(2025, 3, 1))[0] == "red"
     assert colour_of({**status, "overdue_now": 2}, **late_starter)[0] == "red"
     assert rate(1, 0) is None and rate(2, 3) == Decimal("66.7")
+
+
+ALL_CLEAR = {
+    "refreshed_at": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    "year": 2025,
+    "overdue_now": 0,
+    "ncs_overdue": 0,
+    "audits_done": 1,
+    "actions_overdue": 0,
+    "documents_review_overdue": 0,
+    "objectives_missed": 0,
+    "review_held": True,
+}
+
+
+@pytest.mark.parametrize(
+    "rule, change, today",
+    [
+        (1, {"overdue_now": 3}, D(2025, 2, 1)),
+        (2, {"ncs_overdue": 1}, D(2025, 2, 1)),
+        (3, {"audits_done": 0}, D(2025, 11, 1)),
+        (4, {"actions_overdue": 1}, D(2025, 2, 1)),
+        (5, {"documents_review_overdue": 1}, D(2025, 2, 1)),
+        (6, {"objectives_missed": 1}, D(2025, 2, 1)),
+        (7, {"audits_done": 0}, D(2025, 8, 1)),
+        (8, {"review_held": False}, D(2025, 11, 1)),
+    ],
+)
+def test_each_status_rule_alone_gives_its_colour_and_reason(rule, change, today):
+    colour, reason = status_grid.STATUS_RULES[rule]
+    assert status_grid.colour_of(ALL_CLEAR, today=today) == ("green", [])
+    assert status_grid.colour_of({**ALL_CLEAR, **change}, today=today) == (colour, [str(reason)])
+
+
+def test_red_reasons_come_first_then_the_amber_ones_in_the_legend_order():
+    everything = {
+        **ALL_CLEAR,
+        **{"overdue_now": 1, "ncs_overdue": 1, "audits_done": 0, "actions_overdue": 1},
+        **{"documents_review_overdue": 1, "objectives_missed": 1, "review_held": False},
+    }
+    colour, reasons = status_grid.colour_of(everything, today=D(2025, 11, 1))
+    assert colour == "red"
+    assert reasons == [str(status_grid.STATUS_RULES[i][1]) for i in (1, 2, 3, 4, 5, 6, 8)]
 
 
 @pytest.mark.parametrize(

@@ -368,6 +368,63 @@ def test_csv_import_file_errors(world, client_for):
         assert report.errors and report.errors[0].row == 2  # unit "VP" does not exist here
 
 
+def test_a_staff_file_over_the_import_limit_is_refused_whole(world):
+    over = invitations.IMPORT_MAX_ROWS + 1
+    body = "".join(f"Người {i},nguoi{i}@alpha.test,Chuyên viên\n" for i in range(over))
+    with schema_context(world.agency_a.schema_name):
+        report = team.staff_import(
+            actor=world.owner_a, data=f"họ tên,email,vai trò\n{body}".encode()
+        )
+        assert report.file_errors == [f"Tệp có {over} dòng; mỗi lần nhập tối đa 500 dòng."]
+        assert report.rows == over and report.errors == [] and report.created == 0
+        assert not User.objects.filter(email="nguoi0@alpha.test").exists()
+
+
+def test_a_staff_row_with_a_too_long_name_or_a_unit_name_two_units_share_is_reported(world):
+    with schema_context(world.agency_a.schema_name):
+        Unit.objects.create(code="P1", name="Phòng Một")
+        Unit.objects.create(code="P2", name="Phòng Một")
+        data = (
+            "họ tên,email,đơn vị,vai trò\n"
+            f"{'A' * 151},a@alpha.test,P1,Chuyên viên\n"
+            "Trần Bình,binh@alpha.test,phong mot,Chuyên viên\n"
+            "Lê Cường,cuong@alpha.test,p2,Chuyên viên\n"
+        )
+        report = team.staff_import(actor=world.owner_a, data=data.encode())
+        assert [(e.row, e.messages) for e in report.errors] == [
+            (2, ["Họ tên dài quá 150 ký tự."]),
+            (3, ["Có nhiều đơn vị tên “phong mot”; hãy nhập mã đơn vị để phân biệt."]),
+        ]
+        emails = ["a@alpha.test", "binh@alpha.test", "cuong@alpha.test"]
+        assert not User.objects.filter(email__in=emails).exists()
+
+
+def test_an_import_that_loses_a_race_for_an_email_keeps_nobody(world, monkeypatch, mail):
+    """Another administrator's invitation lands between the check of the rows and their
+    creation: the row is reported and the rows created before it are rolled back."""
+    checked = team._check_users_limit
+
+    def meanwhile(adding):
+        monkeypatch.setattr(team, "_check_users_limit", checked)  # once: person_invite checks too
+        checked(adding)
+        team.person_invite(
+            actor=world.owner_a, email="binh@alpha.test", full_name="B", role="staff"
+        )
+
+    monkeypatch.setattr(team, "_check_users_limit", meanwhile)
+    data = "họ tên,email,vai trò\nNguyễn An,an@alpha.test,staff\nTrần Bình,binh@alpha.test,staff\n"
+    with schema_context(world.agency_a.schema_name), mail.sending():
+        report = team.staff_import(actor=world.owner_a, data=data.encode())
+    assert [(e.row, e.messages) for e in report.errors] == [
+        (3, ["Địa chỉ thư điện tử này đã có tài khoản."])
+    ]
+    assert report.people == [] and report.created == 0
+    with schema_context(world.agency_a.schema_name):
+        assert not User.objects.filter(email="an@alpha.test").exists()
+        assert User.objects.filter(email="binh@alpha.test").count() == 1
+    assert [m.to for m in mail.box] == [["binh@alpha.test"]]  # the other invitation's only
+
+
 # --------------------------------------------------------------------------- provisioning, console
 
 

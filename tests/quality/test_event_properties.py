@@ -107,6 +107,49 @@ def test_every_well_formed_event_is_accepted_and_survives_a_json_round_trip(obj)
     assert event.occurred_at == dt.datetime.fromisoformat(obj["occurred_at"])
 
 
+@pytest.mark.parametrize(
+    "kind, data, message",
+    [
+        ("application.assigned", {"step": 0}, "data.step: số thứ tự bước, từ 1 đến 99"),
+        ("application.assigned", {"step": 100}, "data.step: số thứ tự bước, từ 1 đến 99"),
+        ("application.assigned", {"step": True}, "data.step: số thứ tự bước, từ 1 đến 99"),
+        ("application.assigned", {"step": "2"}, "data.step: số thứ tự bước, từ 1 đến 99"),
+        (
+            "application.refused",
+            {"reason": "x", "agency_fault": "có"},
+            "data.agency_fault: true hoặc false",
+        ),
+        (
+            "application.apology",
+            {"new_due_at": "mai"},
+            "data.new_due_at: “mai” không phải thời điểm ISO 8601",
+        ),
+        ("application.assigned", {"note": 5}, "data.note: chuỗi tối đa 255 ký tự"),
+        ("application.assigned", {"note": "x" * 256}, "data.note: chuỗi tối đa 255 ký tự"),
+        (
+            "application.assigned",
+            {"note": "a\x00b"},
+            "data.note: không được chứa ký tự NUL (\\u0000)",
+        ),
+        (
+            "application.received",
+            {"procedure_code": "TT-1", "channel": "fax"},
+            "data.channel: một trong desk, portal, post",
+        ),
+    ],
+)
+def test_each_wrong_data_field_is_named_with_what_it_must_be(kind, data, message):
+    obj = {
+        "event_id": "e-1",
+        "type": kind,
+        "occurred_at": "2026-03-01T09:00:00+07:00",
+        "data": {"application_id": "HS-1", **data},
+    }
+    with pytest.raises(EventError) as caught:
+        validate(obj, now=NOW)
+    assert str(caught.value) == message
+
+
 @pytest.fixture
 def key(world):
     with schema_context(world.agency_a.schema_name):

@@ -158,6 +158,65 @@ def test_a_tampered_archive_is_refused(filled, settings, tmp_path):
     assert not Agency.objects.filter(code="delta").exists()
 
 
+TAMPERED = "quality_procedures_application"
+
+
+def _wrong_version(manifest, members):
+    manifest["version"] = 999
+
+
+def _table_member_gone(manifest, members):
+    del members[manifest["tables"][TAMPERED]["file"]]
+
+
+def _columns_reordered(manifest, members):
+    manifest["tables"][TAMPERED]["columns"].reverse()
+
+
+def _rows_miscounted(manifest, members):
+    manifest["tables"][TAMPERED]["rows"] += 1
+
+
+def _file_member_gone(manifest, members):
+    del members[next(iter(manifest["files"]))]
+
+
+def _file_changed(manifest, members):
+    members[next(iter(manifest["files"]))] += b"!"
+
+
+@pytest.mark.parametrize(
+    "tamper, code, says",
+    [
+        (_wrong_version, "format", "không đúng định dạng hoặc phiên bản"),
+        (_table_member_gone, "missing", f"thiếu {TAMPERED}."),
+        (_columns_reordered, "columns", f"Cấu trúc bảng {TAMPERED}"),
+        (_rows_miscounted, "rows", f"số dòng của bảng {TAMPERED}."),
+        (_file_member_gone, "missing", "thiếu files/"),
+        (_file_changed, "checksum", "không khớp mã kiểm tra SHA-256"),
+    ],
+)
+def test_each_inconsistency_of_an_archive_is_refused_with_its_reason(
+    filled, settings, tmp_path, tamper, code, says
+):
+    world, _content = filled
+    path = Path(settings.MEDIA_ROOT) / export(world).artifact
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members.pop("manifest.json"))
+    assert manifest["files"] and manifest["tables"][TAMPERED]["rows"]
+    tamper(manifest, members)
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValidationError) as caught:
+        exports.archive_inspect(bad)
+    assert caught.value.code == code
+    assert says in caught.value.messages[0]
+
+
 def test_an_archive_of_another_migration_state_is_refused(filled, settings, tmp_path):
     world, _content = filled
     path = Path(settings.MEDIA_ROOT) / export(world).artifact

@@ -310,21 +310,41 @@ def staff_import(*, actor, data: bytes) -> ImportReport:
     right, in one transaction, and e-mailed after it commits."""
     _require_admin(actor)
     report = ImportReport()
+    read = _import_read(data, report)
+    if read is None:
+        return report
+    columns, rows = read
+    valid = _import_check(columns, rows, report)
+    if report.errors:
+        return report
+    try:
+        _check_users_limit(len(valid))
+    except ValidationError as exc:
+        report.file_errors.extend(exc.messages)
+        return report
+    _import_create(actor, valid, report)
+    return report
+
+
+def _import_read(data: bytes, report: ImportReport):
+    """(column map, [(line, row)] of the non-blank data rows), or None when the file as a
+    whole is refused (unreadable, empty, a required column missing, too long): the reason
+    goes to report.file_errors."""
     try:
         table = _read_csv(data)
     except ValidationError as exc:
         report.file_errors.extend(exc.messages)
-        return report
+        return None
     while table and not any(cell.strip() for cell in table[-1]):
         table.pop()
     if not table:
         report.file_errors.append(_(MSG_FILE_EMPTY))
-        return report
+        return None
     columns = _column_map(table[0])
     missing = [COLUMN_LABELS[c] for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         report.file_errors.append(_(MSG_FILE_COLUMNS) % {"columns": ", ".join(missing)})
-        return report
+        return None
     rows = [
         (line, row)
         for line, row in enumerate(table[1:], start=2)
@@ -333,68 +353,100 @@ def staff_import(*, actor, data: bytes) -> ImportReport:
     report.rows = len(rows)
     if not rows:
         report.file_errors.append(_(MSG_FILE_EMPTY))
-        return report
+        return None
     if len(rows) > IMPORT_MAX_ROWS:
         report.file_errors.append(_(MSG_FILE_TOO_LONG) % {"n": len(rows), "max": IMPORT_MAX_ROWS})
-        return report
+        return None
+    return columns, rows
 
-    def cell(row, column):
-        index = columns.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
 
-    emails = [normalise_email(cell(row, "email")) for _line, row in rows]
-    taken = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
-    roles, (units_by_code, units_by_name) = role_lookup(), _unit_lookup()
-    seen: dict[str, int] = {}
-    valid = []
-    for line, row in rows:
-        errors = []
-        name, email = cell(row, "name"), normalise_email(cell(row, "email"))
-        role_text, unit_text = cell(row, "role"), cell(row, "unit")
+def _cell(columns: dict[str, int], row: list[str], column: str) -> str:
+    index = columns.get(column)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+@dataclass
+class _RowChecker:
+    """What checking one row needs to know about the others and about the agency."""
+
+    taken: set[str]  # e-mails that already have an account
+    roles: dict[str, str]
+    units_by_code: dict
+    units_by_name: dict
+    seen: dict[str, int] = field(default_factory=dict)  # e-mail -> first line that has it
+
+    def name(self, name: str) -> list[str]:
         if not name:
-            errors.append(_(MSG_ROW_NAME))
-        elif len(name) > 150:
-            errors.append(_(MSG_ROW_NAME_LONG))
+            return [_(MSG_ROW_NAME)]
+        if len(name) > 150:
+            return [_(MSG_ROW_NAME_LONG)]
+        return []
+
+    def email(self, email: str, line: int) -> list[str]:
         try:
             validate_email(email)
         except ValidationError:
-            errors.append(_(MSG_ROW_EMAIL) % {"value": email})
-        else:
-            if email in seen:
-                errors.append(_(MSG_ROW_EMAIL_TWICE) % {"value": email, "row": seen[email]})
-            elif email in taken:
-                errors.append(_(MSG_ROW_EMAIL_TAKEN) % {"value": email})
-            seen.setdefault(email, line)
-        role = roles.get(" ".join(fold(role_text).split())) if role_text else None
+            return [_(MSG_ROW_EMAIL) % {"value": email}]
+        errors = []
+        if email in self.seen:
+            errors.append(_(MSG_ROW_EMAIL_TWICE) % {"value": email, "row": self.seen[email]})
+        elif email in self.taken:
+            errors.append(_(MSG_ROW_EMAIL_TAKEN) % {"value": email})
+        self.seen.setdefault(email, line)
+        return errors
+
+    def role(self, role_text: str) -> tuple[str | None, list[str]]:
+        role = self.roles.get(" ".join(fold(role_text).split())) if role_text else None
         if not role_text:
-            errors.append(_(MSG_ROW_ROLE_MISSING))
-        elif role in PROVINCE_ROLES:
-            errors.append(_(MSG_PROVINCE_ROLE))
-        elif role not in AGENCY_ROLES:
-            errors.append(_(MSG_ROLE_UNKNOWN) % {"value": role_text})
-        unit = None
-        if unit_text:
-            key = " ".join(fold(unit_text).split())
-            unit = units_by_code.get(key)
-            if unit is None:
-                named = units_by_name.get(key, [])
-                if len(named) > 1:
-                    errors.append(_(MSG_ROW_UNIT_AMBIGUOUS) % {"value": unit_text})
-                elif named:
-                    unit = named[0]
-                else:
-                    errors.append(_(MSG_ROW_UNIT) % {"value": unit_text})
+            return role, [_(MSG_ROW_ROLE_MISSING)]
+        if role in PROVINCE_ROLES:
+            return role, [_(MSG_PROVINCE_ROLE)]
+        if role not in AGENCY_ROLES:
+            return role, [_(MSG_ROLE_UNKNOWN) % {"value": role_text}]
+        return role, []
+
+    def unit(self, unit_text: str) -> tuple[Unit | None, list[str]]:
+        """No unit is fine; a unit is found by code, else by a name only one unit has."""
+        if not unit_text:
+            return None, []
+        key = " ".join(fold(unit_text).split())
+        unit = self.units_by_code.get(key)
+        if unit is not None:
+            return unit, []
+        named = self.units_by_name.get(key, [])
+        if len(named) > 1:
+            return None, [_(MSG_ROW_UNIT_AMBIGUOUS) % {"value": unit_text}]
+        if named:
+            return named[0], []
+        return None, [_(MSG_ROW_UNIT) % {"value": unit_text}]
+
+
+def _import_check(columns: dict[str, int], rows, report: ImportReport) -> list[tuple]:
+    """Check every row: each wrong one goes to report.errors with all that is wrong in it;
+    the right ones are returned as (line, name, email, role, unit)."""
+    emails = [normalise_email(_cell(columns, row, "email")) for _line, row in rows]
+    check = _RowChecker(
+        set(User.objects.filter(email__in=emails).values_list("email", flat=True)),
+        role_lookup(),
+        *_unit_lookup(),
+    )
+    valid = []
+    for line, row in rows:
+        name, email = _cell(columns, row, "name"), normalise_email(_cell(columns, row, "email"))
+        errors = check.name(name) + check.email(email, line)
+        role, role_errors = check.role(_cell(columns, row, "role"))
+        unit, unit_errors = check.unit(_cell(columns, row, "unit"))
+        errors += role_errors + unit_errors
         if errors:
             report.errors.append(RowError(line, errors))
         else:
             valid.append((line, name, email, role, unit))
-    if report.errors:
-        return report
-    try:
-        _check_users_limit(len(valid))
-    except ValidationError as exc:
-        report.file_errors.extend(exc.messages)
-        return report
+    return valid
+
+
+def _import_create(actor, valid: list[tuple], report: ImportReport) -> None:
+    """Invite the checked rows in one transaction; if one of them is refused after all (it lost
+    a race with another invitation), nothing is kept and its row is reported."""
     try:
         with transaction.atomic():
             for line, name, email, role, unit in valid:
@@ -407,9 +459,8 @@ def staff_import(*, actor, data: bytes) -> ImportReport:
             _people_changed()
     except _Rollback:
         report.people = []
-        return report
+        return
     report.created = len(report.people)
-    return report
 
 
 class _Rollback(Exception):

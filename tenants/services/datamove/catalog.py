@@ -220,8 +220,14 @@ def _is_singleton(model) -> bool:
 
 def _uniques(model, fks: dict[str, ForeignKey]) -> list[Unique]:
     meta = model._meta
-    table = meta.db_table
     by_name = {f.name: f for f in meta.concrete_fields}
+    return [_unique(meta.db_table, by_name, fks, *spec) for spec in _unique_specs(meta)]
+
+
+def _unique_specs(meta) -> list[tuple[str, tuple, Q | None, bool]]:
+    """(name, keys, condition, nulls distinct) of every unique rule of a table: unique
+    fields, unique_together and UniqueConstraint."""
+    table = meta.db_table
     specs: list[tuple[str, tuple, Q | None, bool]] = []
     for f in meta.concrete_fields:
         if f.unique and not f.primary_key:
@@ -233,46 +239,52 @@ def _uniques(model, fks: dict[str, ForeignKey]) -> list[Unique]:
             keys = tuple(constraint.fields) or tuple(constraint.expressions)
             distinct = getattr(constraint, "nulls_distinct", None) is not False
             specs.append((constraint.name, keys, constraint.condition, distinct))
-    result = []
-    for name, keys, condition, nulls_distinct in specs:
-        columns, fk_columns, text_columns, ci = [], [], [], False
-        for key in keys:
-            if isinstance(key, str):
-                f = by_name[key]
-                columns.append(f.column)
-                if f.column in fks:
-                    fk_columns.append(f.column)
-                elif isinstance(f, models.CharField):
-                    text_columns.append(f.column)
-            else:  # an expression such as Upper("code")
-                refs = [r for r in _expression_fields(key) if r in by_name]
-                for ref in refs:
-                    columns.append(by_name[ref].column)
-                    if isinstance(by_name[ref], models.CharField):
-                        text_columns.append(by_name[ref].column)
-                ci = ci or type(key).__name__ in ("Upper", "Lower")
-        single_text = len(columns) == 1 and len(text_columns) == 1
-        rename = (
-            text_columns[0]
-            if single_text and (table, text_columns[0]) not in MAP_ON_COLLISION
-            else None
-        )
-        if len(columns) == 1 and (table, columns[0]) in CASE_INSENSITIVE:
-            ci = True
-        keys_orm = tuple(by_name[k].attname if isinstance(k, str) else k for k in keys)
-        result.append(
-            Unique(
-                name=name,
-                keys=keys_orm,
-                columns=tuple(columns),
-                condition=condition,
-                fk_columns=tuple(fk_columns),
-                rename_column=rename,
-                case_insensitive=ci,
-                nulls_distinct=nulls_distinct,
-            )
-        )
-    return result
+    return specs
+
+
+def _unique(table: str, by_name: dict, fks, name, keys, condition, nulls_distinct) -> Unique:
+    columns, fk_columns, text_columns, ci = _key_columns(keys, by_name, fks)
+    single_text = len(columns) == 1 and len(text_columns) == 1
+    rename = (
+        text_columns[0]
+        if single_text and (table, text_columns[0]) not in MAP_ON_COLLISION
+        else None
+    )
+    if len(columns) == 1 and (table, columns[0]) in CASE_INSENSITIVE:
+        ci = True
+    keys_orm = tuple(by_name[k].attname if isinstance(k, str) else k for k in keys)
+    return Unique(
+        name=name,
+        keys=keys_orm,
+        columns=tuple(columns),
+        condition=condition,
+        fk_columns=tuple(fk_columns),
+        rename_column=rename,
+        case_insensitive=ci,
+        nulls_distinct=nulls_distinct,
+    )
+
+
+def _key_columns(keys: tuple, by_name: dict, fks) -> tuple[list, list, list, bool]:
+    """(columns, foreign-key columns, text columns, compared without regard to case) of a
+    unique rule's keys, field names or expressions."""
+    columns, fk_columns, text_columns, ci = [], [], [], False
+    for key in keys:
+        if isinstance(key, str):
+            f = by_name[key]
+            columns.append(f.column)
+            if f.column in fks:
+                fk_columns.append(f.column)
+            elif isinstance(f, models.CharField):
+                text_columns.append(f.column)
+        else:  # an expression such as Upper("code")
+            refs = [r for r in _expression_fields(key) if r in by_name]
+            for ref in refs:
+                columns.append(by_name[ref].column)
+                if isinstance(by_name[ref], models.CharField):
+                    text_columns.append(by_name[ref].column)
+            ci = ci or type(key).__name__ in ("Upper", "Lower")
+    return columns, fk_columns, text_columns, ci
 
 
 def _expression_fields(expression) -> list[str]:

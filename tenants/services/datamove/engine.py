@@ -259,16 +259,46 @@ def _norm(value, ci: bool):
 
 
 def _plan_unique(plan: Plan, table: Table, unique: Unique, mapped: dict[int, int]) -> None:
-    by_column = dict(zip(unique.columns, unique.keys, strict=False))
     fk_targets = {c: table.fks[c].target for c in unique.fk_columns}
-    # A key holding a freshly moved parent can never collide: only rows whose foreign-key
-    # parts all point at mapped rows (or are NULL, under NULLS NOT DISTINCT) are candidates.
+    restricts = _parent_restricts(plan, unique, fk_targets)
+    if restricts is None:
+        return
+    restrict, target_restrict = restricts
+    arriving = _ArrivingKey(plan, table, unique, fk_targets)
+    source_rows = _key_values(plan, table, unique, plan.source, restrict, arriving.extra)
+    if not source_rows:
+        return
+    if unique.rename_column and not unique.fk_columns:
+        # A plain code compared as stored: only the target rows holding one of the moved
+        # codes can collide, so read only those.
+        key = unique.keys[0]
+        if isinstance(key, str) and not unique.case_insensitive:
+            target_restrict &= Q(**{f"{key}__in": [row[1] for row in source_rows]})
+    target_rows = _key_values(plan, table, unique, plan.target, target_restrict)
+    target_keys = {
+        tuple(_norm(v, unique.case_insensitive) for v in row[1:]): row[0] for row in target_rows
+    }
+    collisions = _collisions(arriving, source_rows, target_keys, mapped)
+    if not collisions:
+        return
+    if unique.rename_column and not table.reference:
+        _plan_renames(plan, table, unique, collisions)
+        return
+    _plan_maps(plan, table, unique, mapped, collisions)
+
+
+def _parent_restricts(plan: Plan, unique: Unique, fk_targets: dict[str, str]):
+    """(source, target) filters on the constraint's foreign-key parts, or None when no row can
+    collide. A key holding a freshly moved parent can never collide: only rows whose
+    foreign-key parts all point at mapped rows (or are NULL, under NULLS NOT DISTINCT) are
+    candidates."""
+    by_column = dict(zip(unique.columns, unique.keys, strict=False))
     restrict = Q()
     target_restrict = Q()
     for column, target in fk_targets.items():
         parents = plan.mapped.get(target, {})
         if not parents and unique.nulls_distinct:
-            return
+            return None
         name = by_column[column]
         here = Q(**{f"{name}__in": list(parents)})
         there = Q(**{f"{name}__in": sorted(set(parents.values()))})
@@ -277,52 +307,65 @@ def _plan_unique(plan: Plan, table: Table, unique: Unique, mapped: dict[int, int
             there |= Q(**{f"{name}__isnull": True})
         restrict &= here
         target_restrict &= there
-    soft = {r.column: r for r in SOFT_REFS if r.table == table.name and r.column in unique.columns}
-    type_field = {f.column: f.attname for f in table.model._meta.concrete_fields}
-    extra = tuple(type_field[r.type_column] for r in soft.values())
-    source_rows = _key_values(plan, table, unique, plan.source, restrict, extra)
-    if not source_rows:
-        return
-    if unique.rename_column and not unique.fk_columns:
-        key = unique.keys[0]
-        if isinstance(key, str) and not unique.case_insensitive:
-            target_restrict &= Q(**{f"{key}__in": [row[1] for row in source_rows]})
-    target_rows = _key_values(plan, table, unique, plan.target, target_restrict)
-    target_keys = {
-        tuple(_norm(v, unique.case_insensitive) for v in row[1:]): row[0] for row in target_rows
-    }
-    width = len(unique.columns)
+    return restrict, target_restrict
+
+
+class _ArrivingKey:
+    """A source row's key as it will read in the target: foreign-key parts through the
+    parents' mapping, soft references and codes through their renames."""
+
+    def __init__(self, plan: Plan, table: Table, unique: Unique, fk_targets: dict[str, str]):
+        self.plan, self.table, self.unique, self.fk_targets = plan, table, unique, fk_targets
+        self.soft = {
+            r.column: r for r in SOFT_REFS if r.table == table.name and r.column in unique.columns
+        }
+        type_field = {f.column: f.attname for f in table.model._meta.concrete_fields}
+        # Read with the key: the type column of each soft reference in it.
+        self.extra = tuple(type_field[r.type_column] for r in self.soft.values())
+
+    def of(self, values, types) -> tuple | None:
+        """None: the key cannot collide (it holds a freshly moved row, or a NULL that the
+        constraint lets repeat)."""
+        type_of = dict(zip([r.column for r in self.soft.values()], types, strict=True))
+        key = [
+            _norm(self._value(column, value, type_of), self.unique.case_insensitive)
+            for column, value in zip(self.unique.columns, values, strict=True)
+        ]
+        if any(v is _FRESH for v in key):
+            return None
+        if self.unique.nulls_distinct and any(v is None for v in key):
+            return None
+        return tuple(key)
+
+    def _value(self, column: str, value, type_of: dict):
+        if column in self.fk_targets:
+            if value is None:
+                return None
+            return self.plan.mapped.get(self.fk_targets[column], {}).get(value, _FRESH)
+        if column in self.soft:
+            return _follow_soft(self.plan, self.soft[column], type_of[column], value)
+        return _follow_code(self.plan, self.table, column, value)
+
+
+def _collisions(arriving: _ArrivingKey, source_rows, target_keys: dict, mapped: dict[int, int]):
+    """[(source pk, key values as stored, target pk)] of the rows not yet mapped whose
+    arriving key the target already holds."""
+    width = len(arriving.unique.columns)
     collisions = []
     for row in source_rows:
         pk, values, types = row[0], row[1 : 1 + width], row[1 + width :]
         if pk in mapped:
             continue
-        key = []
-        type_of = dict(zip([r.column for r in soft.values()], types, strict=True))
-        for column, value in zip(unique.columns, values, strict=True):
-            if column in fk_targets:
-                value = (
-                    None
-                    if value is None
-                    else plan.mapped.get(fk_targets[column], {}).get(value, _FRESH)
-                )
-            elif column in soft:
-                value = _follow_soft(plan, soft[column], type_of[column], value)
-            else:
-                value = _follow_code(plan, table, column, value)
-            key.append(_norm(value, unique.case_insensitive))
-        if any(v is _FRESH for v in key):
-            continue
-        if unique.nulls_distinct and any(v is None for v in key):
-            continue
-        found = target_keys.get(tuple(key))
+        key = arriving.of(values, types)
+        found = None if key is None else target_keys.get(key)
         if found is not None:
             collisions.append((pk, values, found))
-    if not collisions:
-        return
-    if unique.rename_column and not table.reference:
-        _plan_renames(plan, table, unique, collisions)
-        return
+    return collisions
+
+
+def _plan_maps(plan: Plan, table: Table, unique: Unique, mapped: dict[int, int], collisions):
+    """The colliding rows become one with the target's: a conflict to show, except for
+    reference rows; a matched person is listed as such."""
     for pk, values, found in collisions:
         mapped[pk] = found
         if table.reference:
@@ -592,76 +635,101 @@ def _build_soft_maps(cur, plan: Plan, maps: dict[str, str], token: str) -> None:
 def _insert(cur, plan: Plan, table: Table, maps, token: str, file_prefix: str) -> None:
     """One INSERT ... SELECT for the whole table. Every literal inlined here comes from the
     catalogue or from validated codes (`_literal` refuses anything else)."""
-    tables = catalog()
-    joins: list[str] = []
-    counter = iter(range(1, 10_000))
-
-    def alias(prefix: str) -> str:
-        return f"{prefix}{next(counter)}"
-
-    renamed = {col for (name, col), r in plan.renames.items() if name == table.name and r}
-    soft = {r.column: r for r in SOFT_REFS if r.table == table.name}
-    idrefs = {r.column: r for r in ID_REFS if r.table == table.name}
-    coderefs = {r.column: r for r in CODE_REFS if r.table == table.name}
-    exprs = []
-    for column in table.columns:
-        src = f"s.{q(column)}"
-        fk = table.fks.get(column)
-        override = _arrival_expr(plan, table, column)
-        if override is not None:
-            expr = override
-        elif column == table.pk:
-            expr = "m.new"
-        elif fk is not None and fk.target in maps:
-            a = alias("f")
-            joins.append(f"LEFT JOIN {maps[fk.target]} {a} ON {a}.old = {src}")
-            expr = f"{a}.new"
-        elif fk is not None and fk.target in tables and not tables[fk.target].carried:
-            expr = "NULL"  # a row left behind (a key, a device): never another agency's row
-        elif column in idrefs and idrefs[column].target in maps:
-            a = alias("i")
-            joins.append(f"LEFT JOIN {maps[idrefs[column].target]} {a} ON {a}.old = {src}")
-            expr = f"{a}.new"
-        elif column in soft:
-            expr = _soft_expr(soft[column], src, joins, alias, token, plan, table)
-        elif column in table.file_columns and file_prefix:
-            prefix = _literal(f"{plan.source}/")
-            target = _literal(file_prefix)
-            expr = (
-                f"CASE WHEN {src} = '' THEN {src} WHEN left({src}, {len(prefix)}) = '{prefix}' "
-                f"THEN '{target}' || substr({src}, {len(prefix) + 1}) ELSE '{target}' || {src} END"
-            )
-        else:
-            expr = src
-        if column in coderefs:
-            ref = coderefs[column]
-            a = alias("c")
-            joins.append(
-                f"LEFT JOIN cm_{token} {a} ON {a}.tbl = '{_literal(ref.target)}' "
-                f"AND {a}.old = {src}"
-            )
-            followed = f"COALESCE({a}.new, {expr})"
-            if ref.when:
-                expr = (
-                    f"CASE WHEN s.{q(ref.when[0])} = '{_literal(ref.when[1])}' "
-                    f"THEN {followed} ELSE {expr} END"
-                )
-            else:
-                expr = followed
-        if column in renamed:
-            a = alias("r")
-            joins.append(
-                f"LEFT JOIN rn_{token} {a} ON {a}.tbl = '{_literal(table.name)}' "
-                f"AND {a}.col = '{_literal(column)}' AND {a}.old = s.{q(table.pk)}"
-            )
-            expr = f"COALESCE({a}.value, {expr})"
-        exprs.append(expr)
+    select = _InsertSelect(plan, table, maps, token, file_prefix)
+    exprs = [select.column(column) for column in table.columns]
     sql = (
         f"INSERT INTO {qt(plan.target, table.name)} ({', '.join(q(c) for c in table.columns)}) "  # noqa: S608
         f"SELECT {', '.join(exprs)} FROM {qt(plan.source, table.name)} s "
-        f"JOIN {maps[table.name]} m ON m.old = s.{q(table.pk)} AND m.moved " + " ".join(joins)
+        f"JOIN {maps[table.name]} m ON m.old = s.{q(table.pk)} AND m.moved "
+        + " ".join(select.joins)
     )
     cur.execute(sql)
+
+
+class _InsertSelect:
+    """The select list of `_insert`, column by column, and the joins it needs (each with an
+    alias of its own): a column's value as it arrives in the target, then its code followed
+    to the renamed one, then its own rename."""
+
+    def __init__(self, plan: Plan, table: Table, maps, token: str, file_prefix: str):
+        self.plan, self.table, self.maps = plan, table, maps
+        self.token, self.file_prefix = token, file_prefix
+        self.tables = catalog()
+        self.joins: list[str] = []
+        self._counter = iter(range(1, 10_000))
+        self.renamed = {col for (name, col), r in plan.renames.items() if name == table.name and r}
+        self.soft = {r.column: r for r in SOFT_REFS if r.table == table.name}
+        self.idrefs = {r.column: r for r in ID_REFS if r.table == table.name}
+        self.coderefs = {r.column: r for r in CODE_REFS if r.table == table.name}
+
+    def alias(self, prefix: str) -> str:
+        return f"{prefix}{next(self._counter)}"
+
+    def column(self, column: str) -> str:
+        src = f"s.{q(column)}"
+        expr = self._value(column, src)
+        if column in self.coderefs:
+            expr = self._code_followed(self.coderefs[column], src, expr)
+        if column in self.renamed:
+            expr = self._renamed(column, expr)
+        return expr
+
+    def _value(self, column: str, src: str) -> str:
+        table, maps = self.table, self.maps
+        fk = table.fks.get(column)
+        override = _arrival_expr(self.plan, table, column)
+        if override is not None:
+            return override
+        if column == table.pk:
+            return "m.new"
+        if fk is not None and fk.target in maps:
+            return self._mapped(maps[fk.target], src, "f")
+        if fk is not None and fk.target in self.tables and not self.tables[fk.target].carried:
+            return "NULL"  # a row left behind (a key, a device): never another agency's row
+        if column in self.idrefs and self.idrefs[column].target in maps:
+            return self._mapped(maps[self.idrefs[column].target], src, "i")
+        if column in self.soft:
+            ref = self.soft[column]
+            return _soft_expr(ref, src, self.joins, self.alias, self.token, self.plan, table)
+        if column in table.file_columns and self.file_prefix:
+            return self._rerooted(src)
+        return src
+
+    def _mapped(self, map_table: str, src: str, prefix: str) -> str:
+        a = self.alias(prefix)
+        self.joins.append(f"LEFT JOIN {map_table} {a} ON {a}.old = {src}")
+        return f"{a}.new"
+
+    def _rerooted(self, src: str) -> str:
+        """A stored file path, under the target's folder instead of the source's."""
+        prefix = _literal(f"{self.plan.source}/")
+        target = _literal(self.file_prefix)
+        return (
+            f"CASE WHEN {src} = '' THEN {src} WHEN left({src}, {len(prefix)}) = '{prefix}' "
+            f"THEN '{target}' || substr({src}, {len(prefix) + 1}) ELSE '{target}' || {src} END"
+        )
+
+    def _code_followed(self, ref, src: str, expr: str) -> str:
+        a = self.alias("c")
+        self.joins.append(
+            f"LEFT JOIN cm_{self.token} {a} ON {a}.tbl = '{_literal(ref.target)}' "
+            f"AND {a}.old = {src}"
+        )
+        followed = f"COALESCE({a}.new, {expr})"
+        if not ref.when:
+            return followed
+        return (
+            f"CASE WHEN s.{q(ref.when[0])} = '{_literal(ref.when[1])}' "
+            f"THEN {followed} ELSE {expr} END"
+        )
+
+    def _renamed(self, column: str, expr: str) -> str:
+        a = self.alias("r")
+        self.joins.append(
+            f"LEFT JOIN rn_{self.token} {a} ON {a}.tbl = '{_literal(self.table.name)}' "
+            f"AND {a}.col = '{_literal(column)}' AND {a}.old = s.{q(self.table.pk)}"
+        )
+        return f"COALESCE({a}.value, {expr})"
 
 
 def _arrival_expr(plan: Plan, table: Table, column: str) -> str | None:
