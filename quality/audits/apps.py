@@ -1,7 +1,19 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class AuditsConfig(AppConfig):
     name = "quality.audits"
     label = "quality_audits"
     verbose_name = "Đánh giá nội bộ"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_audits.auditplan",
+            "audits:plan",
+            "audit-plan-detail",
+            "audits:report",
+            "audits:report_pdf",
+        )

@@ -1,7 +1,19 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class DocumentsConfig(AppConfig):
     name = "quality.documents"
     label = "quality_documents"
     verbose_name = "Tài liệu và hồ sơ"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_documents.document",
+            "documents:detail",
+            "documents:cover",
+            "documents:file",
+            "document-detail",
+        )

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ImprovementConfig(AppConfig):
     name = "quality.improvement"
     label = "quality_improvement"
     verbose_name = "Sự không phù hợp và cải tiến"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register("quality_improvement.nonconformity", "improvement:detail", "nc-detail")

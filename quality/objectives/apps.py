@@ -1,7 +1,15 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ObjectivesConfig(AppConfig):
     name = "quality.objectives"
     label = "quality_objectives"
     verbose_name = "Mục tiêu chất lượng"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_objectives.objective", "objectives:detail", "objective-detail"
+        )

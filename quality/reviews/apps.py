@@ -1,7 +1,19 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ReviewsConfig(AppConfig):
     name = "quality.reviews"
     label = "quality_reviews"
     verbose_name = "Xem xét của lãnh đạo và báo cáo"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_reviews.managementreview",
+            "reviews:detail",
+            "review-detail",
+            "reviews:minutes_pdf",
+            "reviews:minutes_docx",
+        )

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class RisksConfig(AppConfig):
     name = "quality.risks"
     label = "quality_risks"
     verbose_name = "Bối cảnh, rủi ro và cơ hội"
+
+    def ready(self):
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register("quality_risks.risk", "risks:detail", "risk-detail")

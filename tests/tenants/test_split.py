@@ -237,3 +237,43 @@ def test_table_names_in_reports_are_vietnamese_without_an_english_plural():
     labels = {table.name: table.label for table in catalog().values()}
     assert labels["quality_procedures_procedureversion"] == "phiên bản thủ tục"
     assert not [label for label in labels.values() if label.endswith("s") and " " in label]
+
+
+@pytest.fixture
+def split_done(source, django_capture_on_commit_callbacks):
+    world, content, stays, item = source
+    op = preview(world, content)
+    operations.confirm(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.SUCCEEDED, done.error
+    return world, content, stays, done
+
+
+def _moved_to_gamma(model: str, old: int) -> int:
+    with schema_context("ag_gamma"):
+        row = Provenance.objects.get(object_type=model, source_code="alpha", source_id=str(old))
+    return int(row.object_id)
+
+
+def test_old_links_to_records_a_split_moved_say_where_they_went(split_done, client_for):
+    world, content, stays, _op = split_done
+    staff = client_for(world.agency_a, world.owner_a)
+    procedure = _moved_to_gamma("quality_procedures.procedure", content.procedure_id)
+    document = _moved_to_gamma("quality_documents.document", content.document_id)
+    for old, new in (
+        (f"/procedures/{content.procedure_id}/", f"/procedures/{procedure}/"),
+        (f"/documents/{content.document_id}/", f"/documents/{document}/"),
+    ):
+        response = staff.get(old)
+        assert response.status_code == 404, old
+        page = response.content.decode()
+        assert "đã được chuyển sang cơ quan Trung tâm Gamma" in page, old
+        assert f'href="http://gamma.localhost{new}"' in page, old
+    api = staff.get(f"/api/v1/documents/{content.document_id}/")
+    assert api.status_code == 404
+    assert api.json()["moved_to"] == f"http://gamma.localhost/api/v1/documents/{document}/"
+    # a record that never existed, and one that stayed, are answered as before
+    missing = staff.get("/procedures/987654/")
+    assert missing.status_code == 404 and "Trung tâm Gamma" not in missing.content.decode()
+    assert staff.get(f"/procedures/{stays.pk}/").status_code == 200

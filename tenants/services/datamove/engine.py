@@ -721,16 +721,39 @@ def _provenance(cur, plan: Plan, maps: dict[str, str]) -> int:
     for name in PROVENANCE_TABLES:
         if name not in maps or name not in tables:
             continue
+        table = tables[name]
+        label = _label_sql(cur, plan, table, maps[name])
         cur.execute(
             f"INSERT INTO {target} (object_type, object_id, source_code, source_name, "  # noqa: S608
-            "source_id, operation, at) "
-            f"SELECT %s, new::text, %s, %s, old::text, %s, now() FROM {maps[name]} WHERE moved",
-            [
-                tables[name].model_label,
-                plan.source_code,
-                plan.source_name[:255],
-                plan.operation,
-            ],
+            "source_id, source_label, operation, at) "
+            f"SELECT %s, m.new::text, %s, %s, m.old::text, left({label}, 255), %s, now() "
+            f"FROM {maps[name]} m LEFT JOIN {qt(plan.source, name)} s "
+            f"ON s.{q(table.pk)} = m.old LEFT JOIN lb_{maps[name]} lb ON lb.old = m.old "
+            "WHERE m.moved",
+            [table.model_label, plan.source_code, plan.source_name[:255], plan.operation],
         )
         written += cur.rowcount
+        cur.execute(f"DROP TABLE lb_{maps[name]}")
     return written
+
+
+LABEL_COLUMNS = ("code", "email")  # what people call a record, where it is stored
+
+
+def _label_sql(cur, plan: Plan, table: Table, map_name: str) -> str:
+    """The SQL of a moved record's code in its old agency: a stored code column, else the
+    model's computed `code` (SKPH-<id>) worked out here into a temp table, else "#<id>"."""
+    cur.execute(f"CREATE TEMP TABLE lb_{map_name} (old bigint PRIMARY KEY, label text)")
+    column = next((c for c in LABEL_COLUMNS if c in table.columns), None)
+    if column is not None:
+        return f"COALESCE(s.{q(column)}::text, '#' || m.old)"
+    computed = getattr(table.model, "code", None)
+    if isinstance(computed, property):
+        cur.execute(f"SELECT old FROM {map_name} WHERE moved")  # noqa: S608
+        olds = [row[0] for row in cur.fetchall()]
+        labels = [str(table.model(pk=old).code) for old in olds]
+        cur.execute(
+            f"INSERT INTO lb_{map_name} SELECT unnest(%s::bigint[]), unnest(%s::text[])",
+            [olds, labels],
+        )
+    return "COALESCE(lb.label, '#' || m.old)"
