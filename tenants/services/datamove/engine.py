@@ -93,6 +93,9 @@ class Plan:
     counts: dict[str, dict] = field(default_factory=dict)
     users_matched: list[dict] = field(default_factory=list)
     cleared: dict[str, int] = field(default_factory=dict)  # "table.column" -> references set NULL
+    # "table.column" -> references to rows that never leave their agency (an integration key,
+    # credentials.py): they arrive NULL whatever is chosen.
+    cut: dict[str, int] = field(default_factory=dict)
 
     def moved_count(self, table: str) -> int:
         c = self.counts.get(table, {})
@@ -423,9 +426,12 @@ def _check_dangling(plan: Plan, order: list[Table]) -> None:
             if fk.target == table.name and fk.column == table.pk:
                 continue
             target_table = catalog().get(fk.target)
-            if target_table is None or not target_table.carried:
-                continue  # a credential: the reference arrives NULL (see _insert)
-            carried = plan.selection.get(fk.target, set()) | set(plan.mapped.get(fk.target, {}))
+            stays = target_table is None or not target_table.carried
+            carried = (
+                set()
+                if stays
+                else plan.selection.get(fk.target, set()) | set(plan.mapped.get(fk.target, {}))
+            )
             with connection.cursor() as cur:
                 cur.execute(
                     f"SELECT count(*) FROM {qt(plan.source, table.name)} "  # noqa: S608
@@ -436,7 +442,9 @@ def _check_dangling(plan: Plan, order: list[Table]) -> None:
                 missing = cur.fetchone()[0]
             if not missing:
                 continue
-            if fk.nullable:
+            if stays:  # a credential: the reference arrives NULL (see _insert)
+                plan.cut[f"{table.name}.{fk.column}"] = missing
+            elif fk.nullable:
                 plan.cleared[f"{table.name}.{fk.column}"] = missing
             else:
                 raise ValidationError(
