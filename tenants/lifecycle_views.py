@@ -292,7 +292,29 @@ class AgencyExportView(ProvinceAdminRequiredMixin, View):
         return redirect("lifecycle:detail", pk=op.pk)
 
 
-class AgencyArchiveView(ProvinceAdminRequiredMixin, View):
+class AgencyArchiveView(ConfirmStepMixin, ProvinceAdminRequiredMixin, View):
+    """GET: what archiving means, with the reason field; POST: archive."""
+
+    def confirm_page_context(self, request):
+        return {"can_manage": True}
+
+    def confirmation(self, request, code):
+        agency = get_object_or_404(_agencies(), code=code)
+        return Confirmation(
+            title=_("Lưu trữ %(name)s?") % {"name": agency.name},
+            text=_(
+                "Cơ quan chuyển sang chỉ xem: mọi người vẫn đăng nhập và xem được dữ liệu, "
+                "nhưng mọi thay đổi (biểu mẫu, API, sự kiện tích hợp) đều bị từ chối cho đến "
+                "khi được khôi phục."
+            ),
+            button=_("Xác nhận lưu trữ"),
+            cancel_url=reverse("console:agency_detail", args=[agency.code]),
+            items=[f"{agency.name} ({agency.code}) — {agency.get_status_display()}"],
+            form=ArchiveForm(),
+            nav="console/_nav.html",
+            active="agencies",
+        )
+
     def post(self, request, code):
         agency = get_object_or_404(_agencies(), code=code)
         form = ArchiveForm(request.POST)
