@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from iso_platform.logging_context import schema_var
-from tenants import host_cache
+from tenants import host_cache, read_only
 from tenants.models import AgencyStatus
 from tenants.services import moved
 
@@ -75,6 +75,13 @@ class AgencyMiddleware(TenantMainMiddleware):
             hostname, lambda host: super(AgencyMiddleware, self).get_tenant(domain_model, host)
         )
 
+    def __call__(self, request):
+        token = read_only.begin(False)  # whatever the last request on this thread served
+        try:
+            return super().__call__(request)
+        finally:
+            read_only.end(token)
+
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:
@@ -90,6 +97,7 @@ class AgencyMiddleware(TenantMainMiddleware):
                 connection.set_schema_to_public()
                 return self._merged(request, tenant)
             if request.method in SAFE_METHODS or request.path_info in _read_only_writes():
+                read_only.begin(True)  # the pages offer no change (tenants/read_only.py)
                 return None  # read-only: served from its schema as usual
             connection.set_schema_to_public()
             return self._refuse(request, tenant, _(MSG_READ_ONLY), status=403)
