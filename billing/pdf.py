@@ -8,7 +8,6 @@ import io
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -17,20 +16,10 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.services.money import amount_in_words, format_vnd
+from billing.services.seller import seller
 from iso_platform.numbers import vn_percent
 from iso_platform.pdf import register_fonts as _register_fonts
 from iso_platform.pdf import styles as _styles
-
-SELLER_DEFAULT = {
-    "name": "Đơn vị vận hành nền tảng eISO",
-    "tax_code": "",
-    "address": "",
-    "bank_account": "",
-}
-
-
-def seller() -> dict:
-    return {**SELLER_DEFAULT, **getattr(settings, "BILLING_SELLER", {})}
 
 
 def _t(value) -> str:

@@ -1,5 +1,5 @@
 """How billing reacts to what the layers below announce (connected in BillingConfig.ready,
-once the models are loaded)."""
+once the models are loaded): tenants and the kernel never import billing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from billing.services.dunning import MSG_READ_ONLY, is_read_only
 from billing.services.limits import check
 from billing.services.seed import subscription_for_new_agency
+from billing.services.subscriptions import subscription_end_merged
 from iso_platform.current import current_agency
 from tenants.guards import Refusal
 
@@ -20,6 +21,12 @@ def quota_requested(sender, *, resource: str, adding: int, **_kwargs) -> None:
 def agency_provisioned(sender, *, agency, plan_code=None, by=None, **_kwargs) -> None:
     """A new agency's subscription, in the transaction that creates the agency."""
     subscription_for_new_agency(agency=agency, plan_code=plan_code, by=by)
+
+
+def agency_event_received(sender, *, agency, action, actor=None, detail=None, **kwargs):
+    if action == "merged_into":
+        # The merged agency's subscription ends in the merge's own transaction.
+        subscription_end_merged(agency=agency, into=(detail or {}).get("target", ""), by=actor)
 
 
 def dunning_guard(agency) -> Refusal | None:

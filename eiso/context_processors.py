@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from tenants.read_only import serving_read_only
+
 
 def site(request):
     tenant = getattr(request, "tenant", None)
@@ -15,4 +17,5 @@ def site(request):
         "site_tenant": tenant,
         "site_is_console": is_public,
         "site_base_domain": settings.BASE_DOMAIN,
+        "site_read_only": not is_public and serving_read_only(),
     }

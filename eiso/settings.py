@@ -616,6 +616,15 @@ BILLING_REMINDER_EVERY_DAYS = env.integer(
 BILLING_SOFT_LIMIT_PERCENT = env.integer(
     "BILLING_SOFT_LIMIT_PERCENT", default=80, minimum=1, maximum=100
 )
+# The seller printed on every invoice (billing/pdf.py). Optional at start-up, so that a
+# platform without billing starts; the invoice run refuses while one is missing and
+# `manage.py check` warns (billing/checks.py).
+BILLING_SELLER = {
+    "name": env.string("BILLING_SELLER_NAME", default="Đơn vị vận hành nền tảng eISO"),
+    "tax_code": env.tax_code("BILLING_SELLER_TAX_CODE"),
+    "address": env.string("BILLING_SELLER_ADDRESS", default=""),
+    "bank_account": env.string("BILLING_SELLER_BANK_ACCOUNT", default=""),
+}
 # Writes in an agency refresh its statistics this many seconds later (one task per window).
 INSIGHTS_DEBOUNCE_SECONDS = env.integer(
     "INSIGHTS_DEBOUNCE_SECONDS", default=20, minimum=1, maximum=50

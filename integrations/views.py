@@ -25,6 +25,7 @@ from quality.documents.views import CapabilityMixin
 class KeysView(CapabilityMixin, View):
     capability = "integrations.manage"
     template = "integrations/keys.html"
+    read_only_page = True  # archived: the keys stay readable, the forms hidden
 
     def get(self, request, secret=None, new_key=None, form=None, connector_form=None, status=200):
         return render(
@@ -96,6 +97,7 @@ class KeyActionView(ConfirmStepMixin, CapabilityMixin, View):
 
 class InboxView(CapabilityMixin, TemplateView):
     capability = "integrations.manage"
+    read_only_page = True
     template_name = "integrations/inbox.html"
 
     def get_context_data(self, **kwargs):
@@ -124,6 +126,7 @@ class InboxView(CapabilityMixin, TemplateView):
 
 class InboxEventView(CapabilityMixin, TemplateView):
     capability = "integrations.manage"
+    read_only_page = True
     template_name = "integrations/inbox_event.html"
 
     def get_context_data(self, pk, **kwargs):

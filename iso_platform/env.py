@@ -144,6 +144,23 @@ def date(name: str, default: _dt.date, *, environ=None) -> _dt.date:
         raise EnvError(f"{name}={value!r} is not a date written YYYY-MM-DD.") from None
 
 
+TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+def tax_code(name: str, *, environ=None) -> str:
+    """A Vietnamese tax code (mã số thuế): 10 digits, or 10 digits, a hyphen and 3 digits for
+    a branch (0101234567-001). Empty when unset."""
+    value = _raw(name, environ)
+    if value is None:
+        return ""
+    if not TAX_CODE_RE.match(value):
+        raise EnvError(
+            f"{name}={value!r} is not a tax code: 10 digits, or 10 digits, a hyphen and "
+            "3 digits (for example 0101234567 or 0101234567-001)."
+        )
+    return value
+
+
 def ports(name: str, *, environ=None) -> tuple[int, ...]:
     """Comma-separated TCP port numbers, for example `8080,8443`."""
     value = _raw(name, environ)

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
@@ -22,6 +24,7 @@ from iso_platform.accounts.permissions import (
     is_province_admin,
 )
 from iso_platform.audit import export_record
+from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from tenants.lifecycle_forms import (
     ArchiveForm,
     ImportForm,
@@ -218,11 +221,48 @@ class OperationDetailView(ProvinceUserRequiredMixin, ConsoleContextMixin, Detail
         return response
 
 
-class OperationConfirmView(ProvinceAdminRequiredMixin, View):
-    def post(self, request, pk):
+CONFIRM_TITLES = {
+    OperationKind.MERGE: gettext_lazy("Hợp nhất %(source)s vào %(target)s?"),
+    OperationKind.SPLIT: gettext_lazy("Tách một phần %(source)s sang %(target)s?"),
+    OperationKind.IMPORT: gettext_lazy("Khởi tạo %(target)s từ gói dữ liệu?"),
+}
+
+
+class OperationConfirmView(ConfirmStepMixin, ProvinceAdminRequiredMixin, View):
+    """GET: what the operation will do, and every link a split cuts; POST: run it."""
+
+    def _operation(self, pk) -> LifecycleOperation:
         op = get_object_or_404(LifecycleOperation, pk=pk)
-        if op.kind not in (OperationKind.MERGE, OperationKind.SPLIT, OperationKind.IMPORT):
+        if op.kind not in CONFIRM_TITLES:
             raise Http404
+        return op
+
+    def confirm_page_context(self, request):
+        return {"can_manage": True}
+
+    def confirmation(self, request, pk):
+        op = self._operation(pk)
+        report = op.report or {}
+        names = {
+            "source": (report.get("source") or {}).get("name", ""),
+            "target": (report.get("target") or {}).get("name", "") or op.params.get("name", ""),
+        }
+        items = [split.consequence_text(c) for c in report.get("consequences", [])]
+        text = _("Thao tác chạy trong một giao dịch duy nhất và không hoàn tác được.")
+        if items:
+            text += " " + _("Các liên kết dưới đây sẽ bị cắt:")
+        return Confirmation(
+            title=str(CONFIRM_TITLES[op.kind]) % names,
+            text=text,
+            button=_("Xác nhận và thực hiện"),
+            cancel_url=reverse("lifecycle:detail", args=[op.pk]),
+            items=items,
+            nav="console/_nav.html",
+            active="lifecycle",
+        )
+
+    def post(self, request, pk):
+        op = self._operation(pk)
         if op.status != OperationStatus.PREVIEW:
             messages.info(request, _("Thao tác này đã được xác nhận."))
         else:
@@ -252,7 +292,29 @@ class AgencyExportView(ProvinceAdminRequiredMixin, View):
         return redirect("lifecycle:detail", pk=op.pk)
 
 
-class AgencyArchiveView(ProvinceAdminRequiredMixin, View):
+class AgencyArchiveView(ConfirmStepMixin, ProvinceAdminRequiredMixin, View):
+    """GET: what archiving means, with the reason field; POST: archive."""
+
+    def confirm_page_context(self, request):
+        return {"can_manage": True}
+
+    def confirmation(self, request, code):
+        agency = get_object_or_404(_agencies(), code=code)
+        return Confirmation(
+            title=_("Lưu trữ %(name)s?") % {"name": agency.name},
+            text=_(
+                "Cơ quan chuyển sang chỉ xem: mọi người vẫn đăng nhập và xem được dữ liệu, "
+                "nhưng mọi thay đổi (biểu mẫu, API, sự kiện tích hợp) đều bị từ chối cho đến "
+                "khi được khôi phục."
+            ),
+            button=_("Xác nhận lưu trữ"),
+            cancel_url=reverse("console:agency_detail", args=[agency.code]),
+            items=[f"{agency.name} ({agency.code}) — {agency.get_status_display()}"],
+            form=ArchiveForm(),
+            nav="console/_nav.html",
+            active="agencies",
+        )
+
     def post(self, request, code):
         agency = get_object_or_404(_agencies(), code=code)
         form = ArchiveForm(request.POST)

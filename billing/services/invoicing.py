@@ -46,6 +46,7 @@ from billing.models import (
     UsageDaily,
 )
 from billing.services.money import ceil_div, format_vnd, local_today, prorate, vat
+from billing.services.seller import seller_require
 from iso_platform.months import days_in_month, month_end_exclusive, month_start, previous_month
 from tenants.models import Agency
 from tenants.services import events
@@ -314,6 +315,7 @@ def invoice_issue_for(*, payer_key: str, month: date, today: date | None = None)
 
     One transaction: the series lock, the existence check, the number, the invoice and its
     lines commit together or not at all."""
+    seller_require()
     today = today or local_today()
     m0 = month_start(month)
     with transaction.atomic():
@@ -354,6 +356,7 @@ def invoices_issue(*, month: date | None = None, today: date | None = None) -> l
     month = month_start(month) if month else previous_month(today)
     if month >= month_start(today):
         raise ValidationError(_(MSG_MONTH_OPEN) % {"month": f"{month:%m/%Y}"}, code="month_open")
+    seller_require()  # before any payer: a run without the seller's details issues nothing
     issued, failed = [], []
     for payer_key in _payer_keys(month):
         try:

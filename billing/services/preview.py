@@ -14,6 +14,7 @@ from datetime import date
 from billing.models import PlanVersion, Subscription
 from billing.services.money import prorate, vat
 from billing.services.plans import plan_get, plan_version_on
+from billing.services.subscriptions import subscription_check_changeable
 from iso_platform.months import days_in_month, month_end_exclusive, month_start
 
 
@@ -37,6 +38,7 @@ class Preview:
 
 
 def change_preview(*, subscription: Subscription, plan_code: str, on: date) -> Preview:
+    subscription_check_changeable(subscription)  # a cancelled one has no open period
     m0, m1 = month_start(on), month_end_exclusive(on)
     n = days_in_month(on)
     current = subscription.periods.select_related("plan_version__plan").get(valid_to=None)

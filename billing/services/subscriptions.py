@@ -7,6 +7,7 @@ the old period covers the days before it, the new one that day and after.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -24,11 +25,14 @@ from billing.models import (
     SubscriptionPeriod,
     SubscriptionStatus,
 )
+from billing.services.invoicing import invoice_issue_for, payer_key_for
 from billing.services.money import local_today
 from billing.services.plans import plan_get, plan_version_on
 from iso_platform.months import month_start
 from tenants.models import Agency
 from tenants.services import events
+
+log = logging.getLogger(__name__)
 
 MSG_ALREADY = gettext_noop("Cơ quan này đã có thuê bao.")
 MSG_NONE = gettext_noop("Cơ quan này chưa có thuê bao.")
@@ -42,6 +46,22 @@ MSG_INVOICED = gettext_noop(
 )
 MSG_CANCELLED = gettext_noop("Thuê bao đã huỷ.")
 MSG_SAME = gettext_noop("Thuê bao đang dùng đúng gói và bên chi trả này.")
+MSG_MERGED = gettext_noop(
+    "Cơ quan này đã hợp nhất vào %(name)s: thuê bao đã kết thúc, không thay đổi gói được nữa."
+)
+
+
+def _check_not_merged(agency: Agency) -> None:
+    """A merged agency has no data and no users left: nothing of it is billable any more."""
+    if agency.merged_into_id:
+        raise ValidationError(_(MSG_MERGED) % {"name": agency.merged_into.name}, code="merged")
+
+
+def subscription_check_changeable(subscription: Subscription) -> None:
+    """Why the subscription's plan or payer cannot change any more (ValidationError), if so."""
+    _check_not_merged(subscription.agency)
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise ValidationError(_(MSG_CANCELLED), code="cancelled")
 
 
 def _check_payer(payer: str) -> None:
@@ -74,6 +94,7 @@ def subscription_start(
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     if agency.is_public:
         raise ValidationError(_(MSG_PUBLIC), code="public")
+    _check_not_merged(agency)
     if Subscription.objects.filter(agency=agency).exists():
         raise ValidationError(_(MSG_ALREADY), code="exists")
     _check_payer(payer)
@@ -147,8 +168,7 @@ def subscription_change(
     from `on` (default: today) on. Leaving a pilot ends it the day before `on`."""
     on = on or local_today()
     subscription = _locked(agency)
-    if subscription.status == SubscriptionStatus.CANCELLED:
-        raise ValidationError(_(MSG_CANCELLED), code="cancelled")
+    subscription_check_changeable(subscription)
     plan = plan_get(code=plan_code) if plan_code else subscription.plan_version.plan
     version = plan_version_on(plan=plan, day=on)
     payer = payer or subscription.payer
@@ -211,6 +231,56 @@ def subscription_cancel(*, agency: Agency, on: date | None = None, by=None) -> S
         detail={"on": str(on)},
     )
     return subscription
+
+
+@transaction.atomic
+def subscription_end_merged(*, agency: Agency, into: str = "", by=None) -> Subscription | None:
+    """The agency was merged into another (the `merged_into` event, billing/receivers.py):
+    its subscription ends today, in the merge's transaction. Today is the last day billed,
+    prorated; an agency paying itself on a paid plan gets its final invoice at once, after
+    the commit (one on the province's account is on the province's invoice of the month)."""
+    try:
+        subscription = _locked(agency)
+    except ValidationError:
+        return None  # never subscribed: nothing to end
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        return subscription
+    current = subscription.periods.select_for_update().get(valid_to=None)
+    # The period ends after today (exclusive end); a period that began today keeps one day.
+    end = max(local_today(), current.valid_from) + timedelta(days=1)
+    current.valid_to = end
+    current.save(update_fields=["valid_to"])
+    subscription.status = SubscriptionStatus.CANCELLED
+    subscription.status_changed_at = timezone.now()
+    subscription.save(update_fields=["status", "status_changed_at", "updated_at"])
+    events.record(
+        agency=subscription.agency,
+        action="subscription_cancelled",
+        actor=by,
+        detail={"on": str(end), "reason": "merged", "into": into},
+    )
+    version = current.plan_version
+    if current.payer == Payer.AGENCY and not (version.is_free or version.plan.is_pilot):
+        last_day = end - timedelta(days=1)
+        transaction.on_commit(
+            lambda: _final_invoice(agency_id=subscription.agency_id, last_day=last_day)
+        )
+    return subscription
+
+
+def _final_invoice(*, agency_id: int, last_day: date) -> None:
+    """Issued in its own transaction after the merge committed: a refusal (the seller's
+    details missing) leaves the merge done; the monthly run then issues the same invoice
+    (one per payer and month)."""
+    agency = Agency.objects.get(pk=agency_id)
+    try:
+        invoice_issue_for(payer_key=payer_key_for(Payer.AGENCY, agency), month=last_day)
+    except ValidationError as exc:
+        log.warning(
+            "final invoice of merged agency %s left to the monthly run: %s",
+            agency.code,
+            " ".join(exc.messages),
+        )
 
 
 def plan_version_apply(*, version: PlanVersion, by=None) -> int:

@@ -28,6 +28,7 @@ def _agency():
 
 class ChecklistView(ChecklistGate, TemplateView):
     template_name = "onboarding/checklist.html"
+    read_only_page = True  # archived: the checklist stays readable, its forms hidden
 
     def get_context_data(self, profile_form=None, steering_form=None, **kwargs):
         context = super().get_context_data(**kwargs)

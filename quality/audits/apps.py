@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class AuditsConfig(AppConfig):
     name = "quality.audits"
@@ -11,3 +13,12 @@ class AuditsConfig(AppConfig):
         from quality.core import inbox
 
         inbox.source_register("audits", _audits)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_audits.auditplan",
+            "audits:plan",
+            "audit-plan-detail",
+            "audits:report",
+            "audits:report_pdf",
+        )

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class CoreConfig(AppConfig):
     name = "quality.core"
@@ -12,3 +14,6 @@ class CoreConfig(AppConfig):
 
         # Each agency's trail is this layer's table; the kernel's audit API writes through it.
         audit.writer_register(audit.AGENCY, AuditEvent.objects.create)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register("quality_core.unit", "portal:unit_edit")

@@ -141,6 +141,9 @@ class Provenance(models.Model):
     source_code = models.CharField(max_length=40)
     source_name = models.CharField(max_length=255)
     source_id = models.CharField(max_length=100)
+    # The record's code (or number, or e-mail) in its old agency, as people knew it there:
+    # "SKPH-12", "QT.01"; empty on rows written before it was kept.
+    source_label = models.CharField(max_length=255, blank=True, default="")
     operation = models.CharField(max_length=40, help_text="LifecycleOperation id")
     at = models.DateTimeField(default=timezone.now)
 
@@ -149,3 +152,7 @@ class Provenance(models.Model):
 
     def __str__(self):
         return f"{self.object_type}:{self.object_id} <- {self.source_code}:{self.source_id}"
+
+    @property
+    def old_label(self) -> str:
+        return self.source_label or f"#{self.source_id}"

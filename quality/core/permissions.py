@@ -7,6 +7,7 @@ given that right by delegation (the Django permission `quality_documents.approve
 from __future__ import annotations
 
 from iso_platform.accounts.models import Role
+from tenants.read_only import serving_read_only
 
 ALL_AGENCY = frozenset(
     {
@@ -59,6 +60,17 @@ DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 
 
 def can(user, capability: str) -> bool:
+    """May `user` do it now: never a change while the agency is served read-only (archived,
+    tenants/read_only.py), so that no page offers one."""
+    allowed = holds(user, capability)
+    if allowed and not capability.endswith(".view") and serving_read_only():
+        return False
+    return allowed
+
+
+def holds(user, capability: str) -> bool:
+    """Does the person's role grant `capability`, whether or not the agency can change now:
+    for opening, read-only, a page only its managers see (units, people, integration keys)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if capability not in CAPABILITIES:

@@ -17,7 +17,7 @@ from django.views import View
 
 from iso_platform.accounts.models import User
 from iso_platform.forms import error_text, form_errors
-from quality.core.permissions import can
+from quality.core.permissions import can, holds
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,15 +36,28 @@ class PersonField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.email})"
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def page_allowed(request, capability: str, *, read_only_page: bool) -> bool:
+    """`read_only_page`: a page its managers still open, to read, while the agency is
+    read-only (its forms hidden); otherwise the page offers a change and is refused then."""
+    check = holds if read_only_page and request.method in SAFE_METHODS else can
+    return check(request.user, capability)
+
+
 class Gate(LoginRequiredMixin):
     """A page for people with `capability`."""
 
     capability = ""
+    read_only_page = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if self.capability and not can(request.user, self.capability):
+        if self.capability and not page_allowed(
+            request, self.capability, read_only_page=self.read_only_page
+        ):
             raise PermissionDenied(self.capability)
         return super().dispatch(request, *args, **kwargs)
 

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class DocumentsConfig(AppConfig):
     name = "quality.documents"
@@ -11,3 +13,12 @@ class DocumentsConfig(AppConfig):
         from quality.documents.inbox import _documents
 
         inbox.source_register("documents", _documents)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_documents.document",
+            "documents:detail",
+            "documents:cover",
+            "documents:file",
+            "document-detail",
+        )

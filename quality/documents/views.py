@@ -20,6 +20,7 @@ from iso_platform.forms import add_errors, error_text
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import agency_settings_update
+from quality.core.steps import page_allowed
 from quality.documents import forms, selectors
 from quality.documents.models import (
     Acknowledgement,
@@ -40,11 +41,12 @@ from quality.documents.services import codes, delegation, distribution, document
 
 class CapabilityMixin(LoginRequiredMixin):
     capability = "documents.view"
+    read_only_page = False  # see quality.core.steps.page_allowed
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not can(request.user, self.capability):
+        if not page_allowed(request, self.capability, read_only_page=self.read_only_page):
             raise PermissionDenied(self.capability)
         return super().dispatch(request, *args, **kwargs)
 

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ImprovementConfig(AppConfig):
     name = "quality.improvement"
@@ -12,3 +14,6 @@ class ImprovementConfig(AppConfig):
 
         inbox.source_register("actions", _actions)
         inbox.source_register("nonconformities", _nonconformities)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register("quality_improvement.nonconformity", "improvement:detail", "nc-detail")

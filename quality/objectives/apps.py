@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ObjectivesConfig(AppConfig):
     name = "quality.objectives"
@@ -11,3 +13,8 @@ class ObjectivesConfig(AppConfig):
         from quality.objectives.inbox import _objectives
 
         inbox.source_register("objectives", _objectives)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_objectives.objective", "objectives:detail", "objective-detail"
+        )

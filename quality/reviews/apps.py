@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class ReviewsConfig(AppConfig):
     name = "quality.reviews"
@@ -11,3 +13,12 @@ class ReviewsConfig(AppConfig):
         from quality.reviews.inbox import _reviews
 
         inbox.source_register("reviews", _reviews)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register(
+            "quality_reviews.managementreview",
+            "reviews:detail",
+            "review-detail",
+            "reviews:minutes_pdf",
+            "reviews:minutes_docx",
+        )

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from tenants import moved_links
+
 
 class RisksConfig(AppConfig):
     name = "quality.risks"
@@ -11,3 +13,6 @@ class RisksConfig(AppConfig):
         from quality.risks.checks import matrix_shrink_check
 
         settings_check_register("risk_matrix_size", matrix_shrink_check)
+
+        # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
+        moved_links.register("quality_risks.risk", "risks:detail", "risk-detail")

@@ -95,6 +95,22 @@ MSG_CHANGED = gettext_noop(
 )
 MSG_PEOPLE_TWICE = people.MSG_PEOPLE_TWICE
 MSG_COUNTS = gettext_noop("Số bản ghi sau khi tách không khớp (%(tables)s); đã huỷ toàn bộ.")
+# What the split does to links, said before it runs (the preview and the confirmation page).
+CONSEQUENCES = {
+    "cut": gettext_noop(
+        "%(rows)s dòng “%(label)s” đến cơ quan mới không còn liên kết “%(field)s” tới "
+        "%(target)s: thông tin xác thực không bao giờ rời cơ quan cũ, cơ quan mới cần cấp "
+        "khoá riêng cho hệ thống gửi dữ liệu."
+    ),
+    "target": gettext_noop(
+        "%(rows)s dòng “%(label)s” đến cơ quan mới không còn liên kết “%(field)s”: "
+        "%(target)s được trỏ tới không được chuyển."
+    ),
+    "source": gettext_noop(
+        "%(rows)s dòng “%(label)s” ở lại cơ quan cũ không còn liên kết “%(field)s”: "
+        "%(target)s được trỏ tới chuyển sang cơ quan mới."
+    ),
+}
 
 
 def _checkpoint(name: str) -> None:
@@ -228,8 +244,11 @@ def split_closure(
             Measurement.objects.filter(objective_id__in=objectives)
         ),
     }
-    # The audit trail and provenance of every moved row (by kind and id).
     tables = catalog()
+    # Units the carried rows name (a step's unit, a document's owner unit...) are copied
+    # along like the chosen ones, so that those links hold in N; S keeps them active.
+    selection["quality_core_unit"] = units | _referenced(selection, "quality_core_unit")
+    # The audit trail and provenance of every moved row (by kind and id).
     subjects = Q(pk__in=[])
     provenance = Q(pk__in=[])
     for name, ids in selection.items():
@@ -272,6 +291,24 @@ def split_closure(
         if table.reference:
             selection[table.name] = _ids(table.model._base_manager.all())
     return {name: ids for name, ids in selection.items() if ids}
+
+
+def _referenced(selection: dict[str, set[int]], target: str) -> set[int]:
+    """Ids of `target` rows that the selected rows point at (current schema)."""
+    found: set[int] = set()
+    with connection.cursor() as cur:
+        for name, ids in selection.items():
+            table = catalog()[name]
+            for fk in table.fks.values():
+                if fk.target != target or not ids or name == target:
+                    continue
+                cur.execute(
+                    f"SELECT DISTINCT {q(fk.column)} FROM {q(name)} "  # noqa: S608
+                    f"WHERE {q(table.pk)} = ANY(%s) AND {q(fk.column)} IS NOT NULL",
+                    [list(ids)],
+                )
+                found |= {row[0] for row in cur.fetchall()}
+    return found
 
 
 # --------------------------------------------------------------------------- preview and run
@@ -436,6 +473,44 @@ def _source_references(schema: str, delete: dict[str, set[int]]) -> list[dict]:
     return found
 
 
+def _field_label(table: str, column: str) -> str:
+    for f in catalog()[table].model._meta.concrete_fields:
+        if f.column == column:
+            return str(f.verbose_name)
+    return column
+
+
+def _consequence(kind: str, key: str, rows: int) -> dict:
+    table, column = key.split(".", 1)
+    fk = catalog()[table].fks.get(column)
+    target = catalog().get(fk.target) if fk else None
+    return {
+        "kind": kind,
+        "table": table,
+        "label": catalog()[table].label,
+        "column": column,
+        "field": _field_label(table, column),
+        "target": target.label if target else (fk.target if fk else ""),
+        "rows": rows,
+    }
+
+
+def split_consequences(plan: Plan, cleared_in_source: list[dict]) -> list[dict]:
+    """Every link the split cuts: in N, to rows that never leave S (credentials) or that are
+    not chosen; in S, to rows that leave."""
+    found = [_consequence("cut", key, rows) for key, rows in sorted(plan.cut.items())]
+    found += [_consequence("target", key, rows) for key, rows in sorted(plan.cleared.items())]
+    found += [
+        _consequence("source", f"{ref['table']}.{ref['column']}", ref["rows"])
+        for ref in cleared_in_source
+    ]
+    return found
+
+
+def consequence_text(consequence: dict) -> str:
+    return _(CONSEQUENCES[consequence["kind"]]) % consequence
+
+
 def split_report(plan: Plan, *, source: Agency, params: dict, cleared, delete) -> dict:
     tables = []
     for name in plan.tables:
@@ -471,6 +546,7 @@ def split_report(plan: Plan, *, source: Agency, params: dict, cleared, delete) -
         "users_matched": plan.users_matched,
         "cleared_in_source": cleared,
         "cleared_in_target": plan.cleared,
+        "consequences": split_consequences(plan, cleared),
     }
 
 
@@ -578,6 +654,7 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         if after_target[name] != expected_target or after_source[name] != expected_source:
             wrong.append(name)
         if carried or added:
+            # What actually happened, counted: not what the plan meant to do.
             tables.append(
                 {
                     "table": name,
@@ -589,6 +666,8 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
                     "carried": carried,
                     "mapped": mapped,
                     "copied": name in COPY_TABLES,
+                    "written": after_target[name] - before_target[name],
+                    "removed": before_source[name] - after_source[name],
                 }
             )
     if wrong:
@@ -598,7 +677,7 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
     detail = {
         "operation": str(op.pk),
         "people": {**people.people_summary(report["people"], invited), "moved": moved_people},
-        "tables": {t["table"]: t["carried"] for t in tables},
+        "tables": {t["table"]: t["written"] for t in tables},
     }
     events.record(
         agency=source,
@@ -619,6 +698,8 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         tables=tables,
         counts_match=True,
         rows_moved=sum(applied.moved.values()),
+        rows_written=sum(t["written"] for t in tables),
+        rows_removed=sum(t["removed"] for t in tables),
         invited=invited,
         files={"count": len(old_paths), "copied": len(result_files["copied"])},
         split_seconds=round(time.perf_counter() - started, 3),

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import LifecycleOperation
+from tenants.services.split import consequence_text
 
 register = template.Library()
 
@@ -44,6 +45,12 @@ def event_label(action: str) -> str:
     from quality.core.audit_labels import action_label
 
     return EVENT_LABELS.get(action) or action_label(action)
+
+
+@register.filter
+def consequence(item: dict) -> str:
+    """One link a split cuts, said in a sentence (tenants.services.split.CONSEQUENCES)."""
+    return consequence_text(item)
 
 
 @register.filter

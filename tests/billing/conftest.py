@@ -11,6 +11,21 @@ from billing.services import plans as plan_svc
 
 D = dt.date
 
+# The seller printed on invoices: the invoice run refuses without it (billing/services/seller.py).
+SELLER = {
+    "name": "Trung tâm Chuyển đổi số tỉnh An Giang",
+    "tax_code": "1600123456",
+    "address": "Số 1 Đường Tôn Đức Thắng, Long Xuyên, An Giang",
+    "bank_account": "3713.0.1234567 tại Kho bạc Nhà nước An Giang",
+}
+
+
+@pytest.fixture(autouse=True)
+def invoice_seller(settings):
+    settings.BILLING_SELLER = dict(SELLER)
+    return settings.BILLING_SELLER
+
+
 BASIC = dict(
     monthly_price=1_500_000,
     included_users=10,

@@ -359,3 +359,42 @@ def test_one_payer_failing_does_not_hold_back_the_others(alpha_story, monkeypatc
     with pytest.raises(RuntimeError):
         invoices_issue(today=D(2026, 11, 2))
     assert list(Invoice.objects.values_list("payer_key", flat=True)) == ["province"]
+
+
+def test_the_run_refuses_without_the_sellers_details_and_names_them(alpha_story, settings):
+    from tests.billing.conftest import SELLER
+
+    settings.BILLING_SELLER = {**SELLER, "tax_code": "", "bank_account": " "}
+    with pytest.raises(ValidationError) as exc:
+        invoices_issue(today=D(2026, 11, 2))
+    message = exc.value.messages[0]
+    assert exc.value.code == "seller_missing"
+    assert "mã số thuế (BILLING_SELLER_TAX_CODE)" in message
+    assert "số tài khoản ngân hàng (BILLING_SELLER_BANK_ACCOUNT)" in message
+    assert "BILLING_SELLER_ADDRESS" not in message
+    assert not Invoice.objects.exists() and not InvoiceCounter.objects.exists()
+
+
+def test_the_console_run_shows_the_missing_seller_details_in_vietnamese(
+    alpha_story, settings, client_for
+):
+    settings.BILLING_SELLER = {}
+    client = client_for("localhost", alpha_story.province_admin)
+    page = client.post("/billing/run/", {"month": "2026-10"})
+    assert page.status_code == 400
+    assert "thiếu thông tin người bán" in page.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_the_invoice_pdf_prints_the_sellers_details(alpha_story):
+    import io
+
+    from pypdf import PdfReader
+
+    from billing.pdf import invoice_pdf
+    from tests.billing.conftest import SELLER
+
+    invoice = invoices_issue(today=D(2026, 11, 2))[0]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(invoice_pdf(invoice))).pages)
+    for key in ("tax_code", "address", "bank_account"):
+        assert SELLER[key] in text, key

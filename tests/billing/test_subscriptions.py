@@ -79,3 +79,72 @@ def test_moving_to_the_province_payer_mid_month_splits_the_bill(plans):
     # 10 days for alpha itself, 21 days for the province: 483 871 + 1 016 129 = 1 500 000
     assert own.subtotal == 483_871
     assert province.subtotal == 1_016_129
+
+
+@pytest.fixture
+def merged_beta(plans, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks):
+    """Beta (paying itself, basic plan since 1/11/2026) merged into alpha on 20/11/2026."""
+    from billing.services import invoicing
+    from tenants.services import merge, operations
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for module in (subs, invoicing):
+        monkeypatch.setattr(module, "local_today", lambda: D(2026, 11, 20))
+    monkeypatch.setattr(operations, "enqueue", lambda op_id: None)
+    w = plans
+    subs.subscription_start(agency=w.agency_a, plan_code="co-ban", on=D(2026, 11, 1))
+    subs.subscription_start(agency=w.agency_b, plan_code="co-ban", on=D(2026, 11, 1))
+    op = merge.merge_preview(target=w.agency_a, source=w.agency_b, by=w.province_admin)
+    operations.confirm(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = merge.merge_run(op_id=op.pk)
+    assert done.status == "succeeded", done.error
+    return w
+
+
+def test_a_merge_ends_the_merged_agencys_subscription_with_a_final_invoice(merged_beta):
+    from billing.models import Invoice, Subscription
+
+    w = merged_beta
+    beta = Subscription.objects.get(agency=w.agency_b)
+    assert beta.status == SubscriptionStatus.CANCELLED
+    # 20/11 is the last day billed: the period ends (exclusive) on 21/11
+    assert list(beta.periods.values_list("valid_from", "valid_to")) == [
+        (D(2026, 11, 1), D(2026, 11, 21))
+    ]
+    event = AgencyEvent.objects.get(agency=w.agency_b, action="subscription_cancelled")
+    assert event.detail["reason"] == "merged" and event.detail["into"] == "alpha"
+    (final,) = Invoice.objects.filter(agency=w.agency_b)
+    # 1 500 000 × 20/30 days = 1 000 000, VAT 10 % = 100 000
+    assert final.period == D(2026, 11, 1) and final.buyer_name == w.agency_b.name
+    assert list(final.lines.values_list("kind", "amount")) == [("proration", 1_000_000)]
+    assert (final.subtotal, final.vat_amount, final.total) == (1_000_000, 100_000, 1_100_000)
+    # the target keeps its own subscription as it was
+    alpha = Subscription.objects.get(agency=w.agency_a)
+    assert alpha.status == SubscriptionStatus.ACTIVE
+    assert alpha.periods.get().valid_to is None
+    # the month's run invoices alpha and nothing more for beta
+    issued = invoices_issue(today=D(2026, 12, 1))
+    assert [i.agency_id for i in issued] == [w.agency_a.pk]
+
+
+def test_a_merged_agencys_plan_cannot_be_changed(merged_beta, client_for):
+    w = merged_beta
+    for change in (
+        lambda: subs.subscription_change(agency=w.agency_b, plan_code="nang-cao"),
+        lambda: subs.subscription_change(agency=w.agency_b, payer=Payer.PROVINCE),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            change()
+        assert exc.value.code == "merged"
+        assert (
+            "đã hợp nhất vào" in exc.value.messages[0]
+            and w.agency_a.name in (exc.value.messages[0])
+        )
+    client = client_for("localhost", w.province_admin)
+    page = client.post(
+        "/billing/subscriptions/beta/change/",
+        {"plan": "nang-cao", "payer": Payer.AGENCY, "on": "2026-11-25"},
+    )
+    assert page.status_code in (200, 400)
+    assert "không thay đổi gói được nữa" in page.content.decode()

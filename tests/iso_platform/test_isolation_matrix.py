@@ -362,14 +362,15 @@ def _plant_billing(world) -> dict:
     from billing.models import Invoice, Payer
     from billing.services import subscriptions as subs
     from billing.services.invoicing import invoices_issue
-    from tests.billing.conftest import make_plans
+    from tests.billing.conftest import SELLER, make_plans
 
     make_plans(world.province_admin)
     subs.subscription_start(agency=world.agency_a, plan_code="co-ban", on=dt.date(2026, 10, 15))
     subs.subscription_start(agency=world.agency_b, plan_code="nang-cao", on=dt.date(2026, 10, 1))
     subs.subscription_change(agency=world.agency_b, payer=Payer.PROVINCE, on=dt.date(2026, 11, 1))
-    invoices_issue(today=dt.date(2026, 11, 1))
-    invoices_issue(today=dt.date(2026, 12, 1))
+    with override_settings(BILLING_SELLER=SELLER):  # the run refuses without the seller
+        invoices_issue(today=dt.date(2026, 11, 1))
+        invoices_issue(today=dt.date(2026, 12, 1))
     own_b = Invoice.objects.filter(agency=world.agency_b, payer=Payer.AGENCY).first()
     own_a = Invoice.objects.filter(agency=world.agency_a, payer=Payer.AGENCY).first()
     province = Invoice.objects.filter(payer=Payer.PROVINCE).first()

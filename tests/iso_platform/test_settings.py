@@ -125,7 +125,11 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql://eiso:pw@db.internal:5432/eiso",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp://mailer:pw@mail.internal:587/?tls=True",
+    "BILLING_SELLER_TAX_CODE": "1600123456",
+    "BILLING_SELLER_ADDRESS": "Số 1 Đường Tôn Đức Thắng, Long Xuyên, An Giang",
+    "BILLING_SELLER_BANK_ACCOUNT": "0123456789 tại Kho bạc Nhà nước An Giang",
 }
+SELLER = ("BILLING_SELLER_TAX_CODE", "BILLING_SELLER_ADDRESS", "BILLING_SELLER_BANK_ACCOUNT")
 
 
 def _manage(*args, extra_env=None, drop=()):
@@ -187,6 +191,23 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_warns_while_the_invoice_sellers_details_are_missing():
+    production = {k: v for k, v in PRODUCTION.items() if k not in SELLER[1:]}
+    result = _manage("check", extra_env=production, drop=SELLER[1:])
+    assert result.returncode == 0, result.stderr  # a warning: the platform still starts
+    assert "billing.W001" in result.stderr
+    assert "BILLING_SELLER_ADDRESS, BILLING_SELLER_BANK_ACCOUNT" in result.stderr
+    assert "BILLING_SELLER_TAX_CODE" not in result.stderr
+
+
+def test_a_tax_code_is_ten_digits_maybe_with_a_branch():
+    assert env.tax_code("T", environ={"T": "0101234567-001"}) == "0101234567-001"
+    assert env.tax_code("T", environ={}) == ""
+    for bad in ("010123456", "0101234567-1", "MST0101234567"):
+        with pytest.raises(env.EnvError, match="is not a tax code"):
+            env.tax_code("T", environ={"T": bad})
+
+
 @pytest.mark.parametrize(
     "variable,value,message",
     [
@@ -205,6 +226,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("CELERY_WORKER_MAX_MEMORY_MB", "lots", "CELERY_WORKER_MAX_MEMORY_MB='lots' is not"),
         ("UNTRUSTED_PARSE_SECONDS", "0", "UNTRUSTED_PARSE_SECONDS=0 is below the minimum 1"),
         ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
+        ("BILLING_SELLER_TAX_CODE", "MST 1600123456", "BILLING_SELLER_TAX_CODE='MST 1600123456'"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

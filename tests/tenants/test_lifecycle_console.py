@@ -219,3 +219,21 @@ def test_a_merge_names_people_by_e_mail_and_refuses_strangers_in_vietnamese(worl
     assert op.params["people"] and response.status_code == 302
     page = admin.get(f"/lifecycle/{op.pk}/").content.decode()
     assert 'id="people"' in page and "Được mời (chưa có mật khẩu)" in page
+
+
+def test_archiving_asks_for_confirmation_first(world, admin, analyst):
+    panel = admin.get("/agencies/beta/").content.decode()
+    # the agency page leads to the confirmation page, it does not archive by itself
+    assert 'href="/lifecycle/agencies/beta/archive/"' in panel
+    assert 'action="/lifecycle/agencies/beta/archive/"' not in panel
+    page = admin.get("/lifecycle/agencies/beta/archive/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"Lưu trữ {world.agency_b.name}?" in body
+    assert "mọi thay đổi (biểu mẫu, API, sự kiện tích hợp) đều bị từ chối" in body
+    assert 'name="reason"' in body and 'action="/lifecycle/agencies/beta/archive/"' in body
+    assert Agency.objects.get(code="beta").status == AgencyStatus.ACTIVE  # looking changes nothing
+    assert analyst.get("/lifecycle/agencies/beta/archive/").status_code == 403
+    confirmed = admin.post("/lifecycle/agencies/beta/archive/", {"reason": "Sáp nhập"})
+    assert confirmed.status_code == 302
+    assert Agency.objects.get(code="beta").status == AgencyStatus.ARCHIVED

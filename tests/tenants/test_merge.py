@@ -239,3 +239,76 @@ def test_an_unconfirmed_preview_does_not_run(two):
     op = merge.merge_preview(target=world.agency_a, source=world.agency_b, by=world.province_admin)
     assert merge.merge_run(op_id=op.pk).status == OperationStatus.PREVIEW
     assert LifecycleOperation.objects.get(pk=op.pk).status == OperationStatus.PREVIEW
+
+
+@pytest.fixture
+def merged(two, django_capture_on_commit_callbacks):
+    world, a, b = two
+    with django_capture_on_commit_callbacks(execute=True):
+        op = run_merge(world)
+    assert op.status == OperationStatus.SUCCEEDED, op.error
+    return world, a, b, op
+
+
+def _new_id(model: str, old: int) -> int:
+    with schema_context("ag_alpha"):
+        return int(
+            Provenance.objects.get(
+                object_type=model, source_code="beta", source_id=str(old)
+            ).object_id
+        )
+
+
+def test_old_links_of_a_merged_agency_open_the_moved_records(merged, client_for):
+    world, a, b, _op = merged
+    visitor = client_for(Agency.objects.get(code="beta"))
+    nc = _new_id("quality_improvement.nonconformity", b.loop.nc.pk)
+    doc = _new_id("quality_documents.document", b.document_id)
+    app = _new_id("quality_procedures.application", b.application_ids[0])
+    assert nc != b.loop.nc.pk  # the same id in alpha is another record
+    links = {
+        f"/improvement/{b.loop.nc.pk}/": f"/improvement/{nc}/",
+        f"/documents/{b.document_id}/?tab=history": f"/documents/{doc}/?tab=history",
+        f"/documents/{b.document_id}/cover.pdf": f"/documents/{doc}/cover.pdf",
+        # a file has no provenance of its own: its document's page
+        f"/documents/{b.document_id}/files/1/": f"/documents/{doc}/",
+        f"/procedures/applications/{b.application_ids[0]}/": f"/procedures/applications/{app}/",
+        f"/procedures/{b.procedure_id}/": "/procedures/{}/".format(
+            _new_id("quality_procedures.procedure", b.procedure_id)
+        ),
+        "/documents/?q=x": "/documents/?q=x",  # no record named: the same page there
+    }
+    for old, new in links.items():
+        response = visitor.get(old)
+        assert response.status_code == 302, old
+        assert response["Location"] == f"http://alpha.localhost{new}", old
+    # a record of no known new address: a page saying where the agency went, no wrong record
+    gone = visitor.get("/documents/records/987654/")
+    assert gone.status_code == 410
+    page = gone.content.decode()
+    assert "đã được hợp nhất vào" in page and 'href="http://alpha.localhost/"' in page
+    api = visitor.get(f"/api/v1/documents/{b.document_id}/")
+    assert api["Location"] == f"http://alpha.localhost/api/v1/documents/{doc}/"
+    api = visitor.get(f"/api/v1/revisions/{b.revision_id}/")  # no provenance of its own
+    assert api.status_code == 410 and api.json()["moved_to"] == "http://alpha.localhost/"
+    # and the new address opens the record in alpha
+    staff = client_for(world.agency_a, world.owner_a)
+    assert staff.get(f"/improvement/{nc}/").context["nc"].title.endswith("(B)")
+
+
+def test_the_provenance_badge_shows_the_records_old_code(merged, client_for):
+    world, _a, b, _op = merged
+    staff = client_for(world.agency_a, world.owner_a)
+    nc = _new_id("quality_improvement.nonconformity", b.loop.nc.pk)
+    page = staff.get(f"/improvement/{nc}/").content.decode()
+    assert f"(mã cũ SKPH-{b.loop.nc.pk})" in page
+    doc = _new_id("quality_documents.document", b.document_id)
+    page = staff.get(f"/documents/{doc}/").content.decode()
+    # its code in beta, before the merge renamed it to QT.CHUNG.01-BETA
+    assert f"(mã cũ {SHARED_DOCUMENT})" in page
+    with schema_context("ag_alpha"):
+        labels = set(
+            Provenance.objects.filter(source_code="beta").values_list("object_type", "source_label")
+        )
+    assert ("quality_procedures.application", SHARED_APPLICATION) in labels  # before -BETA
+    assert ("accounts.user", "staff@b.test") in labels

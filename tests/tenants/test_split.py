@@ -236,3 +236,133 @@ def test_table_names_in_reports_are_vietnamese_without_an_english_plural():
     labels = {table.name: table.label for table in catalog().values()}
     assert labels["quality_procedures_procedureversion"] == "phiên bản thủ tục"
     assert not [label for label in labels.values() if label.endswith("s") and " " in label]
+
+
+@pytest.fixture
+def split_done(source, django_capture_on_commit_callbacks):
+    world, content, stays, item = source
+    op = preview(world, content)
+    operations.confirm(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.SUCCEEDED, done.error
+    return world, content, stays, done
+
+
+def _moved_to_gamma(model: str, old: int) -> int:
+    with schema_context("ag_gamma"):
+        row = Provenance.objects.get(object_type=model, source_code="alpha", source_id=str(old))
+    return int(row.object_id)
+
+
+def test_old_links_to_records_a_split_moved_say_where_they_went(split_done, client_for):
+    world, content, stays, _op = split_done
+    staff = client_for(world.agency_a, world.owner_a)
+    procedure = _moved_to_gamma("quality_procedures.procedure", content.procedure_id)
+    document = _moved_to_gamma("quality_documents.document", content.document_id)
+    for old, new in (
+        (f"/procedures/{content.procedure_id}/", f"/procedures/{procedure}/"),
+        (f"/documents/{content.document_id}/", f"/documents/{document}/"),
+    ):
+        response = staff.get(old)
+        assert response.status_code == 404, old
+        page = response.content.decode()
+        assert "đã được chuyển sang cơ quan Trung tâm Gamma" in page, old
+        assert f'href="http://gamma.localhost{new}"' in page, old
+    api = staff.get(f"/api/v1/documents/{content.document_id}/")
+    assert api.status_code == 404
+    assert api.json()["moved_to"] == f"http://gamma.localhost/api/v1/documents/{document}/"
+    # a record that never existed, and one that stayed, are answered as before
+    missing = staff.get("/procedures/987654/")
+    assert missing.status_code == 404 and "Trung tâm Gamma" not in missing.content.decode()
+    assert staff.get(f"/procedures/{stays.pk}/").status_code == 200
+
+
+def _sign_inbox_events_with_a_key(world) -> None:
+    """The one-stop-shop's events arrive signed with alpha's integration key."""
+    from integrations.models import InboxEvent
+    from integrations.services.keys import api_key_create
+
+    with schema_context("ag_alpha"):
+        key, _secret = api_key_create(actor=world.owner_a, name="Một cửa")
+        InboxEvent.objects.update(key=key)
+
+
+def test_the_preview_and_the_confirmation_page_list_the_links_a_split_cuts(source, client_for):
+    world, content, _stays, _item = source
+    _sign_inbox_events_with_a_key(world)
+    op = preview(world, content)
+    kinds = {(c["kind"], c["table"], c["column"]): c["rows"] for c in op.report["consequences"]}
+    assert kinds[("cut", "integrations_inboxevent", "key_id")] == 3  # the key stays in alpha
+    assert kinds[("source", "quality_audits_checklistitem", "procedure_id")] == 1
+    # the steps' unit is carried along (copied), so that link is not cut
+    assert not [k for k in kinds if k[1] == "quality_procedures_procedurestep"]
+    admin = client_for("localhost", world.province_admin)
+    preview_page = admin.get(f"/lifecycle/{op.pk}/").content.decode()
+    confirm = admin.get(f"/lifecycle/{op.pk}/confirm/")
+    assert confirm.status_code == 200
+    confirm_page = confirm.content.decode()
+    for page in (preview_page, confirm_page):
+        assert "3 dòng “sự kiện tích hợp nhận được” đến cơ quan mới không còn liên kết" in page
+        assert "cơ quan mới cần cấp khoá riêng" in page
+        assert "1 dòng “mục danh sách kiểm tra” ở lại cơ quan cũ" in page
+    assert f'action="/lifecycle/{op.pk}/confirm/"' in confirm_page
+    op.refresh_from_db()
+    assert op.status == OperationStatus.PREVIEW  # looking runs nothing
+    analyst = client_for("localhost", world.analyst)
+    assert analyst.get(f"/lifecycle/{op.pk}/confirm/").status_code == 403
+
+
+def test_a_split_carries_the_units_its_procedure_steps_name(split_done):
+    world, content, _stays, _op = split_done
+    with schema_context("ag_alpha"):
+        units = dict(Unit.objects.values_list("pk", "code"))
+        named = {
+            step.order: units[step.unit_id]
+            for step in ProcedureStep.objects.filter(version__procedure__code="2.000002")
+            if step.unit_id
+        }
+    assert named  # the staying procedure's steps name units, as the moved one's did
+    with schema_context("ag_gamma"):
+        steps = ProcedureStep.objects.filter(version__procedure__code=SHARED_PROCEDURE)
+        assert steps.exists() and not steps.filter(unit=None).exists()
+        assert {s.order: s.unit.code for s in steps if s.order in named} == named
+    with schema_context("ag_alpha"):  # alpha keeps those units, active
+        assert Unit.objects.filter(code__in=named.values(), is_active=True).count() == len(
+            set(named.values())
+        )
+
+
+def test_the_split_report_counts_what_actually_moved(source, client_for):
+    world, content, stays, _item = source
+    with schema_context("ag_alpha"):  # alpha once took in another agency's records
+        Provenance.objects.create(
+            object_type="quality_procedures.procedure",
+            object_id=str(stays.pk),
+            source_code="sotp",
+            source_name="Sở Tư pháp",
+            source_id="7",
+            source_label="2.000002",
+            operation="earlier-merge",
+        )
+    op = preview(world, content)
+    operations.confirm(op)
+    done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.SUCCEEDED, done.error
+    rows = {r["table"]: r for r in done.report["tables"]}
+    provenance = rows["quality_core_provenance"]
+    with schema_context("ag_gamma"):
+        written = Provenance.objects.count()
+    assert (provenance["written"], provenance["removed"], provenance["source_after"]) == (
+        written,
+        0,
+        1,
+    )
+    applications = rows["quality_procedures_application"]
+    assert (applications["written"], applications["removed"]) == (2, 2)
+    assert done.report["rows_removed"] == sum(r["removed"] for r in rows.values())
+    admin = client_for("localhost", world.province_admin)
+    page = admin.get(f"/lifecycle/{op.pk}/").content.decode()
+    row = page.split('data-table="quality_core_provenance"', 1)[1].split("</tr>", 1)[0]
+    assert "gỡ khỏi cơ quan cũ" not in row
+    assert row.count('<td class="text-end">') == 4 and '<td class="text-end">0</td>' in row

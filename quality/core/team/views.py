@@ -27,6 +27,7 @@ from iso_platform.forms import add_errors
 from quality.core.steps import Gate, Step
 from quality.core.team import services as team
 from quality.core.team.forms import ImportForm, InviteForm, PersonForm
+from tenants.read_only import serving_read_only
 
 
 class TeamGate(Gate):
@@ -51,6 +52,7 @@ def _rows(people):
 
 class TeamListView(TeamGate, TemplateView):
     template_name = "accounts/team/list.html"
+    read_only_page = True  # archived: the list stays readable, its forms hidden
 
     def get_context_data(self, invite_form=None, import_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,7 +66,7 @@ class TeamListView(TeamGate, TemplateView):
             counts=[(state, counts.get(state.value, 0)) for state in PersonState],
             wanted=wanted,
             total=sum(counts.values()),
-            can_invite=self.request.user.is_agency_admin,
+            can_invite=self.request.user.is_agency_admin and not serving_read_only(),
             invite_form=invite_form or InviteForm(),
             import_form=import_form or ImportForm(),
             hours=invitations.ttl_hours(),
@@ -166,7 +168,7 @@ class PersonView(TeamGate, View):
             "state": state,
             "invitation": latest,
             "history": history,
-            "can_invite": self.request.user.is_agency_admin,
+            "can_invite": self.request.user.is_agency_admin and not serving_read_only(),
         }
 
 

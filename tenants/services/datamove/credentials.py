@@ -94,6 +94,9 @@ NOT_SECRET: dict[tuple[str, str], str] = {
     ("quality_documents_coderule", "doc_type"): "a document type",
     ("quality_procedures_procedure", "code"): "a procedure's code",
     ("quality_procedures_application", "code"): "an application's code (public receipt)",
+    ("quality_procedures_application", "code_trigrams"): (
+        "the three-letter pieces of an application's code, for searching inside it"
+    ),
     ("integrations_inboxevent", "key_id"): "which integration key signed (an identifier)",
     ("integrations_inboxevent", "application_code"): "an application's code",
     ("integrations_inboxevent", "digest"): "SHA-256 of the event body (duplicate check)",

@@ -93,6 +93,9 @@ class Plan:
     counts: dict[str, dict] = field(default_factory=dict)
     users_matched: list[dict] = field(default_factory=list)
     cleared: dict[str, int] = field(default_factory=dict)  # "table.column" -> references set NULL
+    # "table.column" -> references to rows that never leave their agency (an integration key,
+    # credentials.py): they arrive NULL whatever is chosen.
+    cut: dict[str, int] = field(default_factory=dict)
 
     def moved_count(self, table: str) -> int:
         c = self.counts.get(table, {})
@@ -466,9 +469,12 @@ def _check_dangling(plan: Plan, order: list[Table]) -> None:
             if fk.target == table.name and fk.column == table.pk:
                 continue
             target_table = catalog().get(fk.target)
-            if target_table is None or not target_table.carried:
-                continue  # a credential: the reference arrives NULL (see _insert)
-            carried = plan.selection.get(fk.target, set()) | set(plan.mapped.get(fk.target, {}))
+            stays = target_table is None or not target_table.carried
+            carried = (
+                set()
+                if stays
+                else plan.selection.get(fk.target, set()) | set(plan.mapped.get(fk.target, {}))
+            )
             with connection.cursor() as cur:
                 cur.execute(
                     f"SELECT count(*) FROM {qt(plan.source, table.name)} "  # noqa: S608
@@ -479,7 +485,9 @@ def _check_dangling(plan: Plan, order: list[Table]) -> None:
                 missing = cur.fetchone()[0]
             if not missing:
                 continue
-            if fk.nullable:
+            if stays:  # a credential: the reference arrives NULL (see _insert)
+                plan.cut[f"{table.name}.{fk.column}"] = missing
+            elif fk.nullable:
                 plan.cleared[f"{table.name}.{fk.column}"] = missing
             else:
                 raise ValidationError(
@@ -789,16 +797,39 @@ def _provenance(cur, plan: Plan, maps: dict[str, str]) -> int:
     for name in PROVENANCE_TABLES:
         if name not in maps or name not in tables:
             continue
+        table = tables[name]
+        label = _label_sql(cur, plan, table, maps[name])
         cur.execute(
             f"INSERT INTO {target} (object_type, object_id, source_code, source_name, "  # noqa: S608
-            "source_id, operation, at) "
-            f"SELECT %s, new::text, %s, %s, old::text, %s, now() FROM {maps[name]} WHERE moved",
-            [
-                tables[name].model_label,
-                plan.source_code,
-                plan.source_name[:255],
-                plan.operation,
-            ],
+            "source_id, source_label, operation, at) "
+            f"SELECT %s, m.new::text, %s, %s, m.old::text, left({label}, 255), %s, now() "
+            f"FROM {maps[name]} m LEFT JOIN {qt(plan.source, name)} s "
+            f"ON s.{q(table.pk)} = m.old LEFT JOIN lb_{maps[name]} lb ON lb.old = m.old "
+            "WHERE m.moved",
+            [table.model_label, plan.source_code, plan.source_name[:255], plan.operation],
         )
         written += cur.rowcount
+        cur.execute(f"DROP TABLE lb_{maps[name]}")
     return written
+
+
+LABEL_COLUMNS = ("code", "email")  # what people call a record, where it is stored
+
+
+def _label_sql(cur, plan: Plan, table: Table, map_name: str) -> str:
+    """The SQL of a moved record's code in its old agency: a stored code column, else the
+    model's computed `code` (SKPH-<id>) worked out here into a temp table, else "#<id>"."""
+    cur.execute(f"CREATE TEMP TABLE lb_{map_name} (old bigint PRIMARY KEY, label text)")
+    column = next((c for c in LABEL_COLUMNS if c in table.columns), None)
+    if column is not None:
+        return f"COALESCE(s.{q(column)}::text, '#' || m.old)"
+    computed = getattr(table.model, "code", None)
+    if isinstance(computed, property):
+        cur.execute(f"SELECT old FROM {map_name} WHERE moved")  # noqa: S608
+        olds = [row[0] for row in cur.fetchall()]
+        labels = [str(table.model(pk=old).code) for old in olds]
+        cur.execute(
+            f"INSERT INTO lb_{map_name} SELECT unnest(%s::bigint[]), unnest(%s::text[])",
+            [olds, labels],
+        )
+    return "COALESCE(lb.label, '#' || m.old)"
