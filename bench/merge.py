@@ -60,9 +60,10 @@ FROM quality_procedures_application a, generate_series(1, 3) AS s
 FILL_NCS = """
 INSERT INTO quality_improvement_nonconformity (source, source_type, source_id, source_ref, title,
   description, severity, unit_name, detected_at, status, correction, root_cause_method,
-  root_cause_detail, root_cause, verify_after_days, verification_note, reopen_count, created_at)
+  root_cause_detail, root_cause, verify_after_days, verification_note, reopen_count, created_at,
+  close_reason)
 SELECT 'application_late', 'application', a.code, a.code, 'Hồ sơ trễ hạn ' || a.code, '',
-  'minor', a.current_unit, a.completed_at, 'open', '', '', '{}', '', 30, '', 0, now()
+  'minor', a.current_unit, a.completed_at, 'open', '', '', '{}', '', 30, '', 0, now(), ''
 FROM quality_procedures_application a WHERE a.timeliness = 'late'
 """
 FILL_AUDIT = """
@@ -104,8 +105,9 @@ def run(applications: int, documents: int) -> dict:
     names = list(catalog())
     before_a, before_b = table_counts(a.schema_name, names), table_counts(b.schema_name, names)
 
+    from eiso.fleet import merge
     from tenants.models import Agency
-    from tenants.services import merge, operations
+    from tenants.services import operations
 
     operations.enqueue = lambda op_id: None  # the benchmark runs the job itself
     started = time.perf_counter()

@@ -83,12 +83,12 @@ UPDATE quality_procedures_procedure SET field = (%(fields)s::text[])[1 + id %% 4
 INSERT INTO quality_improvement_nonconformity (source, source_type, source_id, source_ref, title,
   description, severity, unit_name, detected_at, status, correction, root_cause_method,
   root_cause_detail, root_cause, verify_after_days, verification_note, reopen_count, created_at,
-  closed_at, verification_due_on)
+  closed_at, verification_due_on, close_reason)
 SELECT 'application_late', 'application', a.code, a.code, 'Hồ sơ trễ hạn ' || a.code, '',
   'minor', a.current_unit, a.completed_at, CASE WHEN x.closed THEN 'closed' ELSE 'open' END,
   '', '', '{}', '', 30, '', 0, a.completed_at,
   CASE WHEN x.closed THEN a.completed_at + interval '20 days' END,
-  CASE WHEN NOT x.closed THEN (a.completed_at + interval '30 days')::date END
+  CASE WHEN NOT x.closed THEN (a.completed_at + interval '30 days')::date END, ''
 FROM quality_procedures_application a,
   LATERAL (SELECT a.id %% 3 <> 0 AND a.completed_at < now() - interval '21 days' AS closed) x
 WHERE a.timeliness = 'late';

@@ -152,6 +152,7 @@ SHARED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "eiso.console",
+    "eiso.fleet",
     "iso_platform.workdays",
     "billing",
     "insights",

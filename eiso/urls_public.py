@@ -12,7 +12,7 @@ urlpatterns = [
     path("accounts/", include("iso_platform.accounts.urls")),
     path("rollout/", include("onboarding.rollout.urls")),
     path("onboarding/", include("onboarding.console.urls")),
-    path("lifecycle/", include("tenants.lifecycle_urls")),
+    path("lifecycle/", include("eiso.fleet.urls")),
     path("packs/", include("onboarding.pack_pages.console_urls")),
     path("statistics/", include("insights.dashboard.urls")),
     path("reports/province/", include("insights.report.urls")),

@@ -178,7 +178,7 @@ def code_trigrams(code: str) -> list[str]:
 class Application(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=100, unique=True)
     # code_trigrams(code), written with the code: by applications_rebuild(), and again when
-    # a merge or split renames a colliding code (tenants/services/merge.py). The database
+    # a merge or split renames a colliding code (eiso/fleet/merge.py). The database
     # default only keeps raw SQL loads (the benchmarks) working: such rows are not found by
     # a search of three characters or more until they are written through the service.
     code_trigrams = ArrayField(models.TextField(), default=list, db_default="{}", editable=False)

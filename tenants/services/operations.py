@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -193,18 +194,20 @@ def fail(op_id, message: str) -> None:
     progress(op_id, _("Thất bại"), 100)
 
 
+# What runs each kind of operation. Export and import are this layer's; merge and split know
+# every area and live in the composition layer (eiso.fleet), which registers them at start-up.
+_runners: dict[str, Callable[..., Any]] = {}
+
+
+def runner_register(kind: str, runner: Callable[..., Any]) -> None:
+    """`runner(op_id=...)` carries out a confirmed operation of `kind` (an OperationKind)."""
+    _runners[kind] = runner
+
+
 def run(op_id) -> LifecycleOperation:
     """Run one operation, whatever its kind (the Celery task calls this)."""
-    from tenants.models import OperationKind
-    from tenants.services import exports, merge, split
-
     kind = LifecycleOperation.objects.values_list("kind", flat=True).get(pk=op_id)
-    runner = {
-        OperationKind.MERGE: merge.merge_run,
-        OperationKind.SPLIT: split.split_run,
-        OperationKind.EXPORT: exports.export_run,
-        OperationKind.IMPORT: exports.import_run,
-    }.get(kind)
+    runner = _runners.get(kind)
     if runner is not None:
         runner(op_id=op_id)
     return LifecycleOperation.objects.get(pk=op_id)

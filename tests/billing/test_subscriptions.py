@@ -85,7 +85,8 @@ def test_moving_to_the_province_payer_mid_month_splits_the_bill(plans):
 def merged_beta(plans, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks):
     """Beta (paying itself, basic plan since 1/11/2026) merged into alpha on 20/11/2026."""
     from billing.services import invoicing
-    from tenants.services import merge, operations
+    from eiso.fleet import merge
+    from tenants.services import operations
 
     settings.MEDIA_ROOT = tmp_path / "media"
     for module in (subs, invoicing):

@@ -14,11 +14,12 @@ from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
+from eiso.fleet import merge, split
 from eiso.testing.lifecycle import add_credentials, fill
 from integrations.models import ApiKey, InboxEvent, PullConnector
 from iso_platform.accounts.models import ApiToken, Invitation, User
 from tenants.models import Agency, OperationStatus
-from tenants.services import exports, merge, operations, split
+from tenants.services import exports, operations
 from tenants.services.datamove.catalog import catalog, tenant_models
 from tenants.services.datamove.credentials import (
     ACROSS_AGENCIES,

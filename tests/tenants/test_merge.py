@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from eiso.fleet import merge
 from eiso.testing.lifecycle import (
     PNG,
     SHARED_APPLICATION,
@@ -22,7 +23,7 @@ from quality.documents.models import Document, RevisionFile
 from quality.improvement.models import Action, Nonconformity
 from quality.procedures.models import Application, Procedure
 from tenants.models import Agency, AgencyStatus, LifecycleOperation, OperationStatus
-from tenants.services import merge, operations
+from tenants.services import operations
 from tenants.services.datamove.engine import table_counts
 
 

@@ -7,6 +7,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from eiso.celery import app as celery_app
+from eiso.fleet import merge
 from onboarding.services.rollout.running import rollout_run
 from onboarding.services.rollout.upload import rollout_start, rollout_upload
 from quality.core.models import AuditEvent
@@ -18,7 +19,7 @@ from tenants.models import (
     PlatformAuditEvent,
     ProvisioningJob,
 )
-from tenants.services import jobs, merge, operations, pool
+from tenants.services import jobs, operations, pool
 from tenants.services.provisioning import AgencySpec
 
 FORM = {

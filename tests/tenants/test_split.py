@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from eiso.fleet import split
 from eiso.testing.lifecycle import (
     PNG,
     SHARED_APPLICATION,
@@ -22,7 +23,7 @@ from quality.documents.models import Document, RevisionFile
 from quality.improvement.models import Nonconformity
 from quality.procedures.models import Application, HandOff, Procedure, ProcedureStep
 from tenants.models import Agency, AgencyStatus, OperationStatus
-from tenants.services import operations, split
+from tenants.services import operations
 from tenants.services.datamove.engine import table_counts
 
 

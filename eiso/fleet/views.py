@@ -18,6 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from eiso.fleet import merge, split
+from eiso.fleet.forms import (
+    ArchiveForm,
+    ImportForm,
+    MergeForm,
+    SplitForm,
+    SplitSourceForm,
+)
 from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
@@ -25,15 +33,8 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.audit import export_record
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from tenants.lifecycle_forms import (
-    ArchiveForm,
-    ImportForm,
-    MergeForm,
-    SplitForm,
-    SplitSourceForm,
-)
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
-from tenants.services import exports, merge, operations, split
+from tenants.services import exports, operations
 from tenants.services.lifecycle import agency_archive, agency_restore
 
 CONFLICTS_SHOWN = 200
@@ -61,7 +62,7 @@ class ConsoleContextMixin:
 
 
 class OperationListView(ProvinceUserRequiredMixin, ConsoleContextMixin, ListView):
-    template_name = "tenants/lifecycle/list.html"
+    template_name = "lifecycle/list.html"
     context_object_name = "operations"
     paginate_by = 50
 
@@ -80,7 +81,7 @@ class OperationListView(ProvinceUserRequiredMixin, ConsoleContextMixin, ListView
 
 
 class MergeView(ProvinceAdminRequiredMixin, ConsoleContextMixin, FormView):
-    template_name = "tenants/lifecycle/merge_form.html"
+    template_name = "lifecycle/merge_form.html"
     form_class = MergeForm
 
     def get_initial(self):
@@ -110,7 +111,7 @@ class MergeView(ProvinceAdminRequiredMixin, ConsoleContextMixin, FormView):
 class SplitView(ProvinceAdminRequiredMixin, ConsoleContextMixin, View):
     """Step 1 chooses the source (GET ?source=<code>); step 2 its units and procedures."""
 
-    template_name = "tenants/lifecycle/split_form.html"
+    template_name = "lifecycle/split_form.html"
 
     def _source(self, request):
         chooser = SplitSourceForm(request.GET or None)
@@ -162,7 +163,7 @@ class SplitView(ProvinceAdminRequiredMixin, ConsoleContextMixin, View):
 
 
 class ImportView(ProvinceAdminRequiredMixin, ConsoleContextMixin, FormView):
-    template_name = "tenants/lifecycle/import_form.html"
+    template_name = "lifecycle/import_form.html"
     form_class = ImportForm
 
     def form_valid(self, form):
@@ -190,8 +191,8 @@ class OperationDetailView(ProvinceUserRequiredMixin, ConsoleContextMixin, Detail
 
     def get_template_names(self):
         if self.request.headers.get("HX-Request"):
-            return ["tenants/lifecycle/_progress.html"]
-        return ["tenants/lifecycle/detail.html"]
+            return ["lifecycle/_progress.html"]
+        return ["lifecycle/detail.html"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
+from eiso.fleet.merge import applications_reindex_renamed
 from iso_platform.accounts.identifiers import normalise_email
 from tenants.models import (
     Agency,
@@ -66,7 +67,6 @@ from tenants.services.datamove.engine import (
     table_counts,
     validate_suffix,
 )
-from tenants.services.merge import applications_reindex_renamed
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)

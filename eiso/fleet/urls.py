@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenants import lifecycle_views as views
+from eiso.fleet import views
 
 app_name = "lifecycle"
 

@@ -6,8 +6,8 @@ from django import template
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from eiso.fleet.split import consequence_text
 from tenants.models import LifecycleOperation
-from tenants.services.split import consequence_text
 
 register = template.Library()
 
@@ -49,7 +49,7 @@ def event_label(action: str) -> str:
 
 @register.filter
 def consequence(item: dict) -> str:
-    """One link a split cuts, said in a sentence (tenants.services.split.CONSEQUENCES)."""
+    """One link a split cuts, said in a sentence (eiso.fleet.split.CONSEQUENCES)."""
     return consequence_text(item)
 
 
