@@ -205,6 +205,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ("CELERY_WORKER_MAX_MEMORY_MB", "lots", "CELERY_WORKER_MAX_MEMORY_MB='lots' is not"),
         ("UNTRUSTED_PARSE_SECONDS", "0", "UNTRUSTED_PARSE_SECONDS=0 is below the minimum 1"),
         ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
+        ("ANNUAL_REPORT_RECEIVER", "Sở KH&CN", "ANNUAL_REPORT_RECEIVER='Sở KH&CN' is not an"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):
