@@ -78,6 +78,8 @@ def _prepare_environment(port: int) -> None:
     os.environ.setdefault("SITE_PORT", str(port))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eiso.settings")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    # The demo province's Department of Science and Technology runs its QMS here too.
+    os.environ.setdefault("ANNUAL_REPORT_RECEIVER", "sokhcn")
 
 
 def _ensure_services() -> dict[str, str]:

@@ -325,6 +325,11 @@ RATELIMIT_IP_META_KEY = "iso_platform.net.client_ip"
 RATELIMIT_FAIL_OPEN = True
 SURVEY_RATE = env.rate("SURVEY_RATE", default="20/h")
 
+# Agencies send their annual report on applying the QMS to the province's Department of
+# Science and Technology. When that department runs its own QMS here, its code: it receives
+# the reports and does not send one to itself. "none": no agency sends one through eISO.
+ANNUAL_REPORT_RECEIVER = env.agency_code("ANNUAL_REPORT_RECEIVER", words=("none",))
+
 # --------------------------------------------------------------------------- security
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -58,6 +58,24 @@ def string(name: str, default: str | None = None, *, environ=None) -> str | None
     return default if value is None else value
 
 
+# The format of an agency's code (tenants.models.CODE_RE; the kernel cannot import tenants).
+AGENCY_CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def agency_code(name: str, *, words: tuple[str, ...] = (), environ=None) -> str:
+    """An agency's code, one of `words`, or "" when unset."""
+    value = _raw(name, environ)
+    if value is None:
+        return ""
+    if value not in words and not AGENCY_CODE_RE.match(value):
+        also = "".join(f" or {word!r}" for word in words)
+        raise EnvError(
+            f"{name}={value!r} is not an agency code (lower-case letters, digits and "
+            f"hyphens, for example sokhcn){also}."
+        )
+    return value
+
+
 def boolean(name: str, default: bool, *, environ=None) -> bool:
     value = _raw(name, environ)
     if value is None:

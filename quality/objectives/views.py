@@ -48,7 +48,7 @@ class ObjectiveListView(Gate, TemplateView):
         )
         chart = {
             "type": "bar",
-            "labels": [o.title[:40] for o in objectives],
+            "labels": [o.title for o in objectives],  # charts.js fits them to the screen
             "yTitle": _("Số kỳ"),
             "stacked": True,
             "integer": True,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from quality.core.inbox import Item
 from quality.core.permissions import can
 from quality.reviews.models import AnnualReport, ManagementReview, ReviewStatus
+from quality.reviews.services import annual_report_receiver
 
 
 def _reviews(user, today):
@@ -28,7 +29,8 @@ def _reviews(user, today):
         )
         for r in rows
     ]
-    if can(user, "reviews.manage"):
+    # An agency that sends no annual report (it receives them) is not reminded to send one.
+    if can(user, "reviews.manage") and annual_report_receiver().name:
         # One query whatever the month: the drafts, and this year's report if there is one
         # (in December a missing report is due).
         reports = AnnualReport.objects.filter(Q(status="draft") | Q(year=today.year))

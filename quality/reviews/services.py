@@ -4,7 +4,9 @@ and the annual report on applying the QMS, generated, edited, submitted to the p
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -32,6 +34,13 @@ MSG_HELD = gettext_noop("Cuộc họp đã được ghi nhận; không sửa đ�
 MSG_SUBMITTED = gettext_noop("Báo cáo đã gửi; không sửa được nữa.")
 MSG_NOT_GENERATED = gettext_noop("Hãy tạo số liệu báo cáo trước khi gửi.")
 MSG_YEAR = gettext_noop("Năm báo cáo không hợp lệ.")
+MSG_NO_RECEIVER = gettext_noop(
+    "Chưa cấu hình cơ quan nhận báo cáo năm; báo cáo không gửi được. "
+    "Hãy liên hệ quản trị viên cấp tỉnh."
+)
+MSG_RECEIVER_IS_SELF = gettext_noop(
+    "Cơ quan là nơi nhận báo cáo năm của các cơ quan khác; không gửi báo cáo cho chính mình."
+)
 
 
 def _require(actor) -> None:
@@ -524,12 +533,41 @@ def annual_report_update(*, actor, report: AnnualReport, **texts) -> AnnualRepor
     return report
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """Whom this agency's annual report goes to: `name`, or `refusal` when it goes nowhere."""
+
+    name: str = ""
+    refusal: str = ""
+
+
+def annual_report_receiver() -> Receiver:
+    """Read from `ANNUAL_REPORT_RECEIVER`: unset, the province's Department of Science and
+    Technology (reading on the console); an agency's code, that agency, unless it is this
+    one; `none` or a code no agency has, nobody."""
+    from tenants.models import Agency
+
+    code = settings.ANNUAL_REPORT_RECEIVER
+    if not code:
+        return Receiver(name=_("Sở Khoa học và Công nghệ"))
+    receiver = Agency.objects.agencies().filter(code=code).first() if code != "none" else None
+    if receiver is None:
+        return Receiver(refusal=_(MSG_NO_RECEIVER))
+    if receiver.schema_name == connection.schema_name:
+        return Receiver(refusal=_(MSG_RECEIVER_IS_SELF))
+    return Receiver(name=receiver.name)
+
+
 @transaction.atomic
 def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
-    """Mark as sent to the province; a copy of the figures goes to the public schema."""
+    """Mark as sent to the receiver; a copy of the figures goes to the public schema, where
+    the province's console reads it."""
     from tenants.models import Agency, ReportSubmission
 
     _require(actor)
+    receiver = annual_report_receiver()
+    if receiver.refusal:
+        raise ValidationError(receiver.refusal)
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     if report.status == AnnualReportStatus.SUBMITTED:
         raise ValidationError(_(MSG_SUBMITTED))

@@ -174,6 +174,7 @@ class AnnualDetailView(Gate, TemplateView):
             report=report,
             document=document,
             draft=report.status == AnnualReportStatus.DRAFT,
+            receiver=services.annual_report_receiver(),
             form=forms.AnnualReportForm(instance=report),
             can_manage=can(self.request.user, "reviews.manage"),
             audit=trail("annualreport", report.pk),
@@ -201,10 +202,11 @@ class AnnualRegenerateView(AnnualStep):
 
 
 class AnnualSubmitView(AnnualStep):
-    success = gettext_lazy("Đã gửi báo cáo tới Sở Khoa học và Công nghệ.")
-
     def act(self, report, data):
-        return services.annual_report_submit(actor=self.request.user, report=report)
+        submitted = services.annual_report_submit(actor=self.request.user, report=report)
+        receiver = services.annual_report_receiver()
+        self.success = _("Đã gửi báo cáo tới %(name)s.") % {"name": receiver.name}
+        return submitted
 
 
 class AnnualFileView(Gate, View):

@@ -3,8 +3,11 @@
 1. The provincial administrator signs in on the console and creates an agency, following the
    progress bar until the agency is ready.
 2. That agency's first administrator sets a password from the invitation e-mail, invites a
-   staff member and a leader from the team page, and the three of them draft, review, approve
-   and issue a document; a key made on the integrations page lets the one-stop-shop simulator
+   staff member and a leader from the team page, and the three of them draft (with its file),
+   review, approve and issue a document, then change it: a change request accepted opens
+   revision 2 from revision 1's file, which is edited, reviewed, approved and issued, and the
+   file of revision 2, now in force, downloads byte for byte; a key made on the integrations
+   page lets the one-stop-shop simulator
    send applications through the real ingest API, and the administrator sees them arrive and
    opens a nonconformity about one of them.
 3. The department analyst watches the agency's figures on the statistics pages move after
@@ -22,9 +25,12 @@ and without scrolling sideways. Screenshots of each step: .artifacts/journeys/<v
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import email.policy
+import hashlib
+import io
 import os
 import re
 import subprocess
@@ -551,6 +557,11 @@ def journey_2_the_agency_administrator_runs_the_quality_system(journey, live):
     staff.page.fill("#id_title", "Quy trình tiếp nhận và trả kết quả")
     staff.page.fill("#id_body", "Bước 1: tiếp nhận hồ sơ tại Bộ phận một cửa.")
     staff.submit("Tạo tài liệu")
+    staff.page.set_input_files(
+        "#id_file", files=[{"name": DOCUMENT_FILE, "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    staff.submit("Tải lên")
+    staff.page.get_by_text("Đã tải tệp lên.").wait_for()
     staff.page.select_option("#id_reviewer", label="Trần Thư Ký")
     staff.shot("document-draft")
     staff.submit("Gửi xem xét")
@@ -570,7 +581,9 @@ def journey_2_the_agency_administrator_runs_the_quality_system(journey, live):
     leader.submit("Phê duyệt và ban hành")
     leader.page.get_by_text("Đã phê duyệt và ban hành.").wait_for()
     assert "lần ban hành 1" in leader.page.inner_text("main")
+    first_file = in_force_file(leader)
     leader.shot("document-issued")
+    document_revised(journey, admin=admin, staff=staff, leader=leader, first_file=first_file)
 
     # An integration key for the one-stop-shop system; its secret is shown once.
     _procedure_in(journey.agency, journey.person("thuky"))
@@ -609,6 +622,94 @@ def journey_2_the_agency_administrator_runs_the_quality_system(journey, live):
     assert "Phiếu kiểm soát thiếu chữ ký bên nhận" in page.locator("h1").inner_text()
     admin.shot("nonconformity-opened")
     journey.done.add("agency-work")
+
+
+# --------------------------------------------------------------------------- 2b. a revision
+
+DOCUMENT_FILE = "QT.HT.01-quy-trinh.pdf"
+
+
+def _pdf(text: str) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.drawString(72, 760, text)
+    canvas.save()
+    return out.getvalue()
+
+
+PDF = _pdf("QT.HT.01 Quy trinh tiep nhan va tra ket qua, lan ban hanh 1")
+
+
+def in_force_file(screen: Screen) -> str:
+    """The link of the one file of the revision in force, checked to download as uploaded."""
+    card = screen.page.locator(".card", has_text="Bản đang hiệu lực")
+    links = card.locator(".list-group a", has_text=DOCUMENT_FILE)
+    assert links.count() == 1, card.inner_text()
+    href = links.get_attribute("href")
+    got = screen.page.evaluate(FETCH_JS, href)  # with the person's session, as the link would
+    assert got["status"] == 200, f"{href}: {got['status']}"
+    assert base64.b64decode(got["body"]) == PDF, f"{href}: not the uploaded bytes"
+    assert got["sha256"] == hashlib.sha256(PDF).hexdigest()
+    return href
+
+
+FETCH_JS = """
+async href => {
+  const response = await fetch(href);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let text = '';
+  for (const byte of bytes) { text += String.fromCharCode(byte); }
+  return {status: response.status, sha256: response.headers.get('x-content-sha256'),
+          body: btoa(text)};
+}
+"""
+
+
+def document_revised(journey: Journey, *, admin, staff, leader, first_file: str) -> None:
+    """A change request (staff) → accepted (the ISO secretary), which opens revision 2 with a
+    copy of revision 1's file → edited, sent (staff) → checked → approved and issued."""
+    page = staff.page
+    staff.goto(leader.page.url)  # the document's page
+    page.fill("#id_reason", "Bổ sung tiếp nhận hồ sơ trực tuyến")
+    page.fill("#id_proposal", "Thêm bước 2: tiếp nhận qua Cổng dịch vụ công.")
+    staff.submit("Lập phiếu yêu cầu sửa đổi")
+    page.get_by_text("Đã gửi phiếu yêu cầu sửa đổi.").wait_for()
+
+    admin.menu("Tài liệu", "Danh mục tài liệu")
+    admin.follow(admin.page.locator("main a", has_text="QT.HT.01").first)
+    admin.shot("document-change-request")
+    admin.submit("Chấp nhận, mở bản dự thảo")
+    admin.page.get_by_text("Đã chấp nhận; bản dự thảo 2 được mở.").wait_for()
+
+    staff.goto(page.url)
+    draft = page.locator(".card", has_text="Bản dự thảo 2")
+    assert draft.locator(".list-group a", has_text=DOCUMENT_FILE).count() == 1  # the copy
+    staff.follow(draft.get_by_role("link", name=re.compile("Sửa")))
+    page.fill("#id_body", "Bước 1: tiếp nhận tại Bộ phận một cửa.\nBước 2: qua Cổng dịch vụ công.")
+    page.fill("#id_change_location", "Mục 5.1")
+    staff.submit("Lưu bản dự thảo")
+    page.get_by_text("Đã lưu bản dự thảo.").wait_for()
+    page.select_option("#id_reviewer", label="Trần Thư Ký")
+    staff.shot("document-revision-2-draft")
+    staff.submit("Gửi xem xét")
+    page.get_by_text("Đã gửi xem xét.").wait_for()
+
+    admin.menu("Việc của tôi")
+    admin.follow(admin.page.get_by_role("link", name=re.compile("Kiểm tra: QT.HT.01")))
+    admin.page.fill("main textarea[name=text] >> nth=0", "Bước 2 đúng quy định.")
+    admin.submit("Đã kiểm tra, trình phê duyệt")
+    admin.page.get_by_text("Đã ghi nhận kiểm tra; bản dự thảo chờ phê duyệt.").wait_for()
+
+    leader.menu("Việc của tôi")
+    leader.follow(leader.page.get_by_role("link", name=re.compile("Phê duyệt: QT.HT.01")))
+    leader.submit("Phê duyệt và ban hành")
+    leader.page.get_by_text("Đã phê duyệt và ban hành.").wait_for()
+    main = leader.page.inner_text("main")
+    assert "lần ban hành 2" in main and "Bước 2: qua Cổng dịch vụ công." in main, main
+    assert in_force_file(leader) != first_file  # revision 2's own copy of the file
+    leader.shot("document-revision-2-issued")
 
 
 # --------------------------------------------------------------------------- 3. statistics

@@ -227,6 +227,7 @@ def test_a_tax_code_is_ten_digits_maybe_with_a_branch():
         ("UNTRUSTED_PARSE_SECONDS", "0", "UNTRUSTED_PARSE_SECONDS=0 is below the minimum 1"),
         ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
         ("BILLING_SELLER_TAX_CODE", "MST 1600123456", "BILLING_SELLER_TAX_CODE='MST 1600123456'"),
+        ("ANNUAL_REPORT_RECEIVER", "Sở KH&CN", "ANNUAL_REPORT_RECEIVER='Sở KH&CN' is not an"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

@@ -32,12 +32,9 @@ LAST_YEAR = timezone.localdate().year - 1  # every period of it has ended
 def objective(w, year=LAST_YEAR, **extra):
     extra.setdefault("target", Decimal(90))
     extra.setdefault("owner", w.member_a)
+    extra.setdefault("title", "Giải quyết hồ sơ đúng hạn")
     return obj.objective_create(
-        actor=w.owner_a,
-        year=year,
-        title="Giải quyết hồ sơ đúng hạn",
-        indicator="Tỷ lệ hồ sơ đúng hạn",
-        **extra,
+        actor=w.owner_a, year=year, indicator="Tỷ lệ hồ sơ đúng hạn", **extra
     )
 
 
@@ -344,3 +341,99 @@ def test_the_attainment_chart_colours_each_period(in_a):
     assert chart["datasets"][0]["data"] == [95.0, 70.0]
     assert chart["datasets"][0]["backgroundColor"] == ["#198754", "#dc3545"]
     assert chart["datasets"][1]["data"] == [90.0, 90.0]
+
+
+# --------------------------------------------------------------------------- the list's chart
+
+LONG_TITLE = (
+    "Nâng tỉ lệ hồ sơ thủ tục hành chính được giải quyết đúng và trước hạn "
+    "tại Bộ phận tiếp nhận và trả kết quả lên trên 98%"
+)
+
+
+def test_the_list_chart_carries_whole_titles(in_a, client_for):
+    goal = objective(in_a, title=LONG_TITLE)
+    record(in_a, goal, month=1, value=95)
+    page = client_for(in_a.agency_a, in_a.owner_a).get(f"/objectives/?year={LAST_YEAR}")
+    assert page.status_code == 200
+    chart = page.context["chart"]
+    assert chart["labels"] == [LONG_TITLE]  # cut to fit by the chart script, not the server
+    assert LONG_TITLE in page.content.decode().split('id="attainment"')[1]
+
+
+# What the chart drew: its box against the card's, its plot area, and the tooltip's title.
+CHART_JS = """
+(() => {
+  const canvas = document.querySelector('canvas[data-chart="attainment"]');
+  const chart = Chart.getChart(canvas);
+  const body = canvas.closest('.card-body').getBoundingClientRect();
+  const box = canvas.getBoundingClientRect();
+  chart.tooltip.setActiveElements([{datasetIndex: 0, index: 0}], {x: 0, y: 0});
+  chart.update();
+  const ticks = chart.scales.x.ticks.map(t => chart.scales.x.getLabelForValue(t.value));
+  const drawn = chart.scales.x.ticks.map(t => [].concat(t.label));
+  chart.ctx.font = Chart.helpers.toFont(chart.scales.x.options.ticks.font).string;
+  const widest = Math.max(...drawn.flat().map(line => chart.ctx.measureText(line).width));
+  return {
+    canvasLeft: box.left, canvasRight: box.right, bodyLeft: body.left, bodyRight: body.right,
+    plotWidth: chart.chartArea.width, plotHeight: chart.chartArea.height,
+    rotation: chart.scales.x.labelRotation, ticks: ticks, drawn: drawn, widest: widest,
+    tooltip: chart.tooltip.title, scrollWidth: document.documentElement.scrollWidth,
+  };
+})()
+"""
+
+
+CHART_YEAR = 2003  # no other test's objectives in the list: this test commits its own
+
+
+@pytest.mark.slow
+def test_the_list_chart_fits_a_phone_and_shows_whole_titles_in_its_tooltip(committed):
+    from django_tenants.utils import schema_context
+
+    from eiso.testing.browser import chromium, live_server
+    from eiso.testing.world import PASSWORD
+
+    w = committed
+    with schema_context(w.agency_a.schema_name):  # rows only: the audit trail cannot be undone
+        goals = [
+            Objective.objects.create(
+                year=CHART_YEAR, title=title, indicator="Tỷ lệ", target=90, owner=w.member_a
+            )
+            for title in (LONG_TITLE, "Không có khiếu nại")
+        ]
+        for goal, met in zip(goals, (True, False), strict=True):
+            goal.measurements.create(
+                period_start=dt.date(CHART_YEAR, 1, 1),
+                period_end=dt.date(CHART_YEAR, 1, 31),
+                value=95 if met else 80,
+                met=met,
+            )
+    try:
+        with live_server() as port, chromium() as browser:
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            )
+            base = f"http://{w.agency_a.host}:{port}"
+            page.goto(f"{base}/accounts/login/")
+            page.fill("#id_username", w.owner_a.email)
+            page.fill("#id_password", PASSWORD)
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").click()
+            page.goto(f"{base}/objectives/?year={CHART_YEAR}")
+            page.wait_for_function(
+                "window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]'))"
+            )
+            seen = page.evaluate(CHART_JS)
+    finally:
+        with schema_context(w.agency_a.schema_name):
+            Objective.objects.filter(pk__in=[g.pk for g in goals]).delete()
+    assert seen["scrollWidth"] <= 390, seen
+    assert seen["bodyLeft"] <= seen["canvasLeft"] and seen["canvasRight"] <= seen["bodyRight"]
+    assert seen["ticks"] == [LONG_TITLE, "Không có khiếu nại"]
+    longest = max(len(line) for label in seen["drawn"] for line in label)
+    assert longest <= 24 and seen["drawn"][0][-1].endswith("…"), seen
+    # Upright labels, each within its bar's share of the plot, and the plot keeps the width.
+    assert seen["rotation"] == 0 and seen["plotHeight"] > 80, seen
+    assert seen["widest"] <= seen["plotWidth"] / 2 and seen["plotWidth"] > 250, seen
+    assert seen["tooltip"] == [LONG_TITLE], seen

@@ -438,3 +438,73 @@ def test_a_report_without_figures_cannot_be_submitted(in_a):
     bare = AnnualReport.objects.create(year=LAST_YEAR)
     with refused("Hãy tạo số liệu báo cáo trước khi gửi", bare):
         rev.annual_report_submit(actor=in_a.owner_a, report=bare)
+
+
+# --------------------------------------------------------------------------- the receiver
+
+NOT_TO_ITSELF = "không gửi báo cáo cho chính mình"
+NO_RECEIVER = "Chưa cấu hình cơ quan nhận báo cáo năm"
+NOWHERE = [("alpha", NOT_TO_ITSELF), ("none", NO_RECEIVER), ("khong-co-co-quan-nay", NO_RECEIVER)]
+
+
+@pytest.mark.parametrize(("receiver", "message"), NOWHERE, ids=["itself", "none", "unknown"])
+def test_a_report_with_nowhere_to_go_is_not_sent(in_a, report, settings, receiver, message):
+    settings.ANNUAL_REPORT_RECEIVER = receiver
+    with refused(message, report):
+        rev.annual_report_submit(actor=in_a.owner_a, report=report)
+
+
+def test_a_report_goes_to_the_receiving_agency_named_in_the_settings(in_a, report, settings):
+    settings.ANNUAL_REPORT_RECEIVER = in_a.agency_b.code
+    assert rev.annual_report_receiver() == rev.Receiver(name="Sở Beta")
+    rev.annual_report_submit(actor=in_a.owner_a, report=report)
+    with schema_context("public"):
+        assert ReportSubmission.objects.filter(agency=in_a.agency_a, year=TODAY.year).exists()
+
+
+def _detail(client, report) -> str:
+    response = client.get(f"/reviews/annual/{report.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_send_button_shows_only_when_the_report_has_somewhere_to_go(
+    world, report, client_for, settings
+):
+    secretary = client_for(world.agency_a, world.owner_a)
+    button = f'action="/reviews/annual/{report.pk}/submit/"'
+    body = _detail(secretary, report)
+    assert button in body and "Gửi Sở Khoa học và Công nghệ" in body  # unset: the province's
+    settings.ANNUAL_REPORT_RECEIVER = world.agency_b.code
+    assert "Gửi Sở Beta" in _detail(secretary, report)
+    for receiver, message in NOWHERE:
+        settings.ANNUAL_REPORT_RECEIVER = receiver
+        body = _detail(secretary, report)
+        assert button not in body and message in body, receiver
+        assert (
+            "Báo cáo tình hình áp dụng ISO năm" not in secretary.get("/my-work/").content.decode()
+        )
+        page = secretary.post(f"/reviews/annual/{report.pk}/submit/", follow=True)
+        assert page.status_code == 200 and message in page.content.decode()
+        api = secretary.post(f"/api/v1/annual-reports/{report.pk}/submit/")
+        assert api.status_code == 400 and message in str(api.json()), api.content
+    with schema_context(world.agency_a.schema_name):
+        assert AnnualReport.objects.get(pk=report.pk).status == "draft"
+    assert not ReportSubmission.objects.filter(agency=world.agency_a).exists()
+
+
+def test_another_agencys_user_cannot_send_this_agencys_report(world, report, client_for):
+    outsider = client_for(world.agency_b, world.user_b)  # the manager of agency B
+    with schema_context(world.agency_b.schema_name):
+        assert not AnnualReport.objects.filter(pk=report.pk).exists()
+    # On B's own site A's report does not exist ...
+    assert outsider.post(f"/reviews/annual/{report.pk}/submit/").status_code == 404
+    assert outsider.post(f"/api/v1/annual-reports/{report.pk}/submit/").status_code == 404
+    # ... and B's session means nothing on A's site.
+    outsider.defaults["HTTP_HOST"] = world.agency_a.host
+    page = outsider.post(f"/reviews/annual/{report.pk}/submit/")
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    assert outsider.post(f"/api/v1/annual-reports/{report.pk}/submit/").status_code in (401, 403)
+    with schema_context(world.agency_a.schema_name):
+        assert AnnualReport.objects.get(pk=report.pk).status == "draft"
+    assert not ReportSubmission.objects.filter(agency=world.agency_a).exists()
