@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
         # Imported here: the models these modules use exist only once the apps are loaded.
         from django.core import checks
 
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from billing import checks as billing_checks
         from billing import receivers
         from iso_platform.quotas import quota_requested

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.core import checks
 
+from billing.services.seller import seller_missing
+
 
 def seller_settings(app_configs=None, **kwargs):
-    from billing.services.seller import seller_missing
 
     missing = seller_missing()
     if not missing:

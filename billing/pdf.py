@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
-from billing.services.money import amount_in_words, format_vnd
+from billing.services.money import amount_in_words, format_vnd, vat
 from billing.services.seller import seller
 from iso_platform.numbers import vn_percent
 from iso_platform.pdf import register_fonts as _register_fonts
@@ -181,7 +181,6 @@ def agency_statement_pdf(invoice: Invoice, agency) -> bytes:
     """An agency's share of the province's consolidated invoice (BẢNG KÊ): only its own
     lines, their sum, the VAT on that sum per rate (half up, as on the invoice) and the
     total. Not an invoice: the province's invoice is the legal document."""
-    from billing.services.money import vat
 
     _register_fonts()
     s = _styles()

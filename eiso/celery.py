@@ -27,6 +27,7 @@ app.autodiscover_tasks()
 def _bind_log_context(task_id=None, task=None, **_kwargs):
     from django.db import connection
 
+    # Celery loads this module before Django's apps: import when the signal fires.
     from iso_platform.logging_context import request_id_var, schema_var
 
     schema_var.set(getattr(connection, "schema_name", "-"))
@@ -35,6 +36,7 @@ def _bind_log_context(task_id=None, task=None, **_kwargs):
 
 @task_postrun.connect
 def _clear_log_context(**_kwargs):
+    # Celery loads this module before Django's apps: import when the signal fires.
     from iso_platform.logging_context import request_id_var, schema_var
 
     schema_var.set("-")
@@ -47,6 +49,7 @@ def _clear_log_context(**_kwargs):
 
 @task_success.connect
 def _count_success(sender=None, **kwargs):
+    # Celery loads this module before Django's apps: import when the signal fires.
     from insights.metrics.prometheus import on_task_success
 
     on_task_success(sender=sender, **kwargs)
@@ -54,6 +57,7 @@ def _count_success(sender=None, **kwargs):
 
 @task_failure.connect
 def _count_failure(sender=None, **kwargs):
+    # Celery loads this module before Django's apps: import when the signal fires.
     from insights.metrics.prometheus import on_task_failure
 
     on_task_failure(sender=sender, **kwargs)
@@ -61,6 +65,7 @@ def _count_failure(sender=None, **kwargs):
 
 @task_retry.connect
 def _count_retry(sender=None, **kwargs):
+    # Celery loads this module before Django's apps: import when the signal fires.
     from insights.metrics.prometheus import on_task_retry
 
     on_task_retry(sender=sender, **kwargs)
@@ -68,6 +73,7 @@ def _count_retry(sender=None, **kwargs):
 
 @after_setup_logger.connect
 def _count_worker_errors(logger=None, **_kwargs):
+    # Celery loads this module before Django's apps: import when the signal fires.
     from insights.health.error_counter import install_on
 
     if logger is not None:

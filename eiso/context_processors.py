@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from quality.core.models import Notification
 from tenants.read_only import serving_read_only
 
 
@@ -9,8 +10,6 @@ def site(request):
     unread = 0
     user = getattr(request, "user", None)
     if not is_public and user is not None and user.is_authenticated:
-        from quality.core.models import Notification
-
         unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {
         "site_unread": unread,

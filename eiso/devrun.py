@@ -84,6 +84,7 @@ def _prepare_environment(port: int) -> None:
 
 def _ensure_services() -> dict[str, str]:
     """Export DATABASE_URL / REDIS_URL so that every child uses the same servers."""
+    # Development only: the embedded servers' package is not in the production image.
     from iso_platform import embedded
 
     described = {}
@@ -216,6 +217,7 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
 
 
 def _print_banner(port: int, services: dict[str, str]) -> None:
+    # After django.setup(): the demo module reads models.
     from eiso.console.demo import AGENCIES, DEMO_PASSWORD, PROVINCE_USERS
 
     suffix = "" if port == 80 else f":{port}"

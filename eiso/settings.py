@@ -69,6 +69,7 @@ def _database_url() -> str:
             )
         if CODE_ONLY and not DEBUG:
             return CODE_ONLY_DATABASE_URL
+        # Development only: the embedded servers' package is not in the production image.
         from iso_platform import embedded
 
         value = embedded.postgres_url(env.string("EISO_DATABASE_NAME", default="eiso"))
@@ -82,6 +83,7 @@ def _redis_url() -> str:
             raise env.EnvError("REDIS_URL is required when DEBUG is off (redis://host:6379/0).")
         if CODE_ONLY and not DEBUG:
             return "redis://127.0.0.1:1/0"  # never contacted by code-only commands
+        # Development only: the embedded servers' package is not in the production image.
         from iso_platform import embedded
 
         value = embedded.redis_url(env.integer("EISO_REDIS_DB", default=0, minimum=0, maximum=15))

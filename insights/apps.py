@@ -10,6 +10,7 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Thống kê toàn tỉnh")
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from insights import signals  # noqa: F401  (marks agencies dirty on writes)
         from insights.services import dirty
         from iso_platform.signals import bulk_written

@@ -28,6 +28,7 @@ def refresh_agency_task() -> int | None:
     A failure is recorded on the agency's status row by the service and logged here, not
     raised: the nightly run retries, and a retry storm would not fix a data error.
     """
+    # A cycle otherwise: insights.services.dirty queues these tasks.
     from insights.services.refresh import agency_refresh
     from tenants.models import Agency
 
@@ -47,6 +48,7 @@ def refresh_agency_task() -> int | None:
 def refresh_dirty() -> int:
     """Safety net: queue a refresh for agencies dirty for longer than the debounce window
     whose debounce key has expired (so no refresh is queued). Returns how many were queued."""
+    # A cycle otherwise: insights.services.dirty queues these tasks.
     from insights.models import AgencyStatus
     from insights.services.dirty import debounce_seconds, schedule_refresh
     from tenants.models import AgencyStatus as Lifecycle
@@ -67,6 +69,7 @@ def refresh_dirty() -> int:
 @shared_task(name="insights.reconcile_all", ignore_result=True)
 def reconcile_all() -> int:
     """Nightly: one refresh task per active agency, whatever the signals missed."""
+    # A cycle otherwise: insights.services.dirty queues these tasks.
     from insights.services.refresh import refreshable_agencies
 
     queued = 0

@@ -13,7 +13,9 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 
+from integrations.services.keys import signed_headers
 from iso_platform.workdays.calendar import TZ, WorkCalendar
+from quality.procedures.models import Procedure
 
 OFFICERS = (
     "Nguyễn Văn An",
@@ -184,8 +186,6 @@ def shapes_of_agency() -> list[ProcedureShape]:
     """The current rules of the agency's active procedures (call inside its schema)."""
     from django.utils import timezone
 
-    from quality.procedures.models import Procedure
-
     shapes = []
     for procedure in Procedure.objects.filter(is_active=True):
         version = procedure.version_on(timezone.localdate())
@@ -225,7 +225,6 @@ class Sender:
         return self.counts
 
     def _post(self, payload: dict) -> dict:
-        from integrations.services.keys import signed_headers
 
         body = json.dumps(payload, ensure_ascii=False).encode()
         path = "/api/v1/integrations/events/batch"

@@ -6,6 +6,8 @@ from celery import shared_task
 
 from integrations.models import PullConnector
 from integrations.services import apply, ingest, pull
+from quality.procedures.services.applications import overdue_nonconformities
+from quality.procedures.services.stats import stats_rebuild
 from tenants.fanout import fan_out
 
 
@@ -16,7 +18,6 @@ def inbox_apply() -> int:
 
 @shared_task(name="integrations.overdue_check", acks_late=True, ignore_result=True)
 def overdue_check() -> int:
-    from quality.procedures.services.applications import overdue_nonconformities
 
     return overdue_nonconformities()
 
@@ -45,7 +46,6 @@ def overdue_all() -> int:
 @shared_task(name="integrations.stats_reconcile", acks_late=True, ignore_result=True)
 def stats_reconcile() -> int:
     """Nightly: recompute this agency's daily statistics from the applications themselves."""
-    from quality.procedures.services.stats import stats_rebuild
 
     return stats_rebuild()
 

@@ -6,6 +6,7 @@ class OnboardingConfig(AppConfig):
     name = "onboarding"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from iso_platform.accounts.signals import people_changed
         from tenants.signals import agency_seeding
 
@@ -16,6 +17,7 @@ class OnboardingConfig(AppConfig):
 
 def _agency_seeding(sender, *, agency, **kwargs):
     """A new agency starts from the framework-model template pack of its kind (as drafts)."""
+    # Imported in ready(): models and receivers exist once the app registry is loaded.
     from onboarding.services.packs import pack_install
 
     pack_install(agency_name=agency.name, kind=agency.kind)
@@ -23,6 +25,7 @@ def _agency_seeding(sender, *, agency, **kwargs):
 
 def _people_changed(sender, **kwargs):
     """Someone joined or left the agency: the checklist recounts after commit."""
+    # Imported in ready(): models and receivers exist once the app registry is loaded.
     from onboarding.services.checklist import checklist_refresh_on_commit
 
     checklist_refresh_on_commit()
@@ -38,6 +41,7 @@ def _publish_file_packs(sender, **kwargs):
         return
     if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
         return
+    # Imported in ready(): models and receivers exist once the app registry is loaded.
     from onboarding.services.releases import release_sync_files
 
     release_sync_files()

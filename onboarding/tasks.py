@@ -10,12 +10,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from iso_platform.task_limits import long_task_limits
+from onboarding.services.checklist import checklist_refresh
+from onboarding.services.rollout.running import rollout_batches_resume
+from onboarding.services.rollout.running import rollout_run as run
 from tenants.fanout import fan_out
 
 
 @shared_task(name="onboarding.checklist_refresh", acks_late=True, ignore_result=True)
 def checklist_refresh_for_agency() -> int:
-    from onboarding.services.checklist import checklist_refresh
 
     return checklist_refresh().done
 
@@ -34,7 +36,6 @@ def checklist_refresh_all() -> int:
 )
 def rollout_run(batch_id: str) -> str:
     """Provision a confirmed rollout batch row by row (one runner per batch, resumable)."""
-    from onboarding.services.rollout.running import rollout_run as run
 
     return run(batch_id=batch_id)
 
@@ -42,6 +43,5 @@ def rollout_run(batch_id: str) -> str:
 @shared_task(name="onboarding.rollout_resume", ignore_result=True)
 def rollout_resume() -> int:
     """Queue again the batches left waiting, or abandoned by a crashed worker (beat)."""
-    from onboarding.services.rollout.running import rollout_batches_resume
 
     return rollout_batches_resume()

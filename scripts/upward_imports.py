@@ -62,48 +62,60 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _reason_near(lines: list[str], node: ast.stmt) -> bool:
+    """A comment on the line itself, or above the block of imports it belongs to, says why."""
+    if "#" in lines[node.lineno - 1]:
+        return True
+    index = node.lineno - 2
+    while index >= 0:
+        above = lines[index].strip()
+        if above.startswith("#"):
+            return True
+        if not above.startswith(("from ", "import ", ")")) and not above.endswith(","):
+            return False
+        index -= 1
+    return False
+
+
+def _targets(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
+    """The modules (or module.name) an import statement names, relative ones resolved."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")
+        anchor = anchor[: len(anchor) - (node.level - 1)]
+        base = ".".join([*anchor, base] if base else anchor)
+    return [f"{base}.{alias.name}" for alias in node.names]
+
+
 def imports_of(path: Path, roots: list[str]) -> list[tuple[str, int, bool, bool]]:
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
-    tree = ast.parse(text, filename=str(path))
     package = module_name(path)
     if path.name != "__init__.py":
         package = package.rpartition(".")[0]
     found: list[tuple[str, int, bool, bool]] = []
 
-    def reason_near(node: ast.stmt) -> bool:
-        # A comment on the line itself or on the line above says why.
-        here = lines[node.lineno - 1]
-        above = lines[node.lineno - 2] if node.lineno > 1 else ""
-        return "#" in here or above.strip().startswith("#")
-
     def visit(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            nested = in_function or isinstance(
-                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-            )
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    found.append((alias.name, child.lineno, in_function, reason_near(child)))
-            elif isinstance(child, ast.ImportFrom):
-                base = child.module or ""
-                if child.level:
-                    anchor = package.split(".")
-                    anchor = anchor[: len(anchor) - (child.level - 1)]
-                    base = ".".join([*anchor, base] if base else anchor)
-                for alias in child.names:
-                    found.append(
-                        (f"{base}.{alias.name}", child.lineno, in_function, reason_near(child))
-                    )
-            visit(child, nested)
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                reason = _reason_near(lines, child)
+                found.extend(
+                    (target, child.lineno, in_function, reason)
+                    for target in _targets(child, package)
+                )
+            function = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            visit(child, in_function or function)
 
-    visit(tree, False)
+    visit(ast.parse(text, filename=str(path)), False)
     return [item for item in found if item[0].split(".")[0] in roots]
 
 
-def scan() -> tuple[list[Found], int]:
+def scan() -> tuple[list[Found], int, list[Found]]:
     roots, layers = layer_table(ROOT / "pyproject.toml")
     upward: list[Found] = []
+    inside: list[Found] = []
     total = 0
     for root in roots:
         for path in sorted((ROOT / root).rglob("*.py")):
@@ -113,22 +125,32 @@ def scan() -> tuple[list[Found], int]:
             source_layer = layer_of(source, layers)
             for target, line, in_function, reason in imports_of(path, roots):
                 total += 1
+                if in_function:
+                    inside.append(Found(source, target, line, in_function, reason))
                 target_layer = layer_of(target, layers)
                 if source_layer is None or target_layer is None:
                     continue
                 if target_layer < source_layer:
                     upward.append(Found(source, target, line, in_function, reason))
-    return upward, total
+    return upward, total, inside
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every upward import")
+    parser.add_argument(
+        "--inside", action="store_true", help="list the imports inside functions with no reason"
+    )
     args = parser.parse_args()
-    upward, total = scan()
-    inside = sum(1 for item in upward if item.in_function)
+    upward, total, inside = scan()
+    unexplained = [item for item in inside if not item.reason_written]
     print(f"imports between the project's packages: {total}")
-    print(f"upward imports: {len(upward)} ({inside} inside functions)")
+    upward_inside = sum(1 for item in upward if item.in_function)
+    print(f"upward imports: {len(upward)} ({upward_inside} inside functions)")
+    print(
+        f"imports inside functions: {len(inside)} "
+        f"({len(inside) - len(unexplained)} with their reason written beside them)"
+    )
     pairs = Counter((item.source.split(".")[0], item.target.rsplit(".", 1)[0]) for item in upward)
     if args.verbose:
         for item in upward:
@@ -137,6 +159,9 @@ def main() -> int:
     else:
         for (source, target), count in pairs.most_common(40):
             print(f"  {count:4d}  {source} -> {target}")
+    if args.inside:
+        for item in unexplained:
+            print(f"  {item.source}:{item.line} -> {item.target}")
     return 1 if upward else 0
 
 

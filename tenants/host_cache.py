@@ -25,6 +25,8 @@ import time
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
+from tenants.models import Agency, Domain
+
 TTL_SECONDS = 5.0
 
 _entries: dict[str, tuple[float, object]] = {}
@@ -62,7 +64,6 @@ def _changed(sender, **_kwargs):
 
 
 def connect() -> None:
-    from tenants.models import Agency, Domain
 
     for model in (Agency, Domain):
         post_save.connect(_changed, sender=model, dispatch_uid=f"eiso-host-cache-save-{model}")

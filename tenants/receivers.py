@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from iso_platform.accounts.invitations import ADMIN_EVENT
 from iso_platform.current import current_agency
+from tenants.models import AgencyEvent
 
 
 def first_admin_invitation(sender, *, user, state: str, invitation=None, by="", **_kwargs):
     """Mirror the first administrator's invitation into the public operations log, so the
     console follows it without entering the agency's schema."""
-    from tenants.models import AgencyEvent
 
     agency = current_agency()
     if agency is None:

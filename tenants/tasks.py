@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from iso_platform.task_limits import long_task_limits
-from tenants.services import jobs, pool
+from tenants.services import jobs, operations, pool
 
 
 @shared_task(name="tenants.pool_refill", acks_late=True, ignore_result=True, **long_task_limits())
@@ -31,7 +31,6 @@ def provisioning_jobs_resume() -> int:
 )
 def lifecycle_operation_run(op_id: str) -> str:
     """Run one confirmed merge, split, export or import (idempotent, one runner at a time)."""
-    from tenants.services import operations
 
     return operations.run(op_id).status
 
@@ -39,6 +38,5 @@ def lifecycle_operation_run(op_id: str) -> str:
 @shared_task(name="tenants.lifecycle_operations_resume", ignore_result=True)
 def lifecycle_operations_resume() -> int:
     """Queue again operations left waiting or abandoned by a crashed worker (beat)."""
-    from tenants.services import operations
 
     return operations.lifecycle_operations_resume()

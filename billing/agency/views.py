@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from billing.models import Invoice, Payer
+from billing.pdf import agency_statement_pdf
 from billing.services import limits
 from billing.services.invoicing import (
     invoice_for_agency,
@@ -72,8 +73,6 @@ class AgencyStatementPdfView(AgencyBillingMixin, View):
 
     def get(self, request, pk):
         from django.http import HttpResponse
-
-        from billing.pdf import agency_statement_pdf
 
         invoice = Invoice.objects.filter(
             pk=pk, payer=Payer.PROVINCE, lines__agency=self.agency

@@ -37,7 +37,11 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from billing.services.invoicing import invoices_mark_overdue
+from billing.services.limits import warnings_clear
 from billing.services.money import format_vnd, local_today
+from billing.services.seed import _province_admin_emails
+from iso_platform.accounts.models import User
 from tenants.models import Agency
 from tenants.services import events
 
@@ -123,14 +127,12 @@ def _set_status(agency_id: int, status: str, *, reason: str, keep: tuple[str, ..
         actor=None,
         detail={"from": was, "reason": reason},
     )
-    from billing.services.limits import warnings_clear
 
     warnings_clear(subscription.agency)
     return True
 
 
 def _admin_emails(agency_id: int) -> list[str]:
-    from iso_platform.accounts.models import User
 
     agency = Agency.objects.get(pk=agency_id)
     with schema_context(agency.schema_name):
@@ -142,7 +144,6 @@ def _admin_emails(agency_id: int) -> list[str]:
 
 
 def _remind(invoice: Invoice, agency_ids: list[int]) -> int:
-    from billing.services.seed import _province_admin_emails
 
     recipients = []
     for agency_id in agency_ids:
@@ -173,7 +174,6 @@ def _remind(invoice: Invoice, agency_ids: list[int]) -> int:
 
 def dunning_run(*, today: date | None = None) -> dict[str, int]:
     """Daily: reminders, past due, suspension. One transaction per overdue invoice."""
-    from billing.services.invoicing import invoices_mark_overdue
 
     today = today or local_today()
     invoices_mark_overdue(today=today)

@@ -402,6 +402,7 @@ def invoice_pay(*, invoice: Invoice, reference: str, by) -> Invoice:
     invoice.paid_by_label = _label(by)
     invoice.save(update_fields=["status", "paid_at", "paid_reference", "paid_by_label"])
     _event(invoice, "invoice_paid", by, {"invoice": invoice.number_display, "ref": reference})
+    # A cycle otherwise: billing.services.dunning imports this module.
     from billing.services.dunning import restore_after_payment
 
     restore_after_payment(invoice=invoice)  # same transaction: writable again at once
@@ -459,6 +460,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by, today: date | None = None
                 line.period_to,
             )
             for line in invoice.lines.select_related("agency").order_by("position")
+            # A cycle otherwise: billing.services.dunning imports this module.
         ],
     )
     _event(
@@ -467,6 +469,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by, today: date | None = None
         by,
         {"invoice": invoice.number_display, "credit_note": credit.number_display, "reason": reason},
     )
+    # A cycle otherwise: billing.services.dunning imports this module.
     from billing.services.dunning import restore_after_payment
 
     restore_after_payment(invoice=invoice)  # a voided invoice no longer holds anyone back

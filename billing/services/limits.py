@@ -99,6 +99,7 @@ def subscription_of(agency) -> Subscription | None:
 
 
 def active_users(agency) -> int:
+    # A cycle otherwise: billing.services.dunning imports this module.
     from iso_platform.accounts.models import User
 
     with schema_context(agency.schema_name):
@@ -197,6 +198,7 @@ def warnings(agency) -> list[str]:
     cached = _cache_get(agency)
     if cached is not None:
         return cached
+    # A cycle otherwise: billing.services.dunning imports this module.
     from billing.services.dunning import status_message
 
     subscription = subscription_of(agency)

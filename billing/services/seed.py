@@ -28,6 +28,7 @@ from billing.models import GIB, Payer, Plan, Subscription, SubscriptionStatus
 from billing.services import plans as plan_svc
 from billing.services import subscriptions as subs
 from billing.services.money import local_today
+from iso_platform.accounts.models import Role, User
 from tenants.models import Agency, AgencyStatus
 from tenants.services import events
 
@@ -127,8 +128,6 @@ def subscription_for_new_agency(
 
 def _province_admin_emails() -> list[str]:
     from django_tenants.utils import schema_context
-
-    from iso_platform.accounts.models import Role, User
 
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         return list(

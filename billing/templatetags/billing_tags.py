@@ -4,11 +4,14 @@ and leaders (cached per agency, billing/services/limits.py)."""
 from django import template
 from django.db import connection
 
+from billing.services.limits import warnings
+from billing.services.money import format_vnd
+from iso_platform.accounts.models import Role
+
 register = template.Library()
 
 
 def may_see_billing(user) -> bool:
-    from iso_platform.accounts.models import Role
 
     return bool(
         user
@@ -25,7 +28,6 @@ def billing_banner(context):
     tenant = getattr(connection, "tenant", None)
     if not may_see_billing(user) or tenant is None or getattr(tenant, "is_public", True):
         return {"lines": []}
-    from billing.services.limits import warnings
 
     return {"lines": warnings(tenant)}
 
@@ -33,7 +35,6 @@ def billing_banner(context):
 @register.filter
 def vnd(value) -> str:
     """1234567 -> 1.234.567 (integers of dong)."""
-    from billing.services.money import format_vnd
 
     try:
         return format_vnd(int(value))

@@ -8,8 +8,14 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from billing.services.seed import billing_seed
 from eiso.console.demo_loop import ensure_loop
+from insights.services.refresh import agencies_refresh
 from iso_platform.accounts.models import Role, User
+from onboarding.services.packs import pack_install
+from quality.core.models import Unit
+from quality.procedures.models import Application, Procedure
+from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
 from tenants.models import Agency, AgencyKind, AgencyStatus, Domain
 from tenants.services.provisioning import AgencySpec, agency_provision
 
@@ -97,8 +103,8 @@ def _ensure_statistics() -> None:
 
     from django.utils import timezone
 
+    # The statistics' AgencyStatus (figures), not the agency life-cycle one imported above.
     from insights.models import AgencyStatus
-    from insights.services.refresh import agencies_refresh
 
     codes = [code for code, *_rest in AGENCIES]
     fresh = set(
@@ -174,9 +180,6 @@ def _ensure_procedures(code: str) -> str:
     import datetime as dt
     from decimal import Decimal
 
-    from quality.procedures.models import Procedure
-    from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
-
     specs = DEMO_PROCEDURES.get(code, ())
     if not specs or Procedure.objects.exists():
         return ""
@@ -204,8 +207,6 @@ DEMO_APPLICATIONS = {"sokhcn": (400, 150)}
 def _ensure_applications(agency: Agency) -> str:
     """A few months of one-stop-shop traffic, through the real integration API."""
     from django.core.management import call_command
-
-    from quality.procedures.models import Application
 
     count, days = DEMO_APPLICATIONS.get(agency.code, (0, 0))
     with schema_context(agency.schema_name):
@@ -240,7 +241,6 @@ DEMO_UNITS = {
 
 
 def _ensure_units(code: str) -> str:
-    from quality.core.models import Unit
 
     created = 0
     for unit_code, name, members in DEMO_UNITS.get(code, ()):
@@ -253,7 +253,6 @@ def _ensure_units(code: str) -> str:
 
 def _ensure_pack(agency: Agency) -> str:
     """Agencies seeded before the template pack existed get it now (idempotent)."""
-    from onboarding.services.packs import pack_install
 
     installed = pack_install(agency_name=agency.name, kind=agency.kind)
     return (
@@ -281,7 +280,6 @@ def _ensure_public() -> str:
 def _ensure_billing() -> list[str]:
     """The default plans and a subscription for every agency already there (billing_seed);
     agencies provisioned afterwards get theirs from provisioning."""
-    from billing.services.seed import billing_seed
 
     return [f"billing: {line}" for line in billing_seed()]
 

@@ -16,12 +16,22 @@ from decimal import Decimal
 from django.utils import timezone
 
 from iso_platform.accounts.models import User
+from quality.audits import services as audits
+from quality.audits.models import AuditProgramme
+from quality.core.models import Unit
+from quality.feedback.services import response_record
+from quality.improvement import services as imp
+from quality.improvement.models import Action
+from quality.objectives import services as objectives
+from quality.objectives.models import Method
+from quality.procedures.models import Application, Procedure
+from quality.reviews import services as reviews
+from quality.risks import services as risks
 
 LOOP_AGENCY = "sokhcn"
 
 
 def ensure_loop(code: str) -> str:
-    from quality.audits.models import AuditProgramme
 
     if code != LOOP_AGENCY or AuditProgramme.objects.exists():
         return ""
@@ -39,8 +49,6 @@ def ensure_loop(code: str) -> str:
 
 
 def _audit(secretary, auditor, head, today):
-    from quality.audits import services as audits
-    from quality.core.models import Unit
 
     unit = Unit.objects.get(code="QLCN")
     if unit.head_id != head.pk:
@@ -92,8 +100,6 @@ def _audit(secretary, auditor, head, today):
 
 
 def _corrective_actions(nc, secretary, leader, staff, head, today):
-    from quality.improvement import services as imp
-    from quality.improvement.models import Action
 
     imp.nc_correct(
         actor=head,
@@ -138,9 +144,6 @@ def _corrective_actions(nc, secretary, leader, staff, head, today):
 
 
 def _risks(secretary, staff, head, today):
-    from quality.improvement import services as imp
-    from quality.procedures.models import Procedure
-    from quality.risks import services as risks
 
     for kind, title in (
         ("internal", "Biên chế bộ phận một cửa thiếu 01 người so với khối lượng hồ sơ"),
@@ -196,9 +199,6 @@ def _risks(secretary, staff, head, today):
 
 
 def _objectives(secretary, staff, today):
-    from quality.improvement import services as imp
-    from quality.objectives import services as objectives
-    from quality.objectives.models import Method
 
     on_time = objectives.objective_create(
         actor=secretary,
@@ -241,8 +241,6 @@ def _objectives(secretary, staff, today):
 
 
 def _survey(today):
-    from quality.feedback.services import response_record
-    from quality.procedures.models import Application
 
     rng = random.Random(2026)  # noqa: S311 - demo data
     codes = list(
@@ -274,7 +272,6 @@ def _survey(today):
 
 
 def _review_and_report(secretary, leader, today):
-    from quality.reviews import services as reviews
 
     review = reviews.review_create(
         actor=secretary,

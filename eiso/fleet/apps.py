@@ -13,6 +13,7 @@ class FleetConfig(AppConfig):
     verbose_name = "Hợp nhất và chia tách cơ quan"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from eiso.fleet import merge, split
         from tenants.models import OperationKind
         from tenants.services.operations import runner_register

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from iso_platform.accounts.models import User
+from quality.core.models import Unit
+from quality.procedures.models import Procedure
 from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, AgencyStatus
 from tenants.services.people import MSG_PEOPLE_TWICE
 
@@ -134,8 +136,6 @@ class SplitForm(NewAgencyFields):
 
     def __init__(self, *args, source: Agency, **kwargs):
         super().__init__(*args, **kwargs)
-        from quality.core.models import Unit
-        from quality.procedures.models import Procedure
 
         with schema_context(source.schema_name):
             self.fields["units"].choices = [

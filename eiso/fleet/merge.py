@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
+from quality.documents.services.search import document_reindex
+from quality.procedures.services.applications import application_trigrams_refresh
 from tenants.models import (
     Agency,
     AgencyStatus,
@@ -313,7 +315,6 @@ def applications_reindex_renamed(plan: Plan, target: Agency) -> None:
     renamed = plan.renames.get(("quality_procedures_application", "code"), {})
     if not renamed:
         return
-    from quality.procedures.services.applications import application_trigrams_refresh
 
     with schema_context(target.schema_name):
         application_trigrams_refresh(codes=list(renamed.values()))
@@ -351,7 +352,6 @@ def _reindex_renamed(plan: Plan, target: Agency) -> None:
     renamed = plan.renames.get(("quality_documents_document", "code"), {})
     if not renamed:
         return
-    from quality.documents.services.search import document_reindex
 
     with connection.cursor() as cur:
         cur.execute(

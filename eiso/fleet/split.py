@@ -45,7 +45,35 @@ from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
 from eiso.fleet.merge import applications_reindex_renamed
+from integrations.models import InboxEvent
 from iso_platform.accounts.identifiers import normalise_email
+from iso_platform.accounts.models import User
+from quality.core.models import AuditEvent, Provenance, Unit
+from quality.documents.models import (
+    Acknowledgement,
+    ChangeRequest,
+    Distribution,
+    Document,
+    RecordDisposal,
+    RecordEntry,
+    RecordSeries,
+    ReviewNote,
+    Revision,
+    RevisionFile,
+)
+from quality.feedback.models import SurveyResponse
+from quality.improvement.models import Action, ActionEvidence, Nonconformity
+from quality.objectives.models import Measurement, Objective
+from quality.procedures.models import (
+    Application,
+    DailyStat,
+    HandOff,
+    Procedure,
+    ProcedureStep,
+    ProcedureVersion,
+    StepDailyStat,
+)
+from quality.risks.models import Risk
 from tenants.models import (
     Agency,
     AgencyStatus,
@@ -128,34 +156,6 @@ def split_closure(
     *, unit_ids: list[int], procedure_ids: list[int], chosen: set[int] = frozenset()
 ) -> dict[str, set[int]]:
     """Table -> ids to carry to N, in the current (source) schema. See the module doc."""
-    from integrations.models import InboxEvent
-    from iso_platform.accounts.models import User
-    from quality.core.models import AuditEvent, Provenance, Unit
-    from quality.documents.models import (
-        Acknowledgement,
-        ChangeRequest,
-        Distribution,
-        Document,
-        RecordDisposal,
-        RecordEntry,
-        RecordSeries,
-        ReviewNote,
-        Revision,
-        RevisionFile,
-    )
-    from quality.feedback.models import SurveyResponse
-    from quality.improvement.models import Action, ActionEvidence, Nonconformity
-    from quality.objectives.models import Measurement, Objective
-    from quality.procedures.models import (
-        Application,
-        DailyStat,
-        HandOff,
-        Procedure,
-        ProcedureStep,
-        ProcedureVersion,
-        StepDailyStat,
-    )
-    from quality.risks.models import Risk
 
     units = _ids(Unit.objects.filter(pk__in=unit_ids))
     procedures = _ids(Procedure.objects.filter(pk__in=procedure_ids))
@@ -325,8 +325,6 @@ def split_validate(
     if set(move) & set(copy):
         raise ValidationError(_(MSG_PEOPLE_TWICE), code="people_twice")
     people.people_resolve(schema=source.schema_name, ids=[*move, *copy])
-    from quality.core.models import Unit
-    from quality.procedures.models import Procedure
 
     with schema_context(source.schema_name):
         known_units = Unit.objects.filter(pk__in=unit_ids).count()

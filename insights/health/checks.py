@@ -34,6 +34,7 @@ from tenants.models import (
     RowStatus,
     SpareSchema,
 )
+from tenants.services.pool import pool_size
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,6 @@ def failed_jobs_count(*, now=None) -> int:
 
 
 def pool_state() -> dict:
-    from tenants.services.pool import pool_size
 
     return {
         "ready": pool_size(),

@@ -23,6 +23,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from iso_platform.logging_context import ContextFilter, schema_var
+
 KEY_PREFIX = "eiso:health:errors:"
 KEY_TTL_SECONDS = 26 * 3600
 SOCKET_TIMEOUT = 0.25
@@ -87,8 +89,6 @@ class TenantErrorCounter(logging.Handler):
         try:
             schema = getattr(record, "schema", None)
             if not isinstance(schema, str) or not schema:
-                from iso_platform.logging_context import schema_var
-
                 schema = schema_var.get()
             schema = schema[:MAX_SCHEMA_LENGTH]
             key = bucket_key(datetime.fromtimestamp(record.created, UTC))
@@ -120,7 +120,6 @@ def install_on(logger: logging.Logger) -> None:
     """
     if any(isinstance(h, TenantErrorCounter) for h in logger.handlers):
         return
-    from iso_platform.logging_context import ContextFilter
 
     handler = TenantErrorCounter()
     handler.addFilter(ContextFilter())

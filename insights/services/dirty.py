@@ -21,6 +21,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from insights.models import AgencyStatus
+from insights.tasks import refresh_agency_task
+from iso_platform.workdays.calendar import TZ
+
 logger = logging.getLogger(__name__)
 
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -111,8 +115,6 @@ def agency_mark_dirty(*, schema: str, now: dt.datetime | None = None) -> None:
         row = cur.fetchone()
     if row is None or row[1]:  # not an agency (a spare being built), or marked
         return
-    from insights.models import AgencyStatus
-    from iso_platform.workdays.calendar import TZ
 
     AgencyStatus.objects.get_or_create(
         agency_id=row[0], defaults={"year": now.astimezone(TZ).year, "dirty_since": now}
@@ -130,7 +132,6 @@ def schedule_refresh(*, schema: str, countdown: int | None = None) -> bool:
 
     Returns whether a task was queued.
     """
-    from insights.tasks import refresh_agency_task
 
     delay = debounce_seconds()
     with schema_context(settings.PUBLIC_SCHEMA_NAME):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from insights.models import AgencyFact, Grain
 from iso_platform.numbers import vn_number, vn_percent
+from quality.core.reports import Report, Section
 from tenants.models import Agency, ReportSubmission
 from tenants.models import AgencyStatus as Lifecycle
 
@@ -253,7 +254,6 @@ def _date(value) -> str:
 
 def document(report: ProvinceReport):
     """The report as printable data (Vietnamese, as sent to the ministry)."""
-    from quality.core.reports import Report, Section
 
     year, t = report.year, report.totals
     n_reported, n_missing = len(report.reported), len(report.not_reported)

@@ -324,6 +324,7 @@ def rejected_requests_prune(now=None) -> int:
 
 def schedule_apply() -> None:
     """Queue one apply task for this agency unless one is already queued (debounce)."""
+    # A cycle otherwise: integrations.tasks imports this module.
     from integrations.tasks import inbox_apply
 
     try:

@@ -17,7 +17,9 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from iso_platform.accounts.identifiers import normalise_email
+from iso_platform.accounts.models import User
 from iso_platform.accounts.signals import SecurityAction, security_event
+from iso_platform.audit import here_record
 
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
@@ -28,7 +30,6 @@ SIGN_OUT = "sign_out"
 def _record(action: str, *, request, user=None, username: str = "") -> None:
     """A sign-in or sign-out names its person; a refused attempt names no actor, only the
     address typed (and, as subject, the person it belongs to on this host, if any)."""
-    from iso_platform.audit import here_record
 
     signed_in = action in (SIGN_IN, SIGN_OUT)
     if not signed_in:
@@ -46,7 +47,6 @@ def _record(action: str, *, request, user=None, username: str = "") -> None:
 
 def _known(username: str):
     """The person the typed address belongs to on this host, if any (for the subject)."""
-    from iso_platform.accounts.models import User
 
     return User.objects.filter(email=normalise_email(username)).only("pk", "email").first()
 
@@ -87,7 +87,6 @@ def _username(credentials: dict) -> str:
 
 def on_security_event(sender, user, action: str, request=None, **kwargs):
     """Two-factor and password changes (`iso_platform.accounts.signals`)."""
-    from iso_platform.audit import here_record
 
     by_operator = action == SecurityAction.TWO_FACTOR_RESET
     here_record(

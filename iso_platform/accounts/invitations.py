@@ -158,6 +158,7 @@ def invitation_issue(user: User, *, invited_by: str = "") -> IssuedInvitation:
 def invitation_send_on_commit(issued: IssuedInvitation) -> None:
     """E-mail the link once the transaction commits (Celery, in this schema), through the
     outbox: a broker outage delays the e-mail, it does not lose it."""
+    # A cycle otherwise: accounts.tasks imports this module.
     from iso_platform.accounts.tasks import send_invitation
     from iso_platform.outbox.services import task_enqueue
 

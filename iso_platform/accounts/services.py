@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.invitations import IssuedInvitation, invitation_issue
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, ApiToken, Role, User
+from iso_platform.audit import here_record, in_public, platform_record
 
 MSG_EMAIL_TAKEN = gettext_noop("Địa chỉ thư điện tử này đã có tài khoản.")
 MSG_EMAIL_INVALID = gettext_noop("Địa chỉ thư điện tử không hợp lệ.")
@@ -87,7 +88,6 @@ def api_token_revoke(*, token: ApiToken, actor=None) -> None:
 
 def _token_audit(action: str, token: ApiToken, actor, changes: dict) -> None:
     """The trail of the schema holding the token (never the token, only its hint)."""
-    from iso_platform.audit import here_record
 
     here_record(
         action=action,
@@ -106,8 +106,6 @@ MSG_NOT_PROVINCE_ADMIN = gettext_noop("Chỉ quản trị viên cấp tỉnh đ�
 def province_user_role_set(*, actor, user: User, role: str) -> User:
     """Change a provincial person's role (public schema), with its platform audit row."""
     from django.core.exceptions import PermissionDenied
-
-    from iso_platform.audit import in_public, platform_record
 
     if not (in_public() and getattr(actor, "is_province_admin", False)):
         raise PermissionDenied(_(MSG_NOT_PROVINCE_ADMIN))

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+from iso_platform.accounts.models import User
+
 
 class SecurityAction:
     TWO_FACTOR_ENABLED = "two_factor.enabled"
@@ -33,7 +35,6 @@ security_event = Signal()
 
 
 def security_event_send(*, user, action: str, request=None) -> None:
-    from iso_platform.accounts.models import User
 
     security_event.send(sender=User, user=user, action=action, request=request)
 

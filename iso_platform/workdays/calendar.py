@@ -219,6 +219,7 @@ def _stamp() -> tuple:
 
 
 def _build() -> WorkCalendar:
+    # A cycle otherwise: workdays.models imports this module.
     from iso_platform.workdays.models import CalendarOverride, CalendarSettings, OverrideKind
 
     rows = list(CalendarOverride.objects.values_list("date", "kind"))

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.workdays.calendar import parse_office_hours
+
 
 class OverrideKind(models.TextChoices):
     DAY_OFF = "day_off", _("Ngày nghỉ thêm (không làm việc)")
@@ -68,7 +70,6 @@ class CalendarSettings(models.Model):
         return "CalendarSettings"
 
     def clean(self):
-        from iso_platform.workdays.calendar import parse_office_hours
 
         try:
             parse_office_hours(self.office_hours)

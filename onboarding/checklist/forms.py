@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.models import Unit
 from quality.core.steps import people
 
 
@@ -50,7 +51,6 @@ class SteeringForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from quality.core.models import Unit
 
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("name")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from iso_platform.current import current_agency
 from iso_platform.forms import add_errors, error_text
 from onboarding.checklist.forms import ProfileForm, SteeringForm
 from onboarding.services import checklist as service
@@ -21,7 +22,6 @@ class ChecklistGate(Gate):
 
 
 def _agency():
-    from iso_platform.current import current_agency
 
     return current_agency()
 

@@ -25,10 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from onboarding.models import Checklist, PackInstall, PackItemState
+from onboarding.services.checklist import checklist_refresh_on_commit
 from onboarding.services.packs import pack_install, pack_load, release_content, render
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.documents.models import Document, DocumentStatus, RevisionStatus
+from quality.documents.services import documents as svc
+from tenants.models import Agency
 
 MSG_NO_CHANGE = gettext_noop("Mục này không có thay đổi nào để áp dụng.")
 MSG_EDITED_DRAFT = gettext_noop(
@@ -73,8 +76,6 @@ def _require(actor) -> None:
 def _agency_name() -> str:
     agency = getattr(connection, "tenant", None)
     if agency is None or not hasattr(agency, "name"):
-        from tenants.models import Agency
-
         agency = Agency.objects.filter(schema_name=connection.schema_name).first()
     return agency.name if agency else ""
 
@@ -216,7 +217,6 @@ def item_adopt(*, actor, key: str, item_key: str) -> Document:
 
 
 def _create(actor, key, item, name, year) -> Document:
-    from quality.documents.services import documents as svc
 
     code = render(item["code"], agency_name=name, year=year)
     if Document.objects.filter(code=code).exists():
@@ -233,7 +233,6 @@ def _create(actor, key, item, name, year) -> Document:
 
 
 def _update(actor, change: Change, item, name, year) -> Document:
-    from quality.documents.services import documents as svc
 
     document = change.document
     body = render(item["body"], agency_name=name, year=year)
@@ -291,7 +290,6 @@ def pack_choose(*, actor, key: str) -> int:
         subject=checklist,
         changes={"pack": key, "documents": created},
     )
-    from onboarding.services.checklist import checklist_refresh_on_commit
 
     checklist_refresh_on_commit()  # the province's rollout page follows at once
     return created

@@ -27,7 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django_tenants.utils import schema_context
 
-from onboarding.models import Checklist
+from integrations.models import ApiKey
+from iso_platform.accounts.invitations import first_admin
+from iso_platform.accounts.models import Invitation, Role, User
+from iso_platform.current import current_agency
+from onboarding.models import Checklist, PackInstall
+from quality.core.models import AuditEvent, Unit
+from quality.core.permissions import can
+from quality.core.services import audit_record
+from quality.documents.models import DocType, Document, DocumentStatus
+from quality.procedures.models import Procedure
+from tenants.models import AgencyOnboarding
 
 logger = logging.getLogger(__name__)
 
@@ -164,8 +174,6 @@ def _profile(checklist: Checklist) -> StepState:
 
 
 def _policy() -> StepState:
-    from quality.core.models import AuditEvent
-    from quality.documents.models import DocType, Document, DocumentStatus
 
     policies = list(
         Document.objects.filter(doc_type=DocType.QUALITY_POLICY)
@@ -202,7 +210,6 @@ def _policy() -> StepState:
 
 
 def _steering(checklist: Checklist) -> StepState:
-    from iso_platform.accounts.models import Role, User
 
     unit = checklist.steering_unit
     members = unit.members.filter(is_active=True).count() if unit else 0
@@ -227,7 +234,6 @@ def _steering(checklist: Checklist) -> StepState:
 
 
 def _procedures() -> StepState:
-    from quality.procedures.models import Procedure
 
     count = Procedure.objects.count()
     detail = (
@@ -243,7 +249,6 @@ def _procedures() -> StepState:
 
 
 def _pack(checklist: Checklist) -> StepState:
-    from onboarding.models import PackInstall
 
     installed = ", ".join(
         f"{p.pack} v{p.version}" for p in PackInstall.objects.order_by("pack", "version")
@@ -263,8 +268,6 @@ def _pack(checklist: Checklist) -> StepState:
 
 
 def _staff() -> StepState:
-    from iso_platform.accounts.invitations import first_admin
-    from iso_platform.accounts.models import Invitation, User
 
     # Done once someone besides the first administrator has an account (invited people
     # have one from the moment they are invited); the first administrator's own link,
@@ -289,7 +292,6 @@ def _staff() -> StepState:
 
 
 def _integration() -> StepState:
-    from integrations.models import ApiKey
 
     keys = ApiKey.objects.count()
     usable = sum(1 for k in ApiKey.objects.only("revoked_at", "expires_at") if k.is_usable())
@@ -305,7 +307,6 @@ def _integration() -> StepState:
 def checklist_refresh() -> Progress:
     """Compute the steps and mirror them to the province (and mark the checklist complete
     the first time every step is done)."""
-    from iso_platform.current import current_agency
 
     progress = checklist_compute()
     _bar_remember(progress)
@@ -366,8 +367,6 @@ def _bar_remember(progress: Progress) -> None:
 
 def mirror_write(steps: dict[str, bool]) -> None:
     """Upsert the agency's public `AgencyOnboarding` row (no write when nothing changed)."""
-    from iso_platform.current import current_agency
-    from tenants.models import AgencyOnboarding
 
     agency = current_agency()
     if agency is None:
@@ -406,7 +405,6 @@ def checklist_refresh_on_commit() -> None:
 
 
 def _require(actor) -> None:
-    from quality.core.permissions import can
 
     if not can(actor, "settings.manage"):
         raise PermissionDenied(_(MSG_NOT_ALLOWED))
@@ -415,7 +413,6 @@ def _require(actor) -> None:
 @transaction.atomic
 def checklist_profile_confirm(*, actor, scope: str) -> Checklist:
     """The agency confirms the profile the province recorded and writes its QMS scope."""
-    from quality.core.services import audit_record
 
     _require(actor)
     scope = (scope or "").strip()
@@ -440,8 +437,6 @@ def checklist_profile_confirm(*, actor, scope: str) -> Checklist:
 def checklist_steering_set(*, actor, unit=None, code: str = "", name: str = "", members=()):
     """Name the ISO steering committee: an existing unit, or a new one; `members` are added
     (nobody is removed here: that is done on the units page)."""
-    from quality.core.models import Unit
-    from quality.core.services import audit_record
 
     _require(actor)
     created = False
@@ -478,8 +473,6 @@ def checklist_steering_set(*, actor, unit=None, code: str = "", name: str = "", 
 def checklist_pack_confirm(*, actor) -> Checklist:
     """Confirm the template pack installed at provisioning (used when the pack pages of
     `agency_packs` are not there to choose one)."""
-    from onboarding.models import PackInstall
-    from quality.core.services import audit_record
 
     _require(actor)
     if not PackInstall.objects.exists():

@@ -26,6 +26,7 @@ from onboarding.models import PackInstall, PackItemState
 from quality.core.models import AuditEvent
 from quality.documents.models import Document, RecordSeries, Revision
 from quality.documents.services.search import words
+from tenants.models import PackRelease
 
 PACKS = Path(__file__).resolve().parent.parent / "packs"
 DEFAULT_PACK = "framework-101"
@@ -84,7 +85,6 @@ def release_content(key: str, version: int | None = None) -> dict:
     """The content of a published release (the newest when `version` is None); a file pack
     that was never published as a release is its own version 1 (read-only: no write here,
     so this is safe inside an agency's provisioning transaction)."""
-    from tenants.models import PackRelease
 
     releases = PackRelease.objects.filter(key=key, published_at__isnull=False)
     if version is not None:

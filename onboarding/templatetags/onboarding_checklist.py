@@ -7,6 +7,8 @@ from django import template
 from django.conf import settings
 from django.db import connection
 
+from onboarding.services.checklist import checklist_bar
+
 register = template.Library()
 
 
@@ -20,6 +22,5 @@ def checklist_progress(context):
         or connection.schema_name == settings.PUBLIC_SCHEMA_NAME
     ):
         return {"progress": None}
-    from onboarding.services.checklist import checklist_bar
 
     return {"progress": checklist_bar()}

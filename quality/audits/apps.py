@@ -9,6 +9,7 @@ class AuditsConfig(AppConfig):
     verbose_name = "Đánh giá nội bộ"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.audits.inbox import _audits
         from quality.core import inbox
 

@@ -21,10 +21,13 @@ from quality.audits.models import (
     Grade,
     PlanStatus,
 )
+from quality.audits.models import Grade as G
 from quality.core.permissions import can
+from quality.core.reports import Report, Section
 from quality.core.services import audit_record, notify_once
 from quality.improvement.models import NcSeverity, NcSource
 from quality.improvement.services import nc_create
+from quality.procedures.models import Procedure
 
 MSG_YEAR = gettext_noop("Năm %(year)s đã có chương trình đánh giá.")
 MSG_DATES = gettext_noop("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
@@ -168,7 +171,6 @@ def checklist_build(
 
 
 def _procedure_items(plan, assignment, existing):
-    from quality.procedures.models import Procedure
 
     clause_8 = Clause.objects.filter(code="8.1").first()
     procedures = Procedure.objects.filter(
@@ -331,8 +333,6 @@ def findings_summary(plan: AuditPlan) -> dict[str, int]:
 
 def audit_report(plan: AuditPlan):
     """The audit report (Báo cáo đánh giá nội bộ) as report data for PDF/DOCX."""
-    from quality.audits.models import Grade as G
-    from quality.core.reports import Report, Section
 
     grades = dict(G.choices)
     team = [

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iso_platform.accounts.models import User
+from quality.core.inbox import inbox_for
 
 
 class MeOutput(serializers.ModelSerializer):
@@ -51,8 +52,6 @@ class MyWorkApi(APIView):
     @extend_schema(responses=WorkItemOutput(many=True))
     def get(self, request):
         from django.utils import timezone
-
-        from quality.core.inbox import inbox_for
 
         today = timezone.localdate()
         items = [item.as_dict(today) for item in inbox_for(request.user, today)]

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Cổng cơ quan"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from iso_platform import audit
         from quality.core.models import AuditEvent
 

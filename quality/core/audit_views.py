@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from django.views.generic import TemplateView
 
 from iso_platform import spreadsheets
+from iso_platform.audit import export_record
 from quality.core import audit_changes
 from quality.core.audit_filters import AuditEventFilter
 from quality.core.audit_labels import action_label, subject_label
@@ -95,7 +96,6 @@ class TrailListMixin:
         ]
 
     def csv_response(self):
-        from iso_platform.audit import export_record
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.csv_stem}-{stamp}.csv"

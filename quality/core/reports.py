@@ -13,8 +13,10 @@ from xml.sax.saxutils import escape
 
 from django.db import connection
 
+from iso_platform.audit import export_record
 from iso_platform.pdf import register_fonts as _register_fonts
 from iso_platform.pdf import styles as _styles
+from tenants.models import Agency
 
 
 @dataclass
@@ -37,8 +39,6 @@ class Report:
         if agency is None:
             return ""
         if not hasattr(agency, "name"):  # schema_context() outside a request: look it up
-            from tenants.models import Agency
-
             agency = Agency.objects.filter(schema_name=connection.schema_name).first()
         return agency.name if agency is not None else ""
 
@@ -167,7 +167,5 @@ def file_response(report: Report, fmt: str, filename: str, *, request=None):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     if request is not None:
-        from iso_platform.audit import export_record
-
         export_record(request=request, kind="report", filename=f"{filename}.{fmt}")
     return response

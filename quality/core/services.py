@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from iso_platform.audit import jsonable, person_label
-from quality.core.models import AuditEvent, Notification
+from quality.core.models import AgencySettings, AuditEvent, Notification
+from quality.core.permissions import can
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +95,6 @@ def agency_settings_update(*, actor, **fields):
     """Change the agency's own QMS settings (agency administrators, leader, ISO secretary)."""
     from django.core.exceptions import PermissionDenied
 
-    from quality.core.models import AgencySettings
-    from quality.core.permissions import can
-
     if not can(actor, "settings.manage"):
         raise PermissionDenied("settings.manage")
     with transaction.atomic():
@@ -127,8 +125,6 @@ def settings_check_register(name: str, check: Callable[[dict], None]) -> None:
 def unit_save(*, actor, form) -> Unit:  # noqa: F821 - the model is imported lazily
     """Create or edit a unit from a bound, valid UnitForm."""
     from django.core.exceptions import PermissionDenied
-
-    from quality.core.permissions import can
 
     if not can(actor, "settings.manage"):
         raise PermissionDenied("settings.manage")

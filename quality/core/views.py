@@ -6,10 +6,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from quality.core.forms import UnitForm
-from quality.core.models import Notification, Unit
+from iso_platform.forms import add_errors
+from quality.core.forms import LoopSettingsForm, UnitForm
+from quality.core.inbox import inbox_for
+from quality.core.models import AgencySettings, Notification, Unit
 from quality.core.permissions import can
-from quality.core.services import notification_mark_read, unit_save
+from quality.core.services import agency_settings_update, notification_mark_read, unit_save
 from quality.core.steps import page_allowed
 
 
@@ -65,8 +67,6 @@ class MyWorkView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from django.utils import timezone
 
-        from quality.core.inbox import inbox_for
-
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         items = inbox_for(self.request.user, today)
@@ -94,19 +94,12 @@ class LoopSettingsView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        from quality.core.forms import LoopSettingsForm
-        from quality.core.models import AgencySettings
 
         form = LoopSettingsForm(instance=AgencySettings.load())
         return render(request, self.template, {"form": form})
 
     def post(self, request):
         from django.core.exceptions import ValidationError
-
-        from iso_platform.forms import add_errors
-        from quality.core.forms import LoopSettingsForm
-        from quality.core.models import AgencySettings
-        from quality.core.services import agency_settings_update
 
         form = LoopSettingsForm(request.POST, instance=AgencySettings.load())
         if form.is_valid():

@@ -9,6 +9,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Tài liệu và hồ sơ"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.documents.inbox import _documents
 

@@ -12,6 +12,7 @@ from quality.documents.models import (
     LegalStatus,
     RecordSeries,
 )
+from quality.documents.services.codes import code_validate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -89,8 +90,6 @@ class DocumentCreateForm(forms.Form):
     def clean(self):
         """The code rule is checked with the rest, so every error shows at once."""
         from django.core.exceptions import ValidationError
-
-        from quality.documents.services.codes import code_validate
 
         data = super().clean()
         if data.get("doc_type") and "code" not in self.errors:

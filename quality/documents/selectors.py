@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from quality.core.models import AuditEvent
+from quality.core.permissions import can
 from quality.documents.models import (
     Acknowledgement,
     Document,
@@ -103,7 +104,6 @@ def my_pending_acknowledgements(user) -> QuerySet:
 
 def review_inbox(user) -> dict[str, QuerySet]:
     """What waits for this person: reviews assigned or open to them, approvals."""
-    from quality.core.permissions import can
 
     base = Revision.objects.select_related("document", "drafted_by", "reviewer", "reviewed_by")
     under_review = base.filter(status=RevisionStatus.UNDER_REVIEW).order_by("submitted_at")

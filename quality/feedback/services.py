@@ -25,6 +25,8 @@ from django.utils.translation import gettext_noop
 from quality.core.models import AgencySettings
 from quality.feedback.models import QUESTIONS, SurveyResponse
 from quality.improvement.models import NcSource
+from quality.improvement.services import nc_create
+from quality.procedures.models import Application
 
 TOKEN_SALT = "eiso.survey"  # noqa: S105 - a signing namespace, not a secret
 MIN_SECONDS, MAX_SECONDS = 3, 2 * 3600
@@ -140,7 +142,6 @@ def _constraint_of(exc: IntegrityError) -> str:
 def _procedure_of(code: str):
     if not code:
         return None
-    from quality.procedures.models import Application
 
     app = Application.objects.filter(code=code).only("procedure_id").first()
     return app.procedure if app else None
@@ -149,7 +150,6 @@ def _procedure_of(code: str):
 def _maybe_nonconformity(response: SurveyResponse) -> None:
     if response.overall > AgencySettings.load().survey_low_score:
         return
-    from quality.improvement.services import nc_create
 
     detail = response.comment or _("(không có ý kiến kèm theo)")
     nc = nc_create(

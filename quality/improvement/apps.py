@@ -9,6 +9,7 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Sự không phù hợp và cải tiến"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.improvement.inbox import _actions, _nonconformities
 

@@ -18,6 +18,8 @@ from iso_platform.accounts.models import Role, User
 from quality.core.services import notifications_email, notify_once
 from quality.improvement.models import Action, ActionStatus, NcStatus, Nonconformity
 from quality.improvement.services import actions_escalate
+from quality.objectives.models import Method, Objective
+from quality.objectives.services import measurements_compute
 
 DUE_SOON_DAYS = 3
 EMAILED_KEYS = r"^(action|nc|audit):"
@@ -76,8 +78,6 @@ def _verification_due(today) -> int:
 
 
 def _objectives_compute(today) -> int:
-    from quality.objectives.models import Method, Objective
-    from quality.objectives.services import measurements_compute
 
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
     return sum(

@@ -9,6 +9,7 @@ class ObjectivesConfig(AppConfig):
     verbose_name = "Mục tiêu chất lượng"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.objectives.inbox import _objectives
 

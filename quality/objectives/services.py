@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.objectives.models import Frequency, Measurement, Method, Objective
+from quality.reviews.services import review_item_add
 
 MSG_FIELDS = gettext_noop("Cần mục tiêu và chỉ số đo.")
 MSG_YEAR = gettext_noop("Năm phải trong khoảng 2000–2100.")
@@ -139,8 +140,6 @@ def _save(actor, objective, start, end, value, evidence, computed) -> Measuremen
         },
     )
     if not measurement.met:
-        from quality.reviews.services import review_item_add
-
         review_item_add(
             source="objective_missed",
             source_id=f"{objective.pk}:{start}",

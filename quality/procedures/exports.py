@@ -17,6 +17,7 @@ from iso_platform.pdf import register_fonts as _register_fonts
 from iso_platform.pdf import styles as _styles
 from iso_platform.workdays.calendar import TZ
 from quality.procedures.models import Application, AppStatus, Timeliness
+from quality.procedures.selectors import application_list
 
 
 def _when(value) -> str:
@@ -128,7 +129,6 @@ def sheet_pdf(application: Application) -> bytes:
 def tracking_book_xlsx(start: dt.date, end: dt.date) -> bytes:
     """Sổ theo dõi hồ sơ for received dates in [start, end]. Codes, names and units come
     from people and from the one-stop-shop's events: the spreadsheet writer keeps them text."""
-    from quality.procedures.selectors import application_list
 
     book = spreadsheets.Workbook()
     sheet = book.sheet("So theo doi")

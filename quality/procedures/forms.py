@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from iso_platform import forms as fields
 from quality.documents.models import Document
 from quality.procedures.models import AppStatus, Procedure, ProcedureLevel, SupplementRule
+from quality.procedures.services.catalogue import StepSpec, VersionSpec
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -143,8 +144,6 @@ class VersionForm(forms.Form):
     def clean_steps(self):
         from decimal import Decimal, InvalidOperation
 
-        from quality.procedures.services.catalogue import StepSpec
-
         steps = []
         for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
             if not line.strip():
@@ -164,7 +163,6 @@ class VersionForm(forms.Form):
         return steps
 
     def spec(self):
-        from quality.procedures.services.catalogue import VersionSpec
 
         data = self.cleaned_data
         return VersionSpec(

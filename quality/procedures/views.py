@@ -19,6 +19,7 @@ from iso_platform.audit import export_record
 from iso_platform.forms import add_errors
 from quality.core.permissions import can
 from quality.documents.views import CapabilityMixin
+from quality.improvement.models import Nonconformity
 from quality.procedures import exports, forms, selectors
 from quality.procedures.event_sources import application_events
 from quality.procedures.models import Application, Procedure
@@ -180,7 +181,6 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
     template_name = "quality/procedures/application.html"
 
     def get_context_data(self, pk, **kwargs):
-        from quality.improvement.models import Nonconformity
 
         context = super().get_context_data(**kwargs)
         app = get_object_or_404(Application.objects.select_related("procedure", "version"), pk=pk)

@@ -9,6 +9,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Xem xét của lãnh đạo và báo cáo"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.reviews.inbox import _reviews
 

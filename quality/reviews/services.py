@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform.numbers import vn_number, vn_percent
+from quality.audits.models import AuditPlan, Finding, Grade
 from quality.core.permissions import can
+from quality.core.reports import Report, Section
 from quality.core.services import audit_record
+from quality.documents.models import Document
+from quality.feedback.services import results
+from quality.improvement.models import Action, Nonconformity
+from quality.objectives.models import Measurement
+from quality.procedures.models import Procedure
+from quality.procedures.selectors import on_time_by_procedure, on_time_by_unit, summary
 from quality.reviews.models import (
     AnnualReport,
     AnnualReportStatus,
@@ -24,6 +32,9 @@ from quality.reviews.models import (
     ReviewItem,
     ReviewStatus,
 )
+from quality.risks.models import ContextIssue, Risk
+from quality.risks.services import level_of
+from tenants.models import Agency, ReportSubmission
 
 MSG_DATES = gettext_noop("Kỳ xem xét không hợp lệ: ngày kết thúc phải sau ngày bắt đầu.")
 MSG_NO_INPUTS = gettext_noop(
@@ -133,7 +144,6 @@ def review_hold(
 
 
 def review_actions(review: ManagementReview):
-    from quality.improvement.models import Action
 
     return Action.objects.filter(source_type="review", source_id=str(review.pk)).select_related(
         "owner"
@@ -187,7 +197,6 @@ def compile_inputs(review: ManagementReview) -> dict:
 
 
 def _previous_actions(review) -> dict:
-    from quality.improvement.models import Action
 
     previous = ManagementReview.objects.filter(
         status=ReviewStatus.HELD, meeting_on__lt=review.meeting_on
@@ -212,7 +221,6 @@ def _previous_actions(review) -> dict:
 
 
 def _context_changes(start, end) -> dict:
-    from quality.risks.models import ContextIssue
 
     changed = ContextIssue.objects.filter(updated_at__date__gte=start, updated_at__date__lte=end)
     rows = [
@@ -229,7 +237,6 @@ def _context_changes(start, end) -> dict:
 
 
 def _satisfaction(start, end) -> dict:
-    from quality.feedback.services import results
 
     data = results(start, end)
     total = data["total"]
@@ -253,7 +260,6 @@ def _satisfaction(start, end) -> dict:
 
 
 def _objectives(start, end) -> dict:
-    from quality.objectives.models import Measurement
 
     measured = Measurement.objects.filter(
         period_start__gte=start, period_end__lte=end
@@ -279,7 +285,6 @@ def _objectives(start, end) -> dict:
 
 
 def _process_performance(start, end) -> dict:
-    from quality.procedures.selectors import on_time_by_procedure, summary
 
     totals = summary(start, end)
     rows = [
@@ -304,7 +309,6 @@ def _process_performance(start, end) -> dict:
 
 
 def _nonconformities(start, end) -> dict:
-    from quality.improvement.models import Action, Nonconformity
 
     period = Nonconformity.objects.filter(detected_at__date__gte=start, detected_at__date__lte=end)
     by_source = period.values("source").annotate(
@@ -327,8 +331,6 @@ def _nonconformities(start, end) -> dict:
 def _monitoring(start, end) -> dict:
     """9.3.2 c) 5): what the agency monitored and measured in the period, beyond the objectives'
     verdicts: every measurement taken, and each unit's steps of the process-control sheets."""
-    from quality.objectives.models import Measurement
-    from quality.procedures.selectors import on_time_by_unit
 
     measured = Measurement.objects.filter(period_start__gte=start, period_end__lte=end)
     computed = measured.filter(computed=True).count()
@@ -354,7 +356,6 @@ def _monitoring(start, end) -> dict:
 
 
 def _audits(start, end) -> dict:
-    from quality.audits.models import AuditPlan, Finding, Grade
 
     plans = AuditPlan.objects.filter(end_on__gte=start, end_on__lte=end)
     grades = dict(Grade.choices)
@@ -373,9 +374,6 @@ def _audits(start, end) -> dict:
 
 
 def _risks() -> dict:
-    from quality.improvement.models import Action
-    from quality.risks.models import Risk
-    from quality.risks.services import level_of
 
     treated = Risk.objects.filter(reevaluated_at__isnull=False)
     rows = [
@@ -399,7 +397,6 @@ def _risks() -> dict:
 
 
 def _opportunities(start, end) -> dict:
-    from quality.audits.models import Finding, Grade
 
     rows = [
         [f.description, f.plan.title]
@@ -419,7 +416,6 @@ def _opportunities(start, end) -> dict:
 
 
 def minutes_report(review: ManagementReview):
-    from quality.core.reports import Report, Section
 
     sections = [Section("Thành phần", [review.participants or "—"])]
     for section in review.inputs.get("sections", []):
@@ -462,13 +458,6 @@ def minutes_report(review: ManagementReview):
 
 def annual_figures(year: int) -> dict:
     """The figures of the annual application report, computed from the agency's data."""
-    from quality.audits.models import AuditPlan, Finding
-    from quality.documents.models import Document
-    from quality.feedback.services import results
-    from quality.improvement.models import Nonconformity
-    from quality.objectives.models import Measurement
-    from quality.procedures.models import Procedure
-    from quality.procedures.selectors import summary
 
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     apps = summary(start, end)
@@ -545,7 +534,6 @@ def annual_report_receiver() -> Receiver:
     """Read from `ANNUAL_REPORT_RECEIVER`: unset, the province's Department of Science and
     Technology (reading on the console); an agency's code, that agency, unless it is this
     one; `none` or a code no agency has, nobody."""
-    from tenants.models import Agency
 
     code = settings.ANNUAL_REPORT_RECEIVER
     if not code:
@@ -562,7 +550,6 @@ def annual_report_receiver() -> Receiver:
 def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
     """Mark as sent to the receiver; a copy of the figures goes to the public schema, where
     the province's console reads it."""
-    from tenants.models import Agency, ReportSubmission
 
     _require(actor)
     receiver = annual_report_receiver()
@@ -594,7 +581,6 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
 
 
 def annual_report_document(report: AnnualReport):
-    from quality.core.reports import Report, Section
 
     f = report.figures
     grades = {

@@ -9,6 +9,7 @@ class RisksConfig(AppConfig):
     verbose_name = "Bối cảnh, rủi ro và cơ hội"
 
     def ready(self):
+        # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core.services import settings_check_register
         from quality.risks.checks import matrix_shrink_check
 

@@ -50,6 +50,7 @@ from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import Table, catalog
 from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS, secret_columns
 from tenants.services.datamove.engine import q, qt
+from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)
 
@@ -390,7 +391,6 @@ def _manifest_shape(manifest: dict) -> None:
 def import_preview(*, upload, code: str, name: str, kind: str, by=None) -> LifecycleOperation:
     """Keep the uploaded archive (under MEDIA_ROOT/imports/, never served), check it
     completely and the new agency's details; the report shows what will be loaded."""
-    from tenants.services.provisioning import AgencySpec, agency_spec_validate
 
     spec = AgencySpec(
         code=code, name=name, kind=kind, admin_email=_placeholder_email(code), admin_name="-"
@@ -462,7 +462,6 @@ def import_run(*, op_id) -> LifecycleOperation:
 
 
 def _import(op: LifecycleOperation, written: list[str]) -> None:
-    from tenants.services.provisioning import AgencySpec, agency_provision
 
     started = time.perf_counter()
     step = operations.step_callback(op.pk)

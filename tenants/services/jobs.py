@@ -47,6 +47,7 @@ def provisioning_job_create(*, spec: AgencySpec, requested_by=None) -> Provision
 
 
 def _enqueue(job_id) -> None:
+    # A cycle otherwise: tenants.tasks imports this module.
     from tenants.tasks import provisioning_job_run
 
     try:

@@ -25,8 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from tenants.models import LifecycleOperation, OperationStatus
+from tenants.models import AgencyStatus as Status
+from tenants.models import LifecycleOperation, OperationKind, OperationStatus
 from tenants.signals import agencies_rewritten
+from tenants.tasks import lifecycle_operation_run
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(seconds=30)
@@ -81,7 +83,6 @@ def confirm(op: LifecycleOperation) -> LifecycleOperation:
 
 
 def enqueue(op_id) -> None:
-    from tenants.tasks import lifecycle_operation_run
 
     try:
         lifecycle_operation_run.delay(str(op_id))
@@ -160,8 +161,6 @@ def succeed(op: LifecycleOperation, *, report: dict, step: str, **fields) -> Non
 def _statistics_follow(op: LifecycleOperation) -> None:
     """Merge, split and import move rows with plain SQL (no model signals): once committed,
     the department's figures of the agencies they changed are recomputed."""
-    from tenants.models import AgencyStatus as Status
-    from tenants.models import OperationKind
 
     if op.kind not in (OperationKind.MERGE, OperationKind.SPLIT, OperationKind.IMPORT):
         return

@@ -209,6 +209,7 @@ def _seed_agency(agency: Agency) -> None:
 def _invitation_enqueue(result: ProvisionResult) -> None:
     """The administrator's set-password e-mail, through the outbox: sent even if the broker
     is down at this moment (send_invitation sends one invitation once)."""
+    # A cycle otherwise: the tasks modules import this one (directly or through services).
     from iso_platform.accounts.tasks import send_invitation
     from iso_platform.outbox.services import task_enqueue
 
@@ -221,6 +222,7 @@ def _invitation_enqueue(result: ProvisionResult) -> None:
 
 
 def _after_commit(result: ProvisionResult) -> None:
+    # A cycle otherwise: the tasks modules import this one (directly or through services).
     from tenants.tasks import pool_refill
 
     transaction.on_commit(lambda: _enqueue_quietly(pool_refill))

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from eiso.fleet.split import consequence_text
+from quality.core.audit_labels import action_label
 from tenants.models import LifecycleOperation
 
 register = template.Library()
@@ -42,7 +43,6 @@ def agency_operations(agency, limit=20):
 
 @register.filter
 def event_label(action: str) -> str:
-    from quality.core.audit_labels import action_label
 
     return EVENT_LABELS.get(action) or action_label(action)
 

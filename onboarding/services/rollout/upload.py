@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from iso_platform.audit import platform_record
 from onboarding.services.rollout.checking import CheckedRow, rollout_check
 from onboarding.services.rollout.common import FIELDS, MSG_NOT_STARTABLE
 from onboarding.services.rollout.parsing import rollout_parse
+from onboarding.tasks import rollout_run as task
 from tenants.models import (
     AgencyKind,
     RolloutBatch,
@@ -82,7 +84,6 @@ def rollout_start(*, batch: RolloutBatch) -> RolloutBatch:
 
 
 def _audit_start(batch: RolloutBatch) -> None:
-    from iso_platform.audit import platform_record
 
     platform_record(
         action="rollout_start",
@@ -95,7 +96,6 @@ def _audit_start(batch: RolloutBatch) -> None:
 
 
 def _enqueue(batch_id) -> None:
-    from onboarding.tasks import rollout_run as task
 
     try:
         task.delay(str(batch_id))

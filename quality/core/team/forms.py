@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from iso_platform.accounts.models import PROVINCE_ROLES, Role
+from quality.core.models import Unit
 
 IMPORT_MAX_BYTES = 1024 * 1024
 
@@ -15,7 +16,6 @@ def agency_role_choices():
 
 
 def _units():
-    from quality.core.models import Unit
 
     return Unit.objects.filter(is_active=True).order_by("name")
 

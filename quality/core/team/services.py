@@ -49,6 +49,7 @@ from iso_platform.accounts.invitations import (
     invitation_send_on_commit,
 )
 from iso_platform.accounts.models import AGENCY_ROLES, PROVINCE_ROLES, Role, User
+from iso_platform.accounts.services import user_create
 from iso_platform.quotas import quota_check
 from iso_platform.text import fold
 from quality.core.models import Unit
@@ -81,7 +82,6 @@ def _check_role(role: str, field_name: str = "role") -> None:
 
 
 def _invite(*, actor, email, full_name, role, unit=None, is_agency_admin=False):
-    from iso_platform.accounts.services import user_create
 
     _check_role(role)
     user = user_create(

@@ -1,6 +1,7 @@
 from django import template
 
 from quality.core.audit_changes import annotate
+from quality.core.audit_labels import action_label as label
 from quality.core.permissions import can as _can
 
 register = template.Library()
@@ -14,7 +15,6 @@ def can(user, capability: str) -> bool:
 
 @register.filter
 def action_label(action: str) -> str:
-    from quality.core.audit_labels import action_label as label
 
     return label(action)
 

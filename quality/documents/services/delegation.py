@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from iso_platform.accounts.models import User
 from quality.core.permissions import can
 from quality.core.services import audit_record
 
@@ -35,6 +36,5 @@ def approval_delegate_set(*, actor, user, granted: bool) -> None:
 
 
 def approval_delegates():
-    from iso_platform.accounts.models import User
 
     return User.objects.filter(user_permissions=approve_permission(), is_active=True)

@@ -33,9 +33,13 @@ from quality.documents.models import (
     LegalStatus,
     ReviewNote,
     Revision,
+    RevisionFile,
     RevisionStatus,
+    _safe_date,
 )
+from quality.documents.models import ReviewNote as Note
 from quality.documents.services.codes import code_validate
+from quality.documents.services.distribution import distribution_carry_over
 from quality.documents.services.files import revision_files_copy
 from quality.documents.services.search import document_reindex
 
@@ -403,8 +407,6 @@ def revision_approve(
         changes={"issue_number": issue_number, "effective_on": effective_on},
     )
     if previous is not None:
-        from quality.documents.services.distribution import distribution_carry_over
-
         distribution_carry_over(actor=actor, source=previous, target=revision)
     document_reindex(document_id=document.pk)
     return revision
@@ -623,8 +625,6 @@ def document_discard(*, actor, document: Document) -> None:
         subject=document,
         changes={"code": document.code, "title": document.title},
     )
-    from quality.documents.models import ReviewNote as Note
-    from quality.documents.models import RevisionFile
 
     paths = list(
         RevisionFile.objects.filter(revision__document=document).values_list("file", flat=True)
@@ -645,7 +645,6 @@ def _delete_files(paths) -> None:
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    from quality.documents.models import _safe_date
 
     year, month = divmod(day.month - 1 + months, 12)
     return _safe_date(day.year + year, month + 1, day.day)

@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform import untrusted
+from iso_platform.outbox.services import task_enqueue
 from iso_platform.quotas import quota_check
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.documents.models import Revision, RevisionFile, RevisionStatus, TextStatus
+from quality.documents.services.search import document_reindex
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +90,7 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
     )
     upload.seek(0)
     record.file.save(name, upload, save=False)
-    from iso_platform.outbox.services import task_enqueue
+    # A cycle otherwise: documents.tasks imports this module.
     from quality.documents.tasks import file_text_extract
 
     try:
@@ -168,7 +170,6 @@ def file_text_extract(*, file_id: int) -> str:
     A file over a limit of iso_platform.untrusted (a decompression bomb, too many pages,
     too slow) or damaged is kept as it is: it is only marked "text not extracted", with the
     reason shown on the document page, and is not searchable by its content."""
-    from quality.documents.services.search import document_reindex
 
     record = RevisionFile.objects.select_related("revision").get(pk=file_id)
     RevisionFile.objects.filter(pk=file_id).update(

@@ -29,6 +29,7 @@ from quality.procedures.models import (
     Timeliness,
     code_trigrams,
 )
+from quality.procedures.services.stats import affected_days, days_of, stats_recompute
 
 TERMINAL = (AppStatus.REFUSED, AppStatus.WITHDRAWN)
 
@@ -429,7 +430,6 @@ def applications_rebuild(events_by_code: dict[str, list[Event]]) -> dict[str, st
 
 @transaction.atomic
 def _save(built: list[tuple[Application, Projection]]) -> None:
-    from quality.procedures.services.stats import affected_days, days_of, stats_recompute
 
     existing = list(
         Application.objects.filter(code__in=[a.code for a, _p in built]).values_list(

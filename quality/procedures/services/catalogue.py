@@ -20,6 +20,7 @@ from iso_platform.workdays.calendar import get_calendar
 from quality.core.models import Unit
 from quality.core.permissions import can
 from quality.core.services import audit_record
+from quality.documents.models import Document
 from quality.procedures.models import (
     Procedure,
     ProcedureLevel,
@@ -357,7 +358,6 @@ def _steps_from_sheet(step_rows: list[dict]) -> dict[str, list[StepSpec]]:
 
 
 def _parse_row(row: dict, sheet_steps: list[StepSpec]):
-    from quality.documents.models import Document
 
     code, name = str(row.get("code", "")).strip(), str(row.get("name", "")).strip()
     errors = []

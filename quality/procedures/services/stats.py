@@ -11,6 +11,8 @@ import datetime as dt
 
 from django.db import connection
 
+from iso_platform.workdays.calendar import TZ
+
 LOCAL_DAY = "(({col}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 APP, HANDOFF = "quality_procedures_application", "quality_procedures_handoff"
 
@@ -45,7 +47,6 @@ GROUP BY 1, 2, 3, 4, 5;
 
 
 def days_of(moments) -> set[dt.date]:
-    from iso_platform.workdays.calendar import TZ
 
     return {m.astimezone(TZ).date() for m in moments if m is not None}
 
@@ -54,7 +55,6 @@ def stats_recompute(days: set[dt.date]) -> None:
     """Recompute the daily statistics of `days` (in the current agency schema)."""
     if not days:
         return
-    from iso_platform.workdays.calendar import TZ
 
     ordered = sorted(days)
     low = dt.datetime.combine(ordered[0], dt.time.min, TZ)
