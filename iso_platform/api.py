@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from iso_platform.middleware import bad_request_response
@@ -50,3 +53,46 @@ def bad_request(request, exception=None):
     elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         message = _("Yêu cầu có quá nhiều trường dữ liệu hoặc tệp.")
     return bad_request_response(request, message)
+
+
+class StepApi(APIView):
+    """Base for `POST /<things>/{id}/<step>/`: find the object (404 when it is not this
+    agency's), check the input's shape with `input_class`, call the service in `step`, answer
+    with `represent(object)`.
+
+    A subclass names its `input_class` (and the base its `output_class`) and writes `step`;
+    the OpenAPI schema of its `post` is derived from them when the class is made, so no
+    subclass overrides `post` only to document it.
+    """
+
+    input_class = None
+    output_class = None
+    # The request's documented shape when it is not just `input_class` (several media types).
+    request_schema = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "post" in cls.__dict__ or cls.input_class is None or cls.output_class is None:
+            return
+
+        def post(self, request, pk):
+            return StepApi.post(self, request, pk)
+
+        cls.post = extend_schema(
+            request=cls.request_schema or cls.input_class, responses=cls.output_class
+        )(post)
+
+    def get_object(self, pk):
+        raise NotImplementedError
+
+    def step(self, actor, obj, data):
+        raise NotImplementedError
+
+    def represent(self, obj):
+        return self.output_class(obj).data
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(self.represent(self.step(request.user, obj, data.validated_data)))

@@ -73,10 +73,6 @@ MSG_CHANGED = gettext_noop(
 MSG_COUNTS = gettext_noop("Số bản ghi sau khi chuyển không khớp (%(tables)s); đã huỷ toàn bộ.")
 
 
-def _checkpoint(name: str) -> None:
-    """A seam for tests: raise here to simulate a crash at that point of the run."""
-
-
 def merge_validate(*, target: Agency, source: Agency) -> None:
     if target.pk == source.pk:
         raise ValidationError(_(MSG_SAME), code="same")
@@ -170,27 +166,7 @@ def plan_report(plan: Plan, *, target: Agency, source: Agency) -> dict:
 
 
 def merge_run(*, op_id) -> LifecycleOperation:
-    op = operations.start(op_id)
-    if op is None:
-        return LifecycleOperation.objects.get(pk=op_id)
-    step = operations.step_callback(op.pk)
-    copied: list[str] = []
-    try:
-        with transaction.atomic():
-            if not operations.lock_run(op.pk):
-                return op  # another worker is on it
-            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
-            if op.status != OperationStatus.RUNNING:
-                return op
-            _merge(op, step, copied)
-    except Exception as exc:
-        connection.set_schema_to_public()
-        move_files.delete_files(copied)  # the rows that pointed at them are gone
-        if not isinstance(exc, ValidationError):
-            logger.exception("merge %s failed", op_id)
-        operations.fail(op_id, operations.error_message(exc))
-    connection.set_schema_to_public()
-    return LifecycleOperation.objects.get(pk=op_id)
+    return operations.locked_run(op_id, _merge, label="merge")
 
 
 def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
@@ -209,7 +185,7 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
         )
     before_target = table_counts(target.schema_name, names)
     before_source = table_counts(source.schema_name, names)
-    _checkpoint("locked")
+    operations.checkpoint("locked")
     plan = plan_build(
         _plan(
             target,
@@ -231,13 +207,13 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
         (p, move_files.moved_name(p, source=source.schema_name, prefix=prefix)) for p in old_paths
     )
     copied += result["copied"]
-    _checkpoint("files")
+    operations.checkpoint("files")
     applied = plan_apply(plan, file_prefix=prefix, on_step=step)
     invited = people.people_invite_arrivals(
         plan=plan, applied=applied, invited_by=getattr(op.requested_by, "email", "")
     )
     connection.set_schema_to_public()
-    _checkpoint("inserted")
+    operations.checkpoint("inserted")
     step(_("Làm trống dữ liệu của cơ quan được hợp nhất"), 85)
     with connection.cursor() as cur:
         # Check every reference of the copied rows now (they are deferred), which also
@@ -246,7 +222,7 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
         cur.execute("TRUNCATE " + ", ".join(qt(source.schema_name, n) for n in data))
     plan_cleanup(applied)
-    _checkpoint("emptied")
+    operations.checkpoint("emptied")
     after_target = table_counts(target.schema_name, names)
     after_source = table_counts(source.schema_name, names)
     tables, wrong = _compare(
@@ -300,7 +276,7 @@ def _merge(op: LifecycleOperation, step, copied: list[str]) -> None:
         rows_moved=sum(applied.moved.values()),
         merge_seconds=round(time.perf_counter() - started, 3),
     )
-    _checkpoint("before_commit")
+    operations.checkpoint("before_commit")
     operations.succeed(op, report=report, step=_("Đã hợp nhất"))
     transaction.on_commit(lambda: _after_commit(old_paths, source.schema_name))
 

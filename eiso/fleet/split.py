@@ -141,10 +141,6 @@ CONSEQUENCES = {
 }
 
 
-def _checkpoint(name: str) -> None:
-    """A seam for tests: raise here to simulate a crash at that point of the run."""
-
-
 # --------------------------------------------------------------------------- closure
 
 
@@ -549,26 +545,7 @@ def split_report(plan: Plan, *, source: Agency, params: dict, cleared, delete) -
 
 
 def split_run(*, op_id) -> LifecycleOperation:
-    op = operations.start(op_id)
-    if op is None:
-        return LifecycleOperation.objects.get(pk=op_id)
-    copied: list[str] = []
-    try:
-        with transaction.atomic():
-            if not operations.lock_run(op.pk):
-                return op
-            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
-            if op.status != OperationStatus.RUNNING:
-                return op
-            _split(op, operations.step_callback(op.pk), copied)
-    except Exception as exc:
-        connection.set_schema_to_public()
-        move_files.delete_files(copied)
-        if not isinstance(exc, ValidationError):
-            logger.exception("split %s failed", op_id)
-        operations.fail(op_id, operations.error_message(exc))
-    connection.set_schema_to_public()
-    return LifecycleOperation.objects.get(pk=op_id)
+    return operations.locked_run(op_id, _split, label="split")
 
 
 def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
@@ -609,7 +586,7 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         plan=plan, applied=applied, invited_by=getattr(op.requested_by, "email", "")
     )
     connection.set_schema_to_public()
-    _checkpoint("inserted")
+    operations.checkpoint("inserted")
     step(_("Gỡ dữ liệu đã chuyển khỏi cơ quan nguồn"), 85)
     with connection.cursor() as cur:
         for ref in cleared:
@@ -639,7 +616,7 @@ def _split(op: LifecycleOperation, step, copied: list[str]) -> None:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every reference checked here
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
     plan_cleanup(applied)
-    _checkpoint("removed")
+    operations.checkpoint("removed")
     after_source = table_counts(source.schema_name, names)
     after_target = table_counts(target.schema_name, names)
     tables, wrong = [], []

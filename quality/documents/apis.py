@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iso_platform.accounts.models import User
+from iso_platform.api import StepApi
 from quality.core.models import AuditEvent, Unit
 from quality.core.permissions import can
 from quality.documents import selectors
@@ -415,26 +416,19 @@ class ApproveIn(serializers.Serializer):
     effective_on = serializers.DateField(required=False, allow_null=True)
 
 
-class RevisionStepApi(APIView):
+class RevisionStepApi(StepApi):
     """Base for `POST /revisions/{id}/<step>/`."""
 
     permission_classes = [Capability.of("documents.view")]
     input_class = NoteIn
+    output_class = RevisionOut
 
-    def post(self, request, pk):
-        revision = _revision(pk)
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        revision = self.step(request.user, revision, data.validated_data)
-        return Response(RevisionOut(revision).data)
+    def get_object(self, pk):
+        return _revision(pk)
 
 
 class SubmitApi(RevisionStepApi):
     input_class = SubmitIn
-
-    @extend_schema(request=SubmitIn, responses=RevisionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, revision, data):
         return documents.revision_submit(
@@ -443,10 +437,6 @@ class SubmitApi(RevisionStepApi):
 
 
 class ReviewApi(RevisionStepApi):
-    @extend_schema(request=NoteIn, responses=RevisionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
-
     def step(self, actor, revision, data):
         return documents.revision_review(actor=actor, revision=revision, note=data["note"])
 
@@ -454,20 +444,12 @@ class ReviewApi(RevisionStepApi):
 class SendBackApi(RevisionStepApi):
     input_class = CommentIn
 
-    @extend_schema(request=CommentIn, responses=RevisionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
-
     def step(self, actor, revision, data):
         return documents.revision_send_back(actor=actor, revision=revision, comment=data["comment"])
 
 
 class ApproveApi(RevisionStepApi):
     input_class = ApproveIn
-
-    @extend_schema(request=ApproveIn, responses=RevisionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, revision, data):
         return documents.revision_approve(
@@ -477,10 +459,6 @@ class ApproveApi(RevisionStepApi):
 
 class CancelApi(RevisionStepApi):
     input_class = ReasonIn
-
-    @extend_schema(request=ReasonIn, responses=RevisionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, revision, data):
         return documents.revision_cancel(actor=actor, revision=revision, reason=data["reason"])

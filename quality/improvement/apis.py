@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iso_platform.accounts.models import User
+from iso_platform.api import StepApi
 from quality.core.models import Unit
 from quality.documents.apis import Capability, PersonOut
 from quality.improvement import services
@@ -231,26 +232,22 @@ class AssignIn(serializers.Serializer):
     )
 
 
-class NonconformityStepApi(APIView):
+class NonconformityStepApi(StepApi):
     """Base for `POST /nonconformities/{id}/<step>/`: look up, check shape, call the service."""
 
     permission_classes = [Capability.of("improvement.view")]
     input_class = CorrectionIn
+    output_class = NonconformityDetailOut
 
-    def post(self, request, pk):
-        nc = get_object_or_404(Nonconformity, pk=pk)
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        nc = self.step(request.user, nc, data.validated_data)
-        return Response(_nc_detail(nc))
+    def get_object(self, pk):
+        return get_object_or_404(Nonconformity, pk=pk)
+
+    def represent(self, nc):
+        return _nc_detail(nc)
 
 
 class NonconformityCorrectApi(NonconformityStepApi):
     input_class = CorrectionIn
-
-    @extend_schema(request=CorrectionIn, responses=NonconformityDetailOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, nc, data):
         return services.nc_correct(actor=actor, nc=nc, correction=data["correction"])
@@ -258,10 +255,6 @@ class NonconformityCorrectApi(NonconformityStepApi):
 
 class NonconformityAnalyseApi(NonconformityStepApi):
     input_class = AnalysisIn
-
-    @extend_schema(request=AnalysisIn, responses=NonconformityDetailOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, nc, data):
         return services.nc_analyse(
@@ -276,10 +269,6 @@ class NonconformityAnalyseApi(NonconformityStepApi):
 class NonconformityCloseApi(NonconformityStepApi):
     input_class = VerificationNoteIn
 
-    @extend_schema(request=VerificationNoteIn, responses=NonconformityDetailOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
-
     def step(self, actor, nc, data):
         return services.nc_close(actor=actor, nc=nc, verification_note=data["verification_note"])
 
@@ -287,20 +276,12 @@ class NonconformityCloseApi(NonconformityStepApi):
 class NonconformityReopenApi(NonconformityStepApi):
     input_class = StepReasonIn
 
-    @extend_schema(request=StepReasonIn, responses=NonconformityDetailOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
-
     def step(self, actor, nc, data):
         return services.nc_reopen(actor=actor, nc=nc, reason=data["reason"])
 
 
 class NonconformityAssignApi(NonconformityStepApi):
     input_class = AssignIn
-
-    @extend_schema(request=AssignIn, responses=NonconformityDetailOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, nc, data):
         return services.nc_assign(actor=actor, nc=nc, owner=data["owner"], unit=data.get("unit"))
@@ -408,31 +389,25 @@ class VerifyIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActionStepApi(APIView):
+class ActionStepApi(StepApi):
     """Base for `POST /actions/{id}/<step>/`."""
 
     permission_classes = [Capability.of("improvement.view")]
     input_class = ActionNoteIn
+    output_class = ActionOut
 
-    def post(self, request, pk):
-        action = _action(pk)
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        action = self.step(request.user, action, data.validated_data)
-        return Response(ActionOut(_action(action.pk)).data)
+    def get_object(self, pk):
+        return _action(pk)
+
+    def represent(self, action):
+        return ActionOut(_action(action.pk)).data
 
 
 class ActionCompleteApi(ActionStepApi):
     """Report the action done; evidence files may come with it (multipart/form-data)."""
 
     input_class = ActionCompleteIn
-
-    @extend_schema(
-        request={"application/json": ActionNoteIn, "multipart/form-data": ActionCompleteIn},
-        responses=ActionOut,
-    )
-    def post(self, request, pk):
-        return super().post(request, pk)
+    request_schema = {"application/json": ActionNoteIn, "multipart/form-data": ActionCompleteIn}
 
     def step(self, actor, action, data):
         return services.action_complete(
@@ -443,10 +418,6 @@ class ActionCompleteApi(ActionStepApi):
 class ActionVerifyApi(ActionStepApi):
     input_class = VerifyIn
 
-    @extend_schema(request=VerifyIn, responses=ActionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
-
     def step(self, actor, action, data):
         return services.action_verify(
             actor=actor, action=action, effective=data["effective"], note=data["note"]
@@ -455,10 +426,6 @@ class ActionVerifyApi(ActionStepApi):
 
 class ActionCancelApi(ActionStepApi):
     input_class = StepReasonIn
-
-    @extend_schema(request=StepReasonIn, responses=ActionOut)
-    def post(self, request, pk):
-        return super().post(request, pk)
 
     def step(self, actor, action, data):
         return services.action_cancel(actor=actor, action=action, reason=data["reason"])

@@ -59,10 +59,6 @@ MSG_TARGET_MIGRATIONS = gettext_noop(
 )
 
 
-def _checkpoint(name: str) -> None:
-    """A seam for tests: raise here to simulate a crash at that point of a restore."""
-
-
 def default_path(agency: Agency) -> Path:
     root = getattr(settings, "BACKUP_DIR", None)
     folder = Path(root) if root else Path(settings.MEDIA_ROOT) / BACKUP_DIR
@@ -124,7 +120,7 @@ def agency_restore_into(*, agency: Agency, path: Path | str, by=None) -> dict:
                     + " IN ACCESS EXCLUSIVE MODE"
                 )
             old_paths = set(move_files.stored_paths(schema))
-            _checkpoint("verified")
+            operations.checkpoint("verified")
             loaded = exports.archive_load(
                 agency=agency,
                 path=path,
@@ -137,9 +133,9 @@ def agency_restore_into(*, agency: Agency, path: Path | str, by=None) -> dict:
                 schema=agency.schema_name, invited_by=getattr(by, "email", "")
             )
             connection.set_schema_to_public()
-            _checkpoint("loaded")
+            operations.checkpoint("loaded")
             new_paths, kept = _restore_files(path, manifest, schema, written, stashed)
-            _checkpoint("files")
+            operations.checkpoint("files")
             events.record(
                 agency=agency,
                 action="restored",
@@ -150,7 +146,7 @@ def agency_restore_into(*, agency: Agency, path: Path | str, by=None) -> dict:
                     "exported_at": manifest["exported_at"],
                 },
             )
-            _checkpoint("before_commit")
+            operations.checkpoint("before_commit")
             # named by no restored row (a file missing from the archive but named is kept)
             obsolete = sorted(old_paths - new_paths - set(move_files.stored_paths(schema)))
             stash = list(stashed.values())

@@ -82,10 +82,6 @@ MSG_FILE_PATH = gettext_noop(
 )
 
 
-def _checkpoint(name: str) -> None:
-    """A seam for tests: raise here to simulate a crash at that point of an import."""
-
-
 def media_path(name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / name
 
@@ -435,36 +431,15 @@ def _placeholder_email(code: str) -> str:
 
 
 def import_run(*, op_id) -> LifecycleOperation:
-    op = operations.start(op_id)
-    if op is None:
-        return LifecycleOperation.objects.get(pk=op_id)
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            if not operations.lock_run(op.pk):
-                return op
-            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
-            if op.status != OperationStatus.RUNNING:
-                return op
-            _import(op, written)
-    except Exception as exc:
-        connection.set_schema_to_public()
-        move_files.delete_files(written)
-        if not isinstance(exc, ValidationError):
-            logger.exception("import %s failed", op_id)
-        operations.fail(op_id, operations.error_message(exc))
-    connection.set_schema_to_public()
-    op = LifecycleOperation.objects.get(pk=op_id)
+    op = operations.locked_run(op_id, _import, label="import")
     if op.status in operations.FINISHED:
         # The uploaded archive has served (or failed for good: a new try is a new preview).
         media_path(op.params["archive"]).unlink(missing_ok=True)
     return op
 
 
-def _import(op: LifecycleOperation, written: list[str]) -> None:
-
+def _import(op: LifecycleOperation, step, written: list[str]) -> None:
     started = time.perf_counter()
-    step = operations.step_callback(op.pk)
     params = op.params
     path = media_path(params["archive"])
     if not path.exists():
@@ -490,7 +465,7 @@ def _import(op: LifecycleOperation, written: list[str]) -> None:
     invited = people.admins_invite(
         schema=agency.schema_name, invited_by=getattr(op.requested_by, "email", "")
     )
-    _checkpoint("loaded")
+    operations.checkpoint("loaded")
     events.record(
         agency=agency,
         action="imported",

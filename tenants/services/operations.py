@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django_tenants.utils import schema_context
 
 from tenants.models import AgencyStatus as Status
 from tenants.models import LifecycleOperation, OperationKind, OperationStatus
+from tenants.services.datamove import files as move_files
 from tenants.signals import agencies_rewritten
 from tenants.tasks import lifecycle_operation_run
 
@@ -209,6 +211,44 @@ def run(op_id) -> LifecycleOperation:
     runner = _runners.get(kind)
     if runner is not None:
         runner(op_id=op_id)
+    return LifecycleOperation.objects.get(pk=op_id)
+
+
+def checkpoint(stage: str) -> None:
+    """A seam for tests: a test replaces it to simulate a crash at `stage` of a run (merge,
+    split, import, restore); the run must leave nothing half-done."""
+
+
+def locked_run(
+    op_id, work: Callable[[LifecycleOperation, Callable, list[str]], None], *, label: str
+) -> LifecycleOperation:
+    """Carry out a confirmed operation once, whatever the number of deliveries.
+
+    The operation is started, its run lock taken, and `work(op, step, written)` runs in ONE
+    transaction with the operation's row locked; `step(text, percent)` reports progress and
+    `written` collects the stored files the work wrote. On failure the transaction rolls
+    back, those files are deleted (no row points at them any more) and the reason is
+    recorded on the operation.
+    """
+    op = start(op_id)
+    if op is None:
+        return LifecycleOperation.objects.get(pk=op_id)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            if not lock_run(op.pk):
+                return op  # another worker is on it
+            op = LifecycleOperation.objects.select_for_update().get(pk=op.pk)
+            if op.status != OperationStatus.RUNNING:
+                return op
+            work(op, step_callback(op.pk), written)
+    except Exception as exc:
+        connection.set_schema_to_public()
+        move_files.delete_files(written)
+        if not isinstance(exc, ValidationError):
+            logger.exception("%s %s failed", label, op_id)
+        fail(op_id, error_message(exc))
+    connection.set_schema_to_public()
     return LifecycleOperation.objects.get(pk=op_id)
 
 

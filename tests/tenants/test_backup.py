@@ -237,7 +237,7 @@ def test_a_crash_mid_restore_leaves_the_agency_as_it_was(
         if name == point:
             raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(backups, "_checkpoint", crash)
+    monkeypatch.setattr(operations, "checkpoint", crash)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         backups.agency_restore_into(agency=world.agency_a, path=tmp_path / "a.zip")
     assert state(settings) == before  # rows and files, byte for byte

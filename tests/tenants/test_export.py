@@ -252,7 +252,7 @@ def test_a_failed_import_leaves_no_agency_and_no_files(filled, settings, monkeyp
     def crash(name):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(exports, "_checkpoint", crash)
+    monkeypatch.setattr(operations, "checkpoint", crash)
     done = exports.import_run(op_id=op.pk)
     assert done.status == OperationStatus.FAILED
     assert not Agency.objects.filter(code="gamma").exists()

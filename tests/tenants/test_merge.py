@@ -201,7 +201,7 @@ def test_a_failure_mid_merge_leaves_both_agencies_as_they_were(two, monkeypatch,
         if name == point:
             raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(merge, "_checkpoint", crash)
+    monkeypatch.setattr(operations, "checkpoint", crash)
     op = run_merge(world)
     assert op.status == OperationStatus.FAILED and "RuntimeError" in op.error
     connection.set_schema_to_public()

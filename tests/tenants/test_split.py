@@ -165,7 +165,7 @@ def test_a_failed_split_changes_nothing(source, monkeypatch, settings):
         if name == "removed":
             raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(split, "_checkpoint", crash)
+    monkeypatch.setattr(operations, "checkpoint", crash)
     done = split.split_run(op_id=op.pk)
     assert done.status == OperationStatus.FAILED
     connection.set_schema_to_public()
