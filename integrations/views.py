@@ -19,10 +19,10 @@ from integrations.models import ApiKey, InboxEvent, PullConnector, RejectedReque
 from integrations.services import keys, pull
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.forms import add_errors
-from quality.documents.views import CapabilityMixin
+from quality.core.steps import Gate
 
 
-class KeysView(CapabilityMixin, View):
+class KeysView(Gate, View):
     capability = "integrations.manage"
     template = "integrations/keys.html"
     read_only_page = True  # archived: the keys stay readable, the forms hidden
@@ -57,7 +57,7 @@ class KeysView(CapabilityMixin, View):
         return self.get(request, form=form, status=400)
 
 
-class KeyActionView(ConfirmStepMixin, CapabilityMixin, View):
+class KeyActionView(ConfirmStepMixin, Gate, View):
     capability = "integrations.manage"
 
     def confirmation(self, request, pk, action):
@@ -95,7 +95,7 @@ class KeyActionView(ConfirmStepMixin, CapabilityMixin, View):
         return KeysView().get(request, secret=secret, new_key=new)
 
 
-class InboxView(CapabilityMixin, TemplateView):
+class InboxView(Gate, TemplateView):
     capability = "integrations.manage"
     read_only_page = True
     template_name = "integrations/inbox.html"
@@ -124,7 +124,7 @@ class InboxView(CapabilityMixin, TemplateView):
         return context
 
 
-class InboxEventView(CapabilityMixin, TemplateView):
+class InboxEventView(Gate, TemplateView):
     capability = "integrations.manage"
     read_only_page = True
     template_name = "integrations/inbox_event.html"
@@ -141,7 +141,7 @@ class InboxEventView(CapabilityMixin, TemplateView):
         return context
 
 
-class ConnectorView(CapabilityMixin, View):
+class ConnectorView(Gate, View):
     capability = "integrations.manage"
 
     def post(self, request, pk=None):
@@ -165,7 +165,7 @@ class ConnectorView(CapabilityMixin, View):
         return KeysView().get(request, connector_form=form, status=400)
 
 
-class ConnectorRunView(CapabilityMixin, TemplateView):
+class ConnectorRunView(Gate, TemplateView):
     """A run's progress; htmx asks for the fragment again until the run ends."""
 
     capability = "integrations.manage"

@@ -37,10 +37,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from insights.health import checks
-from insights.health.error_counter import RETRY_AFTER_SECONDS, errors_last_24h, shared_client
-from tenants.models import AgencyStatus
-
 logger = logging.getLogger(__name__)
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -109,6 +105,8 @@ def count_task(name: str | None, outcome: str) -> None:
     """One more task of `name` ended with `outcome`; never raises, never waits long
     (after a Redis failure, outcomes are not counted for RETRY_AFTER_SECONDS)."""
     global _tasks_quiet_until
+    # Imported when used: this module loads in web and worker processes before Django's setup.
+    from insights.health.error_counter import RETRY_AFTER_SECONDS, shared_client
 
     if time.monotonic() < _tasks_quiet_until:
         return
@@ -139,6 +137,10 @@ class TenantCollector:
 
     def collect(self):
         from django.db.models import Count
+
+        # Imported when used: this module loads in web and worker processes before Django's setup.
+        from insights.health import checks
+        from tenants.models import AgencyStatus
 
         counts = dict(checks.agencies().values_list("status").annotate(n=Count("id")))
         agencies = GaugeMetricFamily(
@@ -187,6 +189,8 @@ class TenantCollector:
         yield from self._redis_metrics()
 
     def _redis_metrics(self):
+        # Imported when used: this module loads in web and worker processes before Django's setup.
+        from insights.health.error_counter import errors_last_24h, shared_client
 
         try:
             client = shared_client()
@@ -222,6 +226,8 @@ class TenantCollector:
 
 
 def health_queue_depths(client):
+    # Imported when used: this module loads in web and worker processes before Django's setup.
+    from insights.health import checks
 
     return checks.queue_depths(client)
 

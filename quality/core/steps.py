@@ -63,7 +63,13 @@ class Gate(LoginRequiredMixin):
 
 
 class Step(LoginRequiredMixin, View):
-    """POST-only step on one object: `act(obj, data)` calls the service."""
+    """POST-only step on one object: `act(obj, data)` calls the service.
+
+    The object is looked up before the capability is checked: an id that is not this
+    agency's is a 404 for everybody. Further URL arguments (a revision's id...) are in
+    `self.kwargs`. A refusal by the service goes to `refused` (by default its message on the
+    next page).
+    """
 
     model = None
     capability = ""  # empty: the service decides who may (owner, auditor...)
@@ -82,7 +88,11 @@ class Step(LoginRequiredMixin, View):
     def next_url(self, obj, result) -> str:
         return obj.get_absolute_url()
 
-    def post(self, request, pk):
+    def refused(self, request, obj, form, exc: ValidationError):
+        """The service said no: its message on the next page, or a response of its own."""
+        messages.error(request, error_text(exc))
+
+    def post(self, request, pk, **kwargs):
         obj = self.get_object(pk)
         if self.capability and not can(request.user, self.capability):
             raise PermissionDenied(self.capability)
@@ -98,7 +108,9 @@ class Step(LoginRequiredMixin, View):
             try:
                 result = self.act(obj, form.cleaned_data if form is not None else {})
             except ValidationError as exc:
-                messages.error(request, error_text(exc))
+                response = self.refused(request, obj, form, exc)
+                if response is not None:
+                    return response
             else:
                 if self.success:
                     messages.success(request, self.success)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -20,7 +19,7 @@ from iso_platform.forms import add_errors, error_text
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import agency_settings_update
-from quality.core.steps import page_allowed
+from quality.core.steps import Gate, Step
 from quality.documents import forms, selectors
 from quality.documents.models import (
     Acknowledgement,
@@ -39,53 +38,30 @@ from quality.documents.pdf import cover_pdf
 from quality.documents.services import codes, delegation, distribution, documents, files, records
 
 
-class CapabilityMixin(LoginRequiredMixin):
-    capability = "documents.view"
-    read_only_page = False  # see quality.core.steps.page_allowed
+class ActionView(Step):
+    """POST-only step on a document: `act(document, data)` calls the service.
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not page_allowed(request, self.capability, read_only_page=self.read_only_page):
-            raise PermissionDenied(self.capability)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ActionView(LoginRequiredMixin, View):
-    """POST-only step on a document: run `act`, report success or the service's message.
-
-    The document is looked up before the role is checked: an id that is not this agency's
-    is a 404 for everybody.
+    `page_form`: the detail page's context name of this step's form; when set, the service's
+    refusal is shown on the document page as an error of that form (status 400), not as a
+    message.
     """
 
+    model = Document
     capability = "documents.view"
-    form_class = None
-    success = ""
-    # The detail page's context name of this step's form: when set, the service's refusal is
-    # shown on the document page as an error of that form (status 400), not as a message.
     page_form = ""
 
-    def post(self, request, pk, **kwargs):
-        self.document = get_object_or_404(Document, pk=pk)
-        if not can(request.user, self.capability):
-            raise PermissionDenied(self.capability)
-        form = self.form_class(request.POST, request.FILES) if self.form_class else None
-        if form is not None and not form.is_valid():
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-            return redirect("documents:detail", pk=pk)
-        try:
-            self.act(request, form.cleaned_data if form else {}, **kwargs)
-        except ValidationError as exc:
-            if self.page_form and form is not None:
-                add_errors(form, exc)
-                return _detail_with(request, pk, **{self.page_form: form})
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, self.success)
-        return redirect(self.next_url(pk))
+    def get_object(self, pk):
+        self.document = super().get_object(pk)
+        return self.document
 
-    def next_url(self, pk):
-        return f"/documents/{pk}/"
+    def next_url(self, obj, result) -> str:
+        return f"/documents/{obj.pk}/"
+
+    def refused(self, request, obj, form, exc):
+        if self.page_form and form is not None:
+            add_errors(form, exc)
+            return _detail_with(request, obj.pk, **{self.page_form: form})
+        return super().refused(request, obj, form, exc)
 
     def revision(self, rev) -> Revision:
         return get_object_or_404(Revision, pk=rev, document=self.document)
@@ -106,7 +82,7 @@ class ConfirmedActionView(ConfirmStepMixin, ActionView):
             title=self.confirm_title,
             text=self.confirm_text,
             button=self.confirm_button,
-            cancel_url=self.next_url(pk),
+            cancel_url=f"/documents/{pk}/",
             items=self.confirm_items(**kwargs),
             form=self.form_class() if self.form_class else None,
             active="documents",
@@ -132,7 +108,9 @@ def _register(request):
     return form, documents, data
 
 
-class RegisterView(CapabilityMixin, TemplateView):
+class RegisterView(Gate, TemplateView):
+    capability = "documents.view"
+
     template_name = "quality/documents/register.html"
 
     def get_context_data(self, **kwargs):
@@ -152,9 +130,11 @@ class RegisterView(CapabilityMixin, TemplateView):
         return context
 
 
-class RegisterExportView(CapabilityMixin, View):
+class RegisterExportView(Gate, View):
     """The register as auditors ask for it ("danh mục tài liệu nội bộ"), XLSX or CSV, with
     the list's filters; through the one spreadsheet writer."""
+
+    capability = "documents.view"
 
     def get(self, request, fmt):
         _form, documents, _data = _register(request)
@@ -189,7 +169,7 @@ class RegisterExportView(CapabilityMixin, View):
         return spreadsheets.download(body, fmt=fmt, filename=f"danh-muc-tai-lieu-{stamp}")
 
 
-class CreateView(CapabilityMixin, View):
+class CreateView(Gate, View):
     capability = "documents.draft"
     template = "quality/documents/create.html"
 
@@ -233,7 +213,9 @@ def _rules():
     ]
 
 
-class DetailView(CapabilityMixin, TemplateView):
+class DetailView(Gate, TemplateView):
+    capability = "documents.view"
+
     template_name = "quality/documents/detail.html"
 
     def get_context_data(self, pk, **kwargs):
@@ -307,7 +289,9 @@ def _abilities(user, document: Document, draft: Revision | None) -> dict:
     }
 
 
-class InboxView(CapabilityMixin, TemplateView):
+class InboxView(Gate, TemplateView):
+    capability = "documents.view"
+
     template_name = "quality/documents/inbox.html"
 
     def get_context_data(self, **kwargs):
@@ -327,7 +311,7 @@ class InboxView(CapabilityMixin, TemplateView):
 # --------------------------------------------------------------------------- revision steps
 
 
-class RevisionEditView(CapabilityMixin, View):
+class RevisionEditView(Gate, View):
     capability = "documents.draft"
     template = "quality/documents/revision_edit.html"
 
@@ -371,7 +355,8 @@ class SubmitView(ActionView):
     page_form = "submit_form"
     success = _("Đã gửi xem xét.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         documents.revision_submit(
             actor=request.user, revision=self.revision(rev), reviewer=data.get("reviewer")
         )
@@ -381,7 +366,8 @@ class ReviewView(ActionView):
     form_class = forms.NoteForm
     success = _("Đã ghi nhận kiểm tra; bản dự thảo chờ phê duyệt.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         documents.revision_review(
             actor=request.user, revision=self.revision(rev), note=data.get("text", "")
         )
@@ -391,7 +377,8 @@ class SendBackView(ActionView):
     form_class = forms.NoteForm
     success = _("Đã trả lại bản dự thảo kèm ý kiến.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         documents.revision_send_back(
             actor=request.user, revision=self.revision(rev), comment=data.get("text", "")
         )
@@ -403,7 +390,8 @@ class ApproveView(ActionView):
     page_form = "approve_form"
     success = _("Đã phê duyệt và ban hành.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         documents.revision_approve(
             actor=request.user, revision=self.revision(rev), effective_on=data.get("effective_on")
         )
@@ -429,7 +417,8 @@ class CancelRevisionView(ConfirmedActionView):
             % {"code": self.document.code, "n": revision.number, "title": revision.title}
         ]
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         documents.revision_cancel(
             actor=request.user, revision=self.revision(rev), reason=data["reason"]
         )
@@ -440,7 +429,8 @@ class UploadView(ActionView):
     form_class = forms.UploadForm
     success = _("Đã tải tệp lên.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         files.revision_file_add(
             actor=request.user, revision=self.revision(rev), upload=data["file"]
         )
@@ -451,7 +441,8 @@ class DistributeView(ActionView):
     form_class = forms.DistributeForm
     success = _("Đã phân phối tài liệu.")
 
-    def act(self, request, data, rev):
+    def act(self, document, data):
+        request, rev = self.request, self.kwargs["rev"]
         added = distribution.revision_distribute(
             actor=request.user,
             revision=self.revision(rev),
@@ -466,7 +457,8 @@ class ChangeRequestView(ActionView):
     form_class = forms.ChangeRequestForm
     success = _("Đã gửi phiếu yêu cầu sửa đổi.")
 
-    def act(self, request, data):
+    def act(self, document, data):
+        request = self.request
         documents.change_request_create(
             actor=request.user,
             document=self.document,
@@ -495,7 +487,8 @@ class ChangeRequestDecisionView(ConfirmedActionView):
         )
         return [f"#{change.pk} {change.requested_by}: {change.reason}"]
 
-    def act(self, request, data, cr):
+    def act(self, document, data):
+        request, cr = self.request, self.kwargs["cr"]
         change = get_object_or_404(ChangeRequest, pk=cr, document=self.document)
         if self.accept:
             revision = documents.change_request_accept(
@@ -519,7 +512,8 @@ class WithdrawView(ConfirmedActionView):
     )
     confirm_button = _("Xác nhận thu hồi")
 
-    def act(self, request, data):
+    def act(self, document, data):
+        request = self.request
         documents.document_withdraw(
             actor=request.user, document=self.document, reason=data["reason"]
         )
@@ -530,7 +524,8 @@ class ExternalStatusView(ActionView):
     form_class = forms.ExternalStatusForm
     success = _("Đã cập nhật hiệu lực văn bản.")
 
-    def act(self, request, data):
+    def act(self, document, data):
+        request = self.request
         documents.external_status_set(
             actor=request.user,
             document=self.document,
@@ -539,8 +534,10 @@ class ExternalStatusView(ActionView):
         )
 
 
-class DiscardView(CapabilityMixin, View):
+class DiscardView(Gate, View):
     """Deleting a never-issued document: GET shows what goes, POST deletes it."""
+
+    capability = "documents.view"
 
     template = "quality/documents/discard_confirm.html"
 
@@ -569,14 +566,17 @@ class DiscardView(CapabilityMixin, View):
 class AcknowledgeView(ActionView):
     success = _("Đã xác nhận đã đọc.")
 
-    def act(self, request, data, ack):
+    def act(self, document, data):
+        request, ack = self.request, self.kwargs["ack"]
         acknowledgement = get_object_or_404(
             Acknowledgement, pk=ack, revision__document=self.document
         )
         distribution.acknowledgement_confirm(actor=request.user, acknowledgement=acknowledgement)
 
 
-class FileDownloadView(CapabilityMixin, View):
+class FileDownloadView(Gate, View):
+    capability = "documents.view"
+
     def get(self, request, pk, file):
         record = get_object_or_404(RevisionFile, pk=file, revision__document_id=pk)
         response = FileResponse(
@@ -589,7 +589,9 @@ class FileDownloadView(CapabilityMixin, View):
         return response
 
 
-class CoverPdfView(CapabilityMixin, View):
+class CoverPdfView(Gate, View):
+    capability = "documents.view"
+
     def get(self, request, pk):
         document = get_object_or_404(Document, pk=pk)
         revision = None
@@ -603,7 +605,7 @@ class CoverPdfView(CapabilityMixin, View):
 # --------------------------------------------------------------------------- records
 
 
-class RecordRegisterView(CapabilityMixin, TemplateView):
+class RecordRegisterView(Gate, TemplateView):
     capability = "records.view"
     template_name = "quality/documents/records.html"
 
@@ -643,7 +645,7 @@ class RecordRegisterView(CapabilityMixin, TemplateView):
         return redirect("documents:records")
 
 
-class RecordSeriesView(CapabilityMixin, TemplateView):
+class RecordSeriesView(Gate, TemplateView):
     capability = "records.view"
     template_name = "quality/documents/record_series.html"
 
@@ -679,7 +681,7 @@ class RecordSeriesView(CapabilityMixin, TemplateView):
         return redirect("documents:record_series", pk=pk)
 
 
-class DisposeView(CapabilityMixin, View):
+class DisposeView(Gate, View):
     capability = "records.manage"
 
     def post(self, request, pk):
@@ -697,7 +699,7 @@ class DisposeView(CapabilityMixin, View):
         return redirect("documents:record_series", pk=entry.series_id)
 
 
-class CarryOverView(CapabilityMixin, View):
+class CarryOverView(Gate, View):
     capability = "records.manage"
 
     def post(self, request):
@@ -720,7 +722,7 @@ class CarryOverView(CapabilityMixin, View):
 # --------------------------------------------------------------------------- settings
 
 
-class SettingsView(CapabilityMixin, TemplateView):
+class SettingsView(Gate, TemplateView):
     capability = "settings.manage"
     template_name = "quality/documents/settings.html"
 
@@ -769,7 +771,7 @@ class SettingsView(CapabilityMixin, TemplateView):
         return redirect("documents:settings")
 
 
-class DelegateRevokeView(ConfirmStepMixin, CapabilityMixin, View):
+class DelegateRevokeView(ConfirmStepMixin, Gate, View):
     """Removing an approval delegate: GET asks, POST removes."""
 
     capability = "settings.manage"

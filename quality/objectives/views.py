@@ -39,6 +39,8 @@ class ObjectiveListView(Gate, TemplateView):
                 measured=Count("measurements"),
                 met=Count("measurements", filter=Q(measurements__met=True)),
             )
+            # Explicit: Django leaves Meta.ordering out of a query with GROUP BY (the counts).
+            .order_by("-year", "id")
         )
         for objective in objectives:
             objective.latest = objective.measurements.order_by("-period_start").first()

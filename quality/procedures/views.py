@@ -18,7 +18,7 @@ from iso_platform import spreadsheets
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors
 from quality.core.permissions import can
-from quality.documents.views import CapabilityMixin
+from quality.core.steps import Gate
 from quality.improvement.models import Nonconformity
 from quality.procedures import exports, forms, selectors
 from quality.procedures.event_sources import application_events
@@ -26,7 +26,7 @@ from quality.procedures.models import Application, Procedure
 from quality.procedures.services import catalogue
 
 
-class ProcedureListView(CapabilityMixin, TemplateView):
+class ProcedureListView(Gate, TemplateView):
     capability = "procedures.view"
     template_name = "quality/procedures/catalogue.html"
 
@@ -41,7 +41,7 @@ class ProcedureListView(CapabilityMixin, TemplateView):
         return context
 
 
-class ProcedureCreateView(CapabilityMixin, View):
+class ProcedureCreateView(Gate, View):
     capability = "procedures.manage"
     template = "quality/procedures/edit.html"
 
@@ -81,7 +81,7 @@ def _split_errors(exc, form, version_form) -> None:
         target.add_error(field if field in target.fields else None, errors)
 
 
-class ProcedureDetailView(CapabilityMixin, View):
+class ProcedureDetailView(Gate, View):
     capability = "procedures.view"
     template = "quality/procedures/detail.html"
 
@@ -123,7 +123,7 @@ class ProcedureDetailView(CapabilityMixin, View):
         return self.get(request, pk, version_form=form, status=400)
 
 
-class ImportView(CapabilityMixin, View):
+class ImportView(Gate, View):
     capability = "procedures.manage"
 
     def post(self, request):
@@ -147,7 +147,7 @@ class ImportView(CapabilityMixin, View):
         )
 
 
-class ApplicationListView(CapabilityMixin, TemplateView):
+class ApplicationListView(Gate, TemplateView):
     capability = "applications.view"
     template_name = "quality/procedures/applications.html"
 
@@ -176,7 +176,7 @@ class ApplicationListView(CapabilityMixin, TemplateView):
         return context
 
 
-class ApplicationDetailView(CapabilityMixin, TemplateView):
+class ApplicationDetailView(Gate, TemplateView):
     capability = "applications.view"
     template_name = "quality/procedures/application.html"
 
@@ -199,7 +199,7 @@ class ApplicationDetailView(CapabilityMixin, TemplateView):
         return context
 
 
-class SheetPdfView(CapabilityMixin, View):
+class SheetPdfView(Gate, View):
     capability = "applications.view"
 
     def get(self, request, pk):
@@ -209,7 +209,7 @@ class SheetPdfView(CapabilityMixin, View):
         return response
 
 
-class TrackingBookView(CapabilityMixin, View):
+class TrackingBookView(Gate, View):
     capability = "applications.view"
 
     def get(self, request):
@@ -235,7 +235,7 @@ def _stats_period(request):
     return form, data["start"], data["end"], procedure.pk if procedure else None
 
 
-class StatsView(CapabilityMixin, TemplateView):
+class StatsView(Gate, TemplateView):
     capability = "applications.view"
     template_name = "quality/procedures/stats.html"
 
@@ -262,7 +262,7 @@ class StatsView(CapabilityMixin, TemplateView):
         return context
 
 
-class StatsExportView(CapabilityMixin, View):
+class StatsExportView(Gate, View):
     """The on-time statistics of the page's period as one workbook: a sheet per breakdown
     (month, procedure, step, unit), the same figures as the page."""
 

@@ -53,12 +53,11 @@ def test_a_failure_while_issuing_leaves_the_old_revision_in_force(flow, monkeypa
     second = flow.revise(document)
     svc.revision_submit(actor=flow.w.member_a, revision=second)
     svc.revision_review(actor=flow.w.owner_a, revision=second)
-    monkeypatch.setattr(svc, "distribution_carry_over", None, raising=False)
 
     def broken(**kwargs):
         raise RuntimeError("distribution failed")
 
-    monkeypatch.setattr("quality.documents.services.distribution.distribution_carry_over", broken)
+    monkeypatch.setattr(svc, "distribution_carry_over", broken)
     with pytest.raises(RuntimeError):
         svc.revision_approve(actor=flow.w.leader_a, revision=second)
     first = document.current_revision

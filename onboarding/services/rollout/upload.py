@@ -14,7 +14,6 @@ from iso_platform.audit import platform_record
 from onboarding.services.rollout.checking import CheckedRow, rollout_check
 from onboarding.services.rollout.common import FIELDS, MSG_NOT_STARTABLE
 from onboarding.services.rollout.parsing import rollout_parse
-from onboarding.tasks import rollout_run as task
 from tenants.models import (
     AgencyKind,
     RolloutBatch,
@@ -96,6 +95,8 @@ def _audit_start(batch: RolloutBatch) -> None:
 
 
 def _enqueue(batch_id) -> None:
+    # A cycle otherwise: onboarding.tasks imports the rollout services.
+    from onboarding.tasks import rollout_run as task
 
     try:
         task.delay(str(batch_id))
