@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +16,8 @@ from django.views.generic import TemplateView
 from iso_platform import spreadsheets
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors
+from iso_platform.numbers import vn_number
+from iso_platform.paging import CappedPaginator
 from quality.core.permissions import can
 from quality.core.steps import Gate
 from quality.improvement.models import Nonconformity
@@ -163,13 +164,15 @@ class ApplicationListView(Gate, TemplateView):
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
         )
-        page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(queryset, 50).get_page(self.request.GET.get("page"))
+        total = vn_number(page.paginator.count)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
             form=form,
             page=page,
             applications=page.object_list,
+            total_label=_("hơn %(n)s") % {"n": total} if page.paginator.capped else total,
             query=query.urlencode(),
             now=timezone.now(),
         )

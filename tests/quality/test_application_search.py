@@ -114,3 +114,17 @@ def test_the_migration_fills_the_trigrams_of_existing_applications(data, monkeyp
         migration.fill(django_apps, None)
         assert [a.code for a in selectors.application_list(q="000206")] == [CODES_A[1]]
         assert Application.objects.filter(code_trigrams=[]).count() == 0
+
+
+def test_a_broad_search_counts_up_to_a_cap_and_says_so(secretary, monkeypatch):
+    """Counting every match of a broad term costs more than finding the page: beyond the cap
+    the page says "hơn N" (narrowing the filter gives the exact figure)."""
+    from iso_platform.paging import CappedPaginator
+
+    page = secretary.get("/procedures/applications/", {"q": "h55"})
+    assert page.context["total_label"] == "3"
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    page = secretary.get("/procedures/applications/", {"q": "h55"})
+    assert page.context["total_label"] == "hơn 2"
+    assert page.context["page"].paginator.num_pages == 1  # two rows per page of fifty
+    assert len(page.context["applications"]) == 2
