@@ -95,7 +95,7 @@ def run(applications: int, documents: int) -> dict:
     from django.conf import settings
 
     from tenants.services.datamove.catalog import catalog
-    from tenants.services.datamove.engine import table_counts
+    from tenants.services.datamove.engine.counting import table_counts
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="eiso-bench-merge-")
     started = time.perf_counter()

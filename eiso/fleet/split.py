@@ -84,17 +84,10 @@ from tenants.models import (
 from tenants.services import events, operations, people
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
-from tenants.services.datamove.engine import (
-    Plan,
-    default_suffix,
-    plan_apply,
-    plan_build,
-    plan_cleanup,
-    q,
-    qt,
-    table_counts,
-    validate_suffix,
-)
+from tenants.services.datamove.engine.applying import plan_apply, plan_cleanup
+from tenants.services.datamove.engine.common import Plan, default_suffix, q, qt, validate_suffix
+from tenants.services.datamove.engine.counting import table_counts
+from tenants.services.datamove.engine.planning import plan_build
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)

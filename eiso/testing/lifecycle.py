@@ -121,7 +121,7 @@ def snapshot(schema: str, *, arrived: bool = False) -> dict[str, str]:
     `arrived`: compare what an archive carries (credentials.py): credential tables are left
     out, and secret columns (and what changes with them on arrival) count as NULL."""
     from tenants.services.datamove.catalog import catalog
-    from tenants.services.datamove.engine import q, qt
+    from tenants.services.datamove.engine.common import q, qt
 
     result = {}
     with connection.cursor() as cur:
@@ -138,7 +138,7 @@ def snapshot(schema: str, *, arrived: bool = False) -> dict[str, str]:
 
 
 def _columns(table, arrived: bool) -> str:
-    from tenants.services.datamove.engine import q
+    from tenants.services.datamove.engine.common import q
 
     blanked = arrival_columns(table.name) if arrived else set()
     return ", ".join(f"NULL AS {q(c)}" if c in blanked else q(c) for c in table.columns)

@@ -21,7 +21,7 @@ from quality.audits.models import (
     Grade,
 )
 from quality.core.models import Unit
-from quality.documents.apis import Capability, PersonOut
+from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import person_field
 
 # --------------------------------------------------------------------------- output shapes

@@ -1,62 +1,68 @@
 from django.urls import path
 
-from quality.documents import apis
+from quality.documents.apis import change_requests, documents, records, revisions
 
 urlpatterns = [
-    path("documents/", apis.DocumentListApi.as_view(), name="document-list"),
-    path("documents/<int:pk>/", apis.DocumentDetailApi.as_view(), name="document-detail"),
+    path("documents/", documents.DocumentListApi.as_view(), name="document-list"),
+    path("documents/<int:pk>/", documents.DocumentDetailApi.as_view(), name="document-detail"),
     path(
         "documents/<int:pk>/revisions/",
-        apis.DocumentRevisionsApi.as_view(),
+        documents.DocumentRevisionsApi.as_view(),
         name="document-revisions",
     ),
-    path("documents/<int:pk>/audit/", apis.DocumentAuditApi.as_view(), name="document-audit"),
-    path("documents/<int:pk>/withdraw/", apis.WithdrawApi.as_view(), name="document-withdraw"),
+    path("documents/<int:pk>/audit/", documents.DocumentAuditApi.as_view(), name="document-audit"),
+    path("documents/<int:pk>/withdraw/", documents.WithdrawApi.as_view(), name="document-withdraw"),
     path(
         "documents/<int:pk>/external-status/",
-        apis.ExternalStatusApi.as_view(),
+        documents.ExternalStatusApi.as_view(),
         name="document-external-status",
     ),
     path(
         "documents/<int:pk>/change-requests/",
-        apis.DocumentChangeRequestsApi.as_view(),
+        change_requests.DocumentChangeRequestsApi.as_view(),
         name="document-change-requests",
     ),
     path(
         "change-requests/<int:pk>/accept/",
-        apis.ChangeRequestDecisionApi.as_view(accept=True),
+        change_requests.ChangeRequestDecisionApi.as_view(accept=True),
         name="change-request-accept",
     ),
     path(
         "change-requests/<int:pk>/reject/",
-        apis.ChangeRequestRejectApi.as_view(),
+        change_requests.ChangeRequestRejectApi.as_view(),
         name="change-request-reject",
     ),
-    path("revisions/<int:pk>/", apis.RevisionDetailApi.as_view(), name="revision-detail"),
-    path("revisions/<int:pk>/submit/", apis.SubmitApi.as_view(), name="revision-submit"),
-    path("revisions/<int:pk>/review/", apis.ReviewApi.as_view(), name="revision-review"),
-    path("revisions/<int:pk>/send-back/", apis.SendBackApi.as_view(), name="revision-send-back"),
-    path("revisions/<int:pk>/approve/", apis.ApproveApi.as_view(), name="revision-approve"),
-    path("revisions/<int:pk>/cancel/", apis.CancelApi.as_view(), name="revision-cancel"),
-    path("revisions/<int:pk>/files/", apis.RevisionFilesApi.as_view(), name="revision-files"),
+    path("revisions/<int:pk>/", revisions.RevisionDetailApi.as_view(), name="revision-detail"),
+    path("revisions/<int:pk>/submit/", revisions.SubmitApi.as_view(), name="revision-submit"),
+    path("revisions/<int:pk>/review/", revisions.ReviewApi.as_view(), name="revision-review"),
     path(
-        "revisions/<int:pk>/distribute/", apis.DistributeApi.as_view(), name="revision-distribute"
+        "revisions/<int:pk>/send-back/", revisions.SendBackApi.as_view(), name="revision-send-back"
+    ),
+    path("revisions/<int:pk>/approve/", revisions.ApproveApi.as_view(), name="revision-approve"),
+    path("revisions/<int:pk>/cancel/", revisions.CancelApi.as_view(), name="revision-cancel"),
+    path("revisions/<int:pk>/files/", revisions.RevisionFilesApi.as_view(), name="revision-files"),
+    path(
+        "revisions/<int:pk>/distribute/",
+        revisions.DistributeApi.as_view(),
+        name="revision-distribute",
     ),
     path(
         "revisions/<int:pk>/acknowledgements/",
-        apis.RevisionAcksApi.as_view(),
+        revisions.RevisionAcksApi.as_view(),
         name="revision-acknowledgements",
     ),
-    path("files/<int:pk>/download/", apis.FileDownloadApi.as_view(), name="file-download"),
-    path("acknowledgements/", apis.MyAcksApi.as_view(), name="my-acknowledgements"),
+    path("files/<int:pk>/download/", revisions.FileDownloadApi.as_view(), name="file-download"),
+    path("acknowledgements/", revisions.MyAcksApi.as_view(), name="my-acknowledgements"),
     path(
         "acknowledgements/<int:pk>/confirm/",
-        apis.AckConfirmApi.as_view(),
+        revisions.AckConfirmApi.as_view(),
         name="acknowledgement-confirm",
     ),
-    path("record-series/", apis.SeriesListApi.as_view(), name="record-series"),
-    path("record-series/carry-over/", apis.CarryOverApi.as_view(), name="record-carry-over"),
-    path("record-series/<int:pk>/entries/", apis.SeriesEntriesApi.as_view(), name="record-entries"),
-    path("record-entries/due/", apis.DueEntriesApi.as_view(), name="record-entries-due"),
-    path("record-entries/<int:pk>/dispose/", apis.DisposeApi.as_view(), name="record-dispose"),
+    path("record-series/", records.SeriesListApi.as_view(), name="record-series"),
+    path("record-series/carry-over/", records.CarryOverApi.as_view(), name="record-carry-over"),
+    path(
+        "record-series/<int:pk>/entries/", records.SeriesEntriesApi.as_view(), name="record-entries"
+    ),
+    path("record-entries/due/", records.DueEntriesApi.as_view(), name="record-entries-due"),
+    path("record-entries/<int:pk>/dispose/", records.DisposeApi.as_view(), name="record-dispose"),
 ]

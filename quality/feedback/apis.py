@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quality.documents.apis import Capability
+from quality.documents.apis.shapes import Capability
 from quality.feedback import services
 
 

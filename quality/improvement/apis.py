@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from iso_platform.accounts.models import User
 from iso_platform.api import StepApi
 from quality.core.models import Unit
-from quality.documents.apis import Capability, PersonOut
+from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement import services
 from quality.improvement.filters import ActionFilter, NonconformityFilter
 from quality.improvement.models import (

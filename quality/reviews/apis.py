@@ -8,7 +8,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quality.documents.apis import Capability, PersonOut
+from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import SourceActionsApi, person_field
 from quality.improvement.models import ActionKind
 from quality.reviews import services

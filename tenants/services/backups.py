@@ -41,7 +41,7 @@ from tenants.models import Agency, LifecycleOperation, OperationStatus
 from tenants.services import events, exports, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import catalog
-from tenants.services.datamove.engine import qt
+from tenants.services.datamove.engine.common import qt
 
 BACKUP_DIR = "backups"
 STASH_DIR = "backups/.restore-stash"

@@ -49,7 +49,7 @@ from tenants.services import events, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import Table, catalog
 from tenants.services.datamove.credentials import ON_ARRIVAL, SECRET_COLUMNS, secret_columns
-from tenants.services.datamove.engine import q, qt
+from tenants.services.datamove.engine.common import q, qt
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)

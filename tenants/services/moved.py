@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from tenants import moved_links
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
-from tenants.services.datamove.engine import qt
+from tenants.services.datamove.engine.common import qt
 
 MAX_HOPS = 10  # merged into an agency itself merged...: a chain, never a loop
 

@@ -20,7 +20,8 @@ from django_tenants.utils import schema_context
 
 from iso_platform.accounts.invitations import invitation_issue, invitation_send_on_commit
 from iso_platform.accounts.models import User
-from tenants.services.datamove.engine import Applied, Plan
+from tenants.services.datamove.engine.applying import Applied
+from tenants.services.datamove.engine.common import Plan
 
 MSG_PEOPLE_UNKNOWN = gettext_noop(
     "Có người được chọn không thuộc cơ quan nguồn hoặc đã bị khoá: %(who)s."

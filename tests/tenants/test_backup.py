@@ -20,7 +20,8 @@ from eiso.testing.lifecycle import PNG, fill, snapshot
 from tenants.models import Agency
 from tenants.services import backups, operations, schemas
 from tenants.services.datamove.catalog import catalog
-from tenants.services.datamove.engine import qt, table_counts
+from tenants.services.datamove.engine.common import qt
+from tenants.services.datamove.engine.counting import table_counts
 
 from .test_export import rows
 

@@ -30,7 +30,7 @@ from tenants.services.datamove.credentials import (
     SECRET_LOOKING,
     STAY_BEHIND_TABLES,
 )
-from tenants.services.datamove.engine import table_counts
+from tenants.services.datamove.engine.counting import table_counts
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,8 @@ from iso_platform.accounts.models import Invitation, User
 from tenants.models import Agency, LifecycleOperation, OperationStatus
 from tenants.services import exports, operations
 from tenants.services.datamove.catalog import catalog
-from tenants.services.datamove.engine import q, qt, table_counts
+from tenants.services.datamove.engine.common import q, qt
+from tenants.services.datamove.engine.counting import table_counts
 
 
 @pytest.fixture(autouse=True)

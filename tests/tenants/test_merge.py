@@ -24,7 +24,7 @@ from quality.improvement.models import Action, Nonconformity
 from quality.procedures.models import Application, Procedure
 from tenants.models import Agency, AgencyStatus, LifecycleOperation, OperationStatus
 from tenants.services import operations
-from tenants.services.datamove.engine import table_counts
+from tenants.services.datamove.engine.counting import table_counts
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from quality.improvement.models import Nonconformity
 from quality.procedures.models import Application, HandOff, Procedure, ProcedureStep
 from tenants.models import Agency, AgencyStatus, OperationStatus
 from tenants.services import operations
-from tenants.services.datamove.engine import table_counts
+from tenants.services.datamove.engine.counting import table_counts
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from tenants.services.datamove.catalog import catalog
-from tenants.services.datamove.engine import q, qt
+from tenants.services.datamove.engine.common import q, qt
 
 logger = logging.getLogger(__name__)
 
