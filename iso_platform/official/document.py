@@ -88,6 +88,13 @@ class Paragraph:
 class Table:
     rows: list[list[str]]  # the first row is the header
 
+    @property
+    def font_size(self) -> float:
+        """Smaller type for wider tables, so that no word is cut inside a narrow column
+        (the decree sets the body's size, not a table's)."""
+        columns = max(len(row) for row in self.rows)
+        return 12 if columns <= 4 else 11 if columns <= 6 else 9
+
 
 Block = Heading | Paragraph | Table
 

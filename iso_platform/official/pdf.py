@@ -98,7 +98,6 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "body": style(
             "body", BODY_PT, TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6, leading=17
         ),
-        "cell": style("cell", 11, TA_LEFT),
         "to_label": style("to_label", 12, TA_LEFT, "-BoldItalic"),
         "to": style("to", 11, TA_LEFT),
         "signer": style("signer", BODY_PT, face="-Bold"),
@@ -177,14 +176,15 @@ def column_widths(rows: list[list], width: float) -> list[float]:
 
 
 def _table(block: Table, s, width: float) -> T:
-    rows = [[_text(str(cell), s["cell"]) for cell in row] for row in block.rows]
+    size = block.font_size
+    cell = ParagraphStyle("cell", parent=s["to"], fontSize=size, leading=size * 1.2)
+    rows = [[_text(str(value), cell) for value in row] for row in block.rows]
     table = T(rows, repeatRows=1, colWidths=column_widths(block.rows, width))
     table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, 0), s["cell"].fontName),
             ]
         )
     )

@@ -113,7 +113,7 @@ def _table(document, block: Table) -> None:
     table.style = "Table Grid"
     for row in block.rows:
         for cell, value in zip(table.add_row().cells, row, strict=False):
-            _add(cell, str(value), 11, align=LEFT)
+            _add(cell, str(value), block.font_size, align=LEFT)
             _clean(cell)
     document.add_paragraph().paragraph_format.space_after = Pt(0)
 
