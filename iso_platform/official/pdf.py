@@ -245,6 +245,7 @@ def render_pdf_layout(doc: OfficialDocument) -> PdfLayout:
         bottomMargin=MARGINS["bottom"],
         title=f"{doc.type_name} {doc.subject}".strip(),
         author=doc.issuer.agency,
+        initialFontName=font,  # not Helvetica: the page carries no font but the decree's
     )
     footer, slot = _footer(doc, s, pdf.width)
     story = [_header(doc, s, pdf.width), *_title(doc, s, pdf.width), *_body(doc, s, pdf.width)]
