@@ -80,6 +80,7 @@ def _prepare_environment(port: int) -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     # The demo province's Department of Science and Technology runs its QMS here too.
     os.environ.setdefault("ANNUAL_REPORT_RECEIVER", "sokhcn")
+    os.environ.setdefault("PROVINCE_NAME", "An Giang")  # the demo's province
 
 
 def _ensure_services() -> dict[str, str]:

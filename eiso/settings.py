@@ -332,6 +332,21 @@ SURVEY_RATE = env.rate("SURVEY_RATE", default="20/h")
 # the reports and does not send one to itself. "none": no agency sends one through eISO.
 ANNUAL_REPORT_RECEIVER = env.agency_code("ANNUAL_REPORT_RECEIVER", words=("none",))
 
+# The province's names on its official documents (Decree 30/2020/NĐ-CP): the place name of
+# the date line ("An Giang"), the body above the issuing department, the department that
+# issues the province's report, its abbreviation in document symbols, and its signer.
+# Agencies keep their own names in their settings; an agency's empty place name falls back
+# to PROVINCE_NAME.
+PROVINCE_NAME = (env.string("PROVINCE_NAME", default="") or "").strip()
+PROVINCE_GOVERNING_BODY = env.string(
+    "PROVINCE_GOVERNING_BODY", default=f"UBND tỉnh {PROVINCE_NAME}" if PROVINCE_NAME else ""
+)
+PROVINCE_ISSUER = env.string("PROVINCE_ISSUER", default="Sở Khoa học và Công nghệ")
+PROVINCE_ISSUER_ABBREVIATION = env.string("PROVINCE_ISSUER_ABBREVIATION", default="SKHCN")
+PROVINCE_SIGNER_AUTHORITY = env.string("PROVINCE_SIGNER_AUTHORITY", default="")
+PROVINCE_SIGNER_POSITION = env.string("PROVINCE_SIGNER_POSITION", default="Giám đốc")
+PROVINCE_SIGNER_NAME = env.string("PROVINCE_SIGNER_NAME", default="")
+
 # --------------------------------------------------------------------------- security
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from insights.models import AgencyFact, Grain
 from iso_platform.numbers import vn_number, vn_percent
+from iso_platform.official import Issuer, Signer
 from quality.core.reports import Report, Section
 from tenants.models import Agency, ReportSubmission
 from tenants.models import AgencyStatus as Lifecycle
@@ -423,6 +424,18 @@ def document(report: ProvinceReport):
     )
     generated = timezone.localtime(report.generated_at).strftime("%H:%M ngày %d/%m/%Y")
     return Report(
+        kind="BC",
+        subject=(
+            f"Tình hình áp dụng hệ thống quản lý chất lượng theo TCVN ISO 9001:2015 "
+            f"của các cơ quan hành chính nhà nước trên địa bàn tỉnh năm {year}"
+        ),
+        issuer=province_issuer(),
+        signer=Signer(
+            authority=settings.PROVINCE_SIGNER_AUTHORITY,
+            position=settings.PROVINCE_SIGNER_POSITION,
+            name=settings.PROVINCE_SIGNER_NAME,
+        ),
+        recipients=[MINISTRY, settings.PROVINCE_GOVERNING_BODY],
         title=(
             f"Báo cáo tổng hợp tình hình áp dụng hệ thống quản lý chất lượng "
             f"theo TCVN ISO 9001:2015 năm {year}"
@@ -432,5 +445,23 @@ def document(report: ProvinceReport):
             f"Số liệu tổng hợp lúc {generated}",
         ],
         sections=sections,
-        signatures=[("Người lập báo cáo", ""), ("Thủ trưởng đơn vị", "")],
+    )
+
+
+MINISTRY = "Bộ Khoa học và Công nghệ"  # receives the provinces' reports (the national body)
+
+
+def province_issuer() -> Issuer:
+    """The province's names (settings PROVINCE_*); without a governing body configured, the
+    province's own name on the platform (the public schema's agency) stands above the
+    issuing department."""
+    governing = settings.PROVINCE_GOVERNING_BODY
+    if not governing:
+        public = Agency.objects.filter(schema_name=settings.PUBLIC_SCHEMA_NAME).first()
+        governing = public.name if public is not None else ""
+    return Issuer(
+        governing_body=governing,
+        agency=settings.PROVINCE_ISSUER,
+        abbreviation=settings.PROVINCE_ISSUER_ABBREVIATION,
+        place=settings.PROVINCE_NAME,
     )

@@ -24,7 +24,7 @@ from quality.audits.models import (
 from quality.audits.models import Grade as G
 from quality.core.permissions import can
 from quality.core.reports import Report, Section
-from quality.core.services import audit_record, notify_once
+from quality.core.services import audit_record, notify_once, outgoing_number_allocate
 from quality.improvement.models import NcSeverity, NcSource
 from quality.improvement.services import nc_create
 from quality.procedures.models import Procedure
@@ -318,8 +318,14 @@ def plan_report(*, actor, plan: AuditPlan, conclusion: str) -> AuditPlan:
         timezone.now(),
     )
     plan.save(update_fields=["status", "conclusion", "reported_at"])
+    number = outgoing_number_allocate(
+        kind=REPORT_KIND, on=timezone.localdate(), subject=plan, summary=_report_subject(plan)
+    )
     audit_record(
-        actor=actor, action="audit_report", subject=plan, changes={"conclusion": plan.conclusion}
+        actor=actor,
+        action="audit_report",
+        subject=plan,
+        changes={"conclusion": plan.conclusion, "number": number},
     )
     return plan
 
@@ -329,6 +335,13 @@ def findings_summary(plan: AuditPlan) -> dict[str, int]:
     for grade in plan.findings.values_list("grade", flat=True):
         counts[grade] += 1
     return counts
+
+
+REPORT_KIND = "BC"  # báo cáo, numbered in the register of outgoing documents when reported
+
+
+def _report_subject(plan: AuditPlan) -> str:
+    return f"Kết quả đánh giá nội bộ: {plan.title}"
 
 
 def audit_report(plan: AuditPlan):
@@ -353,6 +366,8 @@ def audit_report(plan: AuditPlan):
     ]
     return Report(
         title="Báo cáo đánh giá nội bộ",
+        kind=REPORT_KIND,
+        subject=_report_subject(plan),
         lines=[plan.title, f"Từ {plan.start_on:%d/%m/%Y} đến {plan.end_on:%d/%m/%Y}"],
         sections=[
             Section("1. Phạm vi và chuẩn mực", [plan.scope, plan.criteria]),
@@ -374,4 +389,4 @@ def audit_report(plan: AuditPlan):
             Section("5. Kết luận", [plan.conclusion or "(chưa kết luận)"]),
         ],
         signatures=[("Trưởng đoàn đánh giá", plan.lead.full_name)],
-    )
+    ).numbered_from(plan)

@@ -29,3 +29,24 @@ class LoopSettingsForm(forms.ModelForm):
 
         model = AgencySettings
         fields = ["risk_matrix_size", "survey_low_score"]
+
+
+class OfficialSettingsForm(forms.ModelForm):
+    """The names on the agency's official documents and who signs them."""
+
+    class Meta:
+        from quality.core.models import AgencySettings
+
+        model = AgencySettings
+        fields = [
+            "official_governing_body",
+            "official_name",
+            "official_abbreviation",
+            "official_place",
+            "signer_authority",
+            "signer_position",
+            "signer_name",
+        ]
+
+    def clean_official_abbreviation(self):
+        return self.cleaned_data["official_abbreviation"].strip().upper()

@@ -6,7 +6,7 @@ All of these live in the agency's schema.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +39,12 @@ class Unit(models.Model):
         return self.name
 
 
+# The abbreviation in document symbols ("12/BC-SKHCN"): capitals (Đ too) and digits, no
+# separator (the hyphen and the slash belong to the number).
+ABBREVIATION_INVALID = _("Chữ viết tắt chỉ gồm chữ in hoa và chữ số, không dấu cách, ví dụ SKHCN.")
+abbreviation_validator = RegexValidator(r"^[A-ZĐ0-9]+$", ABBREVIATION_INVALID)
+
+
 class AgencySettings(models.Model):
     """One row per agency schema (pk=1): choices the agency makes about its own QMS."""
 
@@ -66,6 +72,43 @@ class AgencySettings(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(5)],
         help_text=_("0: không tự động mở."),
     )
+    # Names on the agency's official documents (Decree 30/2020/NĐ-CP): data, never template
+    # text. Empty: the agency's name on the platform, its code, the province's place name.
+    official_governing_body = models.CharField(
+        _("cơ quan chủ quản"),
+        max_length=200,
+        blank=True,
+        help_text=_("Dòng trên tên cơ quan, ví dụ: UBND tỉnh An Giang. Để trống nếu không có."),
+    )
+    official_name = models.CharField(
+        _("tên cơ quan ban hành văn bản"),
+        max_length=200,
+        blank=True,
+        help_text=_("Để trống: dùng tên cơ quan trên hệ thống."),
+    )
+    official_abbreviation = models.CharField(
+        _("chữ viết tắt tên cơ quan"),
+        max_length=20,
+        blank=True,
+        validators=[abbreviation_validator],
+        help_text=_("Dùng trong số, ký hiệu văn bản, ví dụ 12/BC-SKHCN. Để trống: mã cơ quan."),
+    )
+    official_place = models.CharField(
+        _("địa danh"),
+        max_length=100,
+        blank=True,
+        help_text=_("Trước ngày tháng của văn bản, ví dụ: An Giang. Để trống: tên tỉnh."),
+    )
+    signer_authority = models.CharField(
+        _("quyền hạn ký"),
+        max_length=100,
+        blank=True,
+        help_text=_("Khi ký thay hoặc thừa lệnh, ví dụ: KT. GIÁM ĐỐC. Để trống khi thủ trưởng ký."),
+    )
+    signer_position = models.CharField(
+        _("chức vụ người ký"), max_length=100, blank=True, help_text=_("Ví dụ: Phó Giám đốc.")
+    )
+    signer_name = models.CharField(_("họ tên người ký"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("cấu hình cơ quan")
@@ -79,6 +122,62 @@ class AgencySettings(models.Model):
     @classmethod
     def load(cls) -> AgencySettings:
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class OutgoingCounter(models.Model):
+    """The last number given in the register of outgoing documents (sổ văn bản đi) for a year
+    and a kind of document. Numbers restart at 01 each year (Decree 30/2020/NĐ-CP, article
+    15) and are given under a row lock, in the transaction that issues the document, so they
+    have no gaps: an issue that rolls back gives its number back."""
+
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "kind"], name="outgoing_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+class OutgoingDocument(models.Model):
+    """One line of the register of outgoing documents: the number as written on the document
+    (kept as given, so that a later change of abbreviation does not rewrite it) and what it
+    numbers."""
+
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8)
+    # The issuing agency's abbreviation when the number was given: after a merge the
+    # receiving agency's register holds the merged agency's numbers too ("01/BC-STP" beside
+    # "01/BC-SKHCN"), each unique within its issuer.
+    issuer = models.CharField(max_length=20, blank=True)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=60)
+    issued_on = models.DateField()
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["year", "kind", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "kind", "issuer", "sequence"],
+                name="outgoing_document_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "subject_type", "subject_id", "kind"],
+                condition=~models.Q(subject_type=""),
+                name="outgoing_document_subject_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
 
 
 class AuditEvent(models.Model):

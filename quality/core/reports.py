@@ -1,22 +1,29 @@
 """Printable reports (audit reports, review minutes, the annual report) as PDF and DOCX.
 
-A report is plain data (title, lines, sections of paragraphs and tables); `to_pdf` and
-`to_docx` render the same data with reportlab and python-docx, so the two files always say
-the same thing.
+A report is plain data (type and subject, lines, sections of paragraphs and tables, signer,
+recipients, its number once issued); `official_document` turns it into an official document
+(iso_platform.official) with the agency's names from its settings, and `to_pdf` and
+`to_docx` render that one document, so the two files always say the same thing and both
+follow the layout of Decree 30/2020/NĐ-CP.
 """
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
-
-from django.db import connection
 
 from iso_platform.audit import export_record
-from iso_platform.pdf import register_fonts as _register_fonts
-from iso_platform.pdf import styles as _styles
-from tenants.models import Agency
+from iso_platform.official import (
+    Heading,
+    Issuer,
+    OfficialDocument,
+    Paragraph,
+    Signer,
+    Table,
+    render_docx,
+    render_pdf,
+)
+from quality.core.official import current_agency, official_issuer, official_signer, outgoing_entry
 
 
 @dataclass
@@ -32,122 +39,65 @@ class Report:
     lines: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     signatures: list[tuple[str, str]] = field(default_factory=list)  # (role, name)
+    kind: str = "BC"  # iso_platform.official.DOCUMENT_KINDS
+    subject: str = ""  # trích yếu; empty: the title
+    recipients: list[str] = field(default_factory=list)
+    number: str = ""  # from the register once issued; empty: a draft ("Số: .../BC-...")
+    issued_on: dt.date | None = None
+    issuer: Issuer | None = None  # None: the current agency's (its settings)
+    signer: Signer | None = None  # None: the last of `signatures`, else the agency's signer
 
     @property
     def agency_name(self) -> str:
-        agency = getattr(connection, "tenant", None)
-        if agency is None:
-            return ""
-        if not hasattr(agency, "name"):  # schema_context() outside a request: look it up
-            agency = Agency.objects.filter(schema_name=connection.schema_name).first()
+        agency = current_agency()
         return agency.name if agency is not None else ""
+
+    def numbered_from(self, subject) -> Report:
+        """Carry the register's number and date for `subject`, when it has been issued."""
+        entry = outgoing_entry(subject=subject, kind=self.kind)
+        if entry is not None:
+            self.number, self.issued_on = entry.number, entry.issued_on
+        return self
+
+
+def _signer(report: Report) -> Signer:
+    if report.signer is not None:
+        return report.signer
+    if report.signatures:
+        role, name = report.signatures[-1]
+        return Signer(position=role, name=name)
+    return official_signer()
+
+
+def _body(report: Report) -> list:
+    body = [Paragraph(line) for line in report.lines]
+    for section in report.sections:
+        body.append(Heading(section.heading))
+        body += [Paragraph(p) for p in section.paragraphs if p]
+        if section.table:
+            body.append(Table([[str(cell) for cell in row] for row in section.table]))
+    return body
+
+
+def official_document(report: Report) -> OfficialDocument:
+    return OfficialDocument(
+        issuer=report.issuer or official_issuer(),
+        kind=report.kind,
+        subject=report.subject or report.title,
+        body=_body(report),
+        recipients=report.recipients,
+        signer=_signer(report),
+        number=report.number,
+        issued_on=report.issued_on,
+    )
 
 
 def to_pdf(report: Report) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    _register_fonts()
-    s = _styles()
-    out = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=report.title,
-        author="eISO",
-    )
-    story = [
-        Paragraph(escape(report.agency_name.upper()), s["bold"]),
-        Spacer(1, 4 * mm),
-        Paragraph(escape(report.title.upper()), s["title"]),
-        Spacer(1, 3 * mm),
-    ]
-    story += [Paragraph(escape(line), s["center"]) for line in report.lines]
-    for section in report.sections:
-        story += [
-            Spacer(1, 5 * mm),
-            Paragraph(escape(section.heading), s["bold"]),
-            Spacer(1, 2 * mm),
-        ]
-        story += [
-            Paragraph(escape(p).replace("\n", "<br/>"), s["base"]) for p in section.paragraphs if p
-        ]
-        if section.table:
-            rows = [
-                [Paragraph(escape(str(cell)), s["small"]) for cell in row] for row in section.table
-            ]
-            table = Table(rows, repeatRows=1, colWidths=column_widths(section.table, pdf.width))
-            table.setStyle(
-                TableStyle(
-                    [
-                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ]
-                )
-            )
-            story += [Spacer(1, 2 * mm), table]
-    if report.signatures:
-        cells = [
-            [Paragraph(escape(role), s["bold"]) for role, _n in report.signatures],
-            [Paragraph(escape(name), s["center"]) for _r, name in report.signatures],
-        ]
-        story += [Spacer(1, 10 * mm), Table(cells, rowHeights=[None, 20 * mm])]
-    pdf.build(story)
-    return out.getvalue()
-
-
-def column_widths(table: list[list], width: float) -> list[float]:
-    """Widths in proportion to what the columns hold: a column of agency names gets the room
-    that a column of small numbers does not need (equal widths wrapped a name to a word per
-    line in a ten-column table). Every column keeps a floor so that its header fits."""
-    longest = [
-        max((len(str(row[i])) if i < len(row) else 0) for row in table)
-        for i in range(max(len(row) for row in table))
-    ]
-    weights = [min(max(n, 6), 40) for n in longest]
-    total = sum(weights)
-    return [width * w / total for w in weights]
+    return render_pdf(official_document(report))
 
 
 def to_docx(report: Report) -> bytes:
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    document = docx.Document()
-    document.styles["Normal"].font.name = "Times New Roman"
-    agency = document.add_paragraph(report.agency_name.upper())
-    agency.runs[0].bold = True if agency.runs else None
-    title = document.add_heading(report.title.upper(), level=1)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in report.lines:
-        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for section in report.sections:
-        document.add_heading(section.heading, level=2)
-        for paragraph in section.paragraphs:
-            if paragraph:
-                document.add_paragraph(paragraph)
-        if section.table:
-            table = document.add_table(rows=0, cols=len(section.table[0]))
-            table.style = "Table Grid"
-            for row in section.table:
-                cells = table.add_row().cells
-                for cell, value in zip(cells, row, strict=False):
-                    cell.text = str(value)
-    if report.signatures:
-        table = document.add_table(rows=2, cols=len(report.signatures))
-        for column, (role, name) in enumerate(report.signatures):
-            table.rows[0].cells[column].text = role
-            table.rows[1].cells[column].text = f"\n\n\n{name}"
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_docx(official_document(report))
 
 
 def file_response(report: Report, fmt: str, filename: str, *, request=None):

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from iso_platform.audit import jsonable, person_label
-from quality.core.models import AgencySettings, AuditEvent, Notification
+from iso_platform.official import DOCUMENT_KINDS, number_format
+from quality.core.models import (
+    AgencySettings,
+    AuditEvent,
+    Notification,
+    OutgoingCounter,
+    OutgoingDocument,
+)
+from quality.core.official import official_issuer, outgoing_entry
 from quality.core.permissions import can
 
 logger = logging.getLogger(__name__)
@@ -82,6 +93,43 @@ def notifications_email(key_pattern: str) -> int:
         Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
+
+
+UNKNOWN_DOCUMENT_KIND = _("Loại văn bản không có trong danh mục của Nghị định 30/2020/NĐ-CP.")
+
+
+def outgoing_number_allocate(*, kind: str, on: dt.date, subject=None, summary: str = "") -> str:
+    """The next number of the register of outgoing documents for `kind` in `on`'s year,
+    written as on the document ('12/BC-SKHCN'), and its line in the register.
+
+    Call it inside the transaction that issues the document: the counter row stays locked
+    until that transaction ends, so two issues never share a number, and one that rolls back
+    takes its number back with it (no gaps). A subject already numbered keeps its number."""
+    if kind not in DOCUMENT_KINDS:
+        raise ValidationError(UNKNOWN_DOCUMENT_KIND, code="kind")
+    issuer = official_issuer().abbreviation
+    with transaction.atomic():
+        if subject is not None and (entry := outgoing_entry(subject=subject, kind=kind)):
+            return entry.number
+        OutgoingCounter.objects.bulk_create(
+            [OutgoingCounter(year=on.year, kind=kind)], ignore_conflicts=True
+        )
+        counter = OutgoingCounter.objects.select_for_update().get(year=on.year, kind=kind)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        number = number_format(sequence=counter.last, kind=kind, abbreviation=issuer)
+        OutgoingDocument.objects.create(
+            year=on.year,
+            kind=kind,
+            issuer=issuer,
+            sequence=counter.last,
+            number=number,
+            issued_on=on,
+            subject_type=subject._meta.model_name if subject is not None else "",
+            subject_id=str(subject.pk) if subject is not None else "",
+            summary=summary[:500],
+        )
+    return number
 
 
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("units/", views.UnitsView.as_view(), name="units"),
     path("settings/improvement/", views.LoopSettingsView.as_view(), name="loop_settings"),
+    path("settings/official/", views.OfficialSettingsView.as_view(), name="official_settings"),
     path("units/<int:pk>/", views.UnitsView.as_view(), name="unit_edit"),
     path("audit-trail/", AuditTrailView.as_view(), name="audit_trail"),
 ]

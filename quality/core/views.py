@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from iso_platform.forms import add_errors
-from quality.core.forms import LoopSettingsForm, UnitForm
+from quality.core.forms import LoopSettingsForm, OfficialSettingsForm, UnitForm
 from quality.core.inbox import inbox_for
 from quality.core.models import AgencySettings, Notification, Unit
 from quality.core.permissions import can
@@ -87,6 +87,8 @@ class LoopSettingsView(LoginRequiredMixin, View):
     """Risk matrix size and the survey score that opens a nonconformity."""
 
     template = "quality/loop_settings.html"
+    form_class = LoopSettingsForm
+    url_name = "portal:loop_settings"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not can(request.user, "settings.manage"):
@@ -95,13 +97,13 @@ class LoopSettingsView(LoginRequiredMixin, View):
 
     def get(self, request):
 
-        form = LoopSettingsForm(instance=AgencySettings.load())
+        form = self.form_class(instance=AgencySettings.load())
         return render(request, self.template, {"form": form})
 
     def post(self, request):
         from django.core.exceptions import ValidationError
 
-        form = LoopSettingsForm(request.POST, instance=AgencySettings.load())
+        form = self.form_class(request.POST, instance=AgencySettings.load())
         if form.is_valid():
             try:
                 agency_settings_update(actor=request.user, **form.cleaned_data)
@@ -109,5 +111,13 @@ class LoopSettingsView(LoginRequiredMixin, View):
                 add_errors(form, exc)
             else:
                 messages.success(request, _("Đã lưu cấu hình."))
-                return redirect("portal:loop_settings")
+                return redirect(self.url_name)
         return render(request, self.template, {"form": form}, status=400)
+
+
+class OfficialSettingsView(LoopSettingsView):
+    """The names on the agency's official documents (Decree 30/2020/NĐ-CP) and its signer."""
+
+    template = "quality/official_settings.html"
+    form_class = OfficialSettingsForm
+    url_name = "portal:official_settings"

@@ -18,7 +18,7 @@ from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding, Grade
 from quality.core.permissions import can
 from quality.core.reports import Report, Section
-from quality.core.services import audit_record
+from quality.core.services import audit_record, outgoing_number_allocate
 from quality.documents.models import Document
 from quality.feedback.services import results
 from quality.improvement.models import Action, Nonconformity
@@ -134,11 +134,14 @@ def review_hold(
     review.conclusions, review.commentary = conclusions.strip(), commentary.strip()
     review.resources = resources.strip() or review.resources
     review.save(update_fields=["status", "held_at", "conclusions", "commentary", "resources"])
+    number = outgoing_number_allocate(
+        kind=MINUTES_KIND, on=timezone.localdate(), subject=review, summary=review.title
+    )
     audit_record(
         actor=actor,
         action="review_hold",
         subject=review,
-        changes={"conclusions": review.conclusions},
+        changes={"conclusions": review.conclusions, "number": number},
     )
     return review
 
@@ -415,6 +418,15 @@ def _opportunities(start, end) -> dict:
     )
 
 
+# The minutes (biên bản) and the annual report (báo cáo) are numbered in the register of
+# outgoing documents when the meeting is recorded and when the report is sent.
+MINUTES_KIND, REPORT_KIND = "BB", "BC"
+
+
+def _annual_subject(year: int) -> str:
+    return f"Tình hình áp dụng hệ thống quản lý chất lượng theo TCVN ISO 9001:2015 năm {year}"
+
+
 def minutes_report(review: ManagementReview):
 
     sections = [Section("Thành phần", [review.participants or "—"])]
@@ -443,6 +455,8 @@ def minutes_report(review: ManagementReview):
         )
     return Report(
         title="Biên bản họp xem xét của lãnh đạo",
+        kind=MINUTES_KIND,
+        subject="Họp xem xét của lãnh đạo",
         lines=[
             review.title,
             f"Ngày họp: {review.meeting_on:%d/%m/%Y}",
@@ -450,7 +464,7 @@ def minutes_report(review: ManagementReview):
         ],
         sections=sections,
         signatures=[("Chủ trì", review.chair.full_name)],
-    )
+    ).numbered_from(review)
 
 
 # --------------------------------------------------------------------------- annual report
@@ -566,6 +580,12 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
         actor,
     )
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
+    outgoing_number_allocate(
+        kind=REPORT_KIND,
+        on=timezone.localdate(),
+        subject=report,
+        summary=_annual_subject(report.year),
+    )
     ReportSubmission.objects.update_or_create(
         agency=Agency.objects.get(schema_name=connection.schema_name),
         year=report.year,
@@ -593,9 +613,12 @@ def annual_report_document(report: AnnualReport):
     findings = [
         [label, str((f.get("findings") or {}).get(key, 0))] for key, label in grades.items()
     ]
+    receiver = annual_report_receiver()
     return Report(
         title=f"Báo cáo tình hình áp dụng hệ thống quản lý chất lượng năm {report.year}",
-        lines=["theo TCVN ISO 9001:2015"],
+        kind=REPORT_KIND,
+        subject=_annual_subject(report.year),
+        recipients=[receiver.name] if receiver.name else [],
         sections=[
             Section(
                 "1. Phạm vi áp dụng",
@@ -655,5 +678,4 @@ def annual_report_document(report: AnnualReport):
             Section("9. Tồn tại, hạn chế", [report.shortcomings or "—"]),
             Section("10. Kiến nghị, đề xuất", [report.proposals or "—"]),
         ],
-        signatures=[("Thủ trưởng cơ quan", "")],
-    )
+    ).numbered_from(report)

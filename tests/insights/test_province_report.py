@@ -231,7 +231,7 @@ def test_agency_users_cannot_reach_the_report(data, client_for):
 
 
 def test_a_wide_table_gives_agency_names_the_room_numbers_do_not_need():
-    from quality.core.reports import column_widths
+    from iso_platform.official.pdf import column_widths
 
     header = ["Cơ quan", *[f"Cột {n}" for n in range(9)]]
     rows = [header, ["Trung tâm Phục vụ hành chính công tỉnh", *["91,5%"] * 9]]

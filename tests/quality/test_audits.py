@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import docx
 import pytest
@@ -392,7 +393,8 @@ def test_the_audit_report_renders_the_findings_as_pdf_and_docx(assigned):
     report = audits.audit_report(AuditPlan.objects.get(pk=w.plan.pk))
     assert to_pdf(report)[:4] == b"%PDF"
     text = docx_text(to_docx(report))
-    assert "SỞ ALPHA" in text and "BÁO CÁO ĐÁNH GIÁ NỘI BỘ" in text
+    assert "SỞ ALPHA" in text and "BÁO CÁO\nKết quả đánh giá nội bộ: " in text
+    assert re.search(r"Số: \d{2,}/BC-ALPHA", text)  # numbered when the audit was reported
     assert "Từ 04/05/2026 đến 06/05/2026" in text
     assert "Phiếu kiểm soát thiếu chữ ký" in text and f"SKPH-{minor.nonconformity_id}" in text
     assert "Không phù hợp nhẹ" in text and "Cơ hội cải tiến" in text

@@ -313,3 +313,26 @@ def test_the_provenance_badge_shows_the_records_old_code(merged, client_for):
         )
     assert ("quality_procedures.application", SHARED_APPLICATION) in labels  # before -BETA
     assert ("accounts.user", "staff@b.test") in labels
+
+
+def test_a_merge_keeps_both_registers_of_outgoing_documents(two, media):
+    """Both agencies issued "01/BC" this year: the merged agency's issued documents keep their
+    printed numbers in the register, and the receiving agency's next number follows its own."""
+    import datetime as dt
+
+    from quality.core.models import OutgoingDocument
+    from quality.core.services import outgoing_number_allocate
+
+    world, _a, _b = two
+    day = dt.date(2026, 3, 2)
+    printed = {}
+    for agency in (world.agency_a, world.agency_b):
+        with schema_context(agency.schema_name):
+            printed[agency.schema_name] = outgoing_number_allocate(kind="BC", on=day)
+    op = run_merge(world)
+    assert op.status == OperationStatus.SUCCEEDED, op.error
+    with schema_context("ag_alpha"):
+        numbers = set(OutgoingDocument.objects.values_list("number", flat=True))
+        assert set(printed.values()) <= numbers, numbers
+        following = outgoing_number_allocate(kind="BC", on=day)
+    assert following.startswith("02/BC"), following
