@@ -10,7 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from eiso.home.figures import dashboard_figures
-from quality.core.navigation import AREAS
+from quality.core.navigation import areas
 from quality.documents.selectors import my_pending_acknowledgements, review_inbox
 
 
@@ -22,7 +22,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         figures, inbox = dashboard_figures(user, extra=review_inbox(user))
         context.update(
-            areas=[(area, figures.get(area.key)) for area in AREAS if area.key != "dashboard"],
+            areas=[(area, figures.get(area.key)) for area in areas()],
             reading=my_pending_acknowledgements(user)[:10],
             to_review=inbox["to_review"],
             to_approve=inbox["to_approve"],

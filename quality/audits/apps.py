@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tenants import moved_links
 
@@ -9,6 +10,15 @@ class AuditsConfig(AppConfig):
     verbose_name = "Đánh giá nội bộ"
 
     def ready(self):
+        # The area's tile on the home page (quality.core.navigation).
+        from quality.core import navigation
+
+        navigation.area_register(
+            navigation.Area(
+                "audits", _("Đánh giá nội bộ"), "9.2", "clipboard-check", "audits:list", order=50
+            )
+        )
+
         # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.audits.inbox import _audits
         from quality.core import inbox

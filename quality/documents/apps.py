@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tenants import moved_links
 
@@ -9,6 +10,20 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Tài liệu và hồ sơ"
 
     def ready(self):
+        # The area's tile on the home page (quality.core.navigation).
+        from quality.core import navigation
+
+        navigation.area_register(
+            navigation.Area(
+                "documents",
+                _("Tài liệu và hồ sơ"),
+                "7.5",
+                "journal-text",
+                "documents:register",
+                order=10,
+            )
+        )
+
         # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.documents.inbox import _documents

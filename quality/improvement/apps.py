@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tenants import moved_links
 
@@ -9,6 +10,20 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Sự không phù hợp và cải tiến"
 
     def ready(self):
+        # The area's tile on the home page (quality.core.navigation).
+        from quality.core import navigation
+
+        navigation.area_register(
+            navigation.Area(
+                "nonconformities",
+                _("Sự không phù hợp và khắc phục"),
+                "10.2",
+                "tools",
+                "improvement:list",
+                order=60,
+            )
+        )
+
         # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.improvement.inbox import _actions, _nonconformities

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tenants import moved_links
 
@@ -9,6 +10,20 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Xem xét của lãnh đạo và báo cáo"
 
     def ready(self):
+        # The area's tile on the home page (quality.core.navigation).
+        from quality.core import navigation
+
+        navigation.area_register(
+            navigation.Area(
+                "reviews", _("Xem xét của lãnh đạo"), "9.3", "people", "reviews:list", order=70
+            )
+        )
+        navigation.area_register(
+            navigation.Area(
+                "reports", _("Báo cáo năm"), "", "file-earmark-bar-graph", "reviews:annual", 90
+            )
+        )
+
         # Imported in ready(): models and receivers exist once the app registry is loaded.
         from quality.core import inbox
         from quality.reviews.inbox import _reviews
