@@ -25,7 +25,8 @@ from quality.improvement.models import Action
 from quality.objectives import services as objectives
 from quality.objectives.models import Method
 from quality.procedures.models import Application, Procedure
-from quality.reviews import services as reviews
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 
 LOOP_AGENCY = "sokhcn"
@@ -273,7 +274,7 @@ def _survey(today):
 
 def _review_and_report(secretary, leader, today):
 
-    review = reviews.review_create(
+    review = review_meetings.review_create(
         actor=secretary,
         title=f"Họp xem xét của lãnh đạo năm {today.year}",
         meeting_on=today + dt.timedelta(days=7),
@@ -282,5 +283,5 @@ def _review_and_report(secretary, leader, today):
         period_start=dt.date(today.year, 1, 1),
         period_end=today,
     )
-    reviews.review_compile_inputs(actor=secretary, review=review)
-    reviews.annual_report_generate(actor=secretary, year=today.year)
+    review_meetings.review_compile_inputs(actor=secretary, review=review)
+    annual_reports.annual_report_generate(actor=secretary, year=today.year)

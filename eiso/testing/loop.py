@@ -13,7 +13,8 @@ from quality.audits import services as audits
 from quality.core.models import Unit
 from quality.improvement import services as imp
 from quality.objectives import services as objectives
-from quality.reviews import services as reviews
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 
 
@@ -90,7 +91,7 @@ def make_loop(owner, member, leader, prefix: str = "A") -> Loop:
         target=Decimal(98),
         owner=member,
     )
-    review = reviews.review_create(
+    review = review_meetings.review_create(
         actor=owner,
         title=f"Họp xem xét ({prefix})",
         meeting_on=today,
@@ -98,7 +99,7 @@ def make_loop(owner, member, leader, prefix: str = "A") -> Loop:
         period_start=dt.date(today.year, 1, 1),
         period_end=today,
     )
-    report = reviews.annual_report_generate(actor=owner, year=today.year)
+    report = annual_reports.annual_report_generate(actor=owner, year=today.year)
     return Loop(
         unit, auditor, plan, assignment, finding, nc, action, risk, objective, review, report, issue
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.objectives.models import Frequency, Measurement, Method, Objective
-from quality.reviews.services import review_item_add
+from quality.reviews.services.meetings import review_item_add
 
 MSG_FIELDS = gettext_noop("Cần mục tiêu và chỉ số đo.")
 MSG_YEAR = gettext_noop("Năm phải trong khoảng 2000–2100.")

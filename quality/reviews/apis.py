@@ -11,8 +11,10 @@ from rest_framework.views import APIView
 from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import SourceActionsApi, person_field
 from quality.improvement.models import ActionKind
-from quality.reviews import services
 from quality.reviews.models import AnnualReport, ManagementReview, ReviewItem
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import common as review_common
+from quality.reviews.services import meetings as review_meetings
 
 # --------------------------------------------------------------------------- reviews
 
@@ -83,7 +85,7 @@ class ReviewListApi(generics.ListAPIView):
     def post(self, request):
         data = ReviewIn(data=request.data)
         data.is_valid(raise_exception=True)
-        review = services.review_create(actor=request.user, **data.validated_data)
+        review = review_meetings.review_create(actor=request.user, **data.validated_data)
         return Response(ReviewDetailOut(_review(review.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -104,7 +106,7 @@ class ReviewCompileApi(APIView):
 
     @extend_schema(request=None, responses=ReviewDetailOut)
     def post(self, request, pk):
-        review = services.review_compile_inputs(actor=request.user, review=_review(pk))
+        review = review_meetings.review_compile_inputs(actor=request.user, review=_review(pk))
         return Response(ReviewDetailOut(_review(review.pk)).data)
 
 
@@ -124,7 +126,9 @@ class ReviewHoldApi(APIView):
         review = _review(pk)
         data = HoldIn(data=request.data)
         data.is_valid(raise_exception=True)
-        review = services.review_hold(actor=request.user, review=review, **data.validated_data)
+        review = review_meetings.review_hold(
+            actor=request.user, review=review, **data.validated_data
+        )
         return Response(ReviewDetailOut(_review(review.pk)).data)
 
 
@@ -137,7 +141,7 @@ class ReviewActionsApi(SourceActionsApi):
     source_type = "review"
 
     def actions_of(self, review):
-        return services.review_actions(review)
+        return review_common.review_actions(review)
 
 
 # --------------------------------------------------------------------------- annual report
@@ -185,7 +189,7 @@ class AnnualReportListApi(generics.ListAPIView):
         """Generate (or regenerate, while a draft) the figures of a year's report."""
         data = YearIn(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.annual_report_generate(
+        report = annual_reports.annual_report_generate(
             actor=request.user, year=data.validated_data["year"]
         )
         return Response(AnnualReportOut(_report(report.pk)).data, status=status.HTTP_201_CREATED)
@@ -210,7 +214,7 @@ class AnnualReportDetailApi(APIView):
         report = _report(pk)
         data = AnnualReportPatchIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        report = services.annual_report_update(
+        report = annual_reports.annual_report_update(
             actor=request.user, report=report, **data.validated_data
         )
         return Response(AnnualReportOut(_report(report.pk)).data)
@@ -223,5 +227,5 @@ class AnnualReportSubmitApi(APIView):
 
     @extend_schema(request=None, responses=AnnualReportOut)
     def post(self, request, pk):
-        report = services.annual_report_submit(actor=request.user, report=_report(pk))
+        report = annual_reports.annual_report_submit(actor=request.user, report=_report(pk))
         return Response(AnnualReportOut(_report(report.pk)).data)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from quality.core.inbox import Item
 from quality.core.permissions import can
 from quality.reviews.models import AnnualReport, ManagementReview, ReviewStatus
-from quality.reviews.services import annual_report_receiver
+from quality.reviews.services.annual_report import annual_report_receiver
 
 
 def _reviews(user, today):

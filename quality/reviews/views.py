@@ -17,7 +17,7 @@ from quality.core.reports import file_response
 from quality.core.steps import Gate, Step
 from quality.improvement.models import ActionKind
 from quality.improvement.views import SourceActionAddView, actions_context, trail
-from quality.reviews import forms, services
+from quality.reviews import forms
 from quality.reviews.models import (
     AnnualReport,
     AnnualReportStatus,
@@ -25,6 +25,10 @@ from quality.reviews.models import (
     ReviewItem,
     ReviewStatus,
 )
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import common as review_common
+from quality.reviews.services import inputs as review_inputs
+from quality.reviews.services import meetings as review_meetings
 
 
 class ReviewListView(Gate, TemplateView):
@@ -52,7 +56,7 @@ class ReviewCreateView(Gate, View):
         form = forms.ReviewForm(request.POST)
         if form.is_valid():
             try:
-                review = services.review_create(actor=request.user, **form.cleaned_data)
+                review = review_meetings.review_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -83,7 +87,7 @@ class ReviewDetailView(Gate, TemplateView):
             actions_title=_("Đầu ra: quyết định và hành động (9.3.3)"),
             **actions_context(
                 user,
-                list(services.review_actions(review).select_related("verified_by")),
+                list(review_common.review_actions(review).select_related("verified_by")),
                 "reviews.manage",
                 f"/reviews/{review.pk}/actions/",
             ),
@@ -96,7 +100,7 @@ class CompileView(Step):
     success = gettext_lazy("Đã tổng hợp đầu vào theo 9.3.2 từ dữ liệu của cơ quan.")
 
     def act(self, review, data):
-        return services.review_compile_inputs(actor=self.request.user, review=review)
+        return review_meetings.review_compile_inputs(actor=self.request.user, review=review)
 
 
 class HoldView(Step):
@@ -105,7 +109,7 @@ class HoldView(Step):
     success = gettext_lazy("Đã ghi nhận cuộc họp; biên bản sẵn sàng tải về.")
 
     def act(self, review, data):
-        return services.review_hold(actor=self.request.user, review=review, **data)
+        return review_meetings.review_hold(actor=self.request.user, review=review, **data)
 
 
 class ReviewActionAddView(SourceActionAddView):
@@ -121,7 +125,7 @@ class MinutesFileView(Gate, View):
     def get(self, request, pk):
         review = get_object_or_404(ManagementReview, pk=pk)
         return file_response(
-            services.minutes_report(review),
+            review_inputs.minutes_report(review),
             self.fmt,
             f"bien-ban-xem-xet-{review.pk}",
             request=request,
@@ -154,7 +158,7 @@ class AnnualGenerateView(Gate, View):
             messages.error(request, form_errors(form))
             return redirect("reviews:annual")
         try:
-            report = services.annual_report_generate(actor=request.user, **form.cleaned_data)
+            report = annual_reports.annual_report_generate(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("reviews:annual")
@@ -169,12 +173,12 @@ class AnnualDetailView(Gate, TemplateView):
     def get_context_data(self, pk, **kwargs):
         context = super().get_context_data(**kwargs)
         report = get_object_or_404(AnnualReport.objects.select_related("submitted_by"), pk=pk)
-        document = services.annual_report_document(report)
+        document = annual_reports.annual_report_document(report)
         context.update(
             report=report,
             document=document,
             draft=report.status == AnnualReportStatus.DRAFT,
-            receiver=services.annual_report_receiver(),
+            receiver=annual_reports.annual_report_receiver(),
             form=forms.AnnualReportForm(instance=report),
             can_manage=can(self.request.user, "reviews.manage"),
             audit=trail("annualreport", report.pk),
@@ -191,20 +195,20 @@ class AnnualEditView(AnnualStep):
     success = gettext_lazy("Đã lưu.")
 
     def act(self, report, data):
-        return services.annual_report_update(actor=self.request.user, report=report, **data)
+        return annual_reports.annual_report_update(actor=self.request.user, report=report, **data)
 
 
 class AnnualRegenerateView(AnnualStep):
     success = gettext_lazy("Đã cập nhật số liệu từ dữ liệu hiện tại.")
 
     def act(self, report, data):
-        return services.annual_report_generate(actor=self.request.user, year=report.year)
+        return annual_reports.annual_report_generate(actor=self.request.user, year=report.year)
 
 
 class AnnualSubmitView(AnnualStep):
     def act(self, report, data):
-        submitted = services.annual_report_submit(actor=self.request.user, report=report)
-        receiver = services.annual_report_receiver()
+        submitted = annual_reports.annual_report_submit(actor=self.request.user, report=report)
+        receiver = annual_reports.annual_report_receiver()
         self.success = _("Đã gửi báo cáo tới %(name)s.") % {"name": receiver.name}
         return submitted
 
@@ -216,7 +220,7 @@ class AnnualFileView(Gate, View):
     def get(self, request, pk):
         report = get_object_or_404(AnnualReport, pk=pk)
         return file_response(
-            services.annual_report_document(report),
+            annual_reports.annual_report_document(report),
             self.fmt,
             f"bao-cao-iso-{report.year}",
             request=request,

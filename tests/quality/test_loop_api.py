@@ -32,8 +32,9 @@ from quality.improvement import services as improvement
 from quality.improvement.models import Action, Nonconformity
 from quality.objectives import services as objectives
 from quality.objectives.models import Measurement, Objective
-from quality.reviews import services as reviews
 from quality.reviews.models import AnnualReport, ManagementReview, ReviewItem
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 from quality.risks.models import ContextIssue, Risk
 
@@ -713,7 +714,7 @@ def objects_a(world, people):
         )
         audits.checklist_build(actor=a, plan=plan, clause_codes=["9.2"], include_procedures=False)
         item = plan.checklist.get()
-        review = reviews.review_create(
+        review = review_meetings.review_create(
             actor=a,
             title="XXLĐ",
             meeting_on=today(),
@@ -721,7 +722,7 @@ def objects_a(world, people):
             period_start=dt.date(year, 1, 1),
             period_end=today(),
         )
-        report = reviews.annual_report_generate(actor=a, year=year - 1)
+        report = annual_reports.annual_report_generate(actor=a, year=year - 1)
     return SimpleNamespace(**locals())
 
 
@@ -912,8 +913,8 @@ def foreign_objects(world):
         SurveyResponse.objects.create(
             overall=1, timeliness=1, staff=1, comment="Góp ý Beta", address_hash="beta"
         )
-        reviews.review_item_add(source="beta", source_id="1", title="Nội dung Beta")
-        review = reviews.review_create(
+        review_meetings.review_item_add(source="beta", source_id="1", title="Nội dung Beta")
+        review = review_meetings.review_create(
             actor=b,
             title="Xem xét Sở Beta",
             meeting_on=today(),
@@ -921,8 +922,8 @@ def foreign_objects(world):
             period_start=dt.date(year, 1, 1),
             period_end=today(),
         )
-        reviews.review_compile_inputs(actor=b, review=review)
-        reviews.annual_report_generate(actor=b, year=year - 1)
+        review_meetings.review_compile_inputs(actor=b, review=review)
+        annual_reports.annual_report_generate(actor=b, year=year - 1)
         for model in MODELS:
             assert model.objects.filter(pk=FOREIGN_ID).exists(), model
     with in_a(world):

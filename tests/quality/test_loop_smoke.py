@@ -11,7 +11,9 @@ from quality.core.models import Unit
 from quality.core.reports import to_docx, to_pdf
 from quality.improvement import services as imp
 from quality.objectives import services as obj
-from quality.reviews import services as rev
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import inputs as review_inputs
+from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 
 
@@ -66,7 +68,7 @@ def test_smoke(in_a):
         owner=w.member_a,
     )
     assert o.pk
-    review = rev.review_create(
+    review = review_meetings.review_create(
         actor=w.owner_a,
         title="XXLĐ",
         meeting_on=today,
@@ -74,9 +76,9 @@ def test_smoke(in_a):
         period_start=dt.date(today.year, 1, 1),
         period_end=today,
     )
-    rev.review_compile_inputs(actor=w.owner_a, review=review)
-    rev.review_hold(actor=w.owner_a, review=review, conclusions="OK")
-    assert to_docx(rev.minutes_report(review))[:2] == b"PK"
-    report = rev.annual_report_generate(actor=w.owner_a, year=today.year)
-    rev.annual_report_submit(actor=w.owner_a, report=report)
-    assert to_pdf(rev.annual_report_document(report))[:4] == b"%PDF"
+    review_meetings.review_compile_inputs(actor=w.owner_a, review=review)
+    review_meetings.review_hold(actor=w.owner_a, review=review, conclusions="OK")
+    assert to_docx(review_inputs.minutes_report(review))[:2] == b"PK"
+    report = annual_reports.annual_report_generate(actor=w.owner_a, year=today.year)
+    annual_reports.annual_report_submit(actor=w.owner_a, report=report)
+    assert to_pdf(annual_reports.annual_report_document(report))[:4] == b"%PDF"

@@ -19,7 +19,7 @@ from iso_platform.official import date_line
 from quality.core.models import AgencySettings, OutgoingCounter, OutgoingDocument
 from quality.core.reports import to_docx, to_pdf
 from quality.core.services import agency_settings_update, outgoing_number_allocate
-from quality.reviews import services as rev
+from quality.reviews.services import annual_report as annual_reports
 
 DAY = dt.date(2026, 1, 6)
 NAMES = {
@@ -75,12 +75,12 @@ def test_the_abbreviation_must_be_capitals_and_digits(in_a):
 
 @pytest.fixture
 def report(in_a):
-    return rev.annual_report_generate(actor=in_a.owner_a, year=DAY.year)
+    return annual_reports.annual_report_generate(actor=in_a.owner_a, year=DAY.year)
 
 
 def test_names_come_from_the_agency_settings(in_a, report):
     agency_settings_update(actor=in_a.owner_a, **NAMES)
-    document = rev.annual_report_document(report)
+    document = annual_reports.annual_report_document(report)
     for text in (pdf_text(to_pdf(document)), docx_text(to_docx(document))):
         for expected in ("UBND TỈNH AN GIANG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "Số: .../BC-SKHCN"):
             assert expected in text
@@ -92,30 +92,30 @@ def test_names_come_from_the_agency_settings(in_a, report):
         official_abbreviation="STP",
         official_place="Cần Thơ",
     )
-    text = docx_text(to_docx(rev.annual_report_document(report)))
+    text = docx_text(to_docx(annual_reports.annual_report_document(report)))
     assert "SỞ TƯ PHÁP" in text and "Số: .../BC-STP" in text and "Cần Thơ, ngày" in text
     assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" not in text
 
 
 def test_without_settings_the_agency_name_and_code_stand(in_a, report):
-    text = docx_text(to_docx(rev.annual_report_document(report)))
+    text = docx_text(to_docx(annual_reports.annual_report_document(report)))
     assert in_a.agency_a.name.upper() in text
     assert f"Số: .../BC-{in_a.agency_a.code.upper()}" in text
 
 
 def test_a_submitted_report_shows_its_number_and_date_a_draft_dots(in_a, report):
     agency_settings_update(actor=in_a.owner_a, **NAMES)
-    assert "Số: .../BC-SKHCN" in pdf_text(to_pdf(rev.annual_report_document(report)))
-    report = rev.annual_report_submit(actor=in_a.owner_a, report=report)
+    assert "Số: .../BC-SKHCN" in pdf_text(to_pdf(annual_reports.annual_report_document(report)))
+    report = annual_reports.annual_report_submit(actor=in_a.owner_a, report=report)
     entry = OutgoingDocument.objects.get(subject_type="annualreport", subject_id=str(report.pk))
     for _download in range(2):  # a download neither numbers again nor changes the number
-        text = pdf_text(to_pdf(rev.annual_report_document(report)))
+        text = pdf_text(to_pdf(annual_reports.annual_report_document(report)))
         assert f"Số: {entry.number}" in text
         assert date_line("An Giang", timezone.localdate()) in text
     assert OutgoingDocument.objects.count() == 1 and entry.number == "01/BC-SKHCN"
     # a later change of abbreviation does not rewrite an issued number
     agency_settings_update(actor=in_a.owner_a, official_abbreviation="KHCN")
-    assert "Số: 01/BC-SKHCN" in docx_text(to_docx(rev.annual_report_document(report)))
+    assert "Số: 01/BC-SKHCN" in docx_text(to_docx(annual_reports.annual_report_document(report)))
 
 
 def test_the_settings_page_changes_the_names(world, client_for):

@@ -359,10 +359,10 @@ def test_the_annual_report_and_objectives_match_the_applications(data, secretary
 
     from quality.objectives import services as objectives
     from quality.objectives.models import Method
-    from quality.reviews import services as reviews
+    from quality.reviews.services import annual_report as annual_reports
 
     with schema_context("ag_alpha"):
-        report = reviews.annual_report_generate(actor=data.owner_a, year=2026)
+        report = annual_reports.annual_report_generate(actor=data.owner_a, year=2026)
         f = report.figures
         assert (f["applications_received"], f["applications_completed"]) == (4, 3)
         assert f["on_time_rate"] == pytest.approx(66.7, abs=0.05)

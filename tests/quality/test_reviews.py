@@ -24,8 +24,11 @@ from quality.improvement import services as imp
 from quality.improvement.models import Nonconformity
 from quality.objectives import services as obj
 from quality.procedures.models import DailyStat, StepDailyStat
-from quality.reviews import services as rev
 from quality.reviews.models import AnnualReport, ManagementReview, ReviewItem
+from quality.reviews.services import annual_report as annual_reports
+from quality.reviews.services import common as review_common
+from quality.reviews.services import inputs as review_inputs
+from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 from quality.risks.models import ContextIssue
 from tenants.models import ReportSubmission
@@ -54,7 +57,7 @@ refused = refusal_checker(*TRACKED)
 
 def review(w, start=dt.date(LAST_YEAR, 1, 1), end=dt.date(LAST_YEAR, 12, 31), **extra):
     extra.setdefault("meeting_on", TODAY)
-    return rev.review_create(
+    return review_meetings.review_create(
         actor=w.owner_a,
         title="Họp xem xét của lãnh đạo",
         chair=w.leader_a,
@@ -66,8 +69,8 @@ def review(w, start=dt.date(LAST_YEAR, 1, 1), end=dt.date(LAST_YEAR, 12, 31), **
 
 
 def held(w, r, conclusions="Hệ thống phù hợp, hiệu lực"):
-    rev.review_compile_inputs(actor=w.owner_a, review=r)
-    return rev.review_hold(actor=w.owner_a, review=r, conclusions=conclusions)
+    review_meetings.review_compile_inputs(actor=w.owner_a, review=r)
+    return review_meetings.review_hold(actor=w.owner_a, review=r, conclusions=conclusions)
 
 
 def docx_text(data: bytes) -> str:
@@ -91,7 +94,7 @@ def test_a_review_period_must_not_end_before_it_starts(in_a):
 def test_only_managers_prepare_and_record_reviews(in_a):
     w = in_a
     with refused("reviews.manage", exc=PermissionDenied):
-        rev.review_create(
+        review_meetings.review_create(
             actor=w.member_a,
             title="X",
             meeting_on=TODAY,
@@ -101,31 +104,31 @@ def test_only_managers_prepare_and_record_reviews(in_a):
         )
     r = review(w)
     with refused("reviews.manage", r, exc=PermissionDenied):
-        rev.review_compile_inputs(actor=w.member_a, review=r)
+        review_meetings.review_compile_inputs(actor=w.member_a, review=r)
     with refused("reviews.manage", r, exc=PermissionDenied):
-        rev.review_hold(actor=w.reader_a, review=r, conclusions="X")
+        review_meetings.review_hold(actor=w.reader_a, review=r, conclusions="X")
 
 
 def test_a_review_is_not_held_without_compiled_inputs(in_a):
     w = in_a
     r = review(w)
     with refused("Chưa tổng hợp đầu vào: cuộc họp xem xét phải có đủ đầu vào theo 9.3.2", r):
-        rev.review_hold(actor=w.owner_a, review=r, conclusions="Phù hợp")
+        review_meetings.review_hold(actor=w.owner_a, review=r, conclusions="Phù hợp")
     assert ManagementReview.objects.get(pk=r.pk).status == "draft"
 
 
 def test_a_review_is_not_held_without_conclusions(in_a):
     w = in_a
-    r = rev.review_compile_inputs(actor=w.owner_a, review=review(w))
+    r = review_meetings.review_compile_inputs(actor=w.owner_a, review=review(w))
     with refused("Cần ghi kết luận, quyết định của cuộc họp", r):
-        rev.review_hold(actor=w.owner_a, review=r, conclusions="   ")
+        review_meetings.review_hold(actor=w.owner_a, review=r, conclusions="   ")
 
 
 def test_holding_records_the_meeting_and_freezes_its_inputs(in_a):
     w = in_a
     r = review(w)
-    rev.review_compile_inputs(actor=w.owner_a, review=r)
-    r = rev.review_hold(
+    review_meetings.review_compile_inputs(actor=w.owner_a, review=r)
+    r = review_meetings.review_hold(
         actor=w.owner_a,
         review=r,
         conclusions=" Duy trì HTQLCL ",
@@ -142,9 +145,9 @@ def test_holding_records_the_meeting_and_freezes_its_inputs(in_a):
     ) == ["create", "review_compile", "review_hold"]
     message = "Cuộc họp đã được ghi nhận; không sửa đầu vào nữa"
     with refused(message, r):
-        rev.review_compile_inputs(actor=w.owner_a, review=r)
+        review_meetings.review_compile_inputs(actor=w.owner_a, review=r)
     with refused(message, r):
-        rev.review_hold(actor=w.owner_a, review=r, conclusions="Lần hai")
+        review_meetings.review_hold(actor=w.owner_a, review=r, conclusions="Lần hai")
 
 
 # --------------------------------------------------------------------------- inputs (9.3.2)
@@ -166,7 +169,7 @@ def year_of_data(in_a):
             source_type="review",
             source_id=str(previous.pk),
         )
-    done = rev.review_actions(previous).get(title="Số hoá sổ theo dõi")
+    done = review_common.review_actions(previous).get(title="Số hoá sổ theo dõi")
     imp.action_complete(actor=w.member_a, action=done)
     imp.action_verify(actor=w.owner_a, action=done, effective=True)
     # b) context
@@ -255,7 +258,7 @@ def year_of_data(in_a):
 
 def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
     w = year_of_data
-    r = rev.review_compile_inputs(actor=w.owner_a, review=review(w))
+    r = review_meetings.review_compile_inputs(actor=w.owner_a, review=review(w))
     r.refresh_from_db()
     assert r.inputs_compiled_at is not None
     assert r.inputs["period"] == [f"{LAST_YEAR}-01-01", f"{LAST_YEAR}-12-31"]
@@ -309,7 +312,7 @@ def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
 def test_compiling_attaches_the_waiting_review_items(year_of_data):
     w = year_of_data
     assert ReviewItem.objects.filter(review__isnull=True).count() == 1
-    r = rev.review_compile_inputs(actor=w.owner_a, review=review(w))
+    r = review_meetings.review_compile_inputs(actor=w.owner_a, review=review(w))
     assert ReviewItem.objects.get().review == r
     assert AuditEvent.objects.get(action="review_compile", subject_id=str(r.pk)).changes == {
         "sections": len(ISO_9_3_2)
@@ -318,7 +321,7 @@ def test_compiling_attaches_the_waiting_review_items(year_of_data):
 
 def test_an_empty_period_still_gives_every_section(in_a):
     w = in_a
-    r = rev.review_compile_inputs(actor=w.owner_a, review=review(w))
+    r = review_meetings.review_compile_inputs(actor=w.owner_a, review=review(w))
     assert [s["key"] for s in r.inputs["sections"]] == ISO_9_3_2
     sections = {s["key"]: s for s in r.inputs["sections"]}
     assert sections["9.3.2.c.1"]["summary"] == "Không có phiếu khảo sát trong kỳ."
@@ -337,7 +340,7 @@ def test_the_minutes_carry_inputs_conclusions_and_actions(year_of_data):
         source_type="review",
         source_id=str(r.pk),
     )
-    report = rev.minutes_report(ManagementReview.objects.get(pk=r.pk))
+    report = review_inputs.minutes_report(ManagementReview.objects.get(pk=r.pk))
     assert to_pdf(report)[:4] == b"%PDF"
     text = docx_text(to_docx(report))
     assert "BIÊN BẢN\nHọp xem xét của lãnh đạo" in text
@@ -356,7 +359,7 @@ def report(in_a):
     imp.nc_create(actor=w.owner_a, source="self", title="Một")
     imp.nc_create(actor=w.owner_a, source="self", title="Hai")
     SurveyResponse.objects.create(overall=4, timeliness=4, staff=4, address_hash="x")
-    return rev.annual_report_generate(actor=w.owner_a, year=TODAY.year)
+    return annual_reports.annual_report_generate(actor=w.owner_a, year=TODAY.year)
 
 
 def test_the_annual_report_is_generated_from_the_data(in_a, report):
@@ -368,7 +371,7 @@ def test_the_annual_report_is_generated_from_the_data(in_a, report):
     assert report.status == "draft" and report.generated_at is not None
     # generating again picks up what happened since
     imp.nc_create(actor=in_a.owner_a, source="self", title="Ba")
-    rev.annual_report_generate(actor=in_a.owner_a, year=TODAY.year)
+    annual_reports.annual_report_generate(actor=in_a.owner_a, year=TODAY.year)
     assert AnnualReport.objects.get(pk=report.pk).figures["nonconformities"] == 3
     assert AnnualReport.objects.count() == 1
 
@@ -376,20 +379,20 @@ def test_the_annual_report_is_generated_from_the_data(in_a, report):
 @pytest.mark.parametrize("year", [1999, 2101])
 def test_an_annual_report_for_an_impossible_year_is_refused(in_a, year):
     with refused("Năm báo cáo không hợp lệ"):
-        rev.annual_report_generate(actor=in_a.owner_a, year=year)
+        annual_reports.annual_report_generate(actor=in_a.owner_a, year=year)
 
 
 def test_only_managers_write_the_annual_report(in_a, report):
     w = in_a
     with refused("reviews.manage", report, exc=PermissionDenied):
-        rev.annual_report_update(actor=w.member_a, report=report, assessment="X")
+        annual_reports.annual_report_update(actor=w.member_a, report=report, assessment="X")
     with refused("reviews.manage", report, exc=PermissionDenied):
-        rev.annual_report_submit(actor=w.member_a, report=report)
+        annual_reports.annual_report_submit(actor=w.member_a, report=report)
 
 
 def test_submitting_sends_a_copy_to_the_province(in_a, report):
     w = in_a
-    rev.annual_report_update(
+    annual_reports.annual_report_update(
         actor=w.owner_a,
         report=report,
         assessment=" Duy trì tốt ",
@@ -397,7 +400,7 @@ def test_submitting_sends_a_copy_to_the_province(in_a, report):
         proposals="Tập huấn",
         announced_conformity=True,
     )
-    report = rev.annual_report_submit(actor=w.leader_a, report=report)
+    report = annual_reports.annual_report_submit(actor=w.leader_a, report=report)
     report.refresh_from_db()
     assert (report.status, report.submitted_by, report.assessment) == (
         "submitted",
@@ -413,33 +416,37 @@ def test_submitting_sends_a_copy_to_the_province(in_a, report):
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["report_generate", "report_edit", "report_submit"]
-    text = docx_text(to_docx(rev.annual_report_document(report)))
+    text = docx_text(to_docx(annual_reports.annual_report_document(report)))
     assert "Đã công bố hệ thống quản lý chất lượng phù hợp." in text
     assert "2 sự không phù hợp; đã đóng 0." in text and "Duy trì tốt" in text
 
 
 def test_a_submitted_report_cannot_be_edited(in_a, report):
     w = in_a
-    report = rev.annual_report_submit(actor=w.owner_a, report=report)
+    report = annual_reports.annual_report_submit(actor=w.owner_a, report=report)
     with schema_context("public"):
         copy = ReportSubmission.objects.get(agency=w.agency_a, year=TODAY.year)
     message = "Báo cáo đã gửi; không sửa được nữa"
     with refused(message, report, copy):
-        rev.annual_report_update(actor=w.owner_a, report=report, assessment="Sửa sau khi gửi")
+        annual_reports.annual_report_update(
+            actor=w.owner_a, report=report, assessment="Sửa sau khi gửi"
+        )
     with refused(message, report, copy):
-        rev.annual_report_update(actor=w.owner_a, report=report, announced_conformity=True)
+        annual_reports.annual_report_update(
+            actor=w.owner_a, report=report, announced_conformity=True
+        )
     imp.nc_create(actor=w.owner_a, source="self", title="Sau khi gửi")
     with refused(message, report, copy):
-        rev.annual_report_generate(actor=w.owner_a, year=report.year)
+        annual_reports.annual_report_generate(actor=w.owner_a, year=report.year)
     with refused(message, report, copy):
-        rev.annual_report_submit(actor=w.owner_a, report=report)
+        annual_reports.annual_report_submit(actor=w.owner_a, report=report)
     assert AnnualReport.objects.get(pk=report.pk).figures["nonconformities"] == 2
 
 
 def test_a_report_without_figures_cannot_be_submitted(in_a):
     bare = AnnualReport.objects.create(year=LAST_YEAR)
     with refused("Hãy tạo số liệu báo cáo trước khi gửi", bare):
-        rev.annual_report_submit(actor=in_a.owner_a, report=bare)
+        annual_reports.annual_report_submit(actor=in_a.owner_a, report=bare)
 
 
 # --------------------------------------------------------------------------- the receiver
@@ -453,13 +460,13 @@ NOWHERE = [("alpha", NOT_TO_ITSELF), ("none", NO_RECEIVER), ("khong-co-co-quan-n
 def test_a_report_with_nowhere_to_go_is_not_sent(in_a, report, settings, receiver, message):
     settings.ANNUAL_REPORT_RECEIVER = receiver
     with refused(message, report):
-        rev.annual_report_submit(actor=in_a.owner_a, report=report)
+        annual_reports.annual_report_submit(actor=in_a.owner_a, report=report)
 
 
 def test_a_report_goes_to_the_receiving_agency_named_in_the_settings(in_a, report, settings):
     settings.ANNUAL_REPORT_RECEIVER = in_a.agency_b.code
-    assert rev.annual_report_receiver() == rev.Receiver(name="Sở Beta")
-    rev.annual_report_submit(actor=in_a.owner_a, report=report)
+    assert annual_reports.annual_report_receiver() == annual_reports.Receiver(name="Sở Beta")
+    annual_reports.annual_report_submit(actor=in_a.owner_a, report=report)
     with schema_context("public"):
         assert ReportSubmission.objects.filter(agency=in_a.agency_a, year=TODAY.year).exists()
 
