@@ -31,7 +31,8 @@ from tenants.models import AgencyStatus as Lifecycle
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
-# figures of an agency's annual report (quality.reviews.services.annual_report.annual_figures) that add up
+# figures of an agency's annual report (quality.reviews.services.annual_report.annual_figures)
+# that add up
 SUMMED = (
     "applications_received",
     "applications_completed",
