@@ -18,7 +18,7 @@ from integrations import forms
 from integrations.models import ApiKey, InboxEvent, PullConnector, RejectedRequest
 from integrations.services import keys, pull
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
-from iso_platform.forms import add_errors
+from iso_platform.forms import add_errors, error_text
 from quality.core.steps import Gate
 
 
@@ -90,7 +90,7 @@ class KeyActionView(ConfirmStepMixin, Gate, View):
                 return redirect("integrations:keys")
             new, secret = keys.api_key_rotate(actor=request.user, key=key, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect("integrations:keys")
         return KeysView().get(request, secret=secret, new_key=new)
 
@@ -151,7 +151,7 @@ class ConnectorView(Gate, View):
             try:
                 pull.connector_run_request(actor=request.user, connector=connector)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
             return redirect("integrations:connector_run", pk=connector.pk)
         form = forms.ConnectorForm(request.POST)
         if form.is_valid():

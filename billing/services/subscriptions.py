@@ -28,6 +28,7 @@ from billing.models import (
 from billing.services.invoicing import invoice_issue_for, payer_key_for
 from billing.services.money import local_today
 from billing.services.plans import plan_get, plan_version_on
+from iso_platform.forms import error_text
 from iso_platform.months import month_start
 from tenants.models import Agency
 from tenants.services import events
@@ -279,7 +280,7 @@ def _final_invoice(*, agency_id: int, last_day: date) -> None:
         log.warning(
             "final invoice of merged agency %s left to the monthly run: %s",
             agency.code,
-            " ".join(exc.messages),
+            error_text(exc),
         )
 
 

@@ -16,6 +16,7 @@ from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.forms import error_text
 from tenants.filters import AgencyFilter
 from tenants.models import Agency, AgencyStatus, ProvisioningJob
 from tenants.services.jobs import provisioning_job_create
@@ -102,7 +103,7 @@ class AgencySuspendView(ProvinceAdminRequiredMixin, View):
         try:
             agency_suspend(agency=agency, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Đã tạm ngừng %(name)s.") % {"name": agency.name})
         return redirect("console:agency_detail", code=code)
@@ -114,7 +115,7 @@ class AgencyResumeView(ProvinceAdminRequiredMixin, View):
         try:
             agency_resume(agency=agency, by=request.user)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("%(name)s đã hoạt động trở lại.") % {"name": agency.name})
         return redirect("console:agency_detail", code=code)

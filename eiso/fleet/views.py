@@ -33,6 +33,7 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.audit import export_record
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.forms import error_text
 from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
 from tenants.services import exports, operations
 from tenants.services.lifecycle import agency_archive, agency_restore
@@ -325,7 +326,7 @@ class AgencyArchiveView(ConfirmStepMixin, ProvinceAdminRequiredMixin, View):
         try:
             agency_archive(agency=agency, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Đã lưu trữ %(name)s (chỉ xem).") % {"name": agency.name})
         return redirect("console:agency_detail", code=code)
@@ -337,7 +338,7 @@ class AgencyRestoreView(ProvinceAdminRequiredMixin, View):
         try:
             agency_restore(agency=agency, by=request.user)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("%(name)s đã hoạt động trở lại.") % {"name": agency.name})
         return redirect("console:agency_detail", code=code)

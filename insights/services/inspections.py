@@ -34,6 +34,7 @@ from insights.models import (
     InspectionStatus,
 )
 from iso_platform.accounts.models import PROVINCE_ROLES
+from iso_platform.forms import error_text
 from iso_platform.months import month_start
 from tenants.models import Agency
 from tenants.models import AgencyStatus as Lifecycle
@@ -363,8 +364,7 @@ def inspection_record(
             raise ValidationError(
                 {
                     "findings": [
-                        _("Phát hiện %(n)s: %(errors)s")
-                        % {"n": number, "errors": " ".join(exc.messages)}
+                        _("Phát hiện %(n)s: %(errors)s") % {"n": number, "errors": error_text(exc)}
                     ]
                 }
             ) from None

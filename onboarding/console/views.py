@@ -20,6 +20,7 @@ from iso_platform.accounts.permissions import (
     is_province_admin,
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
+from iso_platform.forms import error_text
 from onboarding.services import console as service
 from onboarding.services.checklist import STEP_KEYS, STEP_TITLES
 from tenants.models import Agency, AgencyOnboarding, AgencyStatus
@@ -117,7 +118,7 @@ class _InvitationStep(ProvinceAdminRequiredMixin, View):
         try:
             message = self.act(agency, request.user)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, message)
         return redirect("onboarding_console:progress")

@@ -21,6 +21,7 @@ from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
+from iso_platform.forms import error_text
 from onboarding.services.rollout.common import FIELD_LABELS, MAX_BYTES, MSG_TOO_BIG
 from onboarding.services.rollout.progress import rollout_progress, rollout_template_csv
 from onboarding.services.rollout.upload import rollout_start, rollout_upload
@@ -144,7 +145,7 @@ class BatchStartView(ProvinceAdminRequiredMixin, View):
         try:
             rollout_start(batch=batch)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         return redirect("rollout:detail", pk=batch.pk)
 
 

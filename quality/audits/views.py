@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from iso_platform.forms import add_errors, form_errors
+from iso_platform.forms import add_errors, error_text, form_errors
 from quality.audits import forms, services
 from quality.audits.models import AuditPlan, AuditProgramme, ChecklistItem, Grade, PlanStatus
 from quality.core.permissions import can
@@ -53,7 +53,7 @@ class ProgrammeCreateView(Gate, View):
             try:
                 services.programme_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Đã lập chương trình đánh giá nội bộ."))
         return redirect("audits:list")

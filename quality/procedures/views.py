@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from iso_platform import spreadsheets
 from iso_platform.audit import export_record
-from iso_platform.forms import add_errors
+from iso_platform.forms import add_errors, error_text
 from iso_platform.numbers import vn_number
 from iso_platform.paging import CappedPaginator
 from quality.core.permissions import can
@@ -138,7 +138,7 @@ class ImportView(Gate, View):
                 actor=request.user, name=upload.name, data=upload.read()
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect("procedures:catalogue")
         return render(
             request,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from iso_platform.forms import add_errors, form_errors
+from iso_platform.forms import add_errors, error_text, form_errors
 from quality.core.permissions import can
 from quality.core.reports import file_response
 from quality.core.steps import Gate, Step
@@ -160,7 +160,7 @@ class AnnualGenerateView(Gate, View):
         try:
             report = annual_reports.annual_report_generate(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect("reviews:annual")
         messages.success(request, _("Đã lấy số liệu từ dữ liệu của cơ quan."))
         return redirect(report)

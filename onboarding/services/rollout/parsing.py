@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from iso_platform import untrusted
+from iso_platform.forms import error_text
 from onboarding.services.rollout.common import (
     FIELD_LABELS,
     FIELDS,
@@ -78,7 +79,7 @@ def rollout_parse(*, content: bytes, file_name: str = "") -> ParsedFile:
         if exc.code == "rows":
             return ParsedFile(errors=[_(MSG_TOO_MANY) % {"max": MAX_ROWS}])
         if exc.code == "damaged" and content.startswith(b"PK"):
-            return ParsedFile(errors=[_(MSG_XLSX_BROKEN) % {"error": " ".join(exc.messages)}])
+            return ParsedFile(errors=[_(MSG_XLSX_BROKEN) % {"error": error_text(exc)}])
         return ParsedFile(errors=exc.messages)
     if isinstance(records, str):
         return ParsedFile(errors=[records])

@@ -41,8 +41,9 @@ class ActionView(Step):
             return _detail_with(request, obj.pk, **{self.page_form: form})
         return super().refused(request, obj, form, exc)
 
-    def revision(self, rev) -> Revision:
-        return get_object_or_404(Revision, pk=rev, document=self.document)
+    def revision(self) -> Revision:
+        """The revision the URL names (`rev`), of this document only."""
+        return get_object_or_404(Revision, pk=self.kwargs["rev"], document=self.document)
 
 
 class ConfirmedActionView(ConfirmStepMixin, ActionView):

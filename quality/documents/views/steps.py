@@ -56,7 +56,7 @@ class RevisionEditView(Gate, View):
         if form.is_valid():
             try:
                 documents.revision_update(
-                    actor=request.user, revision=revision, **form.cleaned_data
+                    actor=self.request.user, revision=revision, **form.cleaned_data
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -73,9 +73,8 @@ class SubmitView(ActionView):
     success = _("Đã gửi xem xét.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         documents.revision_submit(
-            actor=request.user, revision=self.revision(rev), reviewer=data.get("reviewer")
+            actor=self.request.user, revision=self.revision(), reviewer=data.get("reviewer")
         )
 
 
@@ -84,9 +83,8 @@ class ReviewView(ActionView):
     success = _("Đã ghi nhận kiểm tra; bản dự thảo chờ phê duyệt.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         documents.revision_review(
-            actor=request.user, revision=self.revision(rev), note=data.get("text", "")
+            actor=self.request.user, revision=self.revision(), note=data.get("text", "")
         )
 
 
@@ -95,9 +93,8 @@ class SendBackView(ActionView):
     success = _("Đã trả lại bản dự thảo kèm ý kiến.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         documents.revision_send_back(
-            actor=request.user, revision=self.revision(rev), comment=data.get("text", "")
+            actor=self.request.user, revision=self.revision(), comment=data.get("text", "")
         )
 
 
@@ -108,9 +105,8 @@ class ApproveView(ActionView):
     success = _("Đã phê duyệt và ban hành.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         documents.revision_approve(
-            actor=request.user, revision=self.revision(rev), effective_on=data.get("effective_on")
+            actor=self.request.user, revision=self.revision(), effective_on=data.get("effective_on")
         )
 
 
@@ -126,7 +122,7 @@ class CancelRevisionView(ConfirmedActionView):
     confirm_button = _("Xác nhận huỷ bản dự thảo")
 
     def confirm_items(self, rev):
-        revision = self.revision(rev)
+        revision = self.revision()
         if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.UNDER_REVIEW):
             raise Http404
         return [
@@ -135,9 +131,8 @@ class CancelRevisionView(ConfirmedActionView):
         ]
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         documents.revision_cancel(
-            actor=request.user, revision=self.revision(rev), reason=data["reason"]
+            actor=self.request.user, revision=self.revision(), reason=data["reason"]
         )
 
 
@@ -147,9 +142,8 @@ class UploadView(ActionView):
     success = _("Đã tải tệp lên.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         files.revision_file_add(
-            actor=request.user, revision=self.revision(rev), upload=data["file"]
+            actor=self.request.user, revision=self.revision(), upload=data["file"]
         )
 
 
@@ -159,10 +153,9 @@ class DistributeView(ActionView):
     success = _("Đã phân phối tài liệu.")
 
     def act(self, document, data):
-        request, rev = self.request, self.kwargs["rev"]
         added = distribution.revision_distribute(
-            actor=request.user,
-            revision=self.revision(rev),
+            actor=self.request.user,
+            revision=self.revision(),
             units=data["units"],
             users=data["users"],
         )
@@ -175,9 +168,8 @@ class ChangeRequestView(ActionView):
     success = _("Đã gửi phiếu yêu cầu sửa đổi.")
 
     def act(self, document, data):
-        request = self.request
         documents.change_request_create(
-            actor=request.user,
+            actor=self.request.user,
             document=self.document,
             reason=data["reason"],
             proposal=data["proposal"],
@@ -205,16 +197,16 @@ class ChangeRequestDecisionView(ConfirmedActionView):
         return [f"#{change.pk} {change.requested_by}: {change.reason}"]
 
     def act(self, document, data):
-        request, cr = self.request, self.kwargs["cr"]
+        cr = self.kwargs["cr"]
         change = get_object_or_404(ChangeRequest, pk=cr, document=self.document)
         if self.accept:
             revision = documents.change_request_accept(
-                actor=request.user, request=change, note=data.get("text", "")
+                actor=self.request.user, request=change, note=data.get("text", "")
             )
             self.success = _("Đã chấp nhận; bản dự thảo %(n)s được mở.") % {"n": revision.number}
         else:
             documents.change_request_reject(
-                actor=request.user, request=change, note=data.get("text", "")
+                actor=self.request.user, request=change, note=data.get("text", "")
             )
             self.success = _("Đã không chấp nhận phiếu yêu cầu.")
 
@@ -230,9 +222,8 @@ class WithdrawView(ConfirmedActionView):
     confirm_button = _("Xác nhận thu hồi")
 
     def act(self, document, data):
-        request = self.request
         documents.document_withdraw(
-            actor=request.user, document=self.document, reason=data["reason"]
+            actor=self.request.user, document=self.document, reason=data["reason"]
         )
 
 
@@ -242,9 +233,8 @@ class ExternalStatusView(ActionView):
     success = _("Đã cập nhật hiệu lực văn bản.")
 
     def act(self, document, data):
-        request = self.request
         documents.external_status_set(
-            actor=request.user,
+            actor=self.request.user,
             document=self.document,
             status=data["status"],
             replaced_by=data.get("replaced_by"),
@@ -260,7 +250,7 @@ class DiscardView(Gate, View):
 
     def _load(self, request, pk) -> Document:
         document = get_object_or_404(Document, pk=pk)
-        if not documents.document_may_discard(request.user, document):
+        if not documents.document_may_discard(self.request.user, document):
             raise PermissionDenied("documents.delete")
         return document
 
@@ -272,7 +262,7 @@ class DiscardView(Gate, View):
     def post(self, request, pk):
         document = self._load(request, pk)
         try:
-            documents.document_discard(actor=request.user, document=document)
+            documents.document_discard(actor=self.request.user, document=document)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("documents:detail", pk=pk)
@@ -284,11 +274,13 @@ class AcknowledgeView(ActionView):
     success = _("Đã xác nhận đã đọc.")
 
     def act(self, document, data):
-        request, ack = self.request, self.kwargs["ack"]
+        ack = self.kwargs["ack"]
         acknowledgement = get_object_or_404(
             Acknowledgement, pk=ack, revision__document=self.document
         )
-        distribution.acknowledgement_confirm(actor=request.user, acknowledgement=acknowledgement)
+        distribution.acknowledgement_confirm(
+            actor=self.request.user, acknowledgement=acknowledgement
+        )
 
 
 class FileDownloadView(Gate, View):
