@@ -108,9 +108,9 @@ def _time_spare_builds(pool) -> list:
 def _rollout(prefix: str, count: int, *, prebuild: bool) -> dict:
     from django.utils import timezone
 
+    from onboarding.province.models import RolloutStatus, RowStatus
     from onboarding.services.rollout import running
     from onboarding.services.rollout.upload import rollout_start, rollout_upload
-    from tenants.models import RolloutStatus, RowStatus
 
     content = _file(prefix, count)
     started = time.perf_counter()

@@ -158,6 +158,7 @@ SHARED_APPS = [
     "iso_platform.workdays",
     "billing",
     "insights",
+    "onboarding.province",
     "iso_platform.outbox",
 ]
 TENANT_APPS = [

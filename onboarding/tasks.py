@@ -1,6 +1,6 @@
 """Celery tasks of onboarding (the agency schema travels in the headers).
 
-The agency checklist's public mirror (`tenants.AgencyOnboarding`) is refreshed on page views
+The agency checklist's public mirror (`AgencyOnboarding`) is refreshed on page views
 and after onboarding's own writes; this hourly fan-out catches the writes of other apps
 (procedures imported, an integration key created, the policy issued...).
 """

@@ -23,17 +23,8 @@ from django.utils import timezone
 
 from insights.health.error_counter import errors_last_24h, shared_client
 from insights.models import AgencyStatus as FactStatus
-from tenants.models import (
-    Agency,
-    AgencyStatus,
-    JobStatus,
-    LifecycleOperation,
-    OperationStatus,
-    ProvisioningJob,
-    RolloutRow,
-    RowStatus,
-    SpareSchema,
-)
+from tenants.failures import FailureSource, failure_sources
+from tenants.models import Agency, AgencyStatus, SpareSchema
 from tenants.services.pool import pool_size
 
 logger = logging.getLogger(__name__)
@@ -146,30 +137,25 @@ def queue_depths(client=None) -> dict[str, int]:
 # --------------------------------------------------------------------------- failures
 
 
+@dataclass
+class FailureList:
+    source: FailureSource
+    count: int
+    items: list
+
+
 def failures(*, now=None, limit: int = 20) -> dict:
+    """Failed work of every registered kind in the last 30 days: `lists` for the page,
+    `<key>_count` per kind and `total`."""
     since = (now or timezone.now()) - FAILURE_WINDOW
-    jobs = ProvisioningJob.objects.filter(status=JobStatus.FAILED).filter(
-        Q(finished_at__gte=since) | Q(finished_at__isnull=True, created_at__gte=since)
-    )
-    rows = RolloutRow.objects.filter(status=RowStatus.FAILED).filter(
-        Q(finished_at__gte=since) | Q(finished_at__isnull=True, batch__created_at__gte=since)
-    )
-    operations = LifecycleOperation.objects.filter(status=OperationStatus.FAILED).filter(
-        Q(finished_at__gte=since) | Q(finished_at__isnull=True, created_at__gte=since)
-    )
-    return {
-        "since": since,
-        "jobs_count": jobs.count(),
-        "jobs": list(jobs.order_by("-created_at")[:limit]),
-        "rows_count": rows.count(),
-        "rows": list(rows.select_related("batch").order_by("-batch__created_at", "line")[:limit]),
-        "operations_count": operations.count(),
-        "operations": list(operations.select_related("agency").order_by("-created_at")[:limit]),
-    }
-
-
-def failed_jobs_count(*, now=None) -> int:
-    return failures(now=now, limit=0)["jobs_count"]
+    lists = []
+    for source in failure_sources():
+        failed = source.failed(since)
+        items = list(failed[:limit]) if limit else []
+        lists.append(FailureList(source=source, count=failed.count(), items=items))
+    result = {"since": since, "lists": lists, "total": sum(f.count for f in lists)}
+    result.update({f"{f.source.key}_count": f.count for f in lists})
+    return result
 
 
 # --------------------------------------------------------------------------- pool and facts

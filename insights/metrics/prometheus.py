@@ -159,22 +159,10 @@ class TenantCollector:
             "Spare schemas to keep ready (AGENCY_POOL_SIZE).",
             value=pool["target"],
         )
-        failures = checks.failures(limit=0)
-        yield GaugeMetricFamily(
-            "eiso_provisioning_jobs_failed",
-            "Provisioning jobs failed in the last 30 days.",
-            value=failures["jobs_count"],
-        )
-        yield GaugeMetricFamily(
-            "eiso_rollout_rows_failed",
-            "Bulk rollout rows failed in the last 30 days.",
-            value=failures["rows_count"],
-        )
-        yield GaugeMetricFamily(
-            "eiso_lifecycle_operations_failed",
-            "Merge, split, archive, export and import operations failed in the last 30 days.",
-            value=failures["operations_count"],
-        )
+        for failed in checks.failures(limit=0)["lists"]:
+            yield GaugeMetricFamily(
+                failed.source.metric, failed.source.metric_help, value=failed.count
+            )
         facts = checks.facts_state()
         yield GaugeMetricFamily(
             "eiso_agencies_stale_facts",

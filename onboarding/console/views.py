@@ -21,9 +21,10 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.forms import error_text
+from onboarding.province.models import AgencyOnboarding
 from onboarding.services import console as service
 from onboarding.services.checklist import STEP_KEYS, STEP_TITLES
-from tenants.models import Agency, AgencyOnboarding, AgencyStatus
+from tenants.models import Agency, AgencyStatus
 
 SORTS = {
     "name": ("name", gettext_lazy("Tên cơ quan")),

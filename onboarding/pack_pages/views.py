@@ -19,11 +19,11 @@ from django.views.generic import TemplateView
 from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin, ProvinceUserRequiredMixin
 from iso_platform.forms import error_text
 from onboarding.models import Checklist, PackInstall
+from onboarding.province.models import PackRelease
 from onboarding.services import adoption, releases
 from onboarding.services.packs import pack_for_kind
 from quality.core.permissions import can
 from quality.core.steps import Gate
-from tenants.models import PackRelease
 
 
 def _published():

@@ -22,10 +22,10 @@ from iso_platform.accounts.permissions import (
     is_province_admin,
 )
 from iso_platform.forms import error_text
+from onboarding.province.models import RolloutBatch, RolloutStatus, RowStatus
 from onboarding.services.rollout.common import FIELD_LABELS, MAX_BYTES, MSG_TOO_BIG
 from onboarding.services.rollout.progress import rollout_progress, rollout_template_csv
 from onboarding.services.rollout.upload import rollout_start, rollout_upload
-from tenants.models import RolloutBatch, RolloutStatus, RowStatus
 
 FINISHED = (RolloutStatus.SUCCEEDED, RolloutStatus.FAILED)
 IN_PROGRESS = (RolloutStatus.QUEUED, RolloutStatus.RUNNING)

@@ -6,7 +6,7 @@ the template pack chosen, staff invited, an integration key created. Only what c
 read from the data (a confirmation, the scope text, which unit is the steering committee,
 when the pack was chosen) is kept in `onboarding.Checklist`.
 
-Every computation is mirrored into the public `tenants.AgencyOnboarding` row of the agency,
+Every computation is mirrored into the public `AgencyOnboarding` row of the agency,
 which the province console reads (it never enters agency schemas on a page view). The mirror
 is refreshed when the page is viewed, after this package's own writes, and hourly for the
 writes of other apps (`onboarding.checklist_refresh_all`).
@@ -32,12 +32,12 @@ from iso_platform.accounts.invitations import first_admin
 from iso_platform.accounts.models import Invitation, Role, User
 from iso_platform.current import current_agency
 from onboarding.models import Checklist, PackInstall
+from onboarding.province.models import AgencyOnboarding
 from quality.core.models import AuditEvent, Unit
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.documents.models import DocType, Document, DocumentStatus
 from quality.procedures.models import Procedure
-from tenants.models import AgencyOnboarding
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ schema as draft documents and a record register the agency then adapts.
 
 A pack ships as a data file (`onboarding/packs/<key>/pack.json`, optionally `extends` another
 pack and adds or replaces items by key). What agencies receive is a *release*
-(`tenants.PackRelease`, public schema): the resolved content of one version, frozen when the
+(`PackRelease`, public schema): the resolved content of one version, frozen when the
 province publishes it. The file packs are published as their release on first use; later
 versions are uploaded and published on the province console (services.releases).
 
@@ -23,10 +23,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from onboarding.models import PackInstall, PackItemState
+from onboarding.province.models import PackRelease
 from quality.core.models import AuditEvent
 from quality.documents.models import Document, RecordSeries, Revision
 from quality.documents.services.search import words
-from tenants.models import PackRelease
 
 PACKS = Path(__file__).resolve().parent.parent / "packs"
 DEFAULT_PACK = "framework-101"

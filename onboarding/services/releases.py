@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from onboarding.province.models import PackRelease
 from onboarding.services.packs import file_pack_keys, pack_load
 from quality.documents.models import DocType
-from tenants.models import AGENCY_KINDS_FOR_NEW, PackRelease
+from tenants.models import AGENCY_KINDS_FOR_NEW
 
 MAX_BYTES = 5 * 1024 * 1024
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,58}[a-z0-9]$")

@@ -16,7 +16,15 @@ from django.test import Client
 from insights.health import checks
 from insights.health.error_counter import TenantErrorCounter, errors_last_24h, shared_client
 from iso_platform.logging_context import schema_var
-from tenants.models import JobStatus, ProvisioningJob
+from onboarding.province.models import RolloutBatch, RolloutRow, RowStatus
+from tenants.failures import failure_sources
+from tenants.models import (
+    JobStatus,
+    LifecycleOperation,
+    OperationKind,
+    OperationStatus,
+    ProvisioningJob,
+)
 from tenants.services.pool import pool_size
 
 
@@ -86,6 +94,42 @@ def test_the_page_shows_pool_failures_queues_and_errors(world, client_for, queue
         assert f'data-chart="{chart}"' in html
         assert f'<script id="{chart}" type="application/json">' in html
     assert "<script>" not in html
+
+
+def test_every_registered_kind_of_failure_is_listed_and_counted(world, client_for, settings):
+    """Tenants registers provisioning and life-cycle operations, onboarding its rollout rows:
+    the page and /metrics list all three without insights knowing their tables."""
+    assert [s.key for s in failure_sources()] == ["jobs", "rows", "operations"]
+    batch = RolloutBatch.objects.create(file_name="dot-1.xlsx")
+    RolloutRow.objects.create(
+        batch=batch, line=7, code="sotuphap", status=RowStatus.FAILED, errors={"code": "dòng hỏng"}
+    )
+    operation = LifecycleOperation.objects.create(
+        kind=OperationKind.SPLIT,
+        agency=world.agency_a,
+        status=OperationStatus.FAILED,
+        error="tách dừng giữa chừng",
+    )
+    try:
+        counts = {f.source.key: f.count for f in checks.failures(limit=0)["lists"]}
+        html = client_for("localhost", world.province_admin).get("/health/").content.decode()
+        settings.METRICS_TOKEN = "metrics-token-for-the-health-test-0123"
+        metrics = (
+            Client(HTTP_HOST="localhost")
+            .get("/metrics", HTTP_AUTHORIZATION=f"Bearer {settings.METRICS_TOKEN}")
+            .content.decode()
+        )
+    finally:
+        operation.delete()
+        batch.delete()
+
+    rows = re.search(r'id="failed-rows">(.*?)</ul>', html, re.S).group(1)
+    assert "dot-1.xlsx" in rows and "<code>sotuphap</code>" in rows and "dòng hỏng" in rows
+    operations = re.search(r'id="failed-operations">(.*?)</ul>', html, re.S).group(1)
+    assert "tách dừng giữa chừng" in operations and world.agency_a.name in operations
+    assert counts["rows"] >= 1 and counts["operations"] >= 1
+    assert f"eiso_rollout_rows_failed {float(counts['rows'])}" in metrics
+    assert f"eiso_lifecycle_operations_failed {float(counts['operations'])}" in metrics
 
 
 def test_analysts_and_agency_users_are_refused(world, client_for):

@@ -14,12 +14,12 @@ from eiso.testing.procedures import make_procedure
 from integrations.services.keys import api_key_create, api_key_revoke
 from iso_platform.accounts.models import User
 from onboarding.models import Checklist
+from onboarding.province.models import AgencyOnboarding
 from onboarding.services import checklist
 from quality.core.models import Unit
 from quality.core.team import services as team
 from quality.documents.models import Document
 from quality.documents.services import documents as document_services
-from tenants.models import AgencyOnboarding
 from tenants.services import pool
 from tenants.services.provisioning import AgencySpec, agency_provision
 

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from iso_platform.accounts.models import Invitation, User
+from onboarding.province.models import RolloutRow, RolloutStatus, RowStatus
 from onboarding.services.rollout.common import HEADERS
 from onboarding.services.rollout.upload import rollout_upload
 from quality.core.team import services as team
-from tenants.models import Agency, ProvisioningJob, RolloutRow, RolloutStatus, RowStatus
+from tenants.models import Agency, ProvisioningJob
 
 FILES = settings(
     max_examples=40,

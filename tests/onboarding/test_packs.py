@@ -12,11 +12,12 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from onboarding.models import Checklist, PackItemState
+from onboarding.province.models import PackRelease
 from onboarding.services import adoption, releases
 from onboarding.services.packs import pack_for_kind, pack_load
 from quality.documents.models import Document
 from quality.documents.services import documents as svc
-from tenants.models import AgencyKind, PackRelease
+from tenants.models import AgencyKind
 from tenants.services.provisioning import AgencySpec, agency_provision
 
 

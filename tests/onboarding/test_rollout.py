@@ -15,21 +15,14 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from iso_platform.accounts.models import User
+from onboarding.province.models import RolloutBatch, RolloutStatus, RowStatus
 from onboarding.services.rollout import running
 from onboarding.services.rollout.checking import provisioning_order
 from onboarding.services.rollout.common import MSG_CODE_DUPLICATE, MSG_EMAIL_INVALID
 from onboarding.services.rollout.parsing import rollout_parse
 from onboarding.services.rollout.running import rollout_batches_resume, rollout_run
 from onboarding.services.rollout.upload import rollout_start, rollout_upload
-from tenants.models import (
-    Agency,
-    AgencyEvent,
-    ProvisioningJob,
-    RolloutBatch,
-    RolloutStatus,
-    RowStatus,
-    SpareSchema,
-)
+from tenants.models import Agency, AgencyEvent, ProvisioningJob, SpareSchema
 from tenants.services.provisioning import MSG_CODE_TAKEN, MSG_PARENT_UNKNOWN
 
 HEADER_VI = [

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from iso_platform.accounts.services import api_token_create
+from onboarding.province.models import AgencyOnboarding
 from quality.core.models import Unit
 from quality.documents.models import Document
 from quality.documents.services import distribution
@@ -28,7 +29,7 @@ from quality.documents.services import documents as svc
 from quality.documents.services.files import revision_file_add
 from quality.improvement.models import NcSource
 from quality.improvement.services import nc_create
-from tenants.models import Agency, AgencyOnboarding, AgencyStatus
+from tenants.models import Agency, AgencyStatus
 
 from .conftest import Flow, pdf_bytes, upload
 

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from iso_platform.accounts.identifiers import normalise_email
+from onboarding.province.models import RolloutRow
 from onboarding.services.rollout.common import (
     FIELDS,
     MSG_ADMIN_NAME_REQUIRED,
@@ -27,12 +28,7 @@ from onboarding.services.rollout.common import (
     PLAN_RE,
 )
 from onboarding.services.rollout.parsing import _kind_values, _plain
-from tenants.models import (
-    AGENCY_KINDS_FOR_NEW,
-    Agency,
-    AgencyKind,
-    RolloutRow,
-)
+from tenants.models import AGENCY_KINDS_FOR_NEW, Agency, AgencyKind
 from tenants.services.provisioning import AgencySpec, agency_spec_validate
 
 

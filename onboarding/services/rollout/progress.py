@@ -5,12 +5,9 @@ from __future__ import annotations
 from django.utils import translation
 
 from iso_platform import spreadsheets
+from onboarding.province.models import RolloutBatch, RolloutStatus
 from onboarding.services.rollout.common import TEMPLATE_HEADER
-from tenants.models import (
-    AgencyKind,
-    RolloutBatch,
-    RolloutStatus,
-)
+from tenants.models import AgencyKind
 
 
 def rollout_progress(batch: RolloutBatch) -> int:

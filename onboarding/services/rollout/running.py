@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onboarding.province.models import RolloutBatch, RolloutRow, RolloutStatus, RowStatus
 from onboarding.services.rollout import upload
 from onboarding.services.rollout.checking import provisioning_order
 from onboarding.services.rollout.common import (
@@ -24,14 +25,7 @@ from onboarding.services.rollout.common import (
     MSG_SYSTEM,
     STALE_AFTER,
 )
-from tenants.models import (
-    Agency,
-    AgencyEvent,
-    RolloutBatch,
-    RolloutRow,
-    RolloutStatus,
-    RowStatus,
-)
+from tenants.models import Agency, AgencyEvent
 from tenants.services import events, pool
 from tenants.services.provisioning import AgencySpec, agency_provision
 

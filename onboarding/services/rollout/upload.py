@@ -11,16 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from iso_platform.audit import platform_record
+from onboarding.province.models import RolloutBatch, RolloutRow, RolloutStatus, RowStatus
 from onboarding.services.rollout.checking import CheckedRow, rollout_check
 from onboarding.services.rollout.common import FIELDS, MSG_NOT_STARTABLE
 from onboarding.services.rollout.parsing import rollout_parse
-from tenants.models import (
-    AgencyKind,
-    RolloutBatch,
-    RolloutRow,
-    RolloutStatus,
-    RowStatus,
-)
+from tenants.models import AgencyKind
 
 logger = logging.getLogger(__name__)
 
