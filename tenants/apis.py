@@ -33,6 +33,7 @@ class AgencyOutput(serializers.ModelSerializer):
         fields = [
             "code",
             "name",
+            "identifier",
             "kind",
             "status",
             "status_reason",
@@ -46,6 +47,7 @@ class AgencyOutput(serializers.ModelSerializer):
 class AgencyCreateInput(serializers.Serializer):
     code = serializers.CharField(max_length=CODE_MAX_LENGTH)
     name = serializers.CharField(max_length=255)
+    identifier = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in AGENCY_KINDS_FOR_NEW])
     parent_code = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     admin_email = serializers.EmailField()

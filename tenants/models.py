@@ -78,6 +78,48 @@ def validate_agency_code(code: str) -> None:
         raise ValidationError(MSG_CODE_RESERVED, code="code_reserved", params={"code": code})
 
 
+# The national electronic identifier of an agency (mã định danh điện tử) used in document
+# exchange between document-management systems (QCVN 102:2016/BTTTT, kept by Decision
+# 20/2020/QĐ-TTg): four groups from the lowest level to the highest, "DDD.CC.BB.A##", e.g.
+# "000.00.12.H13" (a department of a province): three digits, two, two, then a capital letter
+# and two digits for the level-1 body (G ministries, H provinces, ...).
+IDENTIFIER_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+IDENTIFIER_MAX_LENGTH = 13
+MSG_IDENTIFIER_FORMAT = _(
+    "Mã định danh “%(value)s” không đúng cấu trúc: bốn nhóm cách nhau bởi dấu chấm, ví dụ "
+    "000.00.12.H13 (ba chữ số, hai chữ số, hai chữ số, một chữ cái in hoa và hai chữ số)."
+)
+MSG_IDENTIFIER_TAKEN = _("Mã định danh “%(value)s” đã được cơ quan “%(name)s” sử dụng.")
+
+
+def identifier_normalise(value: str | None) -> str:
+    """Spaces removed and the letter in capitals: what a clerk types becomes the stored form."""
+    return "".join((value or "").split()).upper()
+
+
+def validate_agency_identifier(value: str) -> None:
+    if value and not IDENTIFIER_RE.match(value):
+        raise ValidationError(
+            MSG_IDENTIFIER_FORMAT, code="identifier_format", params={"value": value}
+        )
+
+
+def identifier_check(value: str, *, exclude_pk=None) -> str:
+    """The normalised identifier, or ValidationError when malformed or held by another agency
+    (merged and archived agencies keep theirs: packages addressed to them still arrive)."""
+    value = identifier_normalise(value)
+    validate_agency_identifier(value)
+    if value:
+        holder = Agency.objects.filter(identifier=value).exclude(pk=exclude_pk).first()
+        if holder is not None:
+            raise ValidationError(
+                MSG_IDENTIFIER_TAKEN,
+                code="identifier_taken",
+                params={"value": value, "name": holder.name},
+            )
+    return value
+
+
 def schema_name_for(code: str) -> str:
     """`ag_` + the code with hyphens as underscores: a valid, unquoted PostgreSQL name."""
     return "ag_" + code.replace("-", "_")
@@ -113,10 +155,28 @@ class AgencyQuerySet(models.QuerySet):
         """Agencies that serve and take writes (not provisioning, suspended or archived)."""
         return self.agencies().filter(status=AgencyStatus.ACTIVE)
 
+    def by_identifier(self, identifier: str):
+        """The agency that answers for a national identifier today: a merged agency's
+        identifier leads to the agency it was merged into (documents addressed to the old
+        identifier still find their way), or None."""
+        agency = self.filter(identifier=identifier_normalise(identifier)).first()
+        seen = set()
+        while agency is not None and agency.merged_into_id and agency.pk not in seen:
+            seen.add(agency.pk)
+            agency = self.filter(pk=agency.merged_into_id).first()
+        return agency
+
 
 class Agency(TenantMixin):
     code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH, unique=True)
     name = models.CharField(_("tên cơ quan"), max_length=255)
+    identifier = models.CharField(
+        _("mã định danh điện tử"),
+        max_length=IDENTIFIER_MAX_LENGTH,
+        blank=True,
+        validators=[validate_agency_identifier],
+        help_text=_("Mã định danh dùng khi liên thông văn bản, ví dụ 000.00.12.H13."),
+    )
     kind = models.CharField(_("loại"), max_length=32, choices=AgencyKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -157,6 +217,11 @@ class Agency(TenantMixin):
             models.CheckConstraint(
                 condition=Q(kind="province") | ~Q(schema_name="public"),
                 name="agency_public_schema_is_province",
+            ),
+            models.UniqueConstraint(
+                fields=["identifier"],
+                condition=~Q(identifier=""),
+                name="agency_identifier_once",
             ),
         ]
 
@@ -246,6 +311,7 @@ class ProvisioningJob(ProgressJob):
 
     code = models.CharField(_("mã"), max_length=CODE_MAX_LENGTH)
     name = models.CharField(_("tên cơ quan"), max_length=255)
+    identifier = models.CharField(max_length=IDENTIFIER_MAX_LENGTH, blank=True)
     kind = models.CharField(_("loại"), max_length=32, choices=AgencyKind.choices)
     parent = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -294,8 +294,21 @@ def _sync_domain(agency: Agency) -> None:
         domain.save(update_fields=["domain"])
 
 
+# National identifiers for document exchange, in the real structure but made up for the demo
+# (the province's real list comes from the national agency code register).
+DEMO_IDENTIFIERS = {
+    "sokhcn": "000.00.12.H13",
+    "sotp": "000.00.09.H13",
+    "ttphvhcc": "000.00.30.H13",
+    "myhoahung": "000.11.05.H13",
+}
+
+
 def _ensure_agency(code, name, kind, parent, admin: DemoUser) -> str:
     if Agency.objects.filter(code=code).exists():
+        Agency.objects.filter(code=code, identifier="").update(
+            identifier=DEMO_IDENTIFIERS.get(code, "")
+        )
         return ""
     result = agency_provision(
         spec=AgencySpec(
@@ -305,6 +318,7 @@ def _ensure_agency(code, name, kind, parent, admin: DemoUser) -> str:
             admin_email=admin.email,
             admin_name=admin.full_name,
             parent_code=parent,
+            identifier=DEMO_IDENTIFIERS.get(code, ""),
         ),
         admin_password=DEMO_PASSWORD,
     )

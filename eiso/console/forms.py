@@ -2,7 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import AGENCY_KINDS_FOR_NEW, CODE_MAX_LENGTH, Agency, AgencyStatus
+from tenants.models import (
+    AGENCY_KINDS_FOR_NEW,
+    CODE_MAX_LENGTH,
+    Agency,
+    AgencyStatus,
+    identifier_check,
+)
 from tenants.services.provisioning import AgencySpec, agency_spec_validate
 
 
@@ -15,6 +21,12 @@ class AgencyCreateForm(forms.Form):
         ),
     )
     name = forms.CharField(label=_("Tên cơ quan"), max_length=255)
+    identifier = forms.CharField(
+        label=_("Mã định danh điện tử"),
+        max_length=40,
+        required=False,
+        help_text=_("Dùng khi liên thông văn bản; ví dụ 000.00.12.H13. Có thể bổ sung sau."),
+    )
     kind = forms.ChoiceField(
         label=_("Loại cơ quan"), choices=[(k.value, k.label) for k in AGENCY_KINDS_FOR_NEW]
     )
@@ -45,6 +57,7 @@ class AgencyCreateForm(forms.Form):
         spec = AgencySpec(
             code=data.get("code", ""),
             name=data.get("name", ""),
+            identifier=data.get("identifier", ""),
             kind=data.get("kind", ""),
             admin_email=data.get("admin_email", ""),
             admin_name=data.get("admin_name", ""),
@@ -64,11 +77,34 @@ class AgencyCreateForm(forms.Form):
         return AgencySpec(
             code=data["code"],
             name=data["name"],
+            identifier=data.get("identifier", ""),
             kind=data["kind"],
             admin_email=data["admin_email"],
             admin_name=data["admin_name"],
             parent_code=data["parent"].code if data["parent"] else None,
         )
+
+
+class IdentifierForm(forms.Form):
+    """The province corrects an agency's national identifier (they changed with the 2025
+    restructuring); an empty field removes it."""
+
+    identifier = forms.CharField(
+        label=_("Mã định danh điện tử"),
+        max_length=40,
+        required=False,
+        help_text=_("Ví dụ 000.00.12.H13; để trống nếu cơ quan chưa được cấp mã."),
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+
+    def clean_identifier(self):
+        try:
+            return identifier_check(self.cleaned_data["identifier"], exclude_pk=self.agency.pk)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages[0]) from exc
 
 
 class SuspendForm(forms.Form):

@@ -13,6 +13,11 @@ urlpatterns = [
     path("agencies/<slug:code>/", views.AgencyDetailView.as_view(), name="agency_detail"),
     path("agencies/<slug:code>/suspend/", views.AgencySuspendView.as_view(), name="agency_suspend"),
     path("agencies/<slug:code>/resume/", views.AgencyResumeView.as_view(), name="agency_resume"),
+    path(
+        "agencies/<slug:code>/identifier/",
+        views.AgencyIdentifierView.as_view(),
+        name="agency_identifier",
+    ),
     path("calendar/", CalendarView.as_view(), name="calendar"),
     path(
         "calendar/overrides/<str:day>/remove/",

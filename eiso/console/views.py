@@ -10,17 +10,17 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, RedirectView
 
-from eiso.console.forms import AgencyCreateForm, SuspendForm
+from eiso.console.forms import AgencyCreateForm, IdentifierForm, SuspendForm
 from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
-from iso_platform.forms import error_text
+from iso_platform.forms import error_text, form_errors
 from tenants.filters import AgencyFilter
 from tenants.models import Agency, AgencyStatus, ProvisioningJob
 from tenants.services.jobs import provisioning_job_create
-from tenants.services.lifecycle import agency_resume, agency_suspend
+from tenants.services.lifecycle import agency_identifier_set, agency_resume, agency_suspend
 
 
 def _agencies():
@@ -89,8 +89,31 @@ class AgencyDetailView(ProvinceUserRequiredMixin, DetailView):
             events=self.object.events.select_related("actor")[:20],
             can_manage=is_province_admin(self.request),
             suspend_form=SuspendForm(),
+            identifier_form=IdentifierForm(
+                agency=self.object, initial={"identifier": self.object.identifier}
+            ),
         )
         return context
+
+
+class AgencyIdentifierView(ProvinceAdminRequiredMixin, View):
+    def post(self, request, code):
+        agency = get_object_or_404(_agencies(), code=code)
+        form = IdentifierForm(request.POST, agency=agency)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect("console:agency_detail", code=code)
+        try:
+            agency_identifier_set(
+                agency=agency, identifier=form.cleaned_data["identifier"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(
+                request, _("Đã lưu mã định danh của %(name)s.") % {"name": agency.name}
+            )
+        return redirect("console:agency_detail", code=code)
 
 
 class AgencySuspendView(ProvinceAdminRequiredMixin, View):

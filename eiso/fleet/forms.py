@@ -81,6 +81,12 @@ class NewAgencyFields(forms.Form):
     kind = forms.ChoiceField(
         label=_("Loại cơ quan"), choices=[(k.value, k.label) for k in AGENCY_KINDS_FOR_NEW]
     )
+    identifier = forms.CharField(
+        label=_("Mã định danh điện tử của cơ quan mới"),
+        max_length=40,
+        required=False,
+        help_text=_("Ví dụ 000.00.12.H13; có thể bổ sung sau trên trang của cơ quan."),
+    )
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().lower()
@@ -128,6 +134,7 @@ class SplitForm(NewAgencyFields):
         "code",
         "name",
         "kind",
+        "identifier",
         "admin_name",
         "admin_email",
         "people_move",

@@ -80,6 +80,7 @@ from tenants.models import (
     LifecycleOperation,
     OperationKind,
     OperationStatus,
+    identifier_normalise,
 )
 from tenants.services import events, operations, people
 from tenants.services.datamove import files as move_files
@@ -345,6 +346,7 @@ def _spec(params: dict) -> AgencySpec:
         admin_email=params["admin_email"],
         admin_name=params["admin_name"],
         parent_code=params.get("parent_code") or None,
+        identifier=params.get("identifier", ""),
     )
 
 
@@ -361,6 +363,7 @@ def split_preview(
     people_move: list[int] = (),
     people_copy: list[int] = (),
     suffix: str | None = None,
+    identifier: str = "",
     by=None,
 ) -> LifecycleOperation:
     """`people_move` and `people_copy`: ids of S's people chosen to work in N (moved ones are
@@ -371,6 +374,7 @@ def split_preview(
         "code": code,
         "name": name.strip(),
         "kind": kind,
+        "identifier": identifier_normalise(identifier),
         "admin_email": normalise_email(admin_email),
         "admin_name": admin_name.strip(),
         "people_move": sorted({int(i) for i in people_move}),

@@ -140,6 +140,7 @@ class SplitView(ProvinceAdminRequiredMixin, ConsoleContextMixin, View):
                     code=data["code"],
                     name=data["name"],
                     kind=data["kind"],
+                    identifier=data["identifier"],
                     admin_email=data["admin_email"],
                     admin_name=data["admin_name"],
                     people_move=data["people_move"],
@@ -175,6 +176,7 @@ class ImportView(ProvinceAdminRequiredMixin, ConsoleContextMixin, FormView):
                 code=data["code"],
                 name=data["name"],
                 kind=data["kind"],
+                identifier=data["identifier"],
                 by=self.request.user,
             )
         except ValidationError as exc:

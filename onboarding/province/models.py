@@ -66,6 +66,7 @@ class RolloutRow(models.Model):
     admin_name = models.CharField(_("họ tên quản trị viên"), max_length=150, blank=True)
     admin_email = models.CharField(_("thư điện tử quản trị viên"), max_length=254, blank=True)
     plan_code = models.CharField(_("gói dịch vụ"), max_length=40, blank=True)
+    identifier = models.CharField(_("mã định danh"), max_length=40, blank=True)
     errors = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=RowStatus.choices, default=RowStatus.PENDING)
     agency = models.ForeignKey(

@@ -44,7 +44,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform import audit, untrusted
-from tenants.models import Agency, LifecycleOperation, OperationKind, OperationStatus
+from tenants.models import (
+    Agency,
+    LifecycleOperation,
+    OperationKind,
+    OperationStatus,
+    identifier_normalise,
+)
 from tenants.services import events, operations, people, schemas
 from tenants.services.datamove import files as move_files
 from tenants.services.datamove.catalog import Table, catalog
@@ -384,12 +390,19 @@ def _manifest_shape(manifest: dict) -> None:
 # --------------------------------------------------------------------------- import
 
 
-def import_preview(*, upload, code: str, name: str, kind: str, by=None) -> LifecycleOperation:
+def import_preview(
+    *, upload, code: str, name: str, kind: str, identifier: str = "", by=None
+) -> LifecycleOperation:
     """Keep the uploaded archive (under MEDIA_ROOT/imports/, never served), check it
     completely and the new agency's details; the report shows what will be loaded."""
 
     spec = AgencySpec(
-        code=code, name=name, kind=kind, admin_email=_placeholder_email(code), admin_name="-"
+        code=code,
+        name=name,
+        kind=kind,
+        admin_email=_placeholder_email(code),
+        admin_name="-",
+        identifier=identifier,
     )
     agency_spec_validate(spec)
     stored = f"{IMPORT_DIR}/{secrets.token_hex(8)}.zip"
@@ -410,7 +423,13 @@ def import_preview(*, upload, code: str, name: str, kind: str, by=None) -> Lifec
     return LifecycleOperation.objects.create(
         kind=OperationKind.IMPORT,
         status=OperationStatus.PREVIEW,
-        params={"code": code, "name": name.strip(), "kind": kind, "archive": stored},
+        params={
+            "code": code,
+            "name": name.strip(),
+            "kind": kind,
+            "identifier": identifier_normalise(identifier),
+            "archive": stored,
+        },
         report={
             "manifest": {
                 "agency": manifest["agency"],
@@ -454,6 +473,7 @@ def _import(op: LifecycleOperation, step, written: list[str]) -> None:
             kind=params["kind"],
             admin_email=_placeholder_email(params["code"]),
             admin_name="-",
+            identifier=params.get("identifier", ""),
         ),
         admin_password=secrets.token_urlsafe(24),
     )

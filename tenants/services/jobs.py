@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from iso_platform import audit
 from iso_platform.accounts.identifiers import normalise_email
-from tenants.models import JobStatus, ProvisioningJob
+from tenants.models import JobStatus, ProvisioningJob, identifier_normalise
 from tenants.services.provisioning import AgencySpec, agency_provision, agency_spec_validate
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def provisioning_job_create(*, spec: AgencySpec, requested_by=None) -> Provision
     job = ProvisioningJob.objects.create(
         code=spec.code,
         name=spec.name.strip(),
+        identifier=identifier_normalise(spec.identifier),
         kind=spec.kind,
         parent=parent,
         admin_email=normalise_email(spec.admin_email),
@@ -71,6 +72,7 @@ def provisioning_job_run(*, job_id) -> ProvisioningJob:
     spec = AgencySpec(
         code=job.code,
         name=job.name,
+        identifier=job.identifier,
         kind=job.kind,
         admin_email=job.admin_email,
         admin_name=job.admin_name,

@@ -15,6 +15,7 @@ from tenants.models import (
     LifecycleOperation,
     OperationKind,
     OperationStatus,
+    identifier_check,
 )
 from tenants.services import events
 
@@ -121,6 +122,28 @@ def agency_restore(*, agency: Agency, by) -> Agency:
         action="restored",
         actor=by,
         detail={"operation": str(operation.pk)},
+        agency_trail=True,
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_identifier_set(*, agency: Agency, identifier: str, by) -> Agency:
+    """The province sets or corrects an agency's national identifier (recorded with the old
+    value in the agency's history)."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.is_public:
+        raise ValidationError(_(MSG_PUBLIC), code="public")
+    value = identifier_check(identifier, exclude_pk=agency.pk)
+    if value == agency.identifier:
+        return agency
+    before, agency.identifier = agency.identifier, value
+    agency.save(update_fields=["identifier", "updated_at"])
+    events.record(
+        agency=agency,
+        action="identifier_changed",
+        actor=by,
+        detail={"before": before, "after": value},
         agency_trail=True,
     )
     return agency

@@ -39,6 +39,8 @@ from tenants.models import (
     Domain,
     JobStatus,
     ProvisioningJob,
+    identifier_check,
+    identifier_normalise,
     schema_name_for,
     validate_agency_code,
 )
@@ -70,6 +72,7 @@ class AgencySpec:
     admin_name: str
     parent_code: str | None = None
     plan_code: str | None = None  # billing: an existing plan, else the default pilot plan
+    identifier: str = ""  # national electronic identifier (document exchange), optional
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ def agency_spec_validate(spec: AgencySpec) -> Agency | None:
         errors["name"] = _(MSG_NAME_TOO_LONG)
     if spec.kind not in AGENCY_KINDS_FOR_NEW:
         errors["kind"] = _(MSG_KIND_INVALID)
+    try:
+        identifier_check(spec.identifier)
+    except ValidationError as exc:
+        errors["identifier"] = exc.messages[0]
     parent = None
     if spec.parent_code:
         parent = Agency.objects.agencies().filter(code=spec.parent_code).first()
@@ -154,6 +161,11 @@ def agency_provision(
             # Lost a race for the same code (the unique index said no at insert time).
             if Agency.objects.filter(code=spec.code).exists():
                 raise ValidationError({"code": _(MSG_CODE_TAKEN) % {"code": spec.code}}) from exc
+            if spec.identifier:
+                try:
+                    identifier_check(spec.identifier)
+                except ValidationError as taken:
+                    raise ValidationError({"identifier": taken.messages[0]}) from exc
             raise
         _after_commit(result)
         return result
@@ -165,6 +177,7 @@ def _create_agency(*, spec, parent, schema_name, admin_password, method, started
         schema_name=schema_name,
         code=spec.code,
         name=spec.name.strip(),
+        identifier=identifier_normalise(spec.identifier),
         kind=spec.kind,
         parent=parent,
         status=AgencyStatus.ACTIVE,

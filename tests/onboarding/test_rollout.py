@@ -158,6 +158,7 @@ def test_headers_without_accents_and_in_any_order_are_read(world):
         "admin_name": "An",
         "admin_email": "a@x.test",
         "plan_code": "",
+        "identifier": "",
     }
 
 

@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "split_from": _("Được tách ra từ cơ quan khác"),
     "exported": _("Xuất dữ liệu"),
     "imported": _("Nhập dữ liệu từ gói xuất"),
+    "identifier_changed": _("Đổi mã định danh điện tử"),
 }  # any other action (backed_up, inspected...): its name in the audit trails
 ACTION_LABELS = {
     "rename": _("đổi mã"),

@@ -19,6 +19,7 @@ from onboarding.services.rollout.common import (
     MSG_EMAIL_DUPLICATE,
     MSG_EMAIL_INVALID,
     MSG_EMAIL_REQUIRED,
+    MSG_IDENTIFIER_DUPLICATE,
     MSG_KIND_REQUIRED,
     MSG_KIND_UNKNOWN,
     MSG_PARENT_CYCLE,
@@ -28,7 +29,7 @@ from onboarding.services.rollout.common import (
     PLAN_RE,
 )
 from onboarding.services.rollout.parsing import _kind_values, _plain
-from tenants.models import AGENCY_KINDS_FOR_NEW, Agency, AgencyKind
+from tenants.models import AGENCY_KINDS_FOR_NEW, Agency, AgencyKind, identifier_normalise
 from tenants.services.provisioning import AgencySpec, agency_spec_validate
 
 
@@ -48,9 +49,17 @@ def rollout_check(rows: list[tuple[int, dict[str, str]]]) -> list[CheckedRow]:
     """Every error of every row, per field (a row may have several)."""
     checked = [CheckedRow(line, _cleaned(values)) for line, values in rows]
     in_file = {row.values["code"] for row in checked if row.values["code"]}
-    first_code, first_email = {}, {}
+    first_code, first_email, first_identifier = {}, {}, {}
     for row in checked:
         _check_row(row, in_file)
+        identifier = row.values["identifier"]
+        if identifier and identifier in first_identifier:
+            row.add(
+                "identifier",
+                _(MSG_IDENTIFIER_DUPLICATE)
+                % {"value": identifier, "line": first_identifier[identifier]},
+            )
+        first_identifier.setdefault(identifier, row.line)
         code, email = row.values["code"], row.values["admin_email"]
         if code and code in first_code:
             row.add("code", _(MSG_CODE_DUPLICATE) % {"code": code, "line": first_code[code]})
@@ -69,6 +78,7 @@ def _cleaned(values: dict[str, str]) -> dict[str, str]:
     for key in ("code", "parent_code", "plan_code"):
         cleaned[key] = cleaned[key].lower()
     cleaned["admin_email"] = normalise_email(cleaned["admin_email"])
+    cleaned["identifier"] = identifier_normalise(cleaned["identifier"])
     cleaned["kind_raw"] = cleaned["kind"]
     cleaned["kind"] = _kind_values().get(_plain(cleaned["kind"]), cleaned["kind"])
     return cleaned
@@ -80,6 +90,7 @@ def _check_row(row: CheckedRow, in_file: set[str]) -> None:
     spec = AgencySpec(
         code=v["code"],
         name=v["name"],
+        identifier=v["identifier"],
         kind=v["kind"],
         admin_email=v["admin_email"],
         admin_name=v["admin_name"],

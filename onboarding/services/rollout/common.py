@@ -16,7 +16,16 @@ EVENT_ACTION = "rollout"
 PLAN_RE = re.compile(r"^[a-z0-9-]{1,40}$")
 
 # Field -> accepted header names, compared without accents, case or punctuation.
-FIELDS = ("code", "name", "kind", "parent_code", "admin_name", "admin_email", "plan_code")
+FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent_code",
+    "admin_name",
+    "admin_email",
+    "plan_code",
+    "identifier",
+)
 REQUIRED = ("code", "name", "kind", "admin_name", "admin_email")
 HEADERS = {
     "code": ("ma", "code", "ma co quan", "agency code"),
@@ -34,6 +43,7 @@ HEADERS = {
         "e mail",
     ),
     "plan_code": ("goi", "plan", "goi dich vu", "plan code"),
+    "identifier": ("ma dinh danh", "ma dinh danh dien tu", "identifier", "agency identifier"),
 }
 TEMPLATE_HEADER = (
     "mã",
@@ -43,6 +53,7 @@ TEMPLATE_HEADER = (
     "họ tên quản trị viên",
     "email quản trị viên",
     "gói",
+    "mã định danh",
 )
 FIELD_LABELS = {
     "code": gettext_noop("Mã"),
@@ -52,6 +63,7 @@ FIELD_LABELS = {
     "admin_name": gettext_noop("Họ tên quản trị viên"),
     "admin_email": gettext_noop("Email quản trị viên"),
     "plan_code": gettext_noop("Gói"),
+    "identifier": gettext_noop("Mã định danh"),
 }
 
 MSG_TOO_BIG = gettext_noop("Tệp lớn quá 5 MB.")
@@ -78,6 +90,7 @@ MSG_PLAN_FORMAT = gettext_noop(
 )
 MSG_CODE_DUPLICATE = gettext_noop("Mã “%(code)s” trùng với dòng %(line)s.")
 MSG_EMAIL_DUPLICATE = gettext_noop("Email “%(value)s” trùng với dòng %(line)s.")
+MSG_IDENTIFIER_DUPLICATE = gettext_noop("Mã định danh “%(value)s” trùng với dòng %(line)s.")
 MSG_PARENT_SELF = gettext_noop("Cơ quan không thể là cấp trên của chính nó.")
 MSG_PARENT_INVALID = gettext_noop("Cơ quan cấp trên “%(code)s” (dòng %(line)s) có lỗi.")
 MSG_PARENT_CYCLE = gettext_noop("Quan hệ cấp trên tạo thành vòng lặp (các dòng %(lines)s).")

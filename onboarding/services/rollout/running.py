@@ -148,6 +148,7 @@ def _create_agency(batch: RolloutBatch, row: RolloutRow, started: float) -> None
             admin_name=row.admin_name,
             parent_code=row.parent_code or None,
             plan_code=row.plan_code or None,
+            identifier=row.identifier,
         ),
     )
     agency = result.agency
