@@ -21,7 +21,9 @@ EMAIL = "trinh-duyet@alpha.test"
 
 @pytest.mark.slow
 def test_an_official_signs_in_with_the_province_account_in_a_browser(
-    committed, oidc_provider, settings  # noqa: F811 - the fixture
+    committed,
+    oidc_provider,
+    settings,  # noqa: F811 - the fixture
 ):
     settings.SSO_ISSUER = oidc_provider.url
     settings.SSO_CLIENT_ID, settings.SSO_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
