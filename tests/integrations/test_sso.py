@@ -9,10 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django_tenants.utils import schema_context
 
-from eiso.testing.oidc_provider import (  # noqa: F401 - the fixture
+from eiso.testing.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
-    oidc_provider,
     provider_get,
     provider_sign_in,
 )
@@ -27,7 +26,7 @@ from tenants.models import PlatformAuditEvent
 
 
 @pytest.fixture
-def sso(settings, oidc_provider):  # noqa: F811 - the fixture
+def sso(settings, oidc_provider):
     settings.SSO_ISSUER = oidc_provider.url
     settings.SSO_CLIENT_ID = CLIENT_ID
     settings.SSO_CLIENT_SECRET = CLIENT_SECRET

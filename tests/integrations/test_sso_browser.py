@@ -7,11 +7,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from eiso.testing.browser import chromium, live_server
-from eiso.testing.oidc_provider import (  # noqa: F401 - the fixture
+from eiso.testing.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,
-    oidc_provider,
 )
 from integrations.sso.models import Link
 from iso_platform.accounts.models import User
@@ -23,7 +22,7 @@ EMAIL = "trinh-duyet@alpha.test"
 def test_an_official_signs_in_with_the_province_account_in_a_browser(
     committed,
     oidc_provider,
-    settings,  # noqa: F811 - the fixture
+    settings,
 ):
     settings.SSO_ISSUER = oidc_provider.url
     settings.SSO_CLIENT_ID, settings.SSO_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
