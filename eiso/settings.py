@@ -160,6 +160,9 @@ SHARED_APPS = [
     "insights",
     "onboarding.province",
     "iso_platform.outbox",
+    # Single sign-on: the provider's configuration lives in the public schema, each agency's
+    # policy (local passwords, role mapping) and people's links in its own schema.
+    "integrations.sso",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -181,6 +184,7 @@ TENANT_APPS = [
     "quality.reviews",
     "onboarding",
     "integrations",
+    "integrations.sso",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -430,6 +434,36 @@ INTEGRATION_SIGNATURE_FUTURE_SKEW = env.integer(
 # `sha256=`) is still accepted, so that vendors can move to `v2=` without a gap.
 INTEGRATION_SIGNATURE_V1_UNTIL = env.date(
     "INTEGRATION_SIGNATURE_V1_UNTIL", default=date(2027, 6, 30)
+)
+
+# --------------------------------------------------------------------------- single sign-on
+
+# The province's OpenID Connect provider (docs/integration.md, "Single sign-on"). With
+# SSO_ISSUER set, these variables are the configuration and the console shows it read-only;
+# without it, the provincial administrator sets it on the console. Claim names say where the
+# provider puts each fact; SSO_MFA_*_VALUES list the `acr` / `amr` values that count as
+# eISO's second factor (empty: eISO's own code is still asked after single sign-on).
+SSO_ISSUER = env.url("SSO_ISSUER", env.string("SSO_ISSUER"), schemes=("https", "http"))
+SSO_CLIENT_ID = env.string("SSO_CLIENT_ID", default="")
+SSO_CLIENT_SECRET = env.secret("SSO_CLIENT_SECRET", default="")
+if SSO_ISSUER and not (SSO_CLIENT_ID and SSO_CLIENT_SECRET):
+    raise env.EnvError(
+        "SSO_ISSUER is set: SSO_CLIENT_ID and SSO_CLIENT_SECRET (or SSO_CLIENT_SECRET_FILE) "
+        "are required too."
+    )
+SSO_SCOPES = env.string("SSO_SCOPES", default="openid email profile")
+SSO_EMAIL_CLAIM = env.string("SSO_EMAIL_CLAIM", default="email")
+SSO_AGENCY_CLAIM = env.string("SSO_AGENCY_CLAIM", default="agency")
+SSO_NAME_CLAIM = env.string("SSO_NAME_CLAIM", default="name")
+SSO_ROLES_CLAIM = env.string("SSO_ROLES_CLAIM", default="")
+SSO_MFA_ACR_VALUES = env.string("SSO_MFA_ACR_VALUES", default="")
+SSO_MFA_AMR_VALUES = env.string("SSO_MFA_AMR_VALUES", default="")
+# Encrypts the client secret typed on the console (Fernet); outside the database, so a
+# copy of the database alone does not give the secret away.
+SSO_SECRET_KEY = env.secret("SSO_SECRET_KEY") or INTEGRATION_KEYS_SECRET
+# How long the provider's discovery document and keys are kept (seconds).
+SSO_METADATA_CACHE_SECONDS = env.integer(
+    "SSO_METADATA_CACHE_SECONDS", default=600, minimum=0, maximum=86400
 )
 
 # --------------------------------------------------------------------------- outbound HTTP

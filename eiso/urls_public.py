@@ -9,6 +9,7 @@ handler400 = "iso_platform.api.bad_request"  # JSON under /api/
 
 urlpatterns = [
     path("", include("eiso.console.urls")),
+    path("accounts/sso/", include("integrations.sso.console_urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
     path("rollout/", include("onboarding.rollout.urls")),
     path("onboarding/", include("onboarding.console.urls")),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("packs/", include("onboarding.pack_pages.urls")),
     path("integrations/", include("integrations.urls")),
     path("billing/", include("billing.agency.urls")),
+    path("accounts/sso/", include("integrations.sso.urls")),
     path("accounts/", include("iso_platform.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("quality.core.api_urls")),

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.accounts import sign_in_methods
 from iso_platform.accounts.identifiers import IdentifierField
 
 
@@ -17,6 +19,14 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": _("Tài khoản này đã bị khoá."),
     }
+
+    def clean(self):
+        # Before the password is checked: a host that switched passwords off must not even
+        # tell whether one was right.
+        refusal = sign_in_methods.password_refusal(self.request) if self.request else None
+        if refusal:
+            raise ValidationError(refusal, code="passwords_off")
+        return super().clean()
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -64,8 +64,18 @@ def recovery_codes_left(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+# Set when the province's identity provider says the person passed a second factor there
+# (its `acr`/`amr`, integrations/sso): the session then counts as verified without a code.
+PROVIDER_VERIFIED_KEY = "eiso_two_factor_by_provider"
+
+
 def session_is_verified(session) -> bool:
-    return bool(session.get(DEVICE_ID_SESSION_KEY))
+    return bool(session.get(DEVICE_ID_SESSION_KEY) or session.get(PROVIDER_VERIFIED_KEY))
+
+
+def session_mark_verified_by_provider(session, *, evidence: str) -> None:
+    """`evidence` names what the provider said (for example "amr=otp")."""
+    session[PROVIDER_VERIFIED_KEY] = evidence
 
 
 def totp_device_pending(*, user) -> TOTPDevice:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
+from iso_platform.accounts import sign_in_methods
 from iso_platform.accounts.forms import SignInForm
 from iso_platform.accounts.invitations import (
     LINK_MESSAGES,
@@ -25,6 +26,11 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs, other_methods=sign_in_methods.buttons(self.request)
+        )
+
     def form_valid(self, form):
         user = form.get_user()
         if not two_factor_enabled(user):
@@ -39,7 +45,13 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    """Ends the session; a sign-in method may then send the browser on (the identity
+    provider's own sign-out), asked before the session and what it holds are gone."""
+
+    def post(self, request, *args, **kwargs):
+        onward = sign_in_methods.sign_out_url(request) if request.user.is_authenticated else None
+        response = super().post(request, *args, **kwargs)
+        return redirect(onward) if onward else response
 
 
 class SetPasswordView(View):

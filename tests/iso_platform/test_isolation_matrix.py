@@ -57,6 +57,10 @@ OPEN_ROUTES = {
     "api-docs": "the API description, no data",
     "survey:form": "the citizens' satisfaction survey: no sign-in by design, rate-limited",
     "metrics": "bearer token, not a session (Prometheus; 404 unless METRICS_TOKEN is set)",
+    "sso:start": "single sign-on's first step, a redirect to the province's provider (404 "
+    "when it is not configured)",
+    "sso:callback": "the provider's answer: the state in this host's session is the "
+    "credential; a refusal is recorded in the audit trail",
 }
 # open route name -> why it may show agency A's data to whoever holds the link
 SHOWS_ITS_OWN = {

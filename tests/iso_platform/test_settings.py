@@ -228,6 +228,8 @@ def test_a_tax_code_is_ten_digits_maybe_with_a_branch():
         ("TECHNICAL_404", "sometimes", "TECHNICAL_404='sometimes' is not a boolean"),
         ("BILLING_SELLER_TAX_CODE", "MST 1600123456", "BILLING_SELLER_TAX_CODE='MST 1600123456'"),
         ("ANNUAL_REPORT_RECEIVER", "Sở KH&CN", "ANNUAL_REPORT_RECEIVER='Sở KH&CN' is not an"),
+        ("SSO_ISSUER", "ftp://id.tinh.vn", "SSO_ISSUER must be a URL starting with"),
+        ("SSO_ISSUER", "https://id.tinh.vn", "SSO_CLIENT_ID and SSO_CLIENT_SECRET"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

@@ -1,0 +1,1 @@
+from eiso.testing.oidc_provider import oidc_provider  # noqa: F401 - the session's provider
