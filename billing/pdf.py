@@ -1,6 +1,13 @@
 """An invoice (or credit note) as PDF with the Vietnamese layout: HOÁ ĐƠN GIÁ TRỊ GIA TĂNG,
 seller, buyer, lines (a block per agency on the province's consolidated invoice), VAT,
-total in figures and in words. reportlab with the vendored DejaVu font."""
+total in figures and in words, in Liberation Serif (the face of the official documents).
+
+An invoice is a commercial document between the platform's operator and the payer, not an
+administrative document: it does not follow the layout of Decree 30/2020/NĐ-CP but the
+content of an invoice under Decree 123/2020/NĐ-CP and Circular 78/2021/TT-BTC. This PDF is
+the platform's copy; the legal e-invoice comes from a registered e-invoice provider
+(docs/official-documents.md, "Invoices"). Every name on it is data: the seller from
+settings.BILLING_SELLER, the buyer as stored on the invoice."""
 
 from __future__ import annotations
 
@@ -18,7 +25,6 @@ from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.services.money import amount_in_words, format_vnd, vat
 from billing.services.seller import seller
 from iso_platform.numbers import vn_percent
-from iso_platform.pdf import register_fonts as _register_fonts
 from iso_platform.pdf import styles as _styles
 
 
@@ -39,7 +45,8 @@ def _document(out, title: str) -> SimpleDocTemplate:
         topMargin=14 * mm,
         bottomMargin=14 * mm,
         title=title,
-        author="eISO",
+        author=seller()["name"],
+        initialFontName=_styles(serif=True)["base"].fontName,  # no Helvetica in the file
     )
 
 
@@ -73,8 +80,7 @@ def _table(rows: list, totals, s, style: list | None = None) -> Table:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    _register_fonts()
-    s = _styles()
+    s = _styles(serif=True)
     out = io.BytesIO()
     credit = invoice.kind == InvoiceKind.CREDIT_NOTE
     title = "HOÁ ĐƠN ĐIỀU CHỈNH GIẢM" if credit else "HOÁ ĐƠN GIÁ TRỊ GIA TĂNG"
@@ -182,8 +188,7 @@ def agency_statement_pdf(invoice: Invoice, agency) -> bytes:
     lines, their sum, the VAT on that sum per rate (half up, as on the invoice) and the
     total. Not an invoice: the province's invoice is the legal document."""
 
-    _register_fonts()
-    s = _styles()
+    s = _styles(serif=True)
     out = io.BytesIO()
     lines = list(invoice.lines.filter(agency=agency).order_by("position"))
     pdf = _document(out, f"BẢNG KÊ {invoice.number_display} {agency.code}")

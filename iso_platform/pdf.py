@@ -40,15 +40,23 @@ def register_serif() -> str:
     return SERIF
 
 
-def styles() -> dict[str, ParagraphStyle]:
-    """base, bold, title, center and small, in DejaVu Sans."""
-    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=9.5, leading=12)
+def styles(*, serif: bool = False) -> dict[str, ParagraphStyle]:
+    """base, bold, title, center and small, in DejaVu Sans; with `serif`, in Liberation Serif
+    (the face of the official documents) a point larger, as a serif reads smaller."""
+    if serif:
+        font, bold, size = register_serif(), f"{SERIF}-Bold", 10.5
+    else:
+        register_fonts()
+        font, bold, size = "DejaVuSans", "DejaVuSans-Bold", 9.5
+    base = ParagraphStyle("base", fontName=font, fontSize=size, leading=size * 1.26)
     return {
         "base": base,
-        "bold": ParagraphStyle("bold", parent=base, fontName="DejaVuSans-Bold"),
+        "bold": ParagraphStyle("bold", parent=base, fontName=bold),
         "title": ParagraphStyle(
-            "title", parent=base, fontName="DejaVuSans-Bold", fontSize=15, leading=19, alignment=1
+            "title", parent=base, fontName=bold, fontSize=15, leading=19, alignment=1
         ),
         "center": ParagraphStyle("center", parent=base, alignment=1),
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=size - 1.5, leading=(size - 1.5) * 1.25
+        ),
     }

@@ -15,6 +15,16 @@ urlpatterns = [
     path("<int:pk>/", views.InspectionDetailView.as_view(), name="inspection"),
     path("<int:pk>/edit/", views.InspectionScheduleView.as_view(), name="inspection_edit"),
     path("<int:pk>/remove/", views.InspectionRemoveView.as_view(), name="inspection_remove"),
+    path(
+        "<int:pk>/conclusion.pdf",
+        views.ConclusionFileView.as_view(fmt="pdf"),
+        name="conclusion_pdf",
+    ),
+    path(
+        "<int:pk>/conclusion.docx",
+        views.ConclusionFileView.as_view(fmt="docx"),
+        name="conclusion_docx",
+    ),
     path("<int:pk>/record/", views.InspectionRecordView.as_view(), name="inspection_record"),
     path("<int:pk>/findings/new/", views.FindingAddView.as_view(), name="finding_add"),
     path("findings/<int:pk>/edit/", views.FindingEditView.as_view(), name="finding_edit"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from insights.inspections.forms import (
 )
 from insights.models import Inspection, InspectionFinding, InspectionPlan, InspectionStatus
 from insights.services import inspections as services
+from insights.services.inspection_conclusion import conclusion_document
 from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
@@ -34,6 +36,7 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.forms import add_errors, error_text
+from quality.core.reports import document_response
 
 
 class Page(ProvinceUserRequiredMixin):
@@ -360,3 +363,17 @@ class FindingEditView(FormPage):
     def act(self, data):
         services.finding_update(actor=self.request.user, finding=self.finding, **data)
         return redirect("inspections:inspection", pk=self.finding.inspection_id)
+
+
+class ConclusionFileView(InspectionMixin, ProvinceUserRequiredMixin, View):
+    """The conclusion of a done inspection, PDF or DOCX, with a draft number (the province
+    numbers it in its own register, outside eISO)."""
+
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        inspection = self.inspection
+        if inspection.status != InspectionStatus.DONE:
+            raise Http404
+        name = f"ket-luan-kiem-tra-{inspection.agency.code}-{inspection.plan.year}"
+        return document_response(conclusion_document(inspection), self.fmt, name, request=request)

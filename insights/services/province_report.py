@@ -431,11 +431,7 @@ def document(report: ProvinceReport):
             f"của các cơ quan hành chính nhà nước trên địa bàn tỉnh năm {year}"
         ),
         issuer=province_issuer(),
-        signer=Signer(
-            authority=settings.PROVINCE_SIGNER_AUTHORITY,
-            position=settings.PROVINCE_SIGNER_POSITION,
-            name=settings.PROVINCE_SIGNER_NAME,
-        ),
+        signer=province_signer(),
         recipients=[MINISTRY, settings.PROVINCE_GOVERNING_BODY],
         title=(
             f"Báo cáo tổng hợp tình hình áp dụng hệ thống quản lý chất lượng "
@@ -450,6 +446,14 @@ def document(report: ProvinceReport):
 
 
 MINISTRY = "Bộ Khoa học và Công nghệ"  # receives the provinces' reports (the national body)
+
+
+def province_signer() -> Signer:
+    return Signer(
+        authority=settings.PROVINCE_SIGNER_AUTHORITY,
+        position=settings.PROVINCE_SIGNER_POSITION,
+        name=settings.PROVINCE_SIGNER_NAME,
+    )
 
 
 def province_issuer() -> Issuer:

@@ -10,8 +10,12 @@ from the document's data: nothing here knows a province or an agency.
 
 from iso_platform.official.document import (
     DOCUMENT_KINDS,
+    FORMS,
     NATIONAL_MOTTO,
     NATIONAL_TITLE,
+    Article,
+    Basis,
+    Centered,
     Heading,
     Issuer,
     OfficialDocument,
@@ -26,8 +30,12 @@ from iso_platform.official.word import render_docx
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "FORMS",
     "NATIONAL_MOTTO",
     "NATIONAL_TITLE",
+    "Article",
+    "Basis",
+    "Centered",
     "Heading",
     "Issuer",
     "OfficialDocument",

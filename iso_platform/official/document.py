@@ -16,7 +16,7 @@ DOCUMENT_KINDS: dict[str, str] = {
     "QĐ": "Quyết định",
     "CT": "Chỉ thị",
     "QC": "Quy chế",
-    "QYĐ": "Quy định",
+    "QyĐ": "Quy định",
     "TC": "Thông cáo",
     "TB": "Thông báo",
     "HD": "Hướng dẫn",
@@ -33,6 +33,12 @@ DOCUMENT_KINDS: dict[str, str] = {
 }
 LETTER = "CV"
 DRAFT_NUMBER = "..."
+
+# The QMS's internal forms (phiếu, biểu mẫu): records kept under the agency's own procedures,
+# not administrative documents. Appendix III has no abbreviation for them (its "phiếu" are the
+# transmittal slips: phiếu gửi PG, phiếu chuyển PC, phiếu báo PB), so a form takes no number
+# from the register: it prints its record's reference instead ("Mã hồ sơ: SKPH-12").
+FORMS: dict[str, str] = {"PHIẾU": "Phiếu"}
 
 
 def number_format(*, sequence: int | None, kind: str, abbreviation: str) -> str:
@@ -96,7 +102,30 @@ class Table:
         return 12 if columns <= 4 else 11 if columns <= 6 else 9
 
 
-Block = Heading | Paragraph | Table
+@dataclass(frozen=True)
+class Centered:
+    """A line centred in bold: the authority that issues a decision ('GIÁM ĐỐC SỞ ...', in
+    capitals) and the word that enacts its articles ('QUYẾT ĐỊNH:')."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A line of the legal basis ('Căn cứ ...;', 'Theo đề nghị của ...'), in italics."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article of a decision: its label in bold ('Điều 1.'), then its text."""
+
+    label: str
+    text: str
+
+
+Block = Heading | Paragraph | Table | Centered | Basis | Article
 
 
 @dataclass
@@ -111,13 +140,25 @@ class OfficialDocument:
     number: str = ""  # the number as registered ('12/BC-SKHCN'); wins over `sequence`
     issued_on: dt.date | None = None
     archive: str = ""  # the drafting unit kept on file beside the clerical office (VT)
+    reference: str = ""  # a form's line in place of the number ('Mã hồ sơ: SKPH-12')
 
     def __post_init__(self):
-        if self.kind not in DOCUMENT_KINDS:
+        if self.kind not in DOCUMENT_KINDS and self.kind not in FORMS:
             raise ValueError(f"unknown document kind {self.kind!r}")
 
     @property
+    def is_form(self) -> bool:
+        return self.kind in FORMS
+
+    @property
+    def number_line(self) -> str:
+        """'Số: 12/BC-SKHCN' under the agency; a form's reference, which is not a number."""
+        return self.reference if self.is_form else f"Số: {self.number_text}"
+
+    @property
     def number_text(self) -> str:
+        if self.is_form:
+            return ""
         return self.number or number_format(
             sequence=self.sequence, kind=self.kind, abbreviation=self.issuer.abbreviation
         )
@@ -129,7 +170,17 @@ class OfficialDocument:
     @property
     def type_name(self) -> str:
         """Tên loại văn bản, in capitals (a letter has none)."""
+        if self.is_form:
+            return f"{FORMS[self.kind]} {self.subject}".upper()
         return "" if self.is_letter else DOCUMENT_KINDS[self.kind].upper()
+
+    @property
+    def title_lines(self) -> list[str]:
+        """The centred title: type and trích yếu; a form's name on one line; a letter none
+        (its subject follows 'V/v' under the number)."""
+        if self.is_letter:
+            return []
+        return [self.type_name] if self.is_form else [self.type_name, self.subject]
 
     @property
     def recipient_lines(self) -> list[str]:

@@ -29,6 +29,9 @@ from reportlab.platypus import Table as T
 from iso_platform.official.document import (
     NATIONAL_MOTTO,
     NATIONAL_TITLE,
+    Article,
+    Basis,
+    Centered,
     Heading,
     OfficialDocument,
     Paragraph,
@@ -98,6 +101,16 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "body": style(
             "body", BODY_PT, TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6, leading=17
         ),
+        "centered": style("centered", BODY_PT, face="-Bold", spaceBefore=6, spaceAfter=6),
+        "basis": style(
+            "basis",
+            BODY_PT,
+            TA_JUSTIFY,
+            "-Italic",
+            firstLineIndent=10 * mm,
+            spaceAfter=6,
+            leading=17,
+        ),
         "to_label": style("to_label", 12, TA_LEFT, "-BoldItalic"),
         "to": style("to", 11, TA_LEFT),
         "signer": style("signer", BODY_PT, face="-Bold"),
@@ -133,7 +146,7 @@ def _header(doc: OfficialDocument, s, width: float) -> T:
         _text(NATIONAL_MOTTO, s["motto"]),
         _rule(_line_width(NATIONAL_MOTTO, s["motto"], right_w)),  # as long as the motto
     ]
-    number = [_text(f"Số: {doc.number_text}", s["number"])]
+    number = [_text(doc.number_line, s["number"])]
     if doc.is_letter:
         number.append(_text(f"V/v {doc.subject}", s["letter_subject"]))
     rows = [[left, right], [number, _text(date_line(doc.issuer.place, doc.issued_on), s["date"])]]
@@ -154,10 +167,12 @@ _PLAIN = [
 def _title(doc: OfficialDocument, s, width: float) -> list:
     if doc.is_letter:
         return [Spacer(1, 6 * mm)]
+    first, *rest = doc.title_lines
+    last = doc.title_lines[-1]
     return [
-        _text(doc.type_name, s["type"]),
-        _text(doc.subject, s["subject"]),
-        _rule(0.4 * _line_width(doc.subject, s["subject"], width)),
+        _text(first, s["type"]),
+        *(_text(line, s["subject"]) for line in rest),
+        _rule(0.4 * _line_width(last, s["subject"], width)),
         Spacer(1, 4 * mm),
     ]
 
@@ -191,16 +206,21 @@ def _table(block: Table, s, width: float) -> T:
     return table
 
 
+def _article(block: Article, style: ParagraphStyle) -> P:
+    return P(f"<b>{escape(block.label)}</b> {escape(block.text)}".replace("\n", "<br/>"), style)
+
+
+def _block(block, s, width: float) -> list:
+    if isinstance(block, Table):
+        return [_table(block, s, width), Spacer(1, 3 * mm)] if block.rows else []
+    if isinstance(block, Article):
+        return [_article(block, s["body"])]
+    style = {Heading: "heading", Paragraph: "body", Centered: "centered", Basis: "basis"}
+    return [_text(block.text, s[style[type(block)]])] if block.text else []
+
+
 def _body(doc: OfficialDocument, s, width: float) -> list:
-    story = []
-    for block in doc.body:
-        if isinstance(block, Heading):
-            story.append(_text(block.text, s["heading"]))
-        elif isinstance(block, Paragraph) and block.text:
-            story.append(_text(block.text, s["body"]))
-        elif isinstance(block, Table) and block.rows:
-            story += [_table(block, s, width), Spacer(1, 3 * mm)]
-    return story
+    return [flowable for block in doc.body for flowable in _block(block, s, width)]
 
 
 def _footer(doc: OfficialDocument, s, width: float) -> tuple[KeepTogether, SignatureSlot]:

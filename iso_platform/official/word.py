@@ -20,6 +20,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from iso_platform.official.document import (
     NATIONAL_MOTTO,
     NATIONAL_TITLE,
+    Article,
+    Basis,
+    Centered,
     Heading,
     OfficialDocument,
     Paragraph,
@@ -92,7 +95,7 @@ def _header(document, doc: OfficialDocument) -> None:
     _add(right, NATIONAL_TITLE, 12, bold=True)
     _add(right, NATIONAL_MOTTO, 14, bold=True)
     _rule(right, _width_mm(NATIONAL_MOTTO, 14, True), right_mm)
-    _add(number, f"Số: {doc.number_text}", 13)
+    _add(number, doc.number_line, 13)
     if doc.is_letter:
         _add(number, f"V/v {doc.subject}", 12)
     _add(date, date_line(doc.issuer.place, doc.issued_on), 14, italic=True)
@@ -103,9 +106,12 @@ def _header(document, doc: OfficialDocument) -> None:
 def _title(document, doc: OfficialDocument) -> None:
     if doc.is_letter:
         return
-    _add(document, doc.type_name, 14, bold=True).paragraph_format.space_before = Pt(18)
-    _add(document, doc.subject, 14, bold=True)
-    _rule(document, 0.4 * min(_width_mm(doc.subject, 14, True), TEXT_WIDTH_MM), TEXT_WIDTH_MM)
+    first, *rest = doc.title_lines
+    _add(document, first, 14, bold=True).paragraph_format.space_before = Pt(18)
+    for line in rest:
+        _add(document, line, 14, bold=True)
+    last = doc.title_lines[-1]
+    _rule(document, 0.4 * min(_width_mm(last, 14, True), TEXT_WIDTH_MM), TEXT_WIDTH_MM)
 
 
 def _table(document, block: Table) -> None:
@@ -118,17 +124,37 @@ def _table(document, block: Table) -> None:
     document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
+def _indented(paragraph) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.first_line_indent, fmt.space_after = Mm(10), Pt(6)
+
+
+def _article(document, block: Article) -> None:
+    paragraph = _add(document, block.label, 14, bold=True, align=JUSTIFY)
+    paragraph.add_run(f" {block.text}").font.size = Pt(14)
+    _indented(paragraph)
+
+
+def _block(document, block) -> None:
+    if isinstance(block, Heading):
+        _add(document, block.text, 14, bold=True, align=LEFT).paragraph_format.space_before = Pt(6)
+    elif isinstance(block, Paragraph):
+        _indented(_add(document, block.text, 14, align=JUSTIFY))
+    elif isinstance(block, Basis):
+        _indented(_add(document, block.text, 14, italic=True, align=JUSTIFY))
+    elif isinstance(block, Centered):
+        fmt = _add(document, block.text, 14, bold=True).paragraph_format
+        fmt.space_before, fmt.space_after = Pt(6), Pt(6)
+    elif isinstance(block, Article):
+        _article(document, block)
+    elif isinstance(block, Table):
+        _table(document, block)
+
+
 def _body(document, doc: OfficialDocument) -> None:
     for block in doc.body:
-        if isinstance(block, Heading):
-            _add(
-                document, block.text, 14, bold=True, align=LEFT
-            ).paragraph_format.space_before = Pt(6)
-        elif isinstance(block, Paragraph) and block.text:
-            fmt = _add(document, block.text, 14, align=JUSTIFY).paragraph_format
-            fmt.first_line_indent, fmt.space_after = Mm(10), Pt(6)
-        elif isinstance(block, Table) and block.rows:
-            _table(document, block)
+        if getattr(block, "rows", None) or getattr(block, "text", None):
+            _block(document, block)
 
 
 def _signature_spot(cell) -> None:

@@ -102,13 +102,19 @@ def to_docx(report: Report) -> bytes:
 
 def file_response(report: Report, fmt: str, filename: str, *, request=None):
     """The report as a download; with `request`, the download goes into the audit trail."""
+    return document_response(official_document(report), fmt, filename, request=request)
+
+
+def document_response(doc: OfficialDocument, fmt: str, filename: str, *, request=None):
+    """An official document as a PDF or DOCX download (404 for another format); with
+    `request`, the download goes into the audit trail."""
     from django.http import Http404, HttpResponse
 
     if fmt == "pdf":
-        response = HttpResponse(to_pdf(report), content_type="application/pdf")
+        response = HttpResponse(render_pdf(doc), content_type="application/pdf")
     elif fmt == "docx":
         response = HttpResponse(
-            to_docx(report),
+            render_docx(doc),
             content_type=(
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             ),

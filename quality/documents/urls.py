@@ -33,6 +33,26 @@ urlpatterns = [
         name="change_request_reject",
     ),
     path("<int:pk>/withdraw/", steps.WithdrawView.as_view(), name="withdraw"),
+    path(
+        "<int:pk>/withdrawal-decision.pdf",
+        steps.WithdrawalDecisionFileView.as_view(fmt="pdf"),
+        name="withdrawal_decision_pdf",
+    ),
+    path(
+        "<int:pk>/withdrawal-decision.docx",
+        steps.WithdrawalDecisionFileView.as_view(fmt="docx"),
+        name="withdrawal_decision_docx",
+    ),
+    path(
+        "<int:pk>/revisions/<int:rev>/decision.pdf",
+        steps.DecisionFileView.as_view(fmt="pdf"),
+        name="decision_pdf",
+    ),
+    path(
+        "<int:pk>/revisions/<int:rev>/decision.docx",
+        steps.DecisionFileView.as_view(fmt="docx"),
+        name="decision_docx",
+    ),
     path("<int:pk>/external-status/", steps.ExternalStatusView.as_view(), name="external_status"),
     path("<int:pk>/discard/", steps.DiscardView.as_view(), name="discard"),
     path(

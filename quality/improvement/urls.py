@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.NcCreateView.as_view(), name="create"),
     path("bulk/", views.NcBulkView.as_view(), name="bulk"),
     path("<int:pk>/", views.NcDetailView.as_view(), name="detail"),
+    path("<int:pk>/form.pdf", views.NcFormFileView.as_view(fmt="pdf"), name="form_pdf"),
+    path("<int:pk>/form.docx", views.NcFormFileView.as_view(fmt="docx"), name="form_docx"),
     path("<int:pk>/assign/", views.NcAssignView.as_view(), name="assign"),
     path("<int:pk>/correct/", views.NcCorrectView.as_view(), name="correct"),
     path("<int:pk>/analyse/", views.NcAnalyseView.as_view(), name="analyse"),

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from iso_platform.forms import add_errors, error_text, form_errors
 from quality.core.models import AuditEvent
 from quality.core.permissions import can
+from quality.core.reports import document_response
 from quality.core.steps import Gate, Step
 from quality.improvement import forms, selectors, services
 from quality.improvement.forms import FISHBONE_LABELS
@@ -30,6 +31,7 @@ from quality.improvement.models import (
     NcStatus,
     Nonconformity,
 )
+from quality.improvement.printing import nonconformity_form
 
 
 class NcListView(Gate, TemplateView):
@@ -413,3 +415,18 @@ class SourceActionAddView(Step):
             source_id=str(obj.pk),
             **data,
         )
+
+
+class NcFormFileView(Gate, View):
+    """The record's nonconformity and corrective action form, PDF or DOCX."""
+
+    capability = "improvement.view"
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        nc = get_object_or_404(
+            Nonconformity.objects.select_related("owner", "unit", "verified_by", "created_by"),
+            pk=pk,
+        )
+        name = f"phieu-khong-phu-hop-{nc.code.lower()}"
+        return document_response(nonconformity_form(nc), self.fmt, name, request=request)

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from billing.models import Invoice, Payer
-from billing.pdf import invoice_pdf
+from billing.pdf import agency_statement_pdf, invoice_pdf
 from billing.services import subscriptions as subs
 from billing.services.invoicing import (
     invoice_for_agency,
@@ -92,3 +92,27 @@ def test_consolidated_and_credit_note_pdfs(invoiced):
     assert "HOÁ ĐƠN ĐIỀU CHỈNH GIẢM" in text
     assert "Sai đơn giá" in text and alpha.number_display in text
     assert "-904.839" in text
+
+
+def _fonts(pdf: bytes) -> set[str]:
+    found = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/FontDescriptor" not in font:
+                continue  # reportlab's unused /F1 entry (a standard font, nothing drawn with it)
+            found.add(str(font["/BaseFont"]).split("+")[-1])
+    return found
+
+
+def test_invoice_and_statement_pdfs_use_the_official_documents_serif_face(invoiced):
+    w = invoiced
+    invoice = invoices_for_agency(agency=w.agency_a).get(period=D(2026, 10, 1))
+    province = Invoice.objects.get(payer=Payer.PROVINCE)
+    for pdf in (invoice_pdf(invoice), agency_statement_pdf(province, w.agency_b)):
+        fonts = _fonts(pdf)
+        assert fonts and fonts <= {
+            "LiberationSerif",
+            "LiberationSerif-Bold",
+            "LiberationSerif-Italic",
+        }, fonts

@@ -385,6 +385,8 @@ def test_agency_users_cannot_reach_inspections(world, client_for, scheduled):
         f"/inspections/{scheduled.pk}/record/",
         f"/inspections/{scheduled.pk}/findings/new/",
         f"/inspections/findings/{finding.pk}/edit/",
+        f"/inspections/{scheduled.pk}/conclusion.pdf",
+        f"/inspections/{scheduled.pk}/conclusion.docx",
     ]
     owner = client_for(world.agency_a, world.owner_a)
     stolen = Client(HTTP_HOST="localhost")
@@ -406,3 +408,81 @@ def test_services_refuse_agency_users(world, plan):
         services.inspections_add(
             actor=world.owner_a, plan=plan, agencies=[world.agency_a], scheduled_on=TODAY
         )
+
+
+# --------------------------------------------------------------------------- the conclusion
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_conclusion_is_the_provinces_notice_with_a_draft_number(
+    figures, client_for, scheduled, settings
+):
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    settings.PROVINCE_GOVERNING_BODY = "UBND tỉnh An Giang"
+    settings.PROVINCE_ISSUER = "Sở Khoa học và Công nghệ"
+    settings.PROVINCE_ISSUER_ABBREVIATION = "SKHCN"
+    settings.PROVINCE_NAME = "An Giang"
+    settings.PROVINCE_SIGNER_AUTHORITY = "KT. Giám đốc"
+    settings.PROVINCE_SIGNER_POSITION = "Phó Giám đốc"
+    settings.PROVINCE_SIGNER_NAME = "Lê Văn C"
+    client = analyst(client_for, figures)
+    assert client.get(f"/inspections/{scheduled.pk}/conclusion.pdf").status_code == 404  # planned
+    services.inspection_record(
+        actor=figures.analyst,
+        inspection=scheduled,
+        done_on=TODAY,
+        conclusion="Cơ quan duy trì hệ thống quản lý chất lượng phù hợp.",
+        findings=[
+            {
+                "kind": "nonconformity",
+                "text": "Chưa xem xét của lãnh đạo năm trước",
+                "clause": "9.3",
+                "due_on": TODAY + dt.timedelta(days=30),
+            }
+        ],
+    )
+    page = client.get(f"/inspections/{scheduled.pk}/").content.decode()
+    assert f"/inspections/{scheduled.pk}/conclusion.docx" in page
+    pdf = client.get(f"/inspections/{scheduled.pk}/conclusion.pdf")
+    word = client.get(f"/inspections/{scheduled.pk}/conclusion.docx")
+    assert pdf.status_code == word.status_code == 200
+    world_code = figures.agency_a.code
+    assert f'filename="ket-luan-kiem-tra-{world_code}-{YEAR}.pdf"' in pdf["Content-Disposition"]
+    texts = [
+        _folded("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)),
+        _folded(
+            "\n".join(
+                [p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs]
+                + [
+                    c.text
+                    for t in docx.Document(io.BytesIO(word.content)).tables
+                    for r in t.rows
+                    for c in r.cells
+                ]
+            )
+        ),
+    ]
+    for text in texts:
+        for expected in (
+            "UBND TỈNH AN GIANG SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+            "Số: .../TB-SKHCN",  # the province numbers it in its own register
+            "An Giang, ngày ... tháng ... năm ...",
+            "THÔNG BÁO Kết luận kiểm tra việc áp dụng hệ thống quản lý chất lượng theo TCVN "
+            f"ISO 9001:2015 tại {figures.agency_a.name}",
+            "Trưởng đoàn: Nguyễn Văn A",
+            "Chưa xem xét của lãnh đạo năm trước",
+            "Không phù hợp",
+            "Cơ quan duy trì hệ thống quản lý chất lượng phù hợp.",
+            f"Đề nghị {figures.agency_a.name} khắc phục",
+            f"- {figures.agency_a.name};",
+            "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC",
+            "Lê Văn C",
+        ):
+            assert expected in text, expected

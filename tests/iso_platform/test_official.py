@@ -12,6 +12,9 @@ from pypdf import PdfReader
 from iso_platform.official import (
     NATIONAL_MOTTO,
     NATIONAL_TITLE,
+    Article,
+    Basis,
+    Centered,
     Heading,
     Issuer,
     OfficialDocument,
@@ -169,3 +172,81 @@ def test_the_signature_area_is_reserved_under_the_position_on_the_right():
     word = docx.Document(io.BytesIO(render_docx(long)))
     xml = word.element.xml
     assert f'w:name="{SIGNATURE_BOOKMARK}"' in xml
+
+
+def folded(text: str) -> str:
+    """Lines joined by one space: a long title wraps differently in the PDF and in Word."""
+    return " ".join(text.split())
+
+
+def decision(**changes) -> OfficialDocument:
+    values = {
+        "kind": "QĐ",
+        "subject": "Về việc ban hành tài liệu QT.01 Quy trình kiểm soát tài liệu",
+        "body": [
+            Centered("GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ"),
+            Basis("Căn cứ Tiêu chuẩn quốc gia TCVN ISO 9001:2015;"),
+            Basis("Theo đề nghị của Trưởng Văn phòng Sở."),
+            Centered("QUYẾT ĐỊNH:"),
+            Article("Điều 1.", "Ban hành kèm theo Quyết định này tài liệu QT.01."),
+            Article("Điều 2.", "Quyết định này có hiệu lực kể từ ngày ký."),
+        ],
+        "recipients": ["Như Điều 3"],
+    }
+    return document(**(values | changes))
+
+
+def test_a_decision_lays_out_its_authority_basis_and_articles_alike_in_both_files():
+    expected = (
+        "Số: 12/QĐ-SKHCN",
+        "QUYẾT ĐỊNH Về việc ban hành tài liệu QT.01 Quy trình kiểm soát tài liệu",
+        "GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "Căn cứ Tiêu chuẩn quốc gia TCVN ISO 9001:2015;",
+        "Theo đề nghị của Trưởng Văn phòng Sở.",
+        "QUYẾT ĐỊNH:",
+        "Điều 1. Ban hành kèm theo Quyết định này tài liệu QT.01.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+        "- Như Điều 3;",
+    )
+    pdf, word = render_pdf(decision()), render_docx(decision())
+    for content in (folded(pdf_text(pdf)), folded(docx_text(word))):
+        for line in expected:
+            assert line in content, line
+    paragraphs = {p.text: p for p in docx.Document(io.BytesIO(word)).paragraphs}
+    article = paragraphs["Điều 1. Ban hành kèm theo Quyết định này tài liệu QT.01."]
+    assert [(r.text, bool(r.bold)) for r in article.runs][:2] == [
+        ("Điều 1.", True),
+        (" Ban hành kèm theo Quyết định này tài liệu QT.01.", False),
+    ]
+    assert all(r.italic for r in paragraphs["Theo đề nghị của Trưởng Văn phòng Sở."].runs)
+    enact = paragraphs["QUYẾT ĐỊNH:"]
+    assert enact.alignment == 1 and all(r.bold for r in enact.runs)  # centred, bold
+
+
+def test_the_pdf_sets_articles_labels_in_bold_and_the_basis_in_italics():
+    reader = PdfReader(io.BytesIO(render_pdf(decision())))
+    faces = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            faces.append((text.strip(), str(font.get("/BaseFont")).split("+")[-1]))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    assert ("Điều 1.", "LiberationSerif-Bold") in faces
+    assert any(t.startswith("Căn cứ") and f == "LiberationSerif-Italic" for t, f in faces)
+
+
+def test_an_internal_form_has_no_number_only_its_reference_and_its_name_as_title():
+    form = document(
+        kind="PHIẾU",
+        subject="ghi nhận sự không phù hợp và hành động khắc phục",
+        reference="Mã hồ sơ: SKPH-12",
+    )
+    for content in (folded(pdf_text(render_pdf(form))), folded(docx_text(render_docx(form)))):
+        assert "PHIẾU GHI NHẬN SỰ KHÔNG PHÙ HỢP VÀ HÀNH ĐỘNG KHẮC PHỤC" in content
+        assert "Mã hồ sơ: SKPH-12" in content
+        assert "Số:" not in content
+
+
+def test_quy_dinh_is_abbreviated_as_the_decree_writes_it():
+    assert number_format(sequence=3, kind="QyĐ", abbreviation="SKHCN") == "03/QyĐ-SKHCN"

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record, changes_between
+from quality.documents import decisions
 from quality.documents.models import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -399,12 +400,11 @@ def revision_approve(
         withdrawn_at=None,
         next_review_on=add_months(effective_on, document.review_months),
     )
+    changes = {"issue_number": issue_number, "effective_on": effective_on}
+    if not document.is_external:  # an external text is the other body's, not this agency's
+        changes["decision"] = decisions.decision_number_issue(revision=revision)
     audit_record(
-        actor=actor,
-        action="approve_issue",
-        subject=revision,
-        parent=document,
-        changes={"issue_number": issue_number, "effective_on": effective_on},
+        actor=actor, action="approve_issue", subject=revision, parent=document, changes=changes
     )
     if previous is not None:
         distribution_carry_over(actor=actor, source=previous, target=revision)
@@ -597,7 +597,11 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
         actor=actor,
         action="withdraw",
         subject=document,
-        changes={"reason": reason.strip(), "revision": current.number},
+        changes={
+            "reason": reason.strip(),
+            "revision": current.number,
+            "decision": decisions.decision_number_withdrawal(document=document),
+        },
     )
     return document
 

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views import View
 
 from iso_platform.forms import add_errors, error_text
+from quality.core.reports import document_response
 from quality.core.steps import Gate
-from quality.documents import forms
+from quality.documents import decisions, forms
 from quality.documents.models import (
     Acknowledgement,
     ChangeRequest,
@@ -309,3 +311,39 @@ class CoverPdfView(Gate, View):
         response = HttpResponse(cover_pdf(document, revision), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document.code}.pdf"'
         return response
+
+
+class DecisionFileView(Gate, View):
+    """The decision that issues a revision (PDF or DOCX): numbered once the revision is
+    issued, a draft before. External documents are other bodies' texts: no decision here."""
+
+    capability = "documents.view"
+    fmt = "pdf"
+
+    def get(self, request, pk, rev):
+        revision = get_object_or_404(
+            Revision.objects.select_related("document__unit"), pk=rev, document_id=pk
+        )
+        if revision.document.is_external or revision.status == RevisionStatus.CANCELLED:
+            raise Http404
+        name = f"quyet-dinh-ban-hanh-{slugify(revision.document.code)}-ban-{revision.number}"
+        return document_response(
+            decisions.issue_decision(revision), self.fmt, name, request=request
+        )
+
+
+class WithdrawalDecisionFileView(Gate, View):
+    """The decision that withdraws a document: a draft while it is in force, numbered once
+    it is withdrawn."""
+
+    capability = "documents.view"
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        document = get_object_or_404(Document.objects.select_related("unit"), pk=pk)
+        if document.is_external or document.current_revision_id is None:
+            raise Http404
+        name = f"quyet-dinh-bai-bo-{slugify(document.code)}"
+        return document_response(
+            decisions.withdrawal_decision(document), self.fmt, name, request=request
+        )
