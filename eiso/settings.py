@@ -698,6 +698,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # pyHanko subsets the signature font: one line a table
     },
 }
 

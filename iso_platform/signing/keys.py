@@ -189,7 +189,14 @@ def pkcs11_signer(
         else:
             session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key_label or cert_label)
         signer = Pkcs11Signer(
-            session, key_label=key_label, cert_label=cert_label, key_id=key_id, cert_id=key_id
+            session,
+            key_label=key_label,
+            cert_label=cert_label,
+            key_id=key_id,
+            cert_id=key_id,
+            # Every certificate on the token: tokens carry their CA chain, which the
+            # signature must embed for a verifier to reach the root.
+            other_certs_to_pull=None,
         )
         certificate_check(signer.signing_cert)
         return signer
@@ -205,6 +212,8 @@ def pkcs11_signer(
 
 
 def _pkcs11_session(module_path: str, token_label: str, pin: str):
+    if not Path(module_path).is_file():
+        raise SigningError("token_module", f"{module_path} is not a file")
     try:
         return open_pkcs11_session(
             module_path, token_criteria=TokenCriteria(label=token_label), user_pin=pin
