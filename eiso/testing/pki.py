@@ -99,7 +99,10 @@ def _signer_cert(issuer: str, validity: dict, email: str, usages=None) -> dict:
         },
         {
             "id": "subject_alt_name",
-            "smart-value": {"schema": "general-names", "params": [{"type": "email", "value": email}]},
+            "smart-value": {
+                "schema": "general-names",
+                "params": [{"type": "email", "value": email}],
+            },
         },
     ]
     if issuer == "interm":
@@ -118,7 +121,12 @@ def _signer_cert(issuer: str, validity: dict, email: str, usages=None) -> dict:
 def _configuration(now: dt.datetime, prefix: str) -> dict:
     long = _validity(now, -3 * 365, 30 * 365)
     certs = {
-        "root": {"subject": "root", "issuer": "root", "validity": long, "extensions": CA_EXTENSIONS},
+        "root": {
+            "subject": "root",
+            "issuer": "root",
+            "validity": long,
+            "extensions": CA_EXTENSIONS,
+        },
         "other-root": {
             "subject": "other-root",
             "issuer": "other-root",
@@ -132,7 +140,10 @@ def _configuration(now: dt.datetime, prefix: str) -> dict:
                 *CA_EXTENSIONS,
                 {
                     "id": "crl_distribution_points",
-                    "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}},
+                    "smart-value": {
+                        "schema": "crl-dist-url",
+                        "params": {"crl-repo-names": ["root"]},
+                    },
                 },
             ],
         },
@@ -153,7 +164,10 @@ def _configuration(now: dt.datetime, prefix: str) -> dict:
                 {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
                 {
                     "id": "crl_distribution_points",
-                    "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}},
+                    "smart-value": {
+                        "schema": "crl-dist-url",
+                        "params": {"crl-repo-names": ["root"]},
+                    },
                 },
             ],
         },
@@ -164,7 +178,10 @@ def _configuration(now: dt.datetime, prefix: str) -> dict:
         "future": _signer_cert("interm", _validity(now, 365, 730), "moi.vt@angiang.gov.vn"),
         "revoked": {
             **_signer_cert("interm", _validity(now, -30, 365), "thuhoi.dv@angiang.gov.vn"),
-            "revocation": {"revoked-since": _iso(now - dt.timedelta(days=1)), "reason": "key_compromise"},
+            "revocation": {
+                "revoked-since": _iso(now - dt.timedelta(days=1)),
+                "reason": "key_compromise",
+            },
         },
         "no-usage": _signer_cert(
             "interm", _validity(now, -30, 365), "ma.nv@angiang.gov.vn", usages=("key_encipherment",)

@@ -32,7 +32,7 @@ BLUE = (0.0, 0.2, 0.6)  # the decree asks for the signature information in blue
 
 
 def signed_at_text(moment: dt.datetime) -> str:
-    """"ký lúc 14:05 ngày 06/12/2026", in Vietnam time."""
+    """ "ký lúc 14:05 ngày 06/12/2026", in Vietnam time."""
     local = timezone.localtime(moment)
     return _("ký lúc %(time)s ngày %(date)s") % {
         "time": local.strftime("%H:%M"),

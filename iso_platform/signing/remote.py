@@ -49,7 +49,9 @@ def _call(session: CSCServiceSessionInfo, endpoint: str, body: dict) -> dict:
     except outbound.OutboundError as exc:
         raise SigningError("remote_failed", f"{endpoint}: {exc.detail or exc.message}") from None
     if response.status in REFUSED_STATUSES:
-        raise SigningError("remote_refused", f"{endpoint}: {response.status} {response.body[:200]!r}")
+        raise SigningError(
+            "remote_refused", f"{endpoint}: {response.status} {response.body[:200]!r}"
+        )
     try:
         if response.status != 200:
             raise ValueError(f"status {response.status}")
@@ -95,7 +97,9 @@ def _credential(session: CSCServiceSessionInfo) -> Credential:
         certs = [x509.Certificate.load(base64.b64decode(c)) for c in answer["cert"]["certificates"]]
         for cert in certs:
             cert.native  # noqa: B018 - parses the whole certificate now, not mid-signature
-        algorithms = frozenset(algos.SignedDigestAlgorithmId(o).native for o in answer["key"]["algo"])
+        algorithms = frozenset(
+            algos.SignedDigestAlgorithmId(o).native for o in answer["key"]["algo"]
+        )
         hash_bound = str(answer.get("SCAL", "1")) == "2"
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise SigningError(

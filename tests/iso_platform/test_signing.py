@@ -225,7 +225,9 @@ def test_with_a_timestamp_authority_the_signature_is_long_term(signing_pki, pki_
     assert all(s.timestamped and s.revocation == "checked" for s in report.signatures)
     # Without the validation data, the same check cannot be made.
     bare = sign_pdf(layout.content, [person(signing_pki, layout)])
-    stale = verify_pdf(bare.content, trust_roots=[signing_pki.root], allow_fetching=False, moment=later)
+    stale = verify_pdf(
+        bare.content, trust_roots=[signing_pki.root], allow_fetching=False, moment=later
+    )
     assert stale.signatures[0].status == "expired"
 
 
