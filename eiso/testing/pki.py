@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from asn1crypto import x509
+from asn1crypto import pem, x509
+from certomancer.registry import CertomancerConfig
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.sign import signers
 
 ARCH = "eiso-test"
 SIGNERS = ("signer", "agency", "remote", "expired", "future", "revoked", "no-usage", "stranger")
@@ -277,8 +279,6 @@ class Pki:
         return self.cert("root")
 
     def pem(self, label: str) -> bytes:
-        from asn1crypto import pem
-
         return pem.armor("CERTIFICATE", self.cert(label).dump())
 
     def key_pem(self, label: str) -> bytes:
@@ -296,16 +296,12 @@ class Pki:
     def simple_signer(self, label: str):
         """A pyHanko signer without eISO's checks: for documents eISO itself would refuse to
         sign (an expired or revoked certificate), which verification must still judge."""
-        from pyhanko.sign import signers
-
         return signers.SimpleSigner.load_pkcs12_data(
             self.pkcs12(label), other_certs=[], passphrase=PKCS12_PASSWORD.encode()
         )
 
 
 def pki_build(directory: Path, port: int | None = None) -> Pki:
-    from certomancer.registry import CertomancerConfig
-
     directory.mkdir(parents=True, exist_ok=True)
     for label in ENTITIES:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

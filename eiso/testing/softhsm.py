@@ -17,7 +17,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pkcs11
 import pytest
+from asn1crypto import x509
+from pkcs11 import Attribute, CertificateType, ObjectClass
 
 from eiso.testing.browser import on_ci
 
@@ -85,10 +88,6 @@ def softhsm_token(
 
 def _store_certificate(module: str, label: str, pin: str, der: bytes, name: str, id_: bytes):
     """softhsm2-util imports keys only; the certificate goes in through python-pkcs11."""
-    import pkcs11
-    from asn1crypto import x509
-    from pkcs11 import Attribute, CertificateType, ObjectClass
-
     cert = x509.Certificate.load(der)
     token = pkcs11.lib(module).get_token(token_label=label)
     with token.open(rw=True, user_pin=pin) as session:

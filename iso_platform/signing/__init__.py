@@ -31,7 +31,7 @@ from iso_platform.signing.verify import SignatureResult, VerificationReport, ver
 
 def trust_roots():
     """The province's active trust anchors (asn1crypto certificates)."""
-    from iso_platform.signing.selectors import trust_roots as read  # models load after apps
+    from iso_platform.signing.selectors import trust_roots as read  # models: after the app registry
 
     return read()
 

@@ -8,6 +8,6 @@ class SigningConfig(AppConfig):
     verbose_name = "Chữ ký số"
 
     def ready(self):
-        from iso_platform.signing import checks as signing_checks
+        from iso_platform.signing import checks as signing_checks  # settings ready by now
 
         checks.register(signing_checks.keys_secret, "signing", deploy=True)

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+import pkcs11
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509
@@ -18,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
-import pkcs11
+from django.utils import timezone
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as p11
 from pyhanko.config.pkcs11 import TokenCriteria
@@ -51,8 +52,6 @@ def certificate_check(cert: x509.Certificate, *, at: dt.datetime | None = None) 
 
 
 def _day(moment: dt.datetime) -> str:
-    from django.utils import timezone
-
     return timezone.localtime(moment).strftime("%d/%m/%Y")
 
 

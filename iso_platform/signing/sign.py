@@ -79,7 +79,8 @@ def sign_pdf(
     """Apply `steps` in order. A timestamp URL without `validation` uses the province trust
     list (iso_platform.signing.selectors.trust_roots) to collect the validation data."""
     if timestamp_url and validation is None:
-        from iso_platform.signing.selectors import trust_roots  # reads the database: on demand
+        # Models cannot be imported while the app registry loads this package.
+        from iso_platform.signing.selectors import trust_roots
 
         validation = ValidationSetup(trust_roots=trust_roots())
     content, unavailable = pdf, []

@@ -14,8 +14,8 @@ from eiso.testing.pki import PKCS12_PASSWORD
 from iso_platform.official import render_pdf_layout
 from iso_platform.signing import (
     AGENCY,
-    SignStep,
     SigningError,
+    SignStep,
     ValidationSetup,
     pkcs11_signer,
     pkcs12_decrypt,

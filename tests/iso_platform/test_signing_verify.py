@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from eiso.testing.pki import PKCS12_PASSWORD
 from iso_platform.official import render_pdf_layout
