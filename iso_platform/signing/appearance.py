@@ -11,14 +11,18 @@ Vietnamese diacritics) as an embedded OpenType subset.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import x509
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from fontTools import ttLib
+from fontTools.ttLib.scaleUpem import scale_upem
 from PIL import Image, UnidentifiedImageError
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -29,6 +33,36 @@ from iso_platform.signing.errors import SigningError
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "LiberationSerif-Regular.ttf"
 MAX_IMAGE_PIXELS = 4000 * 4000
 BLUE = (0.0, 0.2, 0.6)  # the decree asks for the signature information in blue
+
+
+@functools.cache
+def _font_bytes() -> bytes:
+    """Liberation Serif with 1000 units per em. pyHanko writes the font's glyph widths into
+    the PDF as they are, and PDF reads them as thousandths of an em: Liberation's 2048 units
+    would space the letters twice too wide. Scaled in memory, once per process."""
+    font = ttLib.TTFont(str(FONT))
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SerifFont(GlyphAccumulatorFactory):
+    """pyHanko's OpenType font engine on the scaled Liberation Serif."""
+
+    font_file: str = str(FONT)
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(_font_bytes()),
+            font_size=self.font_size,
+            obj_stream=obj_stream,
+        )
 
 
 def signed_at_text(moment: dt.datetime) -> str:
@@ -96,7 +130,7 @@ def stamp_style(lines: list[str], image: bytes | None, *, seal: bool, height: fl
     return TextStampStyle(
         stamp_text="\n".join(line.replace("%", "%%") for line in lines),
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(FONT), font_size=font_size),
+            font=SerifFont(font_size=font_size),
             font_size=font_size,
             leading=leading,
             text_color=BLUE,

@@ -91,7 +91,16 @@ def test_the_appearance_shows_the_signer_in_vietnamese_at_the_reserved_box(signi
     assert value["/Reason"] == "Ban hành tài liệu" and value["/Location"] == "An Giang"
     stream = widgets["NguoiKy"]["/AP"]["/N"].get_object()
     fonts = stream["/Resources"]["/Font"]
-    assert any("LiberationSerif" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
+    font = next(
+        f.get_object()
+        for f in fonts.values()
+        if "LiberationSerif" in str(f.get_object()["/BaseFont"])
+    )
+    widths = font["/DescendantFonts"][0].get_object()["/W"]
+    # PDF reads widths in thousandths of an em: Liberation's own 2048 units per em would
+    # space every letter twice too wide (an "a" of Times is 444/1000).
+    numbers = [float(w) for chunk in widths if isinstance(chunk, list) for w in chunk]
+    assert numbers and max(numbers) <= 1000
 
 
 def test_the_appearance_text_names_position_organisation_email_and_time(signing_pki, layout):
