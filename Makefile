@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # tests marked xdist_group (the browser journeys share one live server) stay together.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format bench install browser clean-data messages check-deploy
+.PHONY: run test lint format bench install browser system-packages clean-data messages check-deploy
 
 install: $(STAMP)
 
@@ -30,13 +30,32 @@ test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
-# Needs root or sudo and Debian's package registry; .ci/run calls it.
+# Needs root or sudo and Debian's package registry; `system-packages` includes it.
 browser:
-	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
-	else SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	@$(MAKE) --no-print-directory system-packages DEBIAN_PACKAGES=chromium
+
+# Debian packages the tests need, installed when missing: chromium (browser tests) and
+# softhsm2 (a PKCS#11 token for the signing tests). .ci/run calls it; on CI a browser or
+# PKCS#11 test without its package fails instead of skipping.
+DEBIAN_PACKAGES ?= chromium softhsm2
+system-packages:
+	@missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+	  case $$package in \
+	    chromium) test -x /usr/bin/chromium || missing="$$missing chromium";; \
+	    softhsm2) test -e /usr/lib/softhsm/libsofthsm2.so || missing="$$missing softhsm2";; \
+	    *) dpkg -s $$package > /dev/null 2>&1 || missing="$$missing $$package";; \
+	  esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
-	    > /dev/null && /usr/bin/chromium --version 2>/dev/null; fi
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing > /dev/null; \
+	fi; \
+	if echo " $(DEBIAN_PACKAGES) " | grep -q " chromium "; then \
+	  echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; fi; \
+	if echo " $(DEBIAN_PACKAGES) " | grep -q " softhsm2 "; then \
+	  echo "softhsm2: $$(softhsm2-util --version 2>/dev/null)"; fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -70,6 +89,7 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	BASE_DOMAIN=iso.example.gov.vn DATABASE_URL=postgresql://eiso@db.invalid/eiso \
 	REDIS_URL=redis://redis.invalid:6379/0 EMAIL_URL=smtp://mail.invalid:587 \
+	SIGNING_KEYS_SECRET=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean-data:

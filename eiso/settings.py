@@ -163,6 +163,8 @@ SHARED_APPS = [
     # Single sign-on: the provider's configuration lives in the public schema, each agency's
     # policy (local passwords, role mapping) and people's links in its own schema.
     "integrations.sso",
+    # Province trust list and signing configuration (public schema; agencies read it).
+    "iso_platform.signing",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -481,6 +483,20 @@ OUTBOUND_MAX_BYTES = env.integer(
     "OUTBOUND_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024
 )
 
+# --------------------------------------------------------------------------- digital signatures
+
+# Encrypts the agencies' PKCS#12 key files at rest (iso_platform/signing/keys.py): Fernet keys,
+# comma-separated, the first encrypts and all decrypt (rotation). Not derived from SECRET_KEY
+# and never in the database, so a database dump alone opens no signing key. Required in
+# production (`manage.py check --deploy`, signing.E001); under DEBUG a key generated once into
+# .data/ stands in.
+SIGNING_KEYS_SECRET = env.fernet_keys("SIGNING_KEYS_SECRET")
+SIGNING_DEV_KEY_FILE = (
+    str(BASE_DIR / ".data" / "signing-keys.secret") if DEBUG and not SIGNING_KEYS_SECRET else ""
+)
+# The largest PDF whose signatures eISO verifies (an upload from outside), in MB.
+SIGNING_VERIFY_MAX_MB = env.integer("SIGNING_VERIFY_MAX_MB", default=50, minimum=1, maximum=500)
+
 # --------------------------------------------------------------------------- REST API
 
 REST_FRAMEWORK = {
@@ -717,6 +733,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # pyHanko subsets the signature font: one line a table
     },
 }
 

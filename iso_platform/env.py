@@ -227,3 +227,27 @@ def hosts(name: str, *, environ=None) -> tuple[str, ...]:
         shown = f"[{host}]" if ":" in host else host
         found.append(f"{shown}:{port}" if port else shown)
     return tuple(found)
+
+
+def fernet_keys(name: str, *, environ=None) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (a secret, so NAME_FILE works): the first encrypts, all
+    decrypt. Each is 32 bytes in URL-safe base64, as `Fernet.generate_key()` writes them."""
+    import base64
+    import binascii
+
+    value = secret(name, environ=environ)
+    if value is None:
+        return ()
+    keys = tuple(part.strip() for part in value.split(",") if part.strip())
+    for number, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            raise EnvError(
+                f"{name}: key {number} is not a Fernet key (32 bytes in URL-safe base64; "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            )
+    return keys

@@ -10,6 +10,13 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from eiso.testing.signing import (  # noqa: F401 - fixtures for every test
+    csc_hosts,
+    csc_server,
+    pkcs11_token,
+    pki_hosts,
+    signing_pki,
+)
 from eiso.testing.two_factor import session_mark_verified
 from eiso.testing.world import PASSWORD, World, build_world
 from iso_platform.accounts.two_factor import two_factor_required

@@ -114,3 +114,29 @@ class SuspendForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class TrustAnchorForm(forms.Form):
+    certificate = forms.FileField(
+        label=_("Chứng thư số của tổ chức chứng thực (CA)"),
+        help_text=_("Tệp .cer, .crt, .pem hoặc .der của CA gốc hay CA trung gian được tin cậy."),
+    )
+    note = forms.CharField(label=_("Ghi chú"), max_length=500, required=False)
+
+
+class SigningConfigurationForm(forms.Form):
+    timestamp_url = forms.CharField(
+        label=_("Địa chỉ máy chủ cấp dấu thời gian (TSA)"),
+        max_length=200,
+        required=False,
+        help_text=_("Để trống nếu không dùng dấu thời gian."),
+    )
+    remote_service_url = forms.CharField(
+        label=_("Địa chỉ dịch vụ ký số từ xa (CSC)"),
+        max_length=200,
+        required=False,
+        help_text=_("Phần địa chỉ đứng trước /csc/v1/. Để trống nếu không dùng."),
+    )
+    remote_service_name = forms.CharField(
+        label=_("Tên dịch vụ ký số từ xa"), max_length=200, required=False
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from eiso.console import views
+from eiso.console import signing_views, views
 from iso_platform.workdays.views import CalendarView, OverrideRemoveView
 
 app_name = "console"
@@ -17,6 +17,23 @@ urlpatterns = [
         "agencies/<slug:code>/identifier/",
         views.AgencyIdentifierView.as_view(),
         name="agency_identifier",
+    ),
+    path("signing/", signing_views.SigningView.as_view(), name="signing"),
+    path("signing/anchors/", signing_views.TrustAnchorAddView.as_view(), name="trust_anchor_add"),
+    path(
+        "signing/anchors/<int:pk>/deactivate/",
+        signing_views.TrustAnchorActiveView.as_view(active=False),
+        name="trust_anchor_deactivate",
+    ),
+    path(
+        "signing/anchors/<int:pk>/activate/",
+        signing_views.TrustAnchorActiveView.as_view(active=True),
+        name="trust_anchor_activate",
+    ),
+    path(
+        "signing/configuration/",
+        signing_views.SigningConfigurationView.as_view(),
+        name="signing_configuration",
     ),
     path("calendar/", CalendarView.as_view(), name="calendar"),
     path(

@@ -128,6 +128,7 @@ PRODUCTION = {
     "BILLING_SELLER_TAX_CODE": "1600123456",
     "BILLING_SELLER_ADDRESS": "Số 1 Đường Tôn Đức Thắng, Long Xuyên, An Giang",
     "BILLING_SELLER_BANK_ACCOUNT": "0123456789 tại Kho bạc Nhà nước An Giang",
+    "SIGNING_KEYS_SECRET": "kZr3vZ4mJ0hQbL5yXcN8tP2sW6dF1gH9aE7uR0iO3yA=",
 }
 SELLER = ("BILLING_SELLER_TAX_CODE", "BILLING_SELLER_ADDRESS", "BILLING_SELLER_BANK_ACCOUNT")
 
@@ -191,6 +192,24 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_refuses_a_production_without_the_signing_keys_secret():
+    production = {k: v for k, v in PRODUCTION.items() if k != "SIGNING_KEYS_SECRET"}
+    result = _manage("check", "--deploy", extra_env=production, drop=("SIGNING_KEYS_SECRET",))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "signing.E001" in result.stderr and "SIGNING_KEYS_SECRET" in result.stderr
+
+
+def test_signing_keys_are_comma_separated_fernet_keys_maybe_from_a_file(tmp_path):
+    first, second = "kZr3vZ4mJ0hQbL5yXcN8tP2sW6dF1gH9aE7uR0iO3yA=", "A" * 43 + "="
+    assert env.fernet_keys("K", environ={"K": f"{first}, {second}"}) == (first, second)
+    secret_file = tmp_path / "keys"
+    secret_file.write_text(first + "\n")
+    assert env.fernet_keys("K", environ={"K_FILE": str(secret_file)}) == (first,)
+    assert env.fernet_keys("K", environ={}) == ()
+    with pytest.raises(env.EnvError, match="K: key 2 is not a Fernet key"):
+        env.fernet_keys("K", environ={"K": f"{first},short"})
+
+
 def test_check_warns_while_the_invoice_sellers_details_are_missing():
     production = {k: v for k, v in PRODUCTION.items() if k not in SELLER[1:]}
     result = _manage("check", extra_env=production, drop=SELLER[1:])
@@ -230,6 +249,8 @@ def test_a_tax_code_is_ten_digits_maybe_with_a_branch():
         ("ANNUAL_REPORT_RECEIVER", "Sở KH&CN", "ANNUAL_REPORT_RECEIVER='Sở KH&CN' is not an"),
         ("SSO_ISSUER", "ftp://id.tinh.vn", "SSO_ISSUER must be a URL starting with"),
         ("SSO_ISSUER", "https://id.tinh.vn", "SSO_CLIENT_ID and SSO_CLIENT_SECRET"),
+        ("SIGNING_KEYS_SECRET", "not-a-fernet-key", "SIGNING_KEYS_SECRET: key 1 is not a Fernet"),
+        ("SIGNING_VERIFY_MAX_MB", "0", "SIGNING_VERIFY_MAX_MB=0 is below the minimum 1"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

@@ -1,0 +1,58 @@
+"""The province's trust list and signing configuration (public schema: one for the whole
+platform; agencies read it through iso_platform.signing.selectors)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TrustAnchor(models.Model):
+    """A CA certificate whose chains eISO accepts (a root CA of a recognised provider of
+    digital signature services, for example the Government CA of Ban Cơ yếu Chính phủ)."""
+
+    der = models.BinaryField(_("chứng thư số (DER)"))
+    subject = models.CharField(_("chủ thể"), max_length=1000)
+    fingerprint = models.CharField(_("dấu vân tay SHA-256"), max_length=64, unique=True)
+    valid_from = models.DateTimeField(_("hiệu lực từ"))
+    valid_to = models.DateTimeField(_("hiệu lực đến"))
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tổ chức chứng thực được tin cậy")
+        ordering = ["-is_active", "subject"]
+
+    def __str__(self):
+        return self.subject
+
+
+class SigningConfiguration(models.Model):
+    """Where timestamps and remote signatures come from (one row, pk=1)."""
+
+    timestamp_url = models.URLField(_("địa chỉ máy chủ cấp dấu thời gian (TSA)"), blank=True)
+    remote_service_url = models.URLField(_("địa chỉ dịch vụ ký số từ xa (CSC)"), blank=True)
+    remote_service_name = models.CharField(_("tên dịch vụ ký số từ xa"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cấu hình ký số")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="signing_configuration_singleton")
+        ]
+
+    def __str__(self):
+        return "SigningConfiguration"
+
+    @classmethod
+    def load(cls) -> SigningConfiguration:
+        return cls.objects.get_or_create(pk=1)[0]
