@@ -160,6 +160,8 @@ SHARED_APPS = [
     "insights",
     "onboarding.province",
     "iso_platform.outbox",
+    # Outgoing events: the province's subscriptions here, each agency's in its schema.
+    "integrations.webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -181,6 +183,7 @@ TENANT_APPS = [
     "quality.reviews",
     "onboarding",
     "integrations",
+    "integrations.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -447,6 +450,14 @@ OUTBOUND_MAX_BYTES = env.integer(
     "OUTBOUND_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024
 )
 
+# --------------------------------------------------------------------------- webhooks
+
+# Delays between the attempts of an outgoing event (seconds): 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 10 h: about a day in all, then the delivery fails and the subscription is switched off.
+WEBHOOK_RETRY_SCHEDULE = env.seconds_list(
+    "WEBHOOK_RETRY_SCHEDULE", default=(5, 300, 1800, 7200, 18000, 36000, 36000)
+)
+
 # --------------------------------------------------------------------------- REST API
 
 REST_FRAMEWORK = {
@@ -587,6 +598,10 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-apply": {"task": "integrations.apply_all", "schedule": RECOVERY_SECONDS},
     "integrations-pull": {"task": "integrations.pull_all", "schedule": 300.0},
     "integrations-overdue": {"task": "integrations.overdue_all", "schedule": 900.0},
+    "integrations-webhooks-requeue": {
+        "task": "integrations.webhooks_requeue_all",
+        "schedule": 300.0,
+    },
     "integrations-rejected-prune": {
         "task": "integrations.rejected_prune_all",
         "schedule": crontab(hour=3, minute=40),
