@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform.accounts.models import Role, User
-from quality.core.permissions import can
 from quality.core.events import event_announce
+from quality.core.permissions import can
 from quality.core.services import audit_record, notify_once
 from quality.documents.services.files import upload_check
 from quality.improvement.models import (

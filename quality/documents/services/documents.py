@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from quality.core.events import event_announce
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
-from quality.core.events import event_announce
 from quality.core.services import audit_record, changes_between
 from quality.documents.models import (
     ChangeRequest,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding
-from quality.core.reports import Report, Section
 from quality.core.events import event_announce
+from quality.core.reports import Report, Section
 from quality.core.services import audit_record, outgoing_number_allocate
 from quality.documents.models import Document
 from quality.feedback.services import results
