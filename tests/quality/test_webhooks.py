@@ -19,6 +19,7 @@ from iso_platform.outbox.models import OutboxMessage
 from iso_platform.outbox.services import outbox_relay
 from quality.core.models import Notification
 from quality.improvement.services import nc_bulk_close, nc_create
+from tenants.services.events import record
 
 
 @pytest.fixture
@@ -234,3 +235,82 @@ def test_a_member_cannot_manage_subscriptions(flow):
         subscribe(flow.w.member_a, "https://example.org/hooks")
     assert "quản trị" in str(refused.value)
     assert not Subscription.objects.exists()
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_an_internal_address_is_refused_with_a_vietnamese_form_error(world, client_for, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    admin = client_for(world.agency_a, world.owner_a)
+    response = admin.post(
+        "/integrations/webhooks/",
+        {"name": "Nội bộ", "url": "http://10.0.0.5/hooks", "event_types": ["document.issued"]},
+    )
+    assert response.status_code == 400
+    assert "mạng nội bộ" in " ".join(response.context["form"].errors["url"])
+    with schema_context(world.agency_a.schema_name):
+        assert not Subscription.objects.exists()
+
+
+def test_the_secret_is_shown_once_when_the_subscription_is_added(world, client_for, subscriber):
+    hook = subscriber()
+    admin = client_for(world.agency_a, world.owner_a)
+    response = admin.post(
+        "/integrations/webhooks/",
+        {"name": "Cổng tỉnh", "url": hook.url, "event_types": ["document.issued"]},
+    )
+    assert response.status_code == 200
+    secret = response.context["secret"]
+    assert secret.startswith("whsec_") and secret in response.content.decode()
+    with schema_context(world.agency_a.schema_name):
+        subscription = Subscription.objects.get()
+        assert secret.encode() not in bytes(subscription.secret_encrypted)
+    page = admin.get(f"/integrations/webhooks/{subscription.pk}/")
+    assert page.status_code == 200 and secret not in page.content.decode()
+
+
+def test_another_agencys_administrator_cannot_see_or_change_a_subscription(
+    world, client_for, subscriber
+):
+    hook = subscriber()
+    with schema_context(world.agency_a.schema_name):
+        subscription, _secret = subscribe(world.owner_a, hook.url)
+    other = client_for(world.agency_b, world.user_b)
+    for path in ("", "rotate/", "test/"):
+        url = f"/integrations/webhooks/{subscription.pk}/{path}"
+        assert (other.get(url) if not path else other.post(url)).status_code == 404
+    # B's session means nothing on A's host; A's member is not an administrator.
+    stranger = client_for(world.agency_a)
+    stranger.cookies = other.cookies
+    assert stranger.get(f"/integrations/webhooks/{subscription.pk}/").status_code == 302
+    member = client_for(world.agency_a, world.member_a)
+    assert member.get(f"/integrations/webhooks/{subscription.pk}/").status_code == 403
+    assert member.post(f"/integrations/webhooks/{subscription.pk}/rotate/").status_code == 403
+    assert hook.received == []
+
+
+# --------------------------------------------------------------------------- the province
+
+
+def test_an_archived_agency_is_announced_to_the_provinces_subscribers_only(
+    world, eager, subscriber, client_for, django_capture_on_commit_callbacks
+):
+    province_hook, agency_hook = subscriber(), subscriber()
+    _subscription, secret = subscribe(world.province_admin, province_hook.url, ("agency.archived",))
+    with schema_context(world.agency_a.schema_name):
+        subscribe(world.owner_a, agency_hook.url, ("document.issued",))
+    with django_capture_on_commit_callbacks(execute=True):
+        record(agency=world.agency_b, action="archived", detail={"reason": "sáp nhập"})
+    payload = verified(secret, province_hook.received[0])
+    assert payload["type"] == "agency.archived" and payload["data"]["agency"]["code"] == "beta"
+    assert payload["agency"] is None and agency_hook.received == []
+    console = client_for(world.public.host, world.province_admin)
+    assert console.get("/webhooks/").status_code == 200
+    assert client_for(world.public.host, world.analyst).get("/webhooks/").status_code == 403
+
+
+def test_the_province_chooses_only_province_events(world):
+    with pytest.raises(Exception) as refused:
+        subscribe(world.province_admin, "https://example.org/hooks", ("document.issued",))
+    assert "không có trong danh mục" in str(refused.value)
