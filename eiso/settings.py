@@ -458,6 +458,10 @@ WEBHOOK_RETRY_SCHEDULE = env.seconds_list(
     "WEBHOOK_RETRY_SCHEDULE", default=(5, 300, 1800, 7200, 18000, 36000, 36000)
 )
 
+# Requests per data key to the province's read API (/api/province/v1/): `count/period`,
+# period in s, m, h or d, optionally with a number (`600/10m`).
+PROVINCE_DATA_API_RATE = env.rate("PROVINCE_DATA_API_RATE", default="120/m")
+
 # --------------------------------------------------------------------------- REST API
 
 REST_FRAMEWORK = {
