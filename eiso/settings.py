@@ -165,6 +165,8 @@ SHARED_APPS = [
     "integrations.sso",
     # Province trust list and signing configuration (public schema; agencies read it).
     "iso_platform.signing",
+    # Outgoing events: the province's subscriptions here, each agency's in its schema.
+    "integrations.webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -187,6 +189,7 @@ TENANT_APPS = [
     "onboarding",
     "integrations",
     "integrations.sso",
+    "integrations.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -496,6 +499,17 @@ SIGNING_DEV_KEY_FILE = (
 )
 # The largest PDF whose signatures eISO verifies (an upload from outside), in MB.
 SIGNING_VERIFY_MAX_MB = env.integer("SIGNING_VERIFY_MAX_MB", default=50, minimum=1, maximum=500)
+# --------------------------------------------------------------------------- webhooks
+
+# Delays between the attempts of an outgoing event (seconds): 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 10 h: about a day in all, then the delivery fails and the subscription is switched off.
+WEBHOOK_RETRY_SCHEDULE = env.seconds_list(
+    "WEBHOOK_RETRY_SCHEDULE", default=(5, 300, 1800, 7200, 18000, 36000, 36000)
+)
+
+# Requests per data key to the province's read API (/api/province/v1/): `count/period`,
+# period in s, m, h or d, optionally with a number (`600/10m`).
+PROVINCE_DATA_API_RATE = env.rate("PROVINCE_DATA_API_RATE", default="120/m")
 
 # --------------------------------------------------------------------------- REST API
 
@@ -637,6 +651,10 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-apply": {"task": "integrations.apply_all", "schedule": RECOVERY_SECONDS},
     "integrations-pull": {"task": "integrations.pull_all", "schedule": 300.0},
     "integrations-overdue": {"task": "integrations.overdue_all", "schedule": 900.0},
+    "integrations-webhooks-requeue": {
+        "task": "integrations.webhooks_requeue_all",
+        "schedule": 300.0,
+    },
     "integrations-rejected-prune": {
         "task": "integrations.rejected_prune_all",
         "schedule": crontab(hour=3, minute=40),

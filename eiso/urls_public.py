@@ -21,6 +21,9 @@ urlpatterns = [
     path("health/", include("insights.health.urls")),
     path("audit-log/", include("eiso.console.audit_urls")),
     path("billing/", include("billing.urls")),
+    path("webhooks/", include("integrations.webhooks.console_urls")),
+    path("data-keys/", include("insights.data_api.console_urls")),
+    path("api/province/v1/", include("insights.data_api.urls")),
     path("api/v1/billing/", include("billing.api_urls")),
     path("metrics", include("insights.metrics.urls")),  # Prometheus, bearer token (METRICS_TOKEN)
     path("api/v1/statistics/", include("insights.api_urls")),

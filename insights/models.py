@@ -10,6 +10,7 @@ sub-department live here too.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -181,3 +182,29 @@ class InspectionFinding(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class DataKey(models.Model):
+    """A key of the province's data platform for the read API (`/api/province/v1/`).
+
+    Only the SHA-256 of the key is kept: it is a random 256-bit value, so a digest cannot be
+    turned back into it, and a database dump lets nobody read the API. `prefix` finds the row.
+    """
+
+    name = models.CharField(_("tên"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=40), verbose_name=_("phạm vi"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khoá API dữ liệu tỉnh")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"

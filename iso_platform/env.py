@@ -107,6 +107,17 @@ def integer(
     return number
 
 
+def seconds_list(name: str, default: tuple[int, ...], *, environ=None) -> tuple[int, ...]:
+    """Comma-separated delays in seconds, for example `5,300,1800` (at least one, each >= 1)."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise EnvError(f"{name}={value!r} is not a comma-separated list of seconds (each >= 1).")
+    return tuple(int(p) for p in parts)
+
+
 def hostname(name: str, default: str, *, environ=None) -> str:
     value = (_raw(name, environ) or default).lower().rstrip(".")
     if not HOSTNAME_RE.match(value):

@@ -226,3 +226,8 @@ def verify(
     if not hmac.compare_digest(expected, signature):
         raise SignatureError("chữ ký không đúng", key_known=True)
     return key, version
+
+
+def secret_cipher() -> Fernet:
+    """The cipher of every secret the integrations keep (vendors' keys, webhook secrets)."""
+    return _fernet()

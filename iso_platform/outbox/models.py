@@ -21,6 +21,10 @@ class OutboxMessage(models.Model):
     kwargs = models.JSONField(default=dict, blank=True)
     schema_name = models.CharField(max_length=63)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Not published before this time: a retry waits here, not in the broker (a Redis broker
+    # redelivers messages whose countdown outlives its visibility timeout, and loses them
+    # with the worker that held them).
+    available_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
 

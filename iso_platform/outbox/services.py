@@ -8,6 +8,9 @@ published and its row deleted; if the broker does not answer, the row stays and
 Delivery is at least once: a crash between publishing and deleting the row publishes the
 message again, so the tasks queued this way must be idempotent (they are: see each caller).
 
+`delay` keeps a message until then (a webhook's next attempt): the relay publishes it once
+due, so a retry hours away survives restarts of the broker and of every worker.
+
 Use it for tasks nothing else would re-queue. Work with a state row of its own (inbox
 events, provisioning jobs, operations, dirty statistics) is re-queued by its beat sweep
 and needs no outbox (docs/operations.md, "Faults").
@@ -15,11 +18,13 @@ and needs no outbox (docs/operations.md, "Faults").
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import partial
 
 from celery import current_app as app
 from django.db import connection, transaction
+from django.utils import timezone
 
 from iso_platform.outbox.models import OutboxMessage
 
@@ -27,16 +32,21 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
 
 
-def task_enqueue(*, task, args=(), kwargs=None, schema: str | None = None) -> OutboxMessage:
+def task_enqueue(
+    *, task, args=(), kwargs=None, schema: str | None = None, delay: float | None = None
+) -> OutboxMessage:
     """Queue `task(*args, **kwargs)` in `schema` (default: the current one) once the current
-    transaction commits. Arguments must be JSON values (ids, not model instances)."""
+    transaction commits, or `delay` seconds later. Arguments must be JSON values (ids, not
+    model instances)."""
     message = OutboxMessage.objects.create(
         task=getattr(task, "name", task),
         args=list(args),
         kwargs=kwargs or {},
         schema_name=schema or connection.schema_name,
+        available_at=timezone.now() + dt.timedelta(seconds=delay or 0),
     )
-    transaction.on_commit(lambda: _publish_soon(message.pk))
+    if not delay:
+        transaction.on_commit(lambda: _publish_soon(message.pk))
     return message
 
 
@@ -55,7 +65,9 @@ def outbox_relay(*, ids=None, limit: int = RELAY_BATCH) -> int:
     """
     sent = 0
     with transaction.atomic():
-        rows = OutboxMessage.objects.select_for_update(skip_locked=True)
+        rows = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+            available_at__lte=timezone.now()
+        )
         if ids is not None:
             rows = rows.filter(pk__in=ids)
         for message in rows.order_by("created_at")[:limit]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from iso_platform.accounts.models import Role, User
+from quality.core.events import event_announce
 from quality.core.permissions import can
 from quality.core.services import audit_record, notify_once
 from quality.documents.services.files import upload_check
@@ -154,7 +155,30 @@ def nc_create(
             _("Bạn chịu trách nhiệm xử lý: %(t)s") % {"t": nc.title[:120]},
             f"/improvement/{nc.pk}/",
         )
+    nc_announce("nonconformity.opened", nc)
     return nc
+
+
+def nc_announce(type_: str, nc: Nonconformity, **extra) -> None:
+    """Tell the layers above (webhooks) what happened to the nonconformity."""
+    event_announce(
+        type=type_,
+        subject=f"nonconformity:{nc.pk}",
+        data={
+            "nonconformity": {
+                "id": nc.pk,
+                "code": nc.code,
+                "title": nc.title,
+                "severity": nc.severity,
+                "source": nc.source,
+                "source_ref": nc.source_ref,
+                "status": nc.status,
+                "unit": nc.unit_name,
+            },
+            **extra,
+            "url": f"/improvement/{nc.pk}/",
+        },
+    )
 
 
 @transaction.atomic
@@ -287,6 +311,7 @@ def nc_close(*, actor, nc: Nonconformity, verification_note: str) -> Nonconformi
         subject=nc,
         changes={"verification_note": nc.verification_note},
     )
+    nc_announce("nonconformity.closed", nc, reason="verified")
     return nc
 
 
@@ -424,6 +449,8 @@ def nc_bulk_close(*, actor, ids: Iterable[int], reason: str) -> int:
             changes={"status": [before, NcStatus.CLOSED], "reason": reason},
         )
     Nonconformity.objects.bulk_update(targets, ["status", "closed_at", "closed_by", "close_reason"])
+    for nc in targets:
+        nc_announce("nonconformity.closed", nc, reason="dismissed")
     return len(targets)
 
 
@@ -769,6 +796,12 @@ def actions_escalate(today: dt.date | None = None) -> int:
                 _notify(person, f"action:{action.pk}:escalate:{step}", title, action_url(action))
             )
         if action.escalation_level < level:
+            if action.escalation_level == 0 and action.nonconformity_id:  # once per action
+                nc_announce(
+                    "nonconformity.overdue",
+                    action.nonconformity,
+                    action={"id": action.pk, "title": action.title, "due_on": str(action.due_on)},
+                )
             Action.objects.filter(pk=action.pk).update(escalation_level=level)
             audit_record(
                 actor=None,

@@ -77,6 +77,19 @@ def test_outbound_ports_must_be_port_numbers(raw):
     assert env.ports("P", environ={"P": "8080, 8443"}) == (8080, 8443)
 
 
+@pytest.mark.parametrize("raw", ["5,,300", "0,5", "5;300", "5s"])
+def test_a_webhook_retry_schedule_must_be_whole_seconds(raw):
+    with pytest.raises(env.EnvError, match="^WEBHOOK_RETRY_SCHEDULE"):
+        env.seconds_list("WEBHOOK_RETRY_SCHEDULE", (5,), environ={"WEBHOOK_RETRY_SCHEDULE": raw})
+    assert env.seconds_list("S", (5,), environ={"S": "5, 300"}) == (5, 300)
+
+
+@pytest.mark.parametrize("raw", ["120", "120/min", "/m", "10/0.5h"])
+def test_the_province_data_api_rate_is_a_rate(raw):
+    with pytest.raises(env.EnvError, match="^PROVINCE_DATA_API_RATE"):
+        env.rate("PROVINCE_DATA_API_RATE", "120/m", environ={"PROVINCE_DATA_API_RATE": raw})
+
+
 def test_dates_are_written_year_month_day():
     name = "INTEGRATION_SIGNATURE_V1_UNTIL"
     assert env.date(name, None, environ={name: "2027-06-30"}).isoformat() == "2027-06-30"

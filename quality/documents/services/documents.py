@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from quality.core.events import event_announce
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record, changes_between
@@ -409,7 +410,30 @@ def revision_approve(
     if previous is not None:
         distribution_carry_over(actor=actor, source=previous, target=revision)
     document_reindex(document_id=document.pk)
+    _announce("document.issued", document, revision, effective_on=effective_on.isoformat())
     return revision
+
+
+def _announce(type_: str, document: Document, revision: Revision, **extra) -> None:
+    event_announce(
+        type=type_,
+        subject=f"document:{document.pk}",
+        data={
+            "document": {
+                "id": document.pk,
+                "code": document.code,
+                "title": document.title,
+                "doc_type": document.doc_type,
+            },
+            "revision": {
+                "id": revision.pk,
+                "number": revision.number,
+                "issue_number": revision.issue_number,
+            },
+            **extra,
+            "url": f"/documents/{document.pk}/",
+        },
+    )
 
 
 def _require_content(revision: Revision) -> None:
@@ -603,6 +627,7 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
             "decision": decisions.decision_number_withdrawal(document=document),
         },
     )
+    _announce("document.withdrawn", document, current, reason=reason.strip())
     return document
 
 

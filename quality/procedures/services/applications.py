@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from iso_platform.signals import bulk_written
 from iso_platform.workdays.calendar import TZ, WorkCalendar, get_calendar
+from quality.core.events import event_announce
 from quality.improvement.models import NcSource, Nonconformity
+from quality.improvement.services import nc_announce
 from quality.procedures.events import TYPE_ORDER, Event, parse_moment
 from quality.procedures.models import (
     Application,
@@ -505,6 +507,7 @@ def overdue_nonconformities(now: dt.datetime | None = None) -> int:
     overdue = Application.objects.filter(
         status__in=[AppStatus.RECEIVED, AppStatus.IN_PROGRESS, AppStatus.SUPPLEMENT], due_at__lt=now
     )
+    overdue = list(overdue.only("code", "due_at", "current_unit", "procedure_id"))
     rows = [
         Nonconformity(
             source=NcSource.APPLICATION_LATE,
@@ -515,12 +518,46 @@ def overdue_nonconformities(now: dt.datetime | None = None) -> int:
             title=f"Hồ sơ quá hạn: hạn {a.due_at.astimezone(TZ):%d/%m/%Y %H:%M}, chưa có kết quả",
             detected_at=now,
         )
-        for a in overdue.only("code", "due_at", "current_unit")
+        for a in overdue
     ]
+    known = set(
+        Nonconformity.objects.filter(
+            source=NcSource.APPLICATION_LATE, source_id__in=[a.code for a in overdue]
+        ).values_list("source_id", flat=True)
+    )
     created = Nonconformity.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:  # overdue counts change with time alone; new nonconformities too
         bulk_written.send(sender=Application)
+    _announce_late([a for a in overdue if a.code not in known])
     return len(created)
+
+
+def _announce_late(apps: list[Application]) -> None:
+    """Each application found late for the first time, and the nonconformity it opened."""
+    if not apps:
+        return
+    ncs = Nonconformity.objects.filter(
+        source=NcSource.APPLICATION_LATE, source_id__in=[a.code for a in apps]
+    )
+    by_code = {nc.source_id: nc for nc in ncs}
+    for app in apps:
+        nc = by_code.get(app.code)
+        event_announce(
+            type="application.late",
+            subject=f"application:{app.pk}",
+            data={
+                "application": {
+                    "id": app.pk,
+                    "code": app.code,
+                    "due_at": app.due_at.isoformat(),
+                    "unit": app.current_unit,
+                },
+                "nonconformity_id": nc.pk if nc else None,
+                "url": f"/procedures/applications/{app.pk}/",
+            },
+        )
+        if nc is not None:
+            nc_announce("nonconformity.opened", nc)
 
 
 __all__ = [

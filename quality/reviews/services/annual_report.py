@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding
+from quality.core.events import event_announce
 from quality.core.reports import Report, Section
 from quality.core.services import audit_record, outgoing_number_allocate
 from quality.documents.models import Document
@@ -166,6 +167,20 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
         },
     )
     audit_record(actor=actor, action="report_submit", subject=report, changes={"year": report.year})
+    event_announce(
+        type="annual_report.submitted",
+        subject=f"annual_report:{report.year}",
+        data={
+            "annual_report": {
+                "id": report.pk,
+                "year": report.year,
+                "announced_conformity": report.announced_conformity,
+                "submitted_at": report.submitted_at.isoformat(),
+            },
+            "url": f"/reviews/annual/{report.pk}/",
+        },
+        occurred_at=report.submitted_at,
+    )
     return report
 
 

@@ -53,12 +53,16 @@ SECRET_COLUMNS: dict[tuple[str, str], str] = {
     ("accounts_user", "password"): UNUSABLE_PASSWORD,  # argon2 hash
     ("integrations_apikey", "secret_encrypted"): "''::bytea",  # HMAC secret (Fernet)
     ("integrations_pullconnector", "auth_header"): "''::bytea",  # Authorization (Fernet)
+    # Standard Webhooks secrets (Fernet): a subscription arrives switched off, without them.
+    ("integrations_webhooks_subscription", "secret_encrypted"): "''::bytea",
+    ("integrations_webhooks_subscription", "previous_secret_encrypted"): "''::bytea",
 }
 
 # (table, column) -> SQL over the arriving row `{row}`.
 ON_ARRIVAL: dict[tuple[str, str], str] = {
     ("integrations_apikey", "revoked_at"): "COALESCE({row}.revoked_at, now())",
     ("integrations_pullconnector", "enabled"): "false",
+    ("integrations_webhooks_subscription", "active"): "false",
 }
 
 # A person carried into another agency: `{row}` the source row, `{people}` a bigint[] of the
@@ -80,6 +84,11 @@ STAY_BEHIND_TABLES: frozenset[str] = frozenset(
         # The one-stop-shop system signs with the agency's key: the receiving agency issues
         # its own key (the events already received keep their rows, without the key).
         "integrations_apikey",
+        # Outgoing events: the subscriber registered with this agency, for its events only.
+        "integrations_webhooks_subscription",
+        "integrations_webhooks_event",
+        "integrations_webhooks_delivery",
+        "integrations_webhooks_attempt",
     }
 )
 
