@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
@@ -77,12 +78,16 @@ class SetPasswordView(View):
         invitation, state = invitation_check(token)
         if state != LinkState.OK:
             return self.dead(request, state)
+        if refused := self.passwords_off(request):
+            return refused
         return self.page(request, SetPasswordForm(invitation.user), invitation)
 
     def post(self, request, token):
         invitation, state = invitation_check(token)
         if state != LinkState.OK:
             return self.dead(request, state)
+        if refused := self.passwords_off(request):
+            return refused
         form = SetPasswordForm(invitation.user, request.POST)
         if not form.is_valid():
             return self.page(request, form, invitation, status=400)
@@ -97,6 +102,17 @@ class SetPasswordView(View):
             return redirect("accounts:login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("accounts:set_password_done")
+
+    def passwords_off(self, request):
+        """An agency that signs in only through another method (the province's single
+        sign-on) gives no password through an invitation either: the link leads to the
+        sign-in page, where that method accepts the invited person. The invitation stays
+        open until then."""
+        refusal = sign_in_methods.password_refusal(request)
+        if refusal is None:
+            return None
+        messages.info(request, refusal)
+        return redirect("accounts:login")
 
     def page(self, request, form, invitation, status=200):
         context = {"validlink": True, "form": form, "person": invitation.user}

@@ -277,6 +277,37 @@ def test_local_passwords_off_after_the_admin_used_single_sign_on(world, client_f
     assert trail(world.agency_a, services.ACTION_POLICY)
 
 
+def test_with_passwords_off_an_invitation_link_leads_to_single_sign_on(
+    world, client_for, sso, password
+):
+    with schema_context(world.agency_a.schema_name):
+        issued = person_invite(
+            actor=world.owner_a,
+            email="khongmk@alpha.test",
+            full_name="Không Mật Khẩu",
+            role="staff",
+        )
+        AgencyPolicy.objects.update_or_create(pk=1, defaults={"passwords_off": True})
+    client = client_for(world.agency_a)
+
+    opened = client.get(issued.path())
+    chosen = client.post(
+        issued.path(), {"new_password1": password, "new_password2": password}, follow=True
+    )
+
+    assert opened.status_code == 302 and opened["Location"] == "/accounts/login/"
+    assert "đã tắt đăng nhập bằng mật khẩu" in chosen.content.decode()
+    assert "Đăng nhập bằng tài khoản tỉnh" in chosen.content.decode()
+    with schema_context(world.agency_a.schema_name):
+        person = User.objects.get(email="khongmk@alpha.test")
+        assert not person.has_usable_password()
+    assert signed_in_as(client, world.agency_a) is None
+    # the invitation is still good for the province account
+    sso.person_add("khongmk@alpha.test")
+    assert sign_in(client, sso, "khongmk@alpha.test").status_code == 302
+    assert signed_in_as(client, world.agency_a) == "khongmk@alpha.test"
+
+
 def test_the_policy_page_is_for_this_agencys_administrators_only(world, client_for, sso):
     assert (
         client_for(world.agency_a, world.member_a).get("/accounts/sso/settings/").status_code == 403
