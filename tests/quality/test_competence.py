@@ -409,10 +409,228 @@ def test_the_register_export_has_one_row_per_attendance(in_a, client_for):
     make_training(w.owner_a, w.member_a)
     connection.set_schema_to_public()
     response = client_for(w.agency_a, w.owner_a).get(
-        "/competence/sessions/register.xlsx", {"year": TODAY.year, "format": "xlsx"}
+        "/competence/sessions/register/", {"year": TODAY.year, "format": "xlsx"}
     )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][2] == "Nội dung đào tạo"
     assert any(r[7] == w.member_a.full_name and "Tập huấn" in r[2] for r in rows[1:])
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pytest.fixture
+def training(in_a):
+    return make_training(in_a.owner_a, in_a.member_a)
+
+
+@pytest.fixture
+def pages(world, client_for, training):
+    connection.set_schema_to_public()
+    return {
+        name: client_for(world.agency_a, getattr(world, name))
+        for name in ("owner_a", "member_a", "reader_a")
+    }
+
+
+def test_every_page_renders_for_the_secretary(pages, training, world):
+    t = training
+    urls = {
+        "/competence/": "Người còn thiếu năng lực yêu cầu",
+        "/competence/requirements/": t.competence.title,
+        "/competence/sessions/": t.session.title,
+        "/competence/sessions/new/": "Người tham dự",
+        f"/competence/sessions/{t.session.pk}/": "Đánh giá hiệu quả đào tạo",
+        "/competence/qualifications/": t.qualification.title,
+        "/competence/awareness/": t.campaign.title,
+        "/competence/awareness/new/": "Câu hỏi",
+        f"/competence/awareness/{t.campaign.pk}/": "100%",
+        "/competence/people/": world.member_a.full_name,
+        f"/competence/people/{world.member_a.pk}/": t.qualification.title,
+    }
+    for url, text in urls.items():
+        response = pages["owner_a"].get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
+
+
+def test_a_member_sees_their_own_record_and_not_a_colleagues(pages, world):
+    member = pages["member_a"]
+    assert member.get(f"/competence/people/{world.member_a.pk}/").status_code == 200
+    pdf = member.get(f"/competence/people/{world.member_a.pk}/record.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert member.get(f"/competence/people/{world.leader_a.pk}/").status_code == 403
+    assert member.get(f"/competence/people/{world.leader_a.pk}/record.pdf").status_code == 403
+    assert member.get("/competence/qualifications/").status_code == 403
+    assert "Người còn thiếu" not in member.get("/competence/").content.decode()
+
+
+def test_the_person_record_prints_as_a_pdf_and_the_download_is_recorded(pages, world, training):
+    from pypdf import PdfReader
+
+    response = pages["owner_a"].get(f"/competence/people/{world.member_a.pk}/record.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "HỒ SƠ ĐÀO TẠO CÁ NHÂN" in text and world.member_a.full_name in text
+    assert training.session.title in text and "100%" in text
+    with schema_context(world.agency_a.schema_name):
+        assert AuditEvent.objects.filter(action="export", subject_type="training_record").exists()
+
+
+def test_a_quiz_without_questions_is_a_form_error_on_the_page(pages, world):
+    with schema_context(world.agency_a.schema_name):
+        before = Campaign.objects.count()
+    response = pages["owner_a"].post(
+        "/competence/awareness/new/",
+        {"title": "Văn hoá chất lượng", "topic": "culture", "method": "quiz", "pass_mark": 80},
+    )
+    assert response.status_code == 400
+    assert "Bài trắc nghiệm phải có ít nhất một câu hỏi" in response.content.decode()
+    with schema_context(world.agency_a.schema_name):
+        assert Campaign.objects.count() == before
+
+
+def test_a_quiz_written_on_the_page_is_stored_and_answered(pages, world):
+    text = (
+        "Chính sách được xem xét khi nào?\n* Hằng năm\n- Không bao giờ\n\n"
+        "Ai phải biết?\n- Lãnh đạo\n* Mọi người"
+    )
+    response = pages["owner_a"].post(
+        "/competence/awareness/new/",
+        {
+            "title": "Văn hoá",
+            "topic": "culture",
+            "method": "quiz",
+            "pass_mark": 100,
+            "questions": text,
+        },
+    )
+    assert response.status_code == 302
+    with schema_context(world.agency_a.schema_name):
+        campaign = Campaign.objects.get(title="Văn hoá")
+        answers = right_answers(campaign)
+    form = {f"q_{q}": c for q, c in answers.items()}
+    assert (
+        pages["member_a"].post(f"/competence/awareness/{campaign.pk}/answer/", form).status_code
+        == 302
+    )
+    with schema_context(world.agency_a.schema_name):
+        attempt = Attempt.objects.get(campaign=campaign)
+        assert (attempt.user_id, attempt.score, attempt.passed) == (world.member_a.pk, 100, True)
+    # The reader may look, not answer.
+    assert (
+        pages["reader_a"].post(f"/competence/awareness/{campaign.pk}/answer/", form).status_code
+        == 403
+    )
+
+
+def test_a_quiz_line_without_a_marker_is_a_form_error(pages):
+    response = pages["owner_a"].post(
+        "/competence/awareness/new/",
+        {
+            "title": "X",
+            "topic": "culture",
+            "method": "quiz",
+            "pass_mark": 80,
+            "questions": "Hỏi?\nHằng năm",
+        },
+    )
+    assert response.status_code == 400 and "bắt đầu bằng" in response.content.decode()
+
+
+def test_an_evaluation_before_the_session_is_a_form_error_on_the_page(pages, world, training):
+    s = training.session
+    with schema_context(world.agency_a.schema_name):
+        (attendance,) = s.attendances.all()
+    response = pages["owner_a"].post(
+        f"/competence/sessions/{s.pk}/evaluate/",
+        {
+            "evaluated_on": (s.held_on - dt.timedelta(days=1)).isoformat(),
+            f"result_{attendance.pk}": "effective",
+        },
+    )
+    assert response.status_code == 400
+    assert "không được trước ngày đào tạo" in response.content.decode()
+    with schema_context(world.agency_a.schema_name):
+        s.refresh_from_db()
+        attendance.refresh_from_db()
+        assert s.evaluated_on is None and attendance.result == "pending"
+
+
+def test_attendance_of_another_agencys_person_is_a_form_error(pages, world, training):
+    s = training.session
+    response = pages["owner_a"].post(
+        f"/competence/sessions/{s.pk}/attend/", {"attendees": [world.user_b.pk + 10_000]}
+    )
+    assert response.status_code == 400
+    with schema_context(world.agency_a.schema_name):
+        assert s.attendances.count() == 1
+
+
+def test_another_agency_cannot_read_or_change_these_records(world, client_for, training):
+    connection.set_schema_to_public()
+    other = client_for(world.agency_b, world.user_b)
+    t = training
+    for url in (
+        f"/competence/sessions/{t.session.pk}/",
+        f"/competence/awareness/{t.campaign.pk}/",
+        f"/api/v1/competence/sessions/{t.session.pk}/",
+        f"/api/v1/competence/campaigns/{t.campaign.pk}/",
+    ):
+        assert other.get(url).status_code == 404, url
+    response = other.post(
+        f"/competence/sessions/{t.session.pk}/evaluate/", {"evaluated_on": TODAY.isoformat()}
+    )
+    assert response.status_code == 404
+    # B's own host never shows A's records, and a cookie of B's is nobody on A's host.
+    listing = other.get("/api/v1/competence/sessions/").json()
+    assert t.session.title not in str(listing)
+    stolen = client_for(world.agency_a)
+    stolen.cookies = other.cookies
+    assert stolen.get("/competence/").status_code == 302
+
+
+# --------------------------------------------------------------------------- API
+
+
+def test_the_api_records_a_session_and_refuses_a_stranger(world, client_for, in_a):
+    connection.set_schema_to_public()
+    api = client_for(world.agency_a, world.owner_a)
+    body = {
+        "title": "Tập huấn ký số",
+        "held_on": TODAY.isoformat(),
+        "trainer": "Ban Cơ yếu",
+        "hours": "2.0",
+        "attendees": [world.member_a.pk, 987_654],
+    }
+    response = api.post("/api/v1/competence/sessions/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "không phải cán bộ" in str(response.json())
+    body["attendees"] = [world.member_a.pk]
+    created = api.post("/api/v1/competence/sessions/", body, content_type="application/json")
+    assert created.status_code == 201 and len(created.json()["attendances"]) == 1
+    pk = created.json()["id"]
+    early = api.post(
+        f"/api/v1/competence/sessions/{pk}/evaluation/",
+        {"evaluated_on": (TODAY - dt.timedelta(days=1)).isoformat()},
+        content_type="application/json",
+    )
+    assert early.status_code == 400 and "không được trước ngày đào tạo" in str(early.json())
+
+
+def test_the_api_quiz_hides_the_right_answers_and_scores(world, client_for, training):
+    connection.set_schema_to_public()
+    api = client_for(world.agency_a, world.member_a)
+    data = api.get(f"/api/v1/competence/campaigns/{training.campaign.pk}/").json()
+    assert "is_correct" not in str(data) and len(data["questions"]) == 2
+    with schema_context(world.agency_a.schema_name):
+        answers = right_answers(training.campaign, wrong=2)
+    response = api.post(
+        f"/api/v1/competence/campaigns/{training.campaign.pk}/answers/",
+        {"answers": [{"question": q, "choice": c} for q, c in answers.items()]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201 and response.json()["score"] == 0
+    gaps = api.get("/api/v1/competence/gaps/")
+    assert gaps.status_code == 403  # personal data: the managers'
