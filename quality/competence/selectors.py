@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -166,7 +167,8 @@ def trained_share(year: int) -> dict:
     attended = Attendance.objects.filter(session__held_on__year=year, user_id=OuterRef("pk"))
     counts = people.aggregate(total=Count("pk"), trained=Count("pk", filter=Exists(attended)))
     total, trained = counts["total"], counts["trained"]
-    return {"total": total, "trained": trained, "rate": (100 * trained / total) if total else None}
+    rate = (Decimal(100 * trained) / total).quantize(Decimal("0.1")) if total else None
+    return {"total": total, "trained": trained, "rate": rate}
 
 
 def expiring(today: dt.date | None = None, days: int = EXPIRY_NOTICE_DAYS):
