@@ -634,3 +634,28 @@ def test_the_api_quiz_hides_the_right_answers_and_scores(world, client_for, trai
     assert response.status_code == 201 and response.json()["score"] == 0
     gaps = api.get("/api/v1/competence/gaps/")
     assert gaps.status_code == 403  # personal data: the managers'
+
+
+def test_the_home_tile_counts_expiring_certificates_and_risks_without_opportunities(
+    in_a, client_for
+):
+    from quality.risks import services as risks
+    from tests.quality.test_dashboard_figures import figures
+
+    w = in_a
+    make_training(w.owner_a, w.member_a)  # one certificate expires within 20 days
+    risks.risk_create(
+        actor=w.owner_a, title="Thiếu người", likelihood=2, impact=2, owner=w.member_a
+    )
+    risks.risk_create(
+        actor=w.owner_a,
+        kind="opportunity",
+        title="Tích hợp ký số",
+        likelihood=2,
+        impact=2,
+        owner=w.member_a,
+    )
+    connection.set_schema_to_public()
+    shown = figures(client_for(w.agency_a, w.member_a).get("/").content.decode())
+    assert shown["competence"] == ("1", "chứng chỉ hết hạn hoặc sắp hết hạn")
+    assert shown["risks"] == ("1", "rủi ro đang theo dõi")
