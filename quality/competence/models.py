@@ -180,7 +180,10 @@ class AwarenessMethod(models.TextChoices):
 
 class Campaign(models.Model):
     """One awareness record to collect from everyone: read and confirm a document (its
-    acknowledgements, quality.documents) or answer a short quiz."""
+    acknowledgements, quality.documents) or answer a short quiz.
+
+    A read campaign's document is required by the service, not by a CHECK: a split that moves
+    the document to another agency sets this link to NULL in the agency that stays."""
 
     title = models.CharField(_("tiêu đề"), max_length=300)
     topic = models.CharField(_("chủ đề"), max_length=16, choices=Topic.choices)
@@ -205,10 +208,6 @@ class Campaign(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="campaign_pass_mark"
-            ),
-            models.CheckConstraint(
-                condition=Q(method="quiz") | Q(document__isnull=False),
-                name="campaign_read_has_document",
             ),
         ]
 
