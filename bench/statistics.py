@@ -253,11 +253,11 @@ WHERE f.grain = 'month' AND f.agency_id = ANY(%(ids)s) AND (f.agency_id + fl.n) 
 INSERT INTO insights_agencystatus (agency_id, year, overdue_now, in_progress, ncs_open,
   ncs_overdue, actions_overdue, audits_planned, audits_done, documents_in_force,
   documents_review_overdue, objectives_met, objectives_missed, review_held, users,
-  active_users_30d, last_activity, storage_bytes, refreshed_at, refresh_ms, dirty_since,
-  last_error, failed_at)
+  active_users_30d, staff_trained, last_activity, storage_bytes, refreshed_at, refresh_ms,
+  dirty_since, last_error, failed_at)
 SELECT a.id, extract(year FROM now())::int, a.id %% 5, 20 + a.id %% 30, a.id %% 9, a.id %% 4,
   a.id %% 3, 2, a.id %% 3, 80 + a.id %% 50, a.id %% 6, 2 + a.id %% 3, a.id %% 2, a.id %% 4 <> 0,
-  15 + a.id %% 40, 10 + a.id %% 20, now() - (a.id %% 100) * interval '1 hour',
+  15 + a.id %% 40, 10 + a.id %% 20, 5 + a.id %% 10, now() - (a.id %% 100) * interval '1 hour',
   (20 + a.id %% 30) * 1048576, now() - (a.id %% 30) * interval '1 hour', 30 + a.id %% 40,
   CASE WHEN a.id %% 17 = 0 THEN now() END, CASE WHEN a.id %% 97 = 0 THEN 'lỗi thử' ELSE '' END,
   CASE WHEN a.id %% 97 = 0 THEN now() END

@@ -186,6 +186,7 @@ TENANT_APPS = [
     "quality.objectives",
     "quality.feedback",
     "quality.reviews",
+    "quality.competence",
     "onboarding",
     "integrations",
     "integrations.sso",
@@ -675,6 +676,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improvement.reminders_all",
         "schedule": crontab(hour=7, minute=10),
     },
+    "competence-reminders": {
+        "task": "competence.reminders_all",
+        "schedule": crontab(hour=7, minute=20),
+    },  # qualifications about to expire
     "onboarding-checklist-refresh": {
         "task": "onboarding.checklist_refresh_all",
         "schedule": crontab(minute=20),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("audits/", include("quality.audits.urls")),
     path("feedback/", include("quality.feedback.urls")),
     path("reviews/", include("quality.reviews.urls")),
+    path("competence/", include("quality.competence.urls")),
     path("s/", include("quality.feedback.public_urls")),
     path("team/", include("quality.core.team.urls")),
     path("onboarding/", include("onboarding.checklist.urls")),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("quality.audits.api_urls")),
     path("api/v1/", include("quality.feedback.api_urls")),
     path("api/v1/", include("quality.reviews.api_urls")),
+    path("api/v1/", include("quality.competence.api_urls")),
     path("api/v1/billing/", include("billing.agency.api_urls")),
     *api_docs.urlpatterns("eiso.urls_tenant"),
 ]

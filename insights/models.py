@@ -98,6 +98,9 @@ class AgencyStatus(models.Model):
     review_held = models.BooleanField(default=False)
     users = models.PositiveIntegerField(default=0)
     active_users_30d = models.PositiveIntegerField(default=0)
+    # Members of staff (active, not read-only) who attended a training session held this year
+    # (quality.competence); with `users`, the share of staff trained.
+    staff_trained = models.PositiveIntegerField(default=0)
     last_activity = models.DateTimeField(null=True, blank=True)
     storage_bytes = models.BigIntegerField(default=0)
     # freshness

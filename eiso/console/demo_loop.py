@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from eiso.console.demo_training import ensure_training
 from iso_platform.accounts.models import User
 from quality.audits import services as audits
 from quality.audits.models import AuditProgramme
@@ -45,8 +46,14 @@ def ensure_loop(code: str) -> str:
     _risks(secretary, staff, head, today)
     _objectives(secretary, staff, today)
     _survey(today)
+    ensure_training(
+        secretary=secretary, leader=leader, staff=staff, auditor=auditor, head=head, today=today
+    )
     _review_and_report(secretary, leader, today)
-    return f"created the improvement loop in {code} (audit, {nc.code}, risks, review, report)"
+    return (
+        f"created the improvement loop in {code} "
+        f"(audit, {nc.code}, risks, training, review, report)"
+    )
 
 
 def _audit(secretary, auditor, head, today):

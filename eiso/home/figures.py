@@ -16,13 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from iso_platform.accounts.models import User
 from quality.audits.models import AuditPlan, PlanStatus
+from quality.competence.models import Qualification
+from quality.competence.selectors import EXPIRY_NOTICE_DAYS
 from quality.documents.models import Document, DocumentStatus
 from quality.feedback.models import SurveyResponse
 from quality.improvement.models import NcStatus, Nonconformity
 from quality.objectives.models import Objective
 from quality.procedures.models import OPEN_STATUSES, Application
 from quality.reviews.models import ManagementReview, ReviewStatus
-from quality.risks.models import Risk, RiskStatus
+from quality.risks.models import Risk, RiskKind, RiskStatus
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,19 @@ def _area_querysets(today: dt.date, now: dt.datetime) -> dict[str, tuple[QuerySe
             Figure(_("hồ sơ đang quá hạn"), "?timeliness=overdue", alert=True),
         ),
         "risks": (
-            Risk.objects.filter(status=RiskStatus.OPEN),
-            Figure(_("rủi ro đang theo dõi"), ""),
+            # Opportunities are kept apart from risks: the tile counts risks only.
+            Risk.objects.filter(status=RiskStatus.OPEN, kind=RiskKind.RISK),
+            Figure(_("rủi ro đang theo dõi"), "?kind=risk"),
         ),
         "objectives": (
             Objective.objects.filter(year=today.year),
             Figure(_("mục tiêu năm %(year)s") % {"year": today.year}, ""),
+        ),
+        "competence": (
+            Qualification.objects.filter(
+                expires_on__lte=today + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+            ),
+            Figure(_("chứng chỉ hết hạn hoặc sắp hết hạn"), "", alert=True),
         ),
         "audits": (
             AuditPlan.objects.exclude(status=PlanStatus.REPORTED),

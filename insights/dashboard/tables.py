@@ -133,6 +133,7 @@ CURRENT_COLUMNS = [
     ("objectives_missed", gettext_noop("Mục tiêu chất lượng không đạt (năm)"), "int"),
     ("users", gettext_noop("Người dùng"), "int"),
     ("active_users_30d", gettext_noop("Người dùng hoạt động (30 ngày)"), "int"),
+    ("staff_trained", gettext_noop("Cán bộ được đào tạo (năm)"), "int"),
 ]
 
 

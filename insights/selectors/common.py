@@ -41,6 +41,7 @@ STATUS_FIELDS = (
     "objectives_missed",
     "users",
     "active_users_30d",
+    "staff_trained",
 )
 FRESHNESS_FIELDS = ("refreshed_at", "dirty_since", "last_error", "failed_at")
 EXCLUDED_NOTE = _("Không tính cơ quan đã lưu trữ, đã hợp nhất vào cơ quan khác hoặc đang khởi tạo.")

@@ -121,11 +121,11 @@ STATUS_SQL = """
 INSERT INTO public.insights_agencystatus AS st (agency_id, year, overdue_now, in_progress,
   ncs_open, ncs_overdue, actions_overdue, audits_planned, audits_done, documents_in_force,
   documents_review_overdue, objectives_met, objectives_missed, review_held, users,
-  active_users_30d, last_activity, storage_bytes, refreshed_at, refresh_ms, dirty_since,
-  last_error, failed_at)
+  active_users_30d, staff_trained, last_activity, storage_bytes, refreshed_at, refresh_ms,
+  dirty_since, last_error, failed_at)
 SELECT %(agency)s, %(year)s, app.overdue, app.open, nc.open, nc.overdue, act.overdue,
   aud.planned, aud.done, doc.in_force, doc.review_overdue, obj.met, obj.missed, rev.held,
-  usr.users, active.n, greatest(ev.last_at, usr.last_login), size.bytes, %(now)s,
+  usr.users, active.n, trained.n, greatest(ev.last_at, usr.last_login), size.bytes, %(now)s,
   least(2000000000,
         round(1000 * extract(epoch FROM clock_timestamp() - statement_timestamp())))::int,
   NULL, '', NULL
@@ -163,6 +163,11 @@ FROM
      WHERE at >= %(since)s AND actor_id IS NOT NULL
      UNION SELECT id FROM {s}.accounts_user WHERE last_login >= %(since)s) x) active,
   (SELECT max(at) AS last_at FROM {s}.quality_core_auditevent) ev,
+  (SELECT count(DISTINCT a.user_id) AS n FROM {s}.quality_competence_attendance a
+   JOIN {s}.quality_competence_trainingsession t ON t.id = a.session_id
+   JOIN {s}.accounts_user u ON u.id = a.user_id
+   WHERE t.held_on >= %(year_start)s AND t.held_on < %(year_end)s
+     AND u.is_active AND u.role <> 'read_only') trained,
   (SELECT coalesce(sum(pg_total_relation_size(
             to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(t)))), 0)::bigint AS bytes
    FROM unnest(%(tables)s::text[]) AS t) size
@@ -174,7 +179,8 @@ ON CONFLICT (agency_id) DO UPDATE SET
   documents_review_overdue = EXCLUDED.documents_review_overdue,
   objectives_met = EXCLUDED.objectives_met, objectives_missed = EXCLUDED.objectives_missed,
   review_held = EXCLUDED.review_held, users = EXCLUDED.users,
-  active_users_30d = EXCLUDED.active_users_30d, last_activity = EXCLUDED.last_activity,
+  active_users_30d = EXCLUDED.active_users_30d, staff_trained = EXCLUDED.staff_trained,
+  last_activity = EXCLUDED.last_activity,
   storage_bytes = EXCLUDED.storage_bytes, refreshed_at = EXCLUDED.refreshed_at,
   refresh_ms = EXCLUDED.refresh_ms, last_error = '', failed_at = NULL;
 """

@@ -55,6 +55,10 @@ CAPABILITIES: dict[str, frozenset] = {
     "feedback.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
     "reviews.view": ALL_AGENCY,
     "reviews.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "competence.view": ALL_AGENCY,
+    "competence.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    # Awareness is everybody's, but answering a quiz is a write: not for the read-only role.
+    "competence.answer": WRITERS,
 }
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 

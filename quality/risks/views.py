@@ -16,7 +16,7 @@ from quality.core.permissions import can
 from quality.core.steps import Gate, Step
 from quality.improvement.models import OPEN_ACTION_STATUSES, Action, ActionKind
 from quality.improvement.views import SourceActionAddView, actions_context, trail
-from quality.risks import forms, services
+from quality.risks import forms, selectors, services
 from quality.risks.models import ContextIssue, IssueKind, Risk, RiskStatus
 
 
@@ -49,8 +49,13 @@ class RegisterView(Gate, TemplateView):
             )
             risk.open_actions = open_actions.get(str(risk.pk), 0)
         size, bands = services.matrix()
+        counts = selectors.kind_counts()
         context.update(
             form=form,
+            kind=data.get("kind", ""),
+            status=data.get("status", ""),
+            counts=counts,
+            all_open=sum(c["open"] + c["treated"] for c in counts.values()),
             risks=risks,
             heat=services.heat_map(rows.filter(kind="risk")),
             bands=[

@@ -386,3 +386,33 @@ def test_the_first_mark_makes_the_status_row_and_later_ones_keep_the_first_time(
     before = AgencyStatus.objects.count()
     dirty.agency_mark_dirty(schema="pool_0123abcd")  # a spare schema: no agency, nothing
     assert AgencyStatus.objects.count() == before
+
+
+def test_the_refresh_counts_staff_trained_this_year_like_the_agencys_own_page(in_a):
+    from decimal import Decimal
+
+    from quality.competence import selectors as competence
+    from quality.competence import services as training
+
+    w = in_a
+    today = timezone.localdate()
+
+    def held(title, on, people):
+        training.session_create(
+            actor=w.owner_a,
+            title=title,
+            held_on=on,
+            trainer="Sở",
+            hours=Decimal(1),
+            attendees=people,
+        )
+
+    held("Một cửa", today, [w.member_a, w.leader_a])
+    held("Ký số", today, [w.member_a])  # the same person twice: counted once
+    held("Năm trước", today.replace(year=today.year - 1), [w.owner_a])
+    gone = User.objects.create_user("nghi@alpha.test", full_name="Đã nghỉ", role=Role.STAFF)
+    held("Trước khi nghỉ", today, [gone])
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    status = refresh.agency_refresh(agency=in_a.agency_a)
+    assert status.staff_trained == 2
+    assert status.staff_trained == competence.trained_share(today.year)["trained"]

@@ -84,12 +84,30 @@ def _the_loop_is_there():
         ).exists()
         review = ManagementReview.objects.get()
         keys = [section["key"] for section in review.inputs["sections"]]
-        iso_932 = {"a", "b", "c.1", "c.2", "c.3", "c.4", "c.5", "c.6", "c.7", "d", "e", "f"}
+        iso_932 = {"a", "b", "c.1", "c.2", "c.3", "c.4", "c.5", "c.6", "c.7", "d", "d.1", "e", "f"}
         assert {f"9.3.2.{k}" for k in iso_932} == set(keys) and review.inputs_compiled_at
         assert SurveyResponse.objects.count() > 20
         assert Measurement.objects.filter(computed=True).exists()
         assert AnnualReport.objects.get().figures["audits_done"] == 1
         assert Action.objects.filter(kind="risk", status="verified").exists()
+    _the_training_records_are_there()
+
+
+def _the_training_records_are_there():
+    from quality.competence import selectors
+    from quality.competence.models import Attempt, Qualification, TrainingSession
+    from quality.reviews.models import ManagementReview
+
+    with schema_context("ag_sokhcn"):
+        sessions = TrainingSession.objects.order_by("held_on")
+        assert sessions.count() == 2 and sessions.first().evaluated_on is not None
+        assert sessions.first().attendances.filter(result="effective").count() == 2
+        expiring = Qualification.objects.get(user__email="danhgia@sokhcn.test")
+        assert expiring in selectors.expiring()  # its reminder is due
+        assert sorted(Attempt.objects.values_list("score", "passed")) == [(67, False), (100, True)]
+        review = ManagementReview.objects.get()
+        section = {s["key"]: s for s in review.inputs["sections"]}["9.3.2.d.1"]
+        assert "Cán bộ được đào tạo" in section["summary"]
 
 
 def _the_rollout_samples_fail_and_pass_as_documented():

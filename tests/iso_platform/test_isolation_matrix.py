@@ -217,6 +217,7 @@ def _setval(schema: str, values: list[tuple[str, int, bool]]) -> None:
 
 def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email: str) -> dict:
     """One object of each kind in the current schema, the first of each numbered `ident`."""
+    from eiso.testing.competence import make_training
     from eiso.testing.loop import make_loop
     from eiso.testing.procedures import event, make_procedure
     from integrations.services.apply import inbox_apply_pending
@@ -278,6 +279,7 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never fetched here
         connector_save(actor=admin, name=f"Nguồn {mark}", url="http://127.0.0.1:9/")
     loop = make_loop(admin, staff, leader, prefix=mark)
+    make_training(admin, staff, prefix=mark)
     ActionEvidence.objects.create(
         action=loop.action,
         file="x",
@@ -314,6 +316,7 @@ def _assert_numbered(ident: int) -> None:
     from integrations.models import ApiKey, InboxEvent, PullConnector
     from iso_platform.accounts.models import User
     from quality.audits.models import AuditPlan, ChecklistItem
+    from quality.competence.models import Campaign, Competence, TrainingSession
     from quality.core.models import Unit
     from quality.documents.models import (
         Acknowledgement,
@@ -355,6 +358,9 @@ def _assert_numbered(ident: int) -> None:
         ChecklistItem,
         ManagementReview,
         AnnualReport,
+        Competence,
+        TrainingSession,
+        Campaign,
     )
     missing = [m.__name__ for m in models if not m.objects.filter(pk=ident).exists()]
     assert not missing, f"no {missing} numbered {ident}"

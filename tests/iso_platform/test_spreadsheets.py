@@ -113,6 +113,35 @@ def plant_document_register(world):
     return world.agency_a, world.owner_a, downloads
 
 
+def plant_training_register(world):
+    from decimal import Decimal
+
+    from quality.competence import services
+
+    with schema_context(world.agency_a.schema_name):
+        session = services.session_create(
+            actor=world.owner_a,
+            title=HOSTILE[0],
+            held_on=timezone.localdate(),
+            trainer=HOSTILE[1],
+            hours=Decimal(2),
+            attendees=[world.member_a],
+        )
+        services.session_evaluate(
+            actor=world.owner_a,
+            session=session,
+            evaluated_on=timezone.localdate(),
+            overall="",
+            results={session.attendances.get().pk: ("effective", HOSTILE[2])},
+        )
+    query = {"year": timezone.localdate().year}
+    downloads = [
+        ("/competence/sessions/register/", {**query, "format": "xlsx"}),
+        ("/competence/sessions/register/", {**query, "format": "csv"}),
+    ]
+    return world.agency_a, world.owner_a, downloads
+
+
 def plant_on_time_statistics(world):
     _world, _host, downloads = plant_tracking_book(world)  # a hostile procedure and unit
     return world.agency_a, world.owner_a, [("/procedures/statistics.xlsx", downloads[0][1])]
@@ -203,6 +232,7 @@ EXPORTS = {
     "procedures:tracking_book": (plant_tracking_book, True),
     "procedures:stats_export": (plant_on_time_statistics, True),
     "documents:register_export": (plant_document_register, True),
+    "competence:register_export": (plant_training_register, True),
     "team:import_template": (plant_team_template, False),
     "rollout:template": (plant_rollout_template, False),
     "platform_audit:list": (plant_platform_audit, True),

@@ -47,6 +47,7 @@ ISO_9_3_2 = [
     "9.3.2.c.6",
     "9.3.2.c.7",
     "9.3.2.d",
+    "9.3.2.d.1",
     "9.3.2.e",
     "9.3.2.f",
 ]
@@ -302,8 +303,8 @@ def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
     assert says("9.3.2.c.6") == "1 cuộc đánh giá trong kỳ; đã báo cáo 0."
     assert ["Không phù hợp nhẹ", 1] in sections["9.3.2.c.6"]["rows"]
     assert "Không áp dụng" in says("9.3.2.c.7")
-    assert says("9.3.2.e") == "1 biện pháp xử lý; đã xác nhận 0; 1 rủi ro đã đánh giá lại."
-    assert sections["9.3.2.e"]["rows"] == [["Thất lạc hồ sơ", "20 (Rất cao)", "4 (Thấp)"]]
+    assert says("9.3.2.e").startswith("1 biện pháp xử lý; đã xác nhận 0; 1 rủi ro đã đánh giá lại.")
+    assert sections["9.3.2.e"]["rows"] == [["Rủi ro", "Thất lạc hồ sơ", "20 (Rất cao)", "4 (Thấp)"]]
     opportunities = [row[0] for row in sections["9.3.2.f"]["rows"]]
     assert "Nên dùng chữ ký số" in opportunities
     assert any("không đạt kỳ 02/" in text for text in opportunities)  # the missed objective
@@ -517,3 +518,54 @@ def test_another_agencys_user_cannot_send_this_agencys_report(world, report, cli
     with schema_context(world.agency_a.schema_name):
         assert AnnualReport.objects.get(pk=report.pk).status == "draft"
     assert not ReportSubmission.objects.filter(agency=world.agency_a).exists()
+
+
+def test_the_inputs_report_competence_and_the_two_kinds_apart(in_a):
+    import datetime as dt
+    from decimal import Decimal
+
+    from quality.competence import services as competence
+    from quality.risks import services as risks
+
+    w = in_a
+    r = review(w)
+    held_on = r.period_start + dt.timedelta(days=10)
+    session = competence.session_create(
+        actor=w.owner_a,
+        title="Tập huấn văn hoá chất lượng",
+        held_on=held_on,
+        trainer="Thư ký ISO",
+        hours=Decimal("2.5"),
+        attendees=[w.member_a, w.leader_a],
+    )
+    competence.session_evaluate(
+        actor=w.owner_a,
+        session=session,
+        evaluated_on=held_on,
+        overall="",
+        results={session.attendances.get(user=w.member_a).pk: ("effective", "")},
+    )
+    risks.risk_create(
+        actor=w.owner_a, title="Thiếu người", likelihood=3, impact=3, owner=w.member_a
+    )
+    risks.risk_create(
+        actor=w.owner_a,
+        kind="opportunity",
+        title="Tích hợp ký số",
+        likelihood=3,
+        impact=3,
+        owner=w.member_a,
+    )
+    r = review_meetings.review_compile_inputs(actor=w.owner_a, review=r)
+    sections = {s["key"]: s for s in r.inputs["sections"]}
+    trained = sections["9.3.2.d.1"]
+    assert trained["summary"].startswith(
+        "1 khoá đào tạo trong kỳ, 2 lượt người, 2,5 giờ; hiệu quả: đạt 1, chưa đạt 0, "
+        "chưa đánh giá 1."
+    )
+    assert trained["rows"] == [
+        [f"{held_on:%d/%m/%Y}", "Tập huấn văn hoá chất lượng", "2,5", 2, 1, 0]
+    ]
+    assert "Rủi ro: 1 đang theo dõi" in sections["9.3.2.e"]["summary"]
+    assert "Cơ hội: 1 đang theo dõi" in sections["9.3.2.e"]["summary"]
+    assert ["Tích hợp ký số", "Sổ rủi ro và cơ hội"] in sections["9.3.2.f"]["rows"]

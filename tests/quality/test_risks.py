@@ -22,9 +22,9 @@ def resize(w, size):
 
 
 def create(w, likelihood, impact, **extra):
+    extra.setdefault("title", "Hồ sơ bị thất lạc khi chuyển giữa các phòng")
     return risks.risk_create(
         actor=w.owner_a,
-        title="Hồ sơ bị thất lạc khi chuyển giữa các phòng",
         likelihood=likelihood,
         impact=impact,
         owner=w.member_a,
@@ -273,3 +273,54 @@ def test_the_matrix_is_not_shrunk_under_open_risks(in_a):
     with pytest.raises(ValidationError, match="ma trận không nhỏ hơn 5 x 5"):
         agency_settings_update(actor=w.owner_a, risk_matrix_size=4)
     assert AgencySettings.load().risk_matrix_size == 5
+
+
+# --------------------------------------------------------------------------- two kinds apart
+
+
+def test_risks_and_opportunities_are_counted_apart(in_a):
+    from quality.risks.selectors import kind_counts
+
+    w = in_a
+    create(w, 4, 4)
+    create(w, 2, 2, kind="opportunity", title="Tích hợp ký số")
+    closed = create(w, 1, 1, kind="opportunity", title="Cơ hội đã xong")
+    risks.risk_update(actor=w.owner_a, risk=closed, status="closed")
+    counts = kind_counts()
+    assert counts["risk"]["open"] == 1 and counts["risk"]["total"] == 1
+    assert counts["opportunity"] == {"open": 1, "treated": 0, "closed": 1, "total": 2}
+
+
+def test_the_register_shows_each_kind_on_its_own_tab(in_a, client_for):
+    from django.db import connection
+
+    w = in_a
+    create(w, 4, 4, title="Thiếu người ở bộ phận một cửa")
+    create(w, 2, 2, kind="opportunity", title="Tích hợp ký số trên Cổng dịch vụ công")
+    connection.set_schema_to_public()
+    client = client_for(w.agency_a, w.owner_a)
+    page = client.get("/risks/", {"kind": "opportunity"}).content.decode()
+    assert "Tích hợp ký số" in page and "Thiếu người" not in page
+    assert 'id="count-opportunity">1<' in page and 'id="count-risk">1<' in page
+    page = client.get("/risks/", {"kind": "risk"}).content.decode()
+    assert "Thiếu người" in page and "Tích hợp ký số" not in page
+
+
+def test_the_migration_marks_titles_that_say_opportunity(in_a):
+    """The data migration classifies rows saved as risks whose title says "Cơ hội:"."""
+    import importlib
+
+    from django.apps import apps
+
+    w = in_a
+    marked = create(w, 2, 2, title="Cơ hội: tích hợp ký số")
+    dashed = create(w, 2, 2, title="CƠ HỘI - số hoá hồ sơ lưu trữ")
+    plain = create(w, 2, 2, title="Cơ hội bị bỏ lỡ vì thiếu người")
+    risk = create(w, 3, 3, title="Mất dữ liệu do ẩm mốc")
+    migration = importlib.import_module(
+        "quality.risks.migrations.0002_opportunities_marked_in_the_title"
+    )
+    migration.classify(apps, None)
+    kinds = dict(Risk.objects.values_list("pk", "kind"))
+    assert kinds[marked.pk] == kinds[dashed.pk] == "opportunity"
+    assert kinds[plain.pk] == kinds[risk.pk] == "risk"

@@ -3,6 +3,7 @@ from django import template
 from quality.core.audit_changes import annotate
 from quality.core.audit_labels import action_label as label
 from quality.core.permissions import can as _can
+from quality.core.permissions import holds as _holds
 
 register = template.Library()
 
@@ -11,6 +12,13 @@ register = template.Library()
 def can(user, capability: str) -> bool:
     """{% if user|can:"documents.manage" %}"""
     return _can(user, capability)
+
+
+@register.filter
+def holds(user, capability: str) -> bool:
+    """{% if user|holds:"competence.manage" %}: the role grants it, even while the agency is
+    read-only (a link to a page its managers still open, to read)."""
+    return _holds(user, capability)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding, Grade
+from quality.competence import selectors as competence
 from quality.core.reports import Report, Section
 from quality.feedback.services import results
 from quality.improvement.models import Action, Nonconformity
@@ -18,7 +19,8 @@ from quality.reviews.models import (
     ReviewStatus,
 )
 from quality.reviews.services.common import review_actions
-from quality.risks.models import ContextIssue, Risk
+from quality.risks.models import ContextIssue, Risk, RiskKind, RiskStatus
+from quality.risks.selectors import kind_counts
 from quality.risks.services import level_of
 
 
@@ -55,6 +57,7 @@ def compile_inputs(review: ManagementReview) -> dict:
             "Sự thỏa đáng của nguồn lực",
             review.resources or "Do lãnh đạo và các đơn vị trình bày tại cuộc họp.",
         ),
+        _competence(start, end),
         _risks(),
         _opportunities(start, end),
     ]
@@ -243,25 +246,69 @@ def _audits(start, end) -> dict:
 
 
 def _risks() -> dict:
+    """Risks and opportunities reported apart: what each kind holds, then the treatments."""
 
     treated = Risk.objects.filter(reevaluated_at__isnull=False)
+    kinds = dict(RiskKind.choices)
     rows = [
         [
+            str(kinds[r.kind]),
             r.title,
             f"{r.score} ({level_of(r.score).label})",
             f"{r.residual_score} ({level_of(r.residual_score).label})",
         ]
         for r in treated
     ]
+    counts = kind_counts()
     actions = Action.objects.filter(kind="risk")
     done = actions.filter(status="verified").count()
+    risk, opportunity = counts[RiskKind.RISK], counts[RiskKind.OPPORTUNITY]
     return _section(
         "9.3.2.e",
         "Hiệu lực của các hành động giải quyết rủi ro và cơ hội",
         f"{actions.count()} biện pháp xử lý; đã xác nhận {done}; "
-        f"{treated.count()} rủi ro đã đánh giá lại.",
+        f"{treated.filter(kind=RiskKind.RISK).count()} rủi ro đã đánh giá lại. "
+        f"Rủi ro: {risk['open']} đang theo dõi, {risk['treated']} đã xử lý, "
+        f"{risk['closed']} đã đóng. Cơ hội: {opportunity['open']} đang theo dõi, "
+        f"{opportunity['treated']} đã thực hiện, {opportunity['closed']} đã đóng.",
         rows,
-        ["Rủi ro", "Trước xử lý", "Sau xử lý"],
+        ["Loại", "Nội dung", "Trước xử lý", "Sau xử lý"],
+    )
+
+
+def _competence(start, end) -> dict:
+    """Competence and awareness (7.2, 7.3) as a resource of the QMS: the period's trainings
+    and their effectiveness, the year's share of staff trained, gaps, expiring certificates."""
+
+    sessions = list(competence.sessions_between(start, end))
+    share = competence.trained_share(end.year)
+    effective = sum(s.effective for s in sessions)
+    not_effective = sum(s.not_effective for s in sessions)
+    attendees = sum(s.attendees for s in sessions)
+    rows = [
+        [
+            f"{s.held_on:%d/%m/%Y}",
+            s.title,
+            vn_number(s.hours.normalize()),
+            s.attendees,
+            s.effective,
+            s.not_effective,
+        ]
+        for s in sessions
+    ]
+    rate = vn_percent(share["rate"])
+    return _section(
+        "9.3.2.d.1",
+        "Năng lực, đào tạo và nhận thức",
+        f"{len(sessions)} khoá đào tạo trong kỳ, {attendees} lượt người, "
+        f"{vn_number(sum(s.hours for s in sessions).normalize() if sessions else 0)} giờ; "
+        f"hiệu quả: đạt {effective}, chưa đạt {not_effective}, chưa đánh giá "
+        f"{attendees - effective - not_effective}. Cán bộ được đào tạo năm {end.year}: "
+        f"{share['trained']}/{share['total']} ({rate}). Còn thiếu năng lực yêu cầu: "
+        f"{len(competence.gaps(end))} người; chứng chỉ hết hạn hoặc sắp hết hạn: "
+        f"{competence.expiring(end).count()}.",
+        rows,
+        ["Ngày", "Nội dung", "Số giờ", "Người tham dự", "Đạt", "Chưa đạt"],
     )
 
 
@@ -272,6 +319,10 @@ def _opportunities(start, end) -> dict:
         for f in Finding.objects.filter(
             grade=Grade.OPPORTUNITY, plan__end_on__gte=start, plan__end_on__lte=end
         ).select_related("plan")
+    ]
+    rows += [
+        [r.title, "Sổ rủi ro và cơ hội"]
+        for r in Risk.objects.filter(kind=RiskKind.OPPORTUNITY).exclude(status=RiskStatus.CLOSED)
     ]
     rows += [
         [item.title, "Chờ xem xét"]
