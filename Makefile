@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # tests marked xdist_group (the browser journeys share one live server) stay together.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format bench install browser system-packages clean-data messages check-deploy
+.PHONY: run test lint format bench install browser system-packages clean-data messages check-deploy image image-test
 
 install: $(STAMP)
 
@@ -56,6 +56,17 @@ system-packages:
 	  echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; fi; \
 	if echo " $(DEBIAN_PACKAGES) " | grep -q " softhsm2 "; then \
 	  echo "softhsm2: $$(softhsm2-util --version 2>/dev/null)"; fi
+
+# The production image (deploy/Dockerfile) built with Debian's buildah as eiso:<version>;
+# offline, on a Debian 12 base made once with debootstrap. See deploy/build_image.sh.
+image:
+	deploy/build_image.sh
+
+# Runs that image as production does (migrations, web, worker, beat against PostgreSQL and
+# Redis on 127.0.0.1; non-root, read-only root, secrets in files) and checks what an image
+# scanner would. .ci/run calls it. See deploy/image_test.py.
+image-test: install image
+	$(BIN)/python deploy/image_test.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
@@ -16,7 +15,8 @@ from onboarding.services.packs import pack_install
 from quality.core.models import Unit
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
-from tenants.models import Agency, AgencyKind, AgencyStatus, Domain
+from tenants.models import Agency, AgencyKind, Domain
+from tenants.services.province import province_ensure
 from tenants.services.provisioning import AgencySpec, agency_provision
 
 DEMO_PASSWORD = "eiso-demo-2026"  # noqa: S105 - demo data, DEBUG only
@@ -103,7 +103,7 @@ def _ensure_statistics() -> None:
 
     from django.utils import timezone
 
-    # The statistics' AgencyStatus (figures), not the agency life-cycle one imported above.
+    # The statistics' AgencyStatus (figures), not the agency life-cycle one of tenants.
     from insights.models import AgencyStatus
 
     codes = [code for code, *_rest in AGENCIES]
@@ -262,18 +262,8 @@ def _ensure_pack(agency: Agency) -> str:
     )
 
 
-@transaction.atomic
 def _ensure_public() -> str:
-    public, created = Agency.objects.get_or_create(
-        schema_name=settings.PUBLIC_SCHEMA_NAME,
-        defaults={
-            "code": "public",
-            "name": PROVINCE_NAME,
-            "kind": AgencyKind.PROVINCE,
-            "status": AgencyStatus.ACTIVE,
-        },
-    )
-    _sync_domain(public)
+    public, created = province_ensure(name=PROVINCE_NAME)
     return f"created the province ({public.host})" if created else ""
 
 

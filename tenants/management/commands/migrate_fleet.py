@@ -2,6 +2,9 @@
 
     manage.py migrate_fleet [--include-public] [--parallel N] [--check]
 
+With --include-public the public schema comes first, then the province's own row and its
+host (tenants/services/province.py): without them the console on BASE_DOMAIN is a 404.
+
 Exit status is non-zero when any schema failed (or, with --check, needs work).
 """
 
@@ -13,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.services.fleet import fleet_migrate
+from tenants.services.province import province_ensure
 
 
 class Command(BaseCommand):
@@ -44,6 +48,9 @@ class Command(BaseCommand):
                 verbosity=max(0, options["verbosity"] - 1),
             )
             self.stdout.write(f"public schema migrated in {time.perf_counter() - started:.2f}s")
+            province, created = province_ensure()
+            if created:
+                self.stdout.write(f"the province console answers at {province.host}")
         report = fleet_migrate(
             parallel=parallel, check_only=check, progress=lambda line: self.stdout.write(line)
         )
