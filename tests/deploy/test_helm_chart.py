@@ -26,6 +26,7 @@ CHART_SECRET = {
             "DATABASE_URL": "postgresql://eiso:pw@db.internal:5432/eiso",
             "REDIS_URL": "redis://redis.internal:6379/0",
             "EMAIL_URL": "smtp://mail.internal:25",
+            "SIGNING_KEYS_SECRET": "s" * 43 + "=",
             "METRICS_TOKEN": "m" * 32,
         },
     }
@@ -38,6 +39,9 @@ SECRET_KEYS = {
     "SENTRY_DSN",
     "METRICS_TOKEN",
     "INTEGRATION_KEYS_SECRET",
+    "SIGNING_KEYS_SECRET",
+    "SSO_CLIENT_SECRET",
+    "SSO_SECRET_KEY",
 }
 VALUES = {"default": None, "production": PRODUCTION, "chart-secret": CHART_SECRET}
 
@@ -214,7 +218,8 @@ def test_every_secret_comes_from_a_secret_as_a_file(rendered):
     for pod, spec in pod_specs(docs):
         secret_volume = _secret_volume(spec)
         files = {item["path"] for item in secret_volume["items"]}
-        assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"} <= files, pod
+        required = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SIGNING_KEYS_SECRET"}
+        assert required <= files, pod
         for container in spec["containers"]:
             env = {item["name"]: item for item in container.get("env", [])}
             for key in SECRET_KEYS:
@@ -241,16 +246,18 @@ def test_chart_made_secret_holds_only_the_values_given(chart):
         "DATABASE_URL",
         "REDIS_URL",
         "EMAIL_URL",
+        "SIGNING_KEYS_SECRET",
         "METRICS_TOKEN",
     }
     web = dict(pod_specs(docs))["eiso-web"]
     assert {i["path"] for i in _secret_volume(web)["items"]} == set(secret["stringData"])
 
 
-def test_a_missing_required_secret_stops_the_install_with_its_name(chart):
+@pytest.mark.parametrize("key", ["DATABASE_URL", "SIGNING_KEYS_SECRET"])
+def test_a_missing_required_secret_stops_the_install_with_its_name(chart, key):
     values = copy.deepcopy(CHART_SECRET)
-    values["secrets"]["values"]["DATABASE_URL"] = ""
-    with pytest.raises(helm.HelmError, match="DATABASE_URL"):
+    values["secrets"]["values"][key] = ""
+    with pytest.raises(helm.HelmError, match=key):
         chart.render(values, name="eiso", namespace="eiso", is_install=True)
 
 

@@ -52,13 +52,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* The secret keys the pods read: required ones always, optional ones when present. */}}
 {{- define "eiso.secretKeys" -}}
-{{- $keys := list "SECRET_KEY" "DATABASE_URL" "REDIS_URL" "EMAIL_URL" -}}
+{{- $keys := list "SECRET_KEY" "DATABASE_URL" "REDIS_URL" "EMAIL_URL" "SIGNING_KEYS_SECRET" -}}
 {{- if .Values.secrets.existingSecret -}}
 {{- range .Values.secrets.existingSecretOptionalKeys -}}
 {{- $keys = append $keys . -}}
 {{- end -}}
 {{- else -}}
-{{- range $key := list "SENTRY_DSN" "METRICS_TOKEN" "INTEGRATION_KEYS_SECRET" -}}
+{{- range $key := list "SENTRY_DSN" "METRICS_TOKEN" "INTEGRATION_KEYS_SECRET" "SSO_CLIENT_SECRET" "SSO_SECRET_KEY" -}}
 {{- if index $.Values.secrets.values $key -}}
 {{- $keys = append $keys $key -}}
 {{- end -}}
@@ -70,7 +70,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* Checks that stop a bad install early, with a message. */}}
 {{- define "eiso.validate" -}}
 {{- if not .Values.secrets.existingSecret -}}
-{{- range $key := list "SECRET_KEY" "DATABASE_URL" "REDIS_URL" "EMAIL_URL" -}}
+{{- range $key := list "SECRET_KEY" "DATABASE_URL" "REDIS_URL" "EMAIL_URL" "SIGNING_KEYS_SECRET" -}}
 {{- if not (index $.Values.secrets.values $key) -}}
 {{- fail (printf "secrets.values.%s is required when secrets.existingSecret is empty" $key) -}}
 {{- end -}}
