@@ -179,6 +179,7 @@ TENANT_APPS = [
     "quality.objectives",
     "quality.feedback",
     "quality.reviews",
+    "quality.transition",
     "onboarding",
     "integrations",
 ]

@@ -24,6 +24,7 @@ WATCHED_APPS = {
     "quality_objectives",
     "quality_feedback",
     "quality_reviews",
+    "quality_transition",
 }
 WATCHED_MODELS = {("accounts", "user"), ("integrations", "inboxevent")}
 IGNORED_MODELS = {

@@ -55,6 +55,8 @@ CAPABILITIES: dict[str, frozenset] = {
     "feedback.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
     "reviews.view": ALL_AGENCY,
     "reviews.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    "transition.view": ALL_AGENCY,
+    "transition.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
 }
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 

@@ -84,6 +84,11 @@ class Edition:
     def has(self, feature: str) -> bool:
         return feature in self.features
 
+    @property
+    def has_climate(self) -> bool:
+        """Amendment 1:2024: the climate question in 4.1 and the note in 4.2."""
+        return self.has("climate")
+
     def clause(self, code: str) -> Clause | None:
         return self._by_code.get(code)
 
