@@ -36,8 +36,9 @@ class ClimateDecisionForm(forms.Form):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
-    reasons = forms.CharField(
+    reasons = forms.CharField(  # required by the service, whose message names the amendment
         label=_("Lý do, căn cứ"),
+        required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
