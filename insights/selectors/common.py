@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from insights.models import AgencyFact, AgencyStatus, FieldFact, Grain
 from iso_platform.months import add_months, month_end, month_start
+from quality.core.editions import catalogue
 from tenants.models import Agency, AgencyKind
 from tenants.models import AgencyStatus as Lifecycle
 
@@ -185,8 +186,6 @@ def _per_agency_status(agencies: QuerySet) -> dict[int, dict]:
 
 def edition_figures(status: dict | None) -> dict:
     """The edition an agency follows and its transition, ready for the grid and the chart."""
-    from quality.core.editions import catalogue
-
     status = status or {}
     editions = catalogue()
     code, target = status.get("iso_edition") or "", status.get("transition_target") or ""

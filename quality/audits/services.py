@@ -23,6 +23,7 @@ from quality.audits.models import (
 )
 from quality.audits.models import Grade as G
 from quality.core.editions import Edition, agency_edition, catalogue, edition_get
+from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.reports import Report, Section
 from quality.core.services import audit_record, notify_once, outgoing_number_allocate
@@ -142,8 +143,6 @@ def clause_sort_key(code: str) -> str:
 def edition_switch_check(fields: dict) -> None:
     """A settings check: the edition cannot change while an audit plan is not reported (its
     checklist and findings follow the plan's edition)."""
-    from quality.core.models import AgencySettings
-
     wanted = fields.get("iso_edition")
     if wanted is None or wanted == AgencySettings.load().iso_edition:
         return

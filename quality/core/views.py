@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -138,8 +138,6 @@ class EditionSettingsView(LoopSettingsView):
         )
 
     def post(self, request):
-        from django.core.exceptions import ValidationError
-
         form = self.form_class(request.POST)
         if form.is_valid():
             try:

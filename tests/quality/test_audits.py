@@ -15,7 +15,6 @@ from eiso.testing.asserts import refusal_checker
 from eiso.testing.procedures import make_procedure
 from iso_platform.accounts.models import Role, User
 from quality.audits import services as audits
-from quality.core.editions import catalogue
 from quality.audits.models import (
     Assignment,
     AuditPlan,
@@ -24,6 +23,7 @@ from quality.audits.models import (
     Clause,
     Finding,
 )
+from quality.core.editions import catalogue
 from quality.core.models import AuditEvent, Notification, Unit
 from quality.core.reports import to_docx, to_pdf
 from quality.improvement.models import Nonconformity
