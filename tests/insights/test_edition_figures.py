@@ -59,7 +59,8 @@ def test_the_refresh_copies_the_edition_and_the_transition(in_a, client_for):
     assert chart["labels"] == ["Sở Alpha"] and chart["datasets"][0]["data"] == [20]
     assert ("TCVN ISO 9001:2015 và Sửa đổi 1:2024", 2) in page.context["edition_counts"]
     grid = page.context["tables"]["grid"]
-    row = dict(zip(grid.header(), grid.rows[[m["code"] for m in grid.meta].index("alpha")]))
+    values = grid.rows[[m["code"] for m in grid.meta].index("alpha")]
+    row = dict(zip(grid.header(), values, strict=True))
     assert row["Tiến độ chuyển đổi (%)"] == 20 and row["Hạn chuyển đổi"] == "30/09/2029"
     assert row["Phiên bản tiêu chuẩn"] == "TCVN ISO 9001:2015 và Sửa đổi 1:2024"
 
