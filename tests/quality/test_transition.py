@@ -198,6 +198,7 @@ def started(in_a):
 def test_the_pages_work_for_the_agency_and_answer_with_files(in_a, client_for, started):
     question, evidence = started
     owner = client_for(in_a.agency_a, in_a.owner_a)
+    assert "nội dung chuyển đổi chưa đánh giá" in owner.get("/").content.decode()  # its tile
     home = owner.get("/transition/").content.decode()
     assert "Đánh giá khoảng cách" in home and 'data-progress="0"' in home
     page = owner.get(f"/transition/questions/{question.pk}/").content.decode()
