@@ -187,6 +187,7 @@ TENANT_APPS = [
     "quality.feedback",
     "quality.reviews",
     "quality.competence",
+    "quality.transition",
     "onboarding",
     "integrations",
     "integrations.sso",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("procedures/", include("quality.procedures.urls")),
     path("improvement/", include("quality.improvement.urls")),
     path("risks/", include("quality.risks.urls")),
+    path("transition/", include("quality.transition.urls")),
     path("objectives/", include("quality.objectives.urls")),
     path("audits/", include("quality.audits.urls")),
     path("feedback/", include("quality.feedback.urls")),

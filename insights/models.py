@@ -103,6 +103,16 @@ class AgencyStatus(models.Model):
     staff_trained = models.PositiveIntegerField(default=0)
     last_activity = models.DateTimeField(null=True, blank=True)
     storage_bytes = models.BigIntegerField(default=0)
+    # the edition of ISO 9001 followed, and the move to a newer one (quality.transition):
+    # questions of the gap assessment, those closed (met, or every action done), its plan
+    iso_edition = models.CharField(max_length=20, blank=True)
+    transition_target = models.CharField(max_length=20, blank=True)
+    transition_deadline = models.DateField(null=True, blank=True)
+    transition_questions = models.PositiveIntegerField(default=0)
+    transition_answered = models.PositiveIntegerField(default=0)
+    transition_closed = models.PositiveIntegerField(default=0)
+    transition_actions = models.PositiveIntegerField(default=0)
+    transition_actions_done = models.PositiveIntegerField(default=0)
     # freshness
     refreshed_at = models.DateTimeField(null=True, blank=True)
     refresh_ms = models.PositiveIntegerField(default=0)
@@ -115,6 +125,12 @@ class AgencyStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} ({self.year})"
+
+    @property
+    def transition_percent(self) -> int | None:
+        if not self.transition_questions:
+            return None
+        return round(100 * self.transition_closed / self.transition_questions)
 
 
 class InspectionPlan(models.Model):

@@ -25,6 +25,7 @@ WATCHED_APPS = {
     "quality_feedback",
     "quality_reviews",
     "quality_competence",
+    "quality_transition",
 }
 WATCHED_MODELS = {("accounts", "user"), ("integrations", "inboxevent")}
 IGNORED_MODELS = {

@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
 from eiso.console.demo_loop import ensure_loop
+from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
 from iso_platform.accounts.models import Role, User
 from onboarding.services.packs import pack_install
@@ -92,6 +93,7 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         done.append(_ensure_applications(agency))
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
+            done.append(ensure_transition(code))
     _ensure_statistics()
     return [line for line in done if line]
 

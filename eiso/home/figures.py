@@ -25,6 +25,7 @@ from quality.objectives.models import Objective
 from quality.procedures.models import OPEN_STATUSES, Application
 from quality.reviews.models import ManagementReview, ReviewStatus
 from quality.risks.models import Risk, RiskKind, RiskStatus
+from quality.transition.models import GapQuestion, GapStatus
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ def _area_querysets(today: dt.date, now: dt.datetime) -> dict[str, tuple[QuerySe
         "feedback": (
             SurveyResponse.objects.filter(created_at__date__gte=month),
             Figure(_("phiếu khảo sát tháng này"), ""),
+        ),
+        "transition": (
+            GapQuestion.objects.filter(status=GapStatus.OPEN),
+            Figure(_("nội dung chuyển đổi chưa đánh giá"), ""),
         ),
     }
 

@@ -241,6 +241,9 @@ def grid_table(grid: list[dict], *, limit: int | None = None) -> Table:
             Column("actions_overdue", _("Hành động khắc phục quá hạn"), "int"),
             Column("documents_review_overdue", _("Tài liệu quá hạn rà soát"), "int"),
             Column("audits_done", _("Đánh giá nội bộ đã thực hiện"), "int"),
+            Column("edition", _("Phiên bản tiêu chuẩn"), "text"),
+            Column("transition_percent", _("Tiến độ chuyển đổi (%)"), "rate"),
+            Column("transition_deadline", _("Hạn chuyển đổi"), "text"),
             Column("refreshed_at", _("Cập nhật lúc"), "datetime"),
             Column("freshness", _("Tình trạng cập nhật"), "freshness"),
             Column("dirty_since", _("Chờ cập nhật từ"), "datetime"),
@@ -260,6 +263,11 @@ def grid_table(grid: list[dict], *, limit: int | None = None) -> Table:
                 row["actions_overdue"],
                 row["documents_review_overdue"],
                 row["audits_done"],
+                row["edition_name"],
+                row["transition_percent"],
+                row["transition_deadline"].strftime("%d/%m/%Y")
+                if row["transition_deadline"]
+                else "",
                 row["refreshed_at"],
                 row["freshness_label"],
                 row["dirty_since"],

@@ -125,6 +125,32 @@ def rate_chart(rows: list[dict], *, label_key: str = "label") -> dict:
     }
 
 
+def transition_chart(grid: list[dict]) -> dict:
+    """Each agency moving to a newer edition: the share of its gap assessment closed."""
+    moving = [r for r in grid if r["transition_target"]]
+    return {
+        "type": "bar",
+        "max": 100,
+        "yTitle": "%",
+        "labels": [r["name"] for r in moving],
+        "datasets": [
+            {
+                "label": _("Tiến độ chuyển đổi (%)"),
+                "data": [r["transition_percent"] or 0 for r in moving],
+                "backgroundColor": CHART_BLUE,
+            }
+        ],
+    }
+
+
+def edition_counts(grid: list[dict]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for row in grid:
+        if row["edition_name"]:
+            counts[row["edition_name"]] = counts.get(row["edition_name"], 0) + 1
+    return sorted(counts.items())
+
+
 class DashboardView(ExportableMixin, ProvinceUserRequiredMixin, TemplateView):
     template_name = "insights/statistics/dashboard.html"
     stem = "thong-ke"
@@ -195,6 +221,8 @@ class DashboardView(ExportableMixin, ProvinceUserRequiredMixin, TemplateView):
             trend_chart=trend_chart(trend),
             kind_chart=rate_chart(by_kind),
             parent_chart=rate_chart(by_parent),
+            transition_chart=transition_chart(grid),
+            edition_counts=edition_counts(grid),
             can_manage=is_province_admin(self.request),
         )
         return context

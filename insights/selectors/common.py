@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from insights.models import AgencyFact, AgencyStatus, FieldFact, Grain
 from iso_platform.months import add_months, month_end, month_start
+from quality.core.editions import catalogue
 from tenants.models import Agency, AgencyKind
 from tenants.models import AgencyStatus as Lifecycle
 
@@ -44,6 +45,17 @@ STATUS_FIELDS = (
     "staff_trained",
 )
 FRESHNESS_FIELDS = ("refreshed_at", "dirty_since", "last_error", "failed_at")
+# The edition followed and the move to a newer one (not summed: read per agency)
+EDITION_FIELDS = (
+    "iso_edition",
+    "transition_target",
+    "transition_deadline",
+    "transition_questions",
+    "transition_answered",
+    "transition_closed",
+    "transition_actions",
+    "transition_actions_done",
+)
 EXCLUDED_NOTE = _("Không tính cơ quan đã lưu trữ, đã hợp nhất vào cơ quan khác hoặc đang khởi tạo.")
 STALE_AFTER = dt.timedelta(hours=26)  # the nightly reconciliation runs every 24 hours
 
@@ -162,6 +174,32 @@ def _per_agency_flow(period_from, period_to, agencies: QuerySet) -> dict[int, di
 
 def _per_agency_status(agencies: QuerySet) -> dict[int, dict]:
     rows = AgencyStatus.objects.filter(agency_id__in=agencies.values("pk")).values(
-        "agency_id", "year", "review_held", "last_activity", *STATUS_FIELDS, *FRESHNESS_FIELDS
+        "agency_id",
+        "year",
+        "review_held",
+        "last_activity",
+        *STATUS_FIELDS,
+        *FRESHNESS_FIELDS,
+        *EDITION_FIELDS,
     )
     return {row["agency_id"]: row for row in rows}
+
+
+def edition_figures(status: dict | None) -> dict:
+    """The edition an agency follows and its transition, ready for the grid and the chart."""
+    status = status or {}
+    editions = catalogue()
+    code, target = status.get("iso_edition") or "", status.get("transition_target") or ""
+    questions = status.get("transition_questions") or 0
+    return {
+        "iso_edition": code,
+        "edition_name": editions[code].name if code in editions else code,
+        "transition_target": target,
+        "transition_target_name": editions[target].name if target in editions else target,
+        "transition_percent": (
+            round(100 * (status.get("transition_closed") or 0) / questions) if questions else None
+        ),
+        "transition_deadline": status.get("transition_deadline"),
+        "transition_answered": status.get("transition_answered") or 0,
+        "transition_questions": questions,
+    }

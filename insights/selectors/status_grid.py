@@ -17,6 +17,7 @@ from insights.selectors.common import (
     _per_agency_status,
     _started,
     counted_agencies,
+    edition_figures,
     kind_label,
 )
 from tenants.models import AgencyStatus as Lifecycle
@@ -157,6 +158,7 @@ def status_grid(*, kind: str | None = None, today: dt.date | None = None) -> lis
                 "reasons": reasons,
                 **figures,
                 "review_held": known.get("review_held"),
+                **edition_figures(known),
                 "year": known.get("year"),
                 "freshness": freshness,
                 "freshness_label": str(FRESHNESS[freshness]),

@@ -59,6 +59,11 @@ STATUS_FIELDS = (
     ("review_held", gettext_lazy("Đã họp xem xét của lãnh đạo (năm)")),
     ("users", gettext_lazy("Người dùng")),
     ("active_users_30d", gettext_lazy("Người dùng hoạt động 30 ngày qua")),
+    # The move to a newer edition of ISO 9001: what the inspectors check of it
+    ("iso_edition", gettext_lazy("Phiên bản ISO 9001 áp dụng")),
+    ("transition_target", gettext_lazy("Đang chuyển đổi sang phiên bản")),
+    ("transition_percent", gettext_lazy("Tiến độ chuyển đổi phiên bản (%)")),
+    ("transition_deadline", gettext_lazy("Hạn hoàn thành chuyển đổi")),
 )
 MONTH_FIELDS = (
     "received",
@@ -283,7 +288,7 @@ def agency_figures(agency: Agency, *, as_of: dt.date) -> dict:
         "status": (
             {
                 "year": status.year,
-                **{name: getattr(status, name) for name, _label in STATUS_FIELDS},
+                **{name: _json_value(getattr(status, name)) for name, _label in STATUS_FIELDS},
                 "last_activity": _json_value(status.last_activity),
                 "refreshed_at": _json_value(status.refreshed_at),
             }

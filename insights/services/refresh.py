@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from insights.models import AgencyStatus
 from iso_platform.workdays.calendar import TZ
+from quality.core.editions import DEFAULT_EDITION
 from tenants.models import Agency
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ LOCK_KEY = 7007  # pg_advisory_xact_lock(LOCK_KEY, agency id): one refresh of an
 LOCAL_DAY = "(({col}) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 OPEN_APPLICATIONS = "('received', 'in_progress', 'supplement')"
 OPEN_ACTIONS = "('open', 'ineffective')"
+DONE_ACTIONS = "('verified', 'cancelled')"  # quality.transition.selectors.DONE_ACTIONS
 
 # Only the quoted, validated schema name and fixed expressions are formatted in; values are
 # bound parameters. Each statement deletes, in its own final step, the agency's rows that the
@@ -121,11 +123,15 @@ STATUS_SQL = """
 INSERT INTO public.insights_agencystatus AS st (agency_id, year, overdue_now, in_progress,
   ncs_open, ncs_overdue, actions_overdue, audits_planned, audits_done, documents_in_force,
   documents_review_overdue, objectives_met, objectives_missed, review_held, users,
-  active_users_30d, staff_trained, last_activity, storage_bytes, refreshed_at, refresh_ms,
-  dirty_since, last_error, failed_at)
+  active_users_30d, staff_trained, last_activity, storage_bytes, iso_edition, transition_target,
+  transition_deadline, transition_questions, transition_answered, transition_closed,
+  transition_actions, transition_actions_done, refreshed_at, refresh_ms, dirty_since,
+  last_error, failed_at)
 SELECT %(agency)s, %(year)s, app.overdue, app.open, nc.open, nc.overdue, act.overdue,
   aud.planned, aud.done, doc.in_force, doc.review_overdue, obj.met, obj.missed, rev.held,
-  usr.users, active.n, trained.n, greatest(ev.last_at, usr.last_login), size.bytes, %(now)s,
+  usr.users, active.n, trained.n, greatest(ev.last_at, usr.last_login), size.bytes, ed.code,
+  coalesce(tr.target, ''), tr.deadline, coalesce(tr.questions, 0), coalesce(tr.answered, 0),
+  coalesce(tr.closed, 0), coalesce(tr.actions, 0), coalesce(tr.actions_done, 0), %(now)s,
   least(2000000000,
         round(1000 * extract(epoch FROM clock_timestamp() - statement_timestamp())))::int,
   NULL, '', NULL
@@ -170,7 +176,35 @@ FROM
      AND u.is_active AND u.role <> 'read_only') trained,
   (SELECT coalesce(sum(pg_total_relation_size(
             to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(t)))), 0)::bigint AS bytes
-   FROM unnest(%(tables)s::text[]) AS t) size
+   FROM unnest(%(tables)s::text[]) AS t) size,
+  (SELECT coalesce((SELECT iso_edition FROM {s}.quality_core_agencysettings WHERE id = 1),
+                   %(default_edition)s) AS code) ed,
+  (SELECT 1) one LEFT JOIN LATERAL (
+     SELECT a.target_edition AS target, a.deadline,
+            (SELECT count(*) FROM {s}.quality_transition_gapquestion q
+             WHERE q.assessment_id = a.id) AS questions,
+            (SELECT count(*) FROM {s}.quality_transition_gapquestion q
+             WHERE q.assessment_id = a.id AND q.status <> 'open') AS answered,
+            (SELECT count(*) FROM {s}.quality_transition_gapquestion q
+             WHERE q.assessment_id = a.id AND (q.status = 'met' OR (
+               q.status IN ('partial', 'gap')
+               AND EXISTS (SELECT 1 FROM {s}.quality_improvement_action x
+                           WHERE x.kind = 'transition' AND x.source_type = 'gap_question'
+                             AND x.source_id = q.id::text)
+               AND NOT EXISTS (SELECT 1 FROM {s}.quality_improvement_action x
+                               WHERE x.kind = 'transition' AND x.source_type = 'gap_question'
+                                 AND x.source_id = q.id::text
+                                 AND x.status NOT IN {done_actions})))) AS closed,
+            (SELECT count(*) FROM {s}.quality_improvement_action x
+             WHERE x.kind = 'transition' AND x.source_type = 'gap_question'
+               AND x.source_id IN (SELECT q.id::text FROM {s}.quality_transition_gapquestion q
+                                   WHERE q.assessment_id = a.id)) AS actions,
+            (SELECT count(*) FROM {s}.quality_improvement_action x
+             WHERE x.kind = 'transition' AND x.source_type = 'gap_question'
+               AND x.status IN {done_actions}
+               AND x.source_id IN (SELECT q.id::text FROM {s}.quality_transition_gapquestion q
+                                   WHERE q.assessment_id = a.id)) AS actions_done
+     FROM {s}.quality_transition_assessment a ORDER BY a.created_at DESC LIMIT 1) tr ON true
 ON CONFLICT (agency_id) DO UPDATE SET
   year = EXCLUDED.year, overdue_now = EXCLUDED.overdue_now, in_progress = EXCLUDED.in_progress,
   ncs_open = EXCLUDED.ncs_open, ncs_overdue = EXCLUDED.ncs_overdue,
@@ -181,7 +215,14 @@ ON CONFLICT (agency_id) DO UPDATE SET
   review_held = EXCLUDED.review_held, users = EXCLUDED.users,
   active_users_30d = EXCLUDED.active_users_30d, staff_trained = EXCLUDED.staff_trained,
   last_activity = EXCLUDED.last_activity,
-  storage_bytes = EXCLUDED.storage_bytes, refreshed_at = EXCLUDED.refreshed_at,
+  storage_bytes = EXCLUDED.storage_bytes, iso_edition = EXCLUDED.iso_edition,
+  transition_target = EXCLUDED.transition_target,
+  transition_deadline = EXCLUDED.transition_deadline,
+  transition_questions = EXCLUDED.transition_questions,
+  transition_answered = EXCLUDED.transition_answered,
+  transition_closed = EXCLUDED.transition_closed,
+  transition_actions = EXCLUDED.transition_actions,
+  transition_actions_done = EXCLUDED.transition_actions_done, refreshed_at = EXCLUDED.refreshed_at,
   refresh_ms = EXCLUDED.refresh_ms, last_error = '', failed_at = NULL;
 """
 
@@ -212,7 +253,9 @@ def refresh_sql(schema: str) -> str:
             acted_day=_local("at"),
         )
         + FIELDS_SQL.format(s=s, completed_day=_local("a.completed_at"))
-        + STATUS_SQL.format(s=s, open_apps=OPEN_APPLICATIONS, open_actions=OPEN_ACTIONS)
+        + STATUS_SQL.format(
+            s=s, open_apps=OPEN_APPLICATIONS, open_actions=OPEN_ACTIONS, done_actions=DONE_ACTIONS
+        )
     )
 
 
@@ -254,6 +297,7 @@ def _params(agency: Agency, now: dt.datetime) -> dict:
         "year_start": dt.date(today.year, 1, 1),
         "year_end": dt.date(today.year + 1, 1, 1),
         "since": now - dt.timedelta(days=30),
+        "default_edition": DEFAULT_EDITION,
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -20,6 +22,7 @@ from quality.audits.models import (
     Finding,
     Grade,
 )
+from quality.core.editions import agency_edition, catalogue
 from quality.core.models import Unit
 from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import person_field
@@ -27,12 +30,11 @@ from quality.improvement.apis import person_field
 # --------------------------------------------------------------------------- output shapes
 
 
-class ClauseOut(serializers.ModelSerializer):
-    is_heading = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Clause
-        fields = ["id", "code", "title", "is_heading"]
+class ClauseOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField(help_text="The title in the edition asked for.")
+    is_heading = serializers.BooleanField()
 
 
 class ProgrammeOut(serializers.ModelSerializer):
@@ -72,6 +74,7 @@ class PlanOut(serializers.ModelSerializer):
             "title",
             "scope",
             "criteria",
+            "edition",
             "start_on",
             "end_on",
             "lead",
@@ -174,13 +177,42 @@ def _plan_detail(plan: AuditPlan) -> dict:
 
 
 class ClauseListApi(generics.ListAPIView):
-    """The clauses of TCVN ISO 9001:2015, for checklists and findings."""
+    """The clauses of the edition of ISO 9001 the agency follows (or of `?edition=`), with
+    that edition's titles, for checklists and findings."""
 
     serializer_class = ClauseOut
     permission_classes = [Capability.of("audits.view")]
     pagination_class = None
     filter_backends = []
-    queryset = Clause.objects.order_by("sort_key")
+
+    def get_queryset(self):
+        return Clause.objects.filter(code__in=self.edition.codes()).order_by("sort_key")
+
+    @cached_property
+    def edition(self):
+        code = self.request.query_params.get("edition")
+        if code is None:
+            return agency_edition()
+        if code not in catalogue():
+            raise serializers.ValidationError(
+                {"edition": _("Không có phiên bản tiêu chuẩn “%(code)s”.") % {"code": code[:30]}}
+            )
+        return catalogue()[code]
+
+    @extend_schema(responses=ClauseOut(many=True))
+    def list(self, request, *args, **kwargs):
+        rows = []
+        for clause in self.get_queryset():
+            entry = self.edition.clause(clause.code)
+            rows.append(
+                {
+                    "id": clause.pk,
+                    "code": clause.code,
+                    "title": entry.title,
+                    "is_heading": entry.heading,
+                }
+            )
+        return Response(ClauseOut(rows, many=True).data)
 
 
 # --------------------------------------------------------------------------- programmes

@@ -33,3 +33,9 @@ class AuditsConfig(AppConfig):
             "audits:report",
             "audits:report_pdf",
         )
+
+        # The agency's edition of ISO 9001 does not change under an open audit.
+        from quality.audits.services import edition_switch_check
+        from quality.core.services import settings_check_register
+
+        settings_check_register("iso_edition", edition_switch_check)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from iso_platform.accounts.models import User
 from quality.audits.models import AuditProgramme, Clause, Grade
+from quality.core.editions import edition_get
 from quality.core.models import Unit
 from quality.core.permissions import CAPABILITIES
 from quality.core.steps import DATE, PersonField
@@ -40,7 +41,10 @@ class PlanForm(forms.Form):
         label=_("Chuẩn mực đánh giá"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Để trống: TCVN ISO 9001:2015, tài liệu của hệ thống và quy định liên quan."),
+        help_text=_(
+            "Để trống: phiên bản tiêu chuẩn cơ quan đang áp dụng, tài liệu của hệ thống và quy "
+            "định liên quan."
+        ),
     )
     start_on = forms.DateField(label=_("Từ ngày"), widget=DATE)
     end_on = forms.DateField(label=_("Đến ngày"), widget=DATE)
@@ -63,18 +67,16 @@ class AssignmentForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    clauses = forms.MultipleChoiceField(
-        label=_("Điều khoản TCVN ISO 9001:2015"), widget=forms.CheckboxSelectMultiple
-    )
+    clauses = forms.MultipleChoiceField(label=_("Điều khoản"), widget=forms.CheckboxSelectMultiple)
     include_procedures = forms.BooleanField(
         label=_("Thêm các quy trình TTHC mà đơn vị tham gia"), required=False, initial=True
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clauses"].choices = [
-            (c.code, f"{c.code} {c.title}") for c in Clause.objects.all() if not c.is_heading
-        ]
+        edition = edition_get(plan.edition)
+        self.fields["clauses"].label = _("Điều khoản %(edition)s") % {"edition": edition.name}
+        self.fields["clauses"].choices = [(c.code, c.label) for c in edition.auditable()]
 
 
 class AssessForm(forms.Form):

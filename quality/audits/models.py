@@ -1,4 +1,4 @@
-"""Internal audit (ISO 9001:2015 clause 9.2): programme, plans, team, checklists, findings."""
+"""Internal audit (ISO 9001 clause 9.2): programme, plans, team, checklists, findings."""
 
 from django.conf import settings
 from django.db import models
@@ -6,10 +6,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.editions import agency_edition
+
 USER = settings.AUTH_USER_MODEL
 
 
 class Clause(models.Model):
+    """Every clause number of every edition in quality.core.editions (their union, kept in
+    step by `clauses_sync`); which of them an audit offers, and their titles, come from the
+    edition the audit follows."""
+
     code = models.CharField(max_length=8, unique=True)
     title = models.CharField(max_length=200)
     sort_key = models.CharField(max_length=20, db_index=True)
@@ -23,6 +29,11 @@ class Clause(models.Model):
     @property
     def is_heading(self) -> bool:
         return "." not in self.code
+
+
+def current_edition_code() -> str:
+    """The edition the agency follows now: a new plan's default."""
+    return agency_edition().code
 
 
 class AuditProgramme(models.Model):
@@ -52,10 +63,11 @@ class AuditPlan(models.Model):
     programme = models.ForeignKey(AuditProgramme, on_delete=models.PROTECT, related_name="plans")
     title = models.CharField(_("tên cuộc đánh giá"), max_length=300)
     scope = models.TextField(_("phạm vi"))
-    criteria = models.TextField(
-        _("chuẩn mực đánh giá"),
-        default="TCVN ISO 9001:2015; tài liệu của hệ thống quản lý "
-        "chất lượng; quy định pháp luật liên quan",
+    criteria = models.TextField(_("chuẩn mực đánh giá"))
+    # The edition of ISO 9001 the audit is against (quality.core.editions), fixed when the
+    # plan is made: the agency's edition cannot change while a plan is open.
+    edition = models.CharField(
+        _("phiên bản tiêu chuẩn"), max_length=20, default=current_edition_code
     )
     start_on = models.DateField(_("từ ngày"))
     end_on = models.DateField(_("đến ngày"))

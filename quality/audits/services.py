@@ -22,6 +22,8 @@ from quality.audits.models import (
     PlanStatus,
 )
 from quality.audits.models import Grade as G
+from quality.core.editions import Edition, agency_edition, catalogue, edition_get
+from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.reports import Report, Section
 from quality.core.services import audit_record, notify_once, outgoing_number_allocate
@@ -43,6 +45,13 @@ MSG_NO_CHECKLIST = gettext_noop(
     "Chưa có nội dung kiểm tra nào: lập danh mục kiểm tra và đánh giá trước khi báo cáo."
 )
 MSG_CONCLUSION = gettext_noop("Cần kết luận của đoàn đánh giá.")
+MSG_NOT_IN_EDITION = gettext_noop(
+    "Điều khoản %(codes)s không có trong %(edition)s, phiên bản mà cuộc đánh giá này theo."
+)
+MSG_EDITION_OPEN_AUDIT = gettext_noop(
+    "Chưa đổi được phiên bản tiêu chuẩn: còn %(n)s cuộc đánh giá nội bộ chưa báo cáo "
+    "(%(titles)s). Hoàn tất báo cáo các cuộc đánh giá đó trước."
+)
 
 
 def _require(actor, capability: str) -> None:
@@ -82,6 +91,7 @@ def plan_create(
         errors["lead"] = _(MSG_NOT_AUDITOR) % {"person": lead}
     if errors:
         raise ValidationError(errors)
+    edition = agency_edition()
     plan = AuditPlan.objects.create(
         programme=programme,
         title=title.strip(),
@@ -89,7 +99,8 @@ def plan_create(
         start_on=start_on,
         end_on=end_on,
         lead=lead,
-        **({"criteria": criteria.strip()} if criteria else {}),
+        edition=edition.code,
+        criteria=criteria.strip() or default_criteria(edition),
     )
     audit_record(
         actor=actor,
@@ -98,6 +109,53 @@ def plan_create(
         changes={"title": plan.title, "start_on": start_on, "end_on": end_on},
     )
     return plan
+
+
+def default_criteria(edition: Edition) -> str:
+    return _(
+        "%(edition)s; tài liệu của hệ thống quản lý chất lượng; quy định pháp luật liên quan"
+    ) % {"edition": edition.name}
+
+
+def clauses_sync(*, model=Clause) -> int:
+    """Make the clause table the union of every edition's clauses (titles from the newest
+    edition that has each); rows are never deleted, findings point at them. Returns how many
+    rows were added. Run by a migration whenever an edition file is added or changed."""
+    titles = catalogue().all_codes()
+    existing = {c.code: c for c in model.objects.all()}
+    added = [
+        model(code=code, title=title, sort_key=clause_sort_key(code))
+        for code, title in titles.items()
+        if code not in existing
+    ]
+    model.objects.bulk_create(added)
+    changed = [c for code, c in existing.items() if code in titles and c.title != titles[code]]
+    for clause in changed:
+        clause.title = titles[clause.code]
+    model.objects.bulk_update(changed, ["title"])
+    return len(added)
+
+
+def clause_sort_key(code: str) -> str:
+    return ".".join(part.zfill(2) for part in code.split("."))
+
+
+def edition_switch_check(fields: dict) -> None:
+    """A settings check: the edition cannot change while an audit plan is not reported (its
+    checklist and findings follow the plan's edition)."""
+    wanted = fields.get("iso_edition")
+    if wanted is None or wanted == AgencySettings.load().iso_edition:
+        return
+    open_plans = list(
+        AuditPlan.objects.exclude(status=PlanStatus.REPORTED).values_list("title", flat=True)
+    )
+    if open_plans:
+        raise ValidationError(
+            {
+                "iso_edition": _(MSG_EDITION_OPEN_AUDIT)
+                % {"n": len(open_plans), "titles": "; ".join(t[:60] for t in open_plans[:3])}
+            }
+        )
 
 
 def independence_check(auditor, unit) -> None:
@@ -146,7 +204,19 @@ def checklist_build(
     _require(actor, "audits.manage")
     plan = AuditPlan.objects.select_for_update().get(pk=plan.pk)  # never a stale status
     _not_reported(plan)
-    clauses = list(Clause.objects.filter(code__in=clause_codes))
+    edition = edition_get(plan.edition)
+    auditable = {c.code for c in edition.auditable()}
+    # A clause of another edition is refused by name; a code no edition has is ignored, as
+    # before editions existed (the form only offers the plan's edition).
+    foreign = sorted((set(clause_codes) - auditable) & set(catalogue().all_codes()))
+    if foreign:
+        raise ValidationError(
+            {
+                "clauses": _(MSG_NOT_IN_EDITION)
+                % {"codes": ", ".join(foreign), "edition": edition.name}
+            }
+        )
+    clauses = list(Clause.objects.filter(code__in=set(clause_codes) & auditable))
     if not clauses:
         raise ValidationError({"clauses": _(MSG_NO_CLAUSES)})
     existing = set(plan.checklist.values_list("assignment_id", "clause_id", "procedure_id"))
@@ -160,7 +230,7 @@ def checklist_build(
                         assignment=assignment,
                         clause=clause,
                         question=_("Điều %(code)s — %(title)s: đơn vị đáp ứng như thế nào?")
-                        % {"code": clause.code, "title": clause.title},
+                        % {"code": clause.code, "title": edition.clause(clause.code).title},
                     )
                 )
         if include_procedures:

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from iso_platform.forms import add_errors, error_text, form_errors
 from quality.audits import forms, services
 from quality.audits.models import AuditPlan, AuditProgramme, ChecklistItem, Grade, PlanStatus
+from quality.core.editions import edition_get
 from quality.core.permissions import can
 from quality.core.reports import file_response
 from quality.core.steps import Gate, Step
@@ -130,7 +131,8 @@ class PlanDetailView(Gate, TemplateView):
             ),
             can_report=plan.status != PlanStatus.REPORTED and (manager or user.pk == plan.lead_id),
             assignment_form=forms.AssignmentForm(),
-            checklist_form=forms.ChecklistForm(),
+            checklist_form=forms.ChecklistForm(plan=plan),
+            edition=edition_get(plan.edition),
             assess_form=forms.AssessForm(),
             finding_form=forms.FindingForm(plan=plan),
             report_form=forms.ReportForm(),
@@ -153,6 +155,9 @@ class AssignView(PlanStep):
 
 class ChecklistBuildView(PlanStep):
     form_class = forms.ChecklistForm
+
+    def form_kwargs(self, plan):
+        return {"plan": plan}
 
     def act(self, plan, data):
         n = services.checklist_build(

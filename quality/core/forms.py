@@ -1,6 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from iso_platform.accounts.models import User
+from quality.core.editions import catalogue
 from quality.core.models import Unit
 
 
@@ -50,3 +52,18 @@ class OfficialSettingsForm(forms.ModelForm):
 
     def clean_official_abbreviation(self):
         return self.cleaned_data["official_abbreviation"].strip().upper()
+
+
+class EditionSettingsForm(forms.Form):
+    """The edition of ISO 9001 the agency follows (choices from the editions' data)."""
+
+    iso_edition = forms.ChoiceField(label=_("Phiên bản tiêu chuẩn áp dụng"))
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"iso_edition": instance.iso_edition}
+        super().__init__(*args, **kwargs)
+        self.fields["iso_edition"].choices = [
+            (e.code, f"{e.name} — {_('dự thảo, chưa công bố')}" if e.is_provisional else e.name)
+            for e in catalogue().editions.values()
+        ]

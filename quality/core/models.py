@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.editions import DEFAULT_EDITION
+
 
 class Unit(models.Model):
     """An organisational unit (phòng, ban, đơn vị) of the agency."""
@@ -109,6 +111,14 @@ class AgencySettings(models.Model):
         _("chức vụ người ký"), max_length=100, blank=True, help_text=_("Ví dụ: Phó Giám đốc.")
     )
     signer_name = models.CharField(_("họ tên người ký"), max_length=100, blank=True)
+    # A code of quality.core.editions, checked by the service rather than by `choices`: a
+    # new edition is a data file, not a migration.
+    iso_edition = models.CharField(
+        _("phiên bản tiêu chuẩn áp dụng"),
+        max_length=20,
+        default=DEFAULT_EDITION,
+        help_text=_("Phiên bản ISO 9001 mà hệ thống của cơ quan tuân theo."),
+    )
 
     class Meta:
         verbose_name = _("cấu hình cơ quan")

@@ -59,6 +59,8 @@ CAPABILITIES: dict[str, frozenset] = {
     "competence.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
     # Awareness is everybody's, but answering a quiz is a write: not for the read-only role.
     "competence.answer": WRITERS,
+    "transition.view": ALL_AGENCY,
+    "transition.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
 }
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 

@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from iso_platform.audit import jsonable, person_label
 from iso_platform.official import DOCUMENT_KINDS, number_format
+from quality.core.editions import catalogue
 from quality.core.models import (
     AgencySettings,
     AuditEvent,
@@ -22,6 +24,10 @@ from quality.core.models import (
 )
 from quality.core.official import official_issuer, outgoing_entry
 from quality.core.permissions import can
+
+MSG_EDITION_UNKNOWN = gettext_noop(
+    "Không có phiên bản tiêu chuẩn “%(iso_edition)s” trong danh mục."
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +154,8 @@ def agency_settings_update(*, actor, **fields):
     with transaction.atomic():
         config = AgencySettings.objects.select_for_update().get(pk=AgencySettings.load().pk)
         before = {k: getattr(config, k) for k in fields}
+        if "iso_edition" in fields and fields["iso_edition"] not in catalogue():
+            raise ValidationError({"iso_edition": _(MSG_EDITION_UNKNOWN) % fields})
         for check in _settings_checks.values():
             check(fields)
         for name, value in fields.items():

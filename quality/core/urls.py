@@ -11,6 +11,7 @@ urlpatterns = [
     path("units/", views.UnitsView.as_view(), name="units"),
     path("settings/improvement/", views.LoopSettingsView.as_view(), name="loop_settings"),
     path("settings/official/", views.OfficialSettingsView.as_view(), name="official_settings"),
+    path("settings/iso-edition/", views.EditionSettingsView.as_view(), name="edition_settings"),
     path("units/<int:pk>/", views.UnitsView.as_view(), name="unit_edit"),
     path("audit-trail/", AuditTrailView.as_view(), name="audit_trail"),
 ]

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from iso_platform.forms import add_errors
-from quality.core.forms import LoopSettingsForm, OfficialSettingsForm, UnitForm
+from quality.core.editions import agency_edition, catalogue
+from quality.core.forms import EditionSettingsForm, LoopSettingsForm, OfficialSettingsForm, UnitForm
 from quality.core.inbox import inbox_for
 from quality.core.models import AgencySettings, Notification, Unit
 from quality.core.permissions import can
@@ -121,3 +122,36 @@ class OfficialSettingsView(LoopSettingsView):
     template = "quality/official_settings.html"
     form_class = OfficialSettingsForm
     url_name = "portal:official_settings"
+
+
+class EditionSettingsView(LoopSettingsView):
+    """The edition of ISO 9001 the agency follows; refused while an audit is open (the audit
+    area's settings check)."""
+
+    template = "quality/edition_settings.html"
+    form_class = EditionSettingsForm
+    url_name = "portal:edition_settings"
+
+    def get(self, request):
+        return render(
+            request, self.template, self._context(self.form_class(instance=AgencySettings.load()))
+        )
+
+    def post(self, request):
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                agency_settings_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã lưu cấu hình."))
+                return redirect(self.url_name)
+        return render(request, self.template, self._context(form), status=400)
+
+    def _context(self, form) -> dict:
+        return {
+            "form": form,
+            "current": agency_edition(),
+            "editions": catalogue().editions.values(),
+        }

@@ -152,6 +152,7 @@ class ActionKind(models.TextChoices):
     OBJECTIVE = "objective", _("Kế hoạch thực hiện mục tiêu")
     REVIEW = "review", _("Đầu ra xem xét của lãnh đạo")
     AUDIT = "audit", _("Theo dõi sau đánh giá")
+    TRANSITION = "transition", _("Kế hoạch chuyển đổi phiên bản tiêu chuẩn")
 
 
 class ActionStatus(models.TextChoices):
@@ -168,6 +169,7 @@ SOURCE_URLS = {
     "objective": "/objectives/{id}/",
     "review": "/reviews/{id}/",
     "audit_plan": "/audits/plans/{id}/",
+    "gap_question": "/transition/questions/{id}/",
 }
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.INEFFECTIVE)

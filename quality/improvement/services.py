@@ -85,6 +85,7 @@ ACTION_CAPABILITY = {
     ActionKind.RISK: "risks.manage",
     ActionKind.OBJECTIVE: "objectives.manage",
     ActionKind.REVIEW: "reviews.manage",
+    ActionKind.TRANSITION: "transition.manage",
 }
 MAX_EVIDENCE_FILES = 10
 FISHBONE_GROUPS = ("con_nguoi", "phuong_phap", "may_moc", "vat_lieu", "do_luong", "moi_truong")

@@ -25,8 +25,27 @@ def scale_field(label, required=True):
 class ContextIssueForm(forms.ModelForm):
     class Meta:
         model = ContextIssue
-        fields = ["kind", "title", "description", "is_active"]
+        fields = ["kind", "title", "description", "climate_related", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ClimateDecisionForm(forms.Form):
+    relevant = forms.TypedChoiceField(
+        label=_("Biến đổi khí hậu có phải là vấn đề liên quan đến hệ thống của cơ quan?"),
+        choices=[("yes", _("Có, là vấn đề liên quan")), ("no", _("Không phải vấn đề liên quan"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(  # required by the service, whose message names the amendment
+        label=_("Lý do, căn cứ"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Ví dụ: mưa lũ làm gián đoạn tiếp nhận hồ sơ trực tiếp; yêu cầu chuyển đổi số, "
+            "giảm giấy tờ của UBND tỉnh."
+        ),
+    )
 
 
 class RiskForm(forms.Form):

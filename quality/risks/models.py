@@ -20,6 +20,10 @@ class ContextIssue(models.Model):
     title = models.CharField(_("nội dung"), max_length=300)
     description = models.TextField(_("mô tả, nhu cầu và mong đợi"), blank=True)
     is_active = models.BooleanField(_("còn hiệu lực"), default=True)
+    # Amendment 1:2024 to 4.2: an interested party can have requirements about climate change.
+    climate_related = models.BooleanField(
+        _("có yêu cầu, tác động liên quan đến biến đổi khí hậu"), default=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -32,6 +36,34 @@ class ContextIssue(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("risks:context_edit", args=[self.pk])
+
+
+class ClimateDecision(models.Model):
+    """The agency's answer to Amendment 1:2024 to 4.1: is climate change a relevant issue for
+    its QMS, and why. Each decision is kept; the newest is the one in force."""
+
+    relevant = models.BooleanField(_("biến đổi khí hậu là vấn đề liên quan"))
+    reasons = models.TextField(_("lý do, căn cứ"))
+    issue = models.ForeignKey(
+        ContextIssue,
+        verbose_name=_("vấn đề bối cảnh ghi nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quyết định về biến đổi khí hậu")
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self):
+        return f"{'relevant' if self.relevant else 'not relevant'} ({self.decided_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:context")
 
 
 class RiskKind(models.TextChoices):

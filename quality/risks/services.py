@@ -13,11 +13,16 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record, changes_between
-from quality.risks.models import ContextIssue, Risk, RiskStatus
+from quality.risks.models import ClimateDecision, ContextIssue, IssueKind, Risk, RiskStatus
 
 MSG_SCALE = gettext_noop("%(field)s phải là số nguyên từ 1 đến %(n)s (ma trận %(n)s x %(n)s).")
 MSG_CLOSED = gettext_noop("Rủi ro đã đóng; không đánh giá lại.")
 MSG_TITLE = gettext_noop("Cần mô tả.")
+MSG_CLIMATE_REASONS = gettext_noop(
+    "Cần nêu lý do, căn cứ của kết luận về biến đổi khí hậu (Sửa đổi 1:2024, điều 4.1)."
+)
+MSG_CLIMATE_CHOICE = gettext_noop("Hãy chọn biến đổi khí hậu có hay không là vấn đề liên quan.")
+CLIMATE_ISSUE_TITLE = gettext_noop("Biến đổi khí hậu")
 MSG_RESIDUAL_BOTH = gettext_noop("Đánh giá lại cần cả khả năng và mức độ ảnh hưởng sau xử lý.")
 
 
@@ -92,6 +97,45 @@ def context_issue_save(*, actor, issue: ContextIssue | None = None, **fields) ->
         changes=changes_between(before, fields),
     )
     return issue
+
+
+@transaction.atomic
+def climate_decide(*, actor, relevant: bool, reasons: str) -> ClimateDecision:
+    """Record whether climate change is a relevant issue (4.1 as amended in 2024). A relevant
+    one also stands in the register as an external issue, so reviews and risks see it; a
+    later "not relevant" retires that issue (kept, marked no longer in force)."""
+    _require(actor)
+    if not isinstance(relevant, bool):
+        raise ValidationError({"relevant": _(MSG_CLIMATE_CHOICE)})
+    if not (reasons or "").strip():
+        raise ValidationError({"reasons": _(MSG_CLIMATE_REASONS)})
+    issue = _climate_issue(relevant=relevant, reasons=reasons.strip())
+    decision = ClimateDecision.objects.create(
+        relevant=relevant, reasons=reasons.strip(), issue=issue, decided_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="climate_decide",
+        subject=decision,
+        changes={"relevant": relevant, "reasons": decision.reasons},
+    )
+    return decision
+
+
+def _climate_issue(*, relevant: bool, reasons: str) -> ContextIssue | None:
+    previous = ClimateDecision.objects.filter(issue__isnull=False).select_for_update().first()
+    issue = previous.issue if previous else None
+    if issue is None and not relevant:
+        return None
+    issue = issue or ContextIssue(kind=IssueKind.EXTERNAL, title=_(CLIMATE_ISSUE_TITLE))
+    issue.description, issue.is_active = reasons, relevant
+    issue.climate_related, issue.updated_at = True, timezone.now()
+    issue.save()
+    return issue
+
+
+def climate_decision_current() -> ClimateDecision | None:
+    return ClimateDecision.objects.select_related("decided_by").first()
 
 
 @transaction.atomic

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/reevaluate/", views.RiskReevaluateView.as_view(), name="reevaluate"),
     path("<int:pk>/actions/", views.RiskActionAddView.as_view(), name="action_add"),
     path("context/", views.ContextView.as_view(), name="context"),
+    path("context/climate/", views.ClimateDecisionView.as_view(), name="climate"),
     path("context/<int:pk>/", views.ContextView.as_view(), name="context_edit"),
 ]

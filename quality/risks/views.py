@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from iso_platform.forms import add_errors
+from quality.core.editions import agency_edition
 from quality.core.permissions import can
 from quality.core.steps import Gate, Step
 from quality.improvement.models import OPEN_ACTION_STATUSES, Action, ActionKind
@@ -168,7 +169,7 @@ class ContextView(Gate, View):
     capability = "risks.view"
     template = "quality/risks/context.html"
 
-    def get(self, request, pk=None, form=None, status=200):
+    def get(self, request, pk=None, form=None, status=200, climate_form=None):
         issue = get_object_or_404(ContextIssue, pk=pk) if pk else None
         groups = [
             (label, ContextIssue.objects.filter(kind=value).order_by("-is_active", "title"))
@@ -182,6 +183,9 @@ class ContextView(Gate, View):
                 "issue": issue,
                 "form": form or forms.ContextIssueForm(instance=issue),
                 "can_manage": can(request.user, "risks.manage"),
+                "edition": agency_edition(),
+                "climate": services.climate_decision_current(),
+                "climate_form": climate_form or forms.ClimateDecisionForm(),
             },
             status=status,
         )
@@ -198,3 +202,21 @@ class ContextView(Gate, View):
                 messages.success(request, _("Đã lưu."))
                 return redirect("risks:context")
         return self.get(request, pk, form=form, status=400)
+
+
+class ClimateDecisionView(Gate, View):
+    """Amendment 1:2024 to 4.1: is climate change a relevant issue, and why."""
+
+    capability = "risks.manage"
+
+    def post(self, request):
+        form = forms.ClimateDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.climate_decide(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã ghi kết luận về biến đổi khí hậu."))
+                return redirect("risks:context")
+        return ContextView().get(request, climate_form=form, status=400)

@@ -240,14 +240,20 @@ def test_the_status_holds_the_figures_as_of_now(data, in_a):
 
 def test_no_personal_data_in_the_fact_tables():
     """Only counts, sums, dates and flags; the only texts are the grain, the procedure field
-    (a category) and the refresh error."""
+    (a category), the refresh error and edition codes of ISO 9001 (catalogue codes)."""
     texts = {
         f"{model.__name__}.{f.name}"
         for model in (AgencyFact, FieldFact, AgencyStatus)
         for f in model._meta.concrete_fields
         if isinstance(f, m.CharField | m.TextField | m.JSONField)
     }
-    assert texts == {"AgencyFact.grain", "FieldFact.field", "AgencyStatus.last_error"}
+    assert texts == {
+        "AgencyFact.grain",
+        "FieldFact.field",
+        "AgencyStatus.last_error",
+        "AgencyStatus.iso_edition",
+        "AgencyStatus.transition_target",
+    }
 
 
 @pytest.fixture

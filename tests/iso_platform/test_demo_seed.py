@@ -32,6 +32,7 @@ def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
         assert leader.check_password(demo.DEMO_PASSWORD)
     counts = (Agency.objects.count(), Domain.objects.count(), User.objects.count())
     _the_loop_is_there()
+    _the_transition_is_half_done()
     _the_rollout_samples_fail_and_pass_as_documented()
 
     second = _seed()
@@ -132,3 +133,21 @@ def _the_rollout_samples_fail_and_pass_as_documented():
         ).rows
     )
     assert len(good) == 30 and not [row.line for row in good if row.errors]
+
+
+def _the_transition_is_half_done():
+    from insights.models import AgencyStatus
+    from quality.improvement.models import Action
+    from quality.risks.models import ClimateDecision, ContextIssue
+    from quality.transition.models import GapQuestion
+
+    with schema_context("ag_sokhcn"):
+        assert ClimateDecision.objects.get().relevant
+        assert ContextIssue.objects.filter(kind="party", climate_related=True).exists()
+        questions = GapQuestion.objects.all()
+        assert questions.count() == 5 and questions.exclude(status="open").count() == 3
+        assert Action.objects.filter(kind="transition").count() == 3
+    status = AgencyStatus.objects.get(agency__code="sokhcn")
+    assert (status.iso_edition, status.transition_target) == ("2015+A1:2024", "2026")
+    assert (status.transition_questions, status.transition_answered) == (5, 3)
+    assert status.transition_closed == 1 and status.transition_actions == 3

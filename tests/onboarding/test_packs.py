@@ -55,9 +55,12 @@ def test_the_shipped_packs_are_published_releases(world):
     assert releases.release_sync_files() == 0  # idempotent
 
 
+SHIPPED = pack_load("framework-101")["version"]  # the file pack's version, v2 uploads the next
+
+
 def _v2() -> dict:
     pack = copy.deepcopy(pack_load("framework-101"))
-    pack["version"] = 2
+    pack["version"] += 1
     pack["note"] = "Cập nhật theo quy định mới"
     items = {i["key"]: i for i in pack["documents"]}
     items["qt.iso.05"]["body"] += "\n7. PHỤ LỤC\nMẫu báo cáo đầu vào theo eISO."
@@ -87,15 +90,15 @@ def _upload(client, pack) -> object:
 
 def test_the_province_uploads_checks_and_publishes_a_version(world, console, client_for):
     bad = _v2()
-    bad["version"] = 1
+    bad["version"] = SHIPPED
     bad["documents"][0]["doc_type"] = "poem"
     bad["documents"].append(dict(bad["documents"][1]))
     body = _upload(console, bad).content.decode()
-    assert "lớn hơn phiên bản đã công bố gần nhất (1)" in body
+    assert f"lớn hơn phiên bản đã công bố gần nhất ({SHIPPED})" in body
     assert "loại tài liệu “poem” không hợp lệ" in body and "bị trùng" in body
-    assert not PackRelease.objects.filter(key="framework-101", version=2).exists()
+    assert not PackRelease.objects.filter(key="framework-101", version=SHIPPED + 1).exists()
     page = _upload(console, _v2()).content.decode()
-    release = PackRelease.objects.get(key="framework-101", version=2)
+    release = PackRelease.objects.get(key="framework-101", version=SHIPPED + 1)
     assert release.published_at is None and "Công bố" in page
     assert "qt.iso.06" in page and "bm.qt.iso.05.02" in page  # added and removed items
     analyst = client_for("localhost", world.analyst)
@@ -125,7 +128,7 @@ def test_an_agency_adopts_item_by_item_and_keeps_its_edits(world, v2, in_a):
     svc.revision_approve(actor=w.leader_a, revision=qt01.latest_revision)
     newest, changes = adoption.pending("framework-101")
     by_key = {c.item_key: c for c in changes}
-    assert newest["version"] == 2
+    assert newest["version"] == SHIPPED + 1
     assert {k: c.change for k, c in by_key.items()} == {
         "qt.iso.05": "changed",
         "policy": "changed",
@@ -179,3 +182,12 @@ def test_adoption_pages_and_who_may_adopt(world, v2, client_for):
     secretary.post("/packs/framework-101/choose/")
     with schema_context("ag_alpha"):
         assert Checklist.load().pack_chosen_at is not None
+
+
+def test_the_framework_pack_carries_the_2024_climate_amendment():
+    pack = pack_load("framework-101")
+    items = {i["key"]: i for i in pack["documents"]}
+    assert pack["version"] >= 2 and "Sửa đổi 1:2024" in pack["note"]
+    assert "biến đổi khí hậu" in items["qt.iso.02"]["body"]
+    assert items["bm.qt.iso.02.02"]["title"] == "Sổ theo dõi bối cảnh và các bên quan tâm"
+    assert "bm.qt.iso.02.02" in {i["key"] for i in pack_load("ubnd-xa")["documents"]}

@@ -15,7 +15,6 @@ from eiso.testing.asserts import refusal_checker
 from eiso.testing.procedures import make_procedure
 from iso_platform.accounts.models import Role, User
 from quality.audits import services as audits
-from quality.audits.clauses import CLAUSES
 from quality.audits.models import (
     Assignment,
     AuditPlan,
@@ -24,6 +23,7 @@ from quality.audits.models import (
     Clause,
     Finding,
 )
+from quality.core.editions import catalogue
 from quality.core.models import AuditEvent, Notification, Unit
 from quality.core.reports import to_docx, to_pdf
 from quality.improvement.models import Nonconformity
@@ -91,8 +91,9 @@ def trail(subject) -> list[str]:
 
 
 def test_the_clause_catalogue_is_seeded(in_a):
-    assert Clause.objects.count() == len(CLAUSES)
-    assert Clause.objects.get(code="10.2").title == "Sự không phù hợp và hành động khắc phục"
+    assert Clause.objects.count() == len(catalogue().all_codes())
+    assert Clause.objects.get(code="10.2").title == "Xử lý điểm không phù hợp và khắc phục"
+    assert Clause.objects.filter(code="6.1.2").exists()  # the 2026 split is in the table
     codes = list(Clause.objects.values_list("code", flat=True))
     assert codes.index("9.3") < codes.index("10") < codes.index("10.1")  # sorted as numbers
     assert Clause.objects.get(code="9").is_heading and not Clause.objects.get(code="9.2").is_heading
@@ -224,7 +225,7 @@ def test_the_checklist_comes_from_the_chosen_clauses_and_the_units_procedures(as
     assert from_procedure.question.startswith("Quy trình 1.000001 Cấp giấy chứng nhận")
     assert ChecklistItem.objects.filter(assignment=a2).count() == 2  # P2 has no procedure step
     assert ChecklistItem.objects.get(assignment=a2, clause__code="7.5").question == (
-        "Điều 7.5 — Thông tin dạng văn bản: đơn vị đáp ứng như thế nào?"
+        "Điều 7.5 — Tài liệu và hồ sơ: đơn vị đáp ứng như thế nào?"
     )
 
     # building again keeps what is there and adds only what is new

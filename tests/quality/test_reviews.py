@@ -271,7 +271,10 @@ def test_the_inputs_cover_every_clause_of_9_3_2_from_the_data(year_of_data):
 
     assert says("9.3.2.a") == "2 hành động; đã xác nhận: 1; còn mở: 1."
     assert sections["9.3.2.a"]["rows"][0][0] == "Bổ sung nhân lực một cửa"
-    assert says("9.3.2.b") == "1 vấn đề, bên quan tâm được cập nhật trong kỳ."
+    assert says("9.3.2.b") == (
+        "1 vấn đề, bên quan tâm được cập nhật trong kỳ. Biến đổi khí hậu: cơ quan chưa xác "
+        "định có phải là vấn đề liên quan hay không."
+    )  # the agency follows 2015+A1:2024, whose 4.1 asks about climate change
     assert sections["9.3.2.b"]["rows"] == [["Vấn đề bên ngoài", "Luật mới", "còn hiệu lực"]]
     assert says("9.3.2.c.1") == ("2 phiếu; điểm trung bình chung 3,00/5; 1 phiếu không hài lòng.")
     assert says("9.3.2.c.2") == "2 kết quả đo; đạt 1; không đạt 1."

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding
+from quality.core.editions import agency_edition
 from quality.core.events import event_announce
 from quality.core.reports import Report, Section
 from quality.core.services import audit_record, outgoing_number_allocate
@@ -37,6 +38,7 @@ from quality.reviews.services.common import (
     _require,
 )
 from quality.reviews.services.inputs import REPORT_KIND, _annual_subject
+from quality.transition.selectors import transition_summary
 from tenants.models import Agency, ReportSubmission
 
 
@@ -44,6 +46,7 @@ def annual_figures(year: int) -> dict:
     """The figures of the annual application report, computed from the agency's data."""
 
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    edition = agency_edition()
     apps = summary(start, end)
     satisfaction = results(start, end)["total"]
     measured = Measurement.objects.filter(objective__year=year)
@@ -74,6 +77,9 @@ def annual_figures(year: int) -> dict:
         "reviews_held": ManagementReview.objects.filter(
             status="held", meeting_on__year=year
         ).count(),
+        "edition": edition.code,
+        "edition_name": edition.name,
+        "transition": transition_summary(),
     }
 
 
@@ -154,7 +160,7 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
         kind=REPORT_KIND,
         on=timezone.localdate(),
         subject=report,
-        summary=_annual_subject(report.year),
+        summary=_annual_subject(report.year, report.figures.get("edition_name")),
     )
     ReportSubmission.objects.update_or_create(
         agency=Agency.objects.get(schema_name=connection.schema_name),
@@ -184,6 +190,15 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
     return report
 
 
+def _edition_lines(f: dict) -> list[str]:
+    lines = []
+    if f.get("edition_name"):
+        lines.append(f"Tiêu chuẩn áp dụng: {f['edition_name']}.")
+    if f.get("transition"):
+        lines.append(f["transition"])
+    return lines
+
+
 def annual_report_document(report: AnnualReport):
 
     f = report.figures
@@ -201,7 +216,7 @@ def annual_report_document(report: AnnualReport):
     return Report(
         title=f"Báo cáo tình hình áp dụng hệ thống quản lý chất lượng năm {report.year}",
         kind=REPORT_KIND,
-        subject=_annual_subject(report.year),
+        subject=_annual_subject(report.year, f.get("edition_name")),
         recipients=[receiver.name] if receiver.name else [],
         sections=[
             Section(
@@ -212,6 +227,7 @@ def annual_report_document(report: AnnualReport):
                     "Đã công bố hệ thống quản lý chất lượng phù hợp."
                     if report.announced_conformity
                     else "Chưa công bố hệ thống quản lý chất lượng phù hợp.",
+                    *_edition_lines(f),
                 ],
                 table=[["Mã TTHC", "Tên thủ tục"], *[[c, n] for c, n in f.get("procedures", [])]]
                 if f.get("procedures")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding, Grade
 from quality.competence import selectors as competence
+from quality.core.editions import agency_edition
 from quality.core.reports import Report, Section
 from quality.feedback.services import results
 from quality.improvement.models import Action, Nonconformity
@@ -21,7 +22,8 @@ from quality.reviews.models import (
 from quality.reviews.services.common import review_actions
 from quality.risks.models import ContextIssue, Risk, RiskKind, RiskStatus
 from quality.risks.selectors import kind_counts
-from quality.risks.services import level_of
+from quality.risks.services import climate_decision_current, level_of
+from quality.transition.selectors import transition_summary
 
 
 def _section(
@@ -62,6 +64,7 @@ def compile_inputs(review: ManagementReview) -> dict:
         _opportunities(start, end),
     ]
     return {
+        "edition": agency_edition().code,
         "period": [start.isoformat(), end.isoformat()],
         "sections": sections,
         "compiled_on": timezone.localdate().isoformat(),
@@ -99,13 +102,29 @@ def _context_changes(start, end) -> dict:
         [i.get_kind_display(), i.title, "còn hiệu lực" if i.is_active else "không còn"]
         for i in changed
     ]
+    summary = f"{len(rows)} vấn đề, bên quan tâm được cập nhật trong kỳ."
+    edition = agency_edition()
+    if edition.has_climate:
+        summary += " " + _climate_line()
+    transition = transition_summary()
+    if transition:
+        summary += " " + transition
     return _section(
         "9.3.2.b",
         "Thay đổi của các vấn đề nội bộ và bên ngoài",
-        f"{len(rows)} vấn đề, bên quan tâm được cập nhật trong kỳ.",
+        summary,
         rows,
         ["Loại", "Nội dung", "Tình trạng"],
     )
+
+
+def _climate_line() -> str:
+    """The amended 4.1 asks whether climate change is relevant: the review sees the answer."""
+    decision = climate_decision_current()
+    if decision is None:
+        return "Biến đổi khí hậu: cơ quan chưa xác định có phải là vấn đề liên quan hay không."
+    verdict = "là vấn đề liên quan" if decision.relevant else "không phải vấn đề liên quan"
+    return f"Biến đổi khí hậu: {verdict} (kết luận ngày {decision.decided_at:%d/%m/%Y})."
 
 
 def _satisfaction(start, end) -> dict:
@@ -340,8 +359,9 @@ def _opportunities(start, end) -> dict:
 MINUTES_KIND, REPORT_KIND = "BB", "BC"
 
 
-def _annual_subject(year: int) -> str:
-    return f"Tình hình áp dụng hệ thống quản lý chất lượng theo TCVN ISO 9001:2015 năm {year}"
+def _annual_subject(year: int, edition_name: str | None = None) -> str:
+    name = edition_name or agency_edition().name
+    return f"Tình hình áp dụng hệ thống quản lý chất lượng theo {name} năm {year}"
 
 
 def minutes_report(review: ManagementReview):
