@@ -419,3 +419,107 @@ def test_the_api_is_throttled_per_person(flow, client_for, settings):
     cache.delete_many(
         [f"throttle_signature_verify_{flow.w.agency_a.schema_name}:{flow.w.member_a.pk}"]
     )
+
+
+# --------------------------------------------------------------------------- in the browser
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["HOST"].startswith("/"):
+        return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@/{db['NAME']}?host={db['HOST']}"
+    return f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _worker(log_path, signing_pki):
+    """A real Celery worker on the test database: the check runs there, as in production."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from eiso.testing.workers import purge_queued_tasks
+
+    purge_queued_tasks()  # what earlier tests queued without a worker is not ours
+    environment = dict(
+        os.environ,
+        DEBUG="true",
+        DATABASE_URL=_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        OUTBOUND_ALLOWED_HOSTS=signing_pki.host_entry,
+        AGENCY_POOL_SIZE="0",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "eiso", "worker", "-l", "INFO", "--pool", "solo"]
+        + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole
+    )
+
+
+@pytest.mark.slow
+def test_a_clerk_uploads_a_signed_legal_text_then_a_tampered_copy(
+    committed, signing_pki, layout, tmp_path
+):
+    from eiso.testing.browser import chromium, live_server
+    from eiso.testing.workers import stop_process_group
+    from eiso.testing.world import PASSWORD
+    from quality.documents.models import Document
+
+    w = committed
+    good = signed(signing_pki, layout)
+    (tmp_path / "nghi-dinh-30.pdf").write_bytes(good)
+    (tmp_path / "ban-sao-bi-sua.pdf").write_bytes(tampered(good))
+    anchor = trust(signing_pki)
+    with schema_context(w.agency_a.schema_name):
+        legal = svc.document_create(
+            actor=w.owner_a,
+            doc_type="external",
+            code="VB.ND30.WEB",
+            title="Nghị định về công tác văn thư",
+            legal={"legal_number": "30/2020/NĐ-CP", "issuer": "Chính phủ"},
+        )
+    worker = _worker(tmp_path / "worker.log", signing_pki)
+    try:
+        with live_server() as port, chromium() as browser:
+            page = browser.new_page()
+            base = f"http://{w.agency_a.host}:{port}"
+            page.goto(f"{base}/accounts/login/")
+            page.fill("#id_username", w.owner_a.email)
+            page.fill("#id_password", PASSWORD)
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").click()
+            for name, sentence in (
+                ("nghi-dinh-30.pdf", "Chữ ký hợp lệ — Phạm Minh Đức, Giám đốc, ký lúc"),
+                ("ban-sao-bi-sua.pdf", "Tài liệu đã bị thay đổi sau khi ký"),
+            ):
+                page.goto(f"{base}/documents/{legal.pk}/")
+                page.set_input_files("input[type=file][name=file]", str(tmp_path / name))
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Tải lên").click()
+                item = page.locator("li[id^=file-]", has_text=name)
+                # "Đang kiểm tra chữ ký số…" until the worker answers; the page asks again.
+                item.locator(".signature-sentence").wait_for(timeout=60_000)
+                assert sentence in item.inner_text(), (item.inner_text(), _tail(tmp_path))
+    finally:
+        stop_process_group(worker)
+        with schema_context("public"):
+            TrustAnchor.objects.filter(pk=anchor.pk).delete()
+        with schema_context(w.agency_a.schema_name):
+            for record in RevisionFile.objects.filter(revision__document_id=legal.pk):
+                record.file.storage.delete(record.file.name)
+                record.delete()
+            Document.objects.filter(pk=legal.pk).update(current_revision=None, latest_revision=None)
+            legal.revisions.all().delete()
+            Document.objects.filter(pk=legal.pk).delete()
+
+
+def _tail(tmp_path) -> str:
+    return "\n".join((tmp_path / "worker.log").read_text(errors="replace").splitlines()[-20:])
