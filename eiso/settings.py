@@ -545,6 +545,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "tenants.models.AgencyKind",
+        "SignatureCheckEnum": "quality.documents.models.SignatureCheck",
         "AgencyStatusEnum": "tenants.models.AgencyStatus",
         "JobStatusEnum": "tenants.models.JobStatus",
         "RoleEnum": "iso_platform.accounts.models.Role",

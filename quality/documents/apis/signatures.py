@@ -24,11 +24,11 @@ MSG_THROTTLED = gettext_noop(
 )
 
 
-class VerifyIn(serializers.Serializer):
+class SignatureVerifyIn(serializers.Serializer):
     file = serializers.FileField(help_text="The PDF, at most SIGNING_VERIFY_MAX_MB.")
 
 
-class SignatureOut(serializers.Serializer):
+class SignatureResultOut(serializers.Serializer):
     field = serializers.CharField()
     status = serializers.ChoiceField(choices=SignatureCheck.choices)
     message = serializers.CharField()
@@ -45,11 +45,11 @@ class SignatureOut(serializers.Serializer):
     problems = serializers.ListField(child=serializers.CharField())
 
 
-class VerificationOut(serializers.Serializer):
+class SignatureVerificationOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=SignatureCheck.choices)
     message = serializers.CharField()
     revocation_unreachable = serializers.BooleanField()
-    signatures = SignatureOut(many=True)
+    signatures = SignatureResultOut(many=True)
 
 
 class VerifyThrottle(throttling.SimpleRateThrottle):
@@ -78,12 +78,12 @@ class SignatureVerifyApi(APIView):
     throttle_classes = [VerifyThrottle]
 
     @extend_schema(
-        request={"multipart/form-data": VerifyIn},
-        responses={200: VerificationOut},
+        request={"multipart/form-data": SignatureVerifyIn},
+        responses={200: SignatureVerificationOut},
         summary="Verify the digital signatures of a PDF (not stored)",
     )
     def post(self, request):
-        data = VerifyIn(data=request.data)
+        data = SignatureVerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = signatures.pdf_verify(
             actor=request.user,
