@@ -433,6 +433,12 @@ class FileVerification(models.Model):
         return self.status == SignatureCheck.VALID
 
     @property
+    def may_retry(self) -> bool:
+        """Done, or waiting past the task's hard time limit (its worker was killed)."""
+        killed_after = datetime.timedelta(seconds=settings.UNTRUSTED_PARSE_SECONDS + 150)
+        return not self.is_pending or timezone.now() - self.requested_at > killed_after
+
+    @property
     def sentence(self) -> str:
         """The file's sentence in the reader's language (the stored one is Vietnamese)."""
         # The services import this module: read lazily.

@@ -4,10 +4,12 @@ every check in the agency's audit trail, in words a clerk understands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from eiso.testing.pki import PKCS12_PASSWORD
@@ -234,6 +236,13 @@ def test_the_page_shows_the_check_under_way_until_the_worker_answers(flow, legal
     assert f'hx-get="/documents/{legal.pk}/files/{record.pk}/signatures/"' in html
     part = client.get(f"/documents/{legal.pk}/files/{record.pk}/signatures/")
     assert part.status_code == 200 and "Đang kiểm tra chữ ký số…" in part.content.decode()
+    assert "Kiểm tra lại" not in part.content.decode()
+    # A check killed with its worker stays pending: past the task's limit it may be retried.
+    FileVerification.objects.filter(file=record).update(
+        requested_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    part = client.get(f"/documents/{legal.pk}/files/{record.pk}/signatures/")
+    assert "Kiểm tra lại" in part.content.decode()
 
 
 def test_files_of_internal_documents_are_checked_only_on_request(
