@@ -501,6 +501,8 @@ SIGNING_DEV_KEY_FILE = (
 )
 # The largest PDF whose signatures eISO verifies (an upload from outside), in MB.
 SIGNING_VERIFY_MAX_MB = env.integer("SIGNING_VERIFY_MAX_MB", default=50, minimum=1, maximum=500)
+# Checks of signed PDFs through the agency API, per person: each may fetch CRLs and OCSP.
+SIGNING_VERIFY_RATE = env.rate("SIGNING_VERIFY_RATE", default="30/m")
 # --------------------------------------------------------------------------- webhooks
 
 # Delays between the attempts of an outgoing event (seconds): 5 s, 5 min, 30 min, 2 h, 5 h,
@@ -545,6 +547,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "tenants.models.AgencyKind",
+        "SignatureCheckEnum": "quality.documents.models.SignatureCheck",
         "AgencyStatusEnum": "tenants.models.AgencyStatus",
         "JobStatusEnum": "tenants.models.JobStatus",
         "RoleEnum": "iso_platform.accounts.models.Role",

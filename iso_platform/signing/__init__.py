@@ -26,7 +26,12 @@ from iso_platform.signing.sign import (
     ValidationSetup,
     sign_pdf,
 )
-from iso_platform.signing.verify import SignatureResult, VerificationReport, verify_pdf
+from iso_platform.signing.verify import (
+    SignatureResult,
+    VerificationReport,
+    signature_sentence,
+    verify_pdf,
+)
 
 
 def trust_roots():
@@ -62,6 +67,7 @@ __all__ = [
     "remote_service_info",
     "remote_signer",
     "sign_pdf",
+    "signature_sentence",
     "signing_configuration",
     "trust_roots",
     "verify_pdf",

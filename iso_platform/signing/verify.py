@@ -282,8 +282,24 @@ def _result(sig, status, context, signed_at, ts_time, ts_valid) -> SignatureResu
 
 
 def _sentence(code, name, title, local, revocation) -> str:
+    return signature_sentence(
+        code, signer_name=name, signer_title=title, signing_time=local, revocation=revocation
+    )
+
+
+def signature_sentence(
+    code: str,
+    *,
+    signer_name: str = "",
+    signer_title: str = "",
+    signing_time: dt.datetime | None = None,
+    revocation: str = CHECKED,
+) -> str:
+    """The clerk's sentence for one signature, in the current language: said again from a
+    stored result, so a page shows it in its reader's language, not the verifier's."""
     if code != VALID:
-        return _(SENTENCES[code])
+        return _(SENTENCES.get(code, SENTENCES[INVALID]))
+    name, title, local = signer_name, signer_title, signing_time
     signer = f"{name}, {title}" if title else name
     signed_at = appearance.signed_at_text(local) if local else ""
     sentence = _(SENTENCES[VALID]) % {"signer": signer, "signed_at": signed_at}

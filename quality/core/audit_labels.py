@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "change_request_accept": _("Chấp nhận yêu cầu sửa đổi"),
     "change_request_reject": _("Không chấp nhận yêu cầu sửa đổi"),
     "file_upload": _("Tải tệp lên"),
+    "signature_verify": _("Kiểm tra chữ ký số"),
     "distribute": _("Phân phối"),
     "acknowledge": _("Xác nhận đã đọc"),
     "dispose": _("Huỷ hồ sơ"),
@@ -137,6 +138,7 @@ SUBJECT_LABELS = {
     "tracking_book": _("Sổ theo dõi hồ sơ"),
     "agency_archive": _("Gói dữ liệu cơ quan"),
     "audit_trail": _("Nhật ký hệ thống"),
+    "signature_check": _("Tệp PDF được kiểm tra chữ ký số"),
     "provisioningjob": _("Yêu cầu khởi tạo"),
     "rolloutbatch": _("Lô triển khai"),
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quality.documents.apis import change_requests, documents, records, revisions
+from quality.documents.apis import change_requests, documents, records, revisions, signatures
 
 urlpatterns = [
     path("documents/", documents.DocumentListApi.as_view(), name="document-list"),
@@ -58,6 +58,7 @@ urlpatterns = [
         revisions.AckConfirmApi.as_view(),
         name="acknowledgement-confirm",
     ),
+    path("signatures/verify/", signatures.SignatureVerifyApi.as_view(), name="signature-verify"),
     path("record-series/", records.SeriesListApi.as_view(), name="record-series"),
     path("record-series/carry-over/", records.CarryOverApi.as_view(), name="record-carry-over"),
     path(

@@ -269,3 +269,10 @@ class DelegateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = _people().exclude(role__in=["agency_leader", "read_only"])
+
+
+class SignatureCheckForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp PDF cần kiểm tra"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )

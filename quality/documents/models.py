@@ -371,6 +371,93 @@ class RevisionFile(models.Model):
         return ""
 
 
+class SignatureCheck(models.TextChoices):
+    """The verdict on a file's digital signatures (iso_platform.signing's statuses, plus
+    waiting and refused)."""
+
+    PENDING = "pending", _("Đang kiểm tra chữ ký số…")
+    VALID = "valid", _("Chữ ký hợp lệ")
+    UNSIGNED = "unsigned", _("Không có chữ ký số")
+    MODIFIED = "modified", _("Đã bị thay đổi sau khi ký")
+    INVALID = "invalid", _("Chữ ký không hợp lệ")
+    UNTRUSTED = "untrusted", _("Không do tổ chức được tin cậy cấp")
+    REVOKED = "revoked", _("Chứng thư số đã bị thu hồi")
+    EXPIRED = "expired", _("Chứng thư số hết hạn khi ký")
+    NOT_YET_VALID = "not_yet_valid", _("Chứng thư số chưa có hiệu lực khi ký")
+    TIMESTAMP_INVALID = "timestamp_invalid", _("Dấu thời gian không hợp lệ")
+    REFUSED = "refused", _("Không kiểm tra được")
+
+
+class FileVerification(models.Model):
+    """The last verification of a PDF file's digital signatures (the audit trail keeps every
+    one). `attempt` grows with each request, so a slow older run never overwrites the result
+    of a newer one."""
+
+    file = models.OneToOneField(RevisionFile, on_delete=models.CASCADE, related_name="verification")
+    status = models.CharField(
+        _("kết quả kiểm tra chữ ký số"),
+        max_length=20,
+        choices=SignatureCheck.choices,
+        default=SignatureCheck.PENDING,
+    )
+    message = models.TextField(
+        blank=True, help_text="The sentence for the clerk, in Vietnamese, as verified."
+    )
+    signatures = models.JSONField(
+        default=list, blank=True, help_text="One object per signature (see signatures.py)."
+    )
+    refusal = models.JSONField(
+        default=dict, blank=True, help_text="Why the file was not verified: Refused.as_json()."
+    )
+    revocation_unreachable = models.BooleanField(default=False)
+    trust_fingerprints = models.JSONField(
+        default=list, blank=True, help_text="SHA-256 of the trust anchors verified against."
+    )
+    attempt = models.PositiveIntegerField(default=1)
+    requested_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kết quả kiểm tra chữ ký số")
+
+    def __str__(self):
+        return f"{self.file}: {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SignatureCheck.PENDING
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == SignatureCheck.VALID
+
+    @property
+    def may_retry(self) -> bool:
+        """Done, or waiting past the task's hard time limit (its worker was killed)."""
+        killed_after = datetime.timedelta(seconds=settings.UNTRUSTED_PARSE_SECONDS + 150)
+        return not self.is_pending or timezone.now() - self.requested_at > killed_after
+
+    @property
+    def sentence(self) -> str:
+        """The file's sentence in the reader's language (the stored one is Vietnamese)."""
+        # The services import this module: read lazily.
+        from quality.documents.services import signatures
+
+        if self.status == SignatureCheck.PENDING:
+            return str(SignatureCheck.PENDING.label)
+        if self.status == SignatureCheck.REFUSED:
+            return untrusted.refusal_message(self.refusal)
+        return signatures.headline(self.signatures)[1]
+
+    @property
+    def details(self) -> list[dict]:
+        """Each signature with its sentence and its time, for the details panel."""
+        from quality.documents.services import signatures  # as above
+
+        return signatures.displayed(self.signatures)
+
+
 class Distribution(models.Model):
     """To whom an issued revision was sent: a unit (all its members) or one person."""
 

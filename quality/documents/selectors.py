@@ -72,7 +72,10 @@ def document_revisions(document: Document) -> QuerySet:
             "drafted_by", "reviewed_by", "approved_by", "reviewer", "change_request"
         )
         .prefetch_related(
-            Prefetch("files", queryset=RevisionFile.objects.select_related("uploaded_by")),
+            Prefetch(
+                "files",
+                queryset=RevisionFile.objects.select_related("uploaded_by", "verification"),
+            ),
             "notes__author",
         )
         .order_by("-number")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from quality.documents.services import files, reminders
+from quality.documents.services import files, reminders, signatures
 from tenants.fanout import fan_out
 
 
@@ -20,6 +20,21 @@ from tenants.fanout import fan_out
 )
 def file_text_extract(file_id: int) -> None:
     files.file_text_extract(file_id=file_id)
+
+
+# Fetching CRLs and OCSP answers is bounded by the outbound client's deadlines; the limits
+# catch a file whose parse itself never ends.
+@shared_task(
+    name="documents.file_signatures_verify",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.UNTRUSTED_PARSE_SECONDS + 120,
+    time_limit=settings.UNTRUSTED_PARSE_SECONDS + 150,
+)
+def file_signatures_verify(verification_id: int, attempt: int, trigger: str) -> None:
+    signatures.file_verification_run(
+        verification_id=verification_id, attempt=attempt, trigger=trigger
+    )
 
 
 @shared_task(name="documents.reminders", acks_late=True, ignore_result=True)

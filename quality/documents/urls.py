@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quality.documents.views import pages, records, settings, steps
+from quality.documents.views import pages, records, settings, signatures, steps
 
 app_name = "documents"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", pages.CreateView.as_view(), name="create"),
     path("inbox/", pages.InboxView.as_view(), name="inbox"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path("signatures/", signatures.SignatureCheckView.as_view(), name="signature_check"),
     path(
         "settings/delegates/<int:user>/revoke/",
         settings.DelegateRevokeView.as_view(),
@@ -59,6 +60,16 @@ urlpatterns = [
         "<int:pk>/acknowledgements/<int:ack>/", steps.AcknowledgeView.as_view(), name="acknowledge"
     ),
     path("<int:pk>/files/<int:file>/", steps.FileDownloadView.as_view(), name="file"),
+    path(
+        "<int:pk>/files/<int:file>/signatures/",
+        signatures.FileSignaturesView.as_view(),
+        name="file_signatures",
+    ),
+    path(
+        "<int:pk>/files/<int:file>/verify/",
+        signatures.FileVerifyView.as_view(),
+        name="file_verify",
+    ),
     path(
         "<int:pk>/revisions/<int:rev>/edit/", steps.RevisionEditView.as_view(), name="revision_edit"
     ),

@@ -24,6 +24,7 @@ from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record
 from quality.documents.models import Revision, RevisionFile, RevisionStatus, TextStatus
+from quality.documents.services import signatures
 from quality.documents.services.search import document_reindex
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,11 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
             # Text for search, through the outbox: queued with the file, even if the broker
             # is down right now (extracting twice writes the same text).
             task_enqueue(task=file_text_extract, args=(record.pk,))
+            if revision.document.is_external and content_type == signatures.PDF:
+                # A legal text is legal only when signed: its signatures are checked at once.
+                signatures.file_verification_request(
+                    actor=actor, record=record, trigger=signatures.ON_UPLOAD
+                )
     except BaseException:
         record.file.storage.delete(record.file.name)
         raise
@@ -345,5 +351,10 @@ def revision_files_copy(*, source: Revision, target: Revision, written: list[str
             copy.file.save(original.name, File(handle, name=original.name), save=False)
         written.append(copy.file.name)
         copy.save()
+        if hasattr(original, "verification"):
+            # The copy is checked again: the verdict depends on the day and the trust list.
+            signatures.file_verification_request(
+                actor=None, record=copy, trigger=signatures.ON_COPY
+            )
         count += 1
     return count

@@ -1,0 +1,102 @@
+"""`POST /api/v1/signatures/verify/`: the digital signatures of any PDF, checked against the
+province trust list and answered as JSON; the file is not kept (docs/api/signatures.md)."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, throttling
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quality.documents.apis.shapes import Capability
+from quality.documents.models import SignatureCheck
+from quality.documents.services import signatures
+
+MSG_THROTTLED = gettext_noop(
+    "Quá nhiều yêu cầu kiểm tra chữ ký số; hãy thử lại sau %(seconds)s giây."
+)
+
+
+class SignatureVerifyIn(serializers.Serializer):
+    file = serializers.FileField(help_text="The PDF, at most SIGNING_VERIFY_MAX_MB.")
+
+
+class SignatureResultOut(serializers.Serializer):
+    field = serializers.CharField()
+    status = serializers.ChoiceField(choices=SignatureCheck.choices)
+    message = serializers.CharField()
+    intact = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    signer_name = serializers.CharField()
+    signer_title = serializers.CharField()
+    signer_organisation = serializers.CharField()
+    signer_email = serializers.CharField()
+    signing_time = serializers.DateTimeField(allow_null=True)
+    timestamped = serializers.BooleanField()
+    timestamp_valid = serializers.BooleanField(allow_null=True)
+    revocation = serializers.ChoiceField(choices=["checked", "unreachable"])
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class SignatureVerificationOut(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SignatureCheck.choices)
+    message = serializers.CharField()
+    revocation_unreachable = serializers.BooleanField()
+    signatures = SignatureResultOut(many=True)
+
+
+class VerifyThrottle(throttling.SimpleRateThrottle):
+    """`SIGNING_VERIFY_RATE` per person (`30/m`, or `5/10m`): each check may fetch CRLs and
+    OCSP answers from the CAs. People are numbered per agency: the key carries the schema."""
+
+    scope = "signature_verify"
+
+    def get_rate(self):
+        return settings.SIGNING_VERIFY_RATE
+
+    def parse_rate(self, rate):
+        count, period = rate.split("/")
+        match = re.fullmatch(r"(\d*)([smhd])", period)
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return int(count), int(match.group(1) or 1) * unit
+
+    def get_cache_key(self, request, view):
+        ident = f"{connection.schema_name}:{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class SignatureVerifyApi(APIView):
+    permission_classes = [Capability.of("documents.view")]
+    parser_classes = [MultiPartParser]
+    throttle_classes = [VerifyThrottle]
+
+    @extend_schema(
+        request={"multipart/form-data": SignatureVerifyIn},
+        responses={200: SignatureVerificationOut},
+        summary="Verify the digital signatures of a PDF (not stored)",
+    )
+    def post(self, request):
+        data = SignatureVerifyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = signatures.pdf_verify(
+            actor=request.user,
+            upload=data.validated_data["file"],
+            via=signatures.ON_API,
+            request=request,
+        )
+        if outcome["status"] == SignatureCheck.REFUSED:
+            raise exceptions.ValidationError({"file": [outcome["message"]]})
+        body = {k: outcome[k] for k in ("status", "message", "revocation_unreachable")}
+        body["signatures"] = outcome["signatures"]
+        return Response(body)
+
+    def throttled(self, request, wait):
+        seconds = int(wait or 1)
+        raise exceptions.Throttled(wait, detail=_(MSG_THROTTLED) % {"seconds": seconds})
