@@ -114,7 +114,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (b"<edXML><unclosed>", "syntax"),
         (b"", "empty"),
         (b"<a>" * 60 + b"</a>" * 60, "depth"),
-        ('<?xml version="1.0" encoding="UTF-16"?><edXML/>'.encode(), "encoding"),
+        (b'<?xml version="1.0" encoding="UTF-16"?><edXML/>', "encoding"),
         (b"<html><body/></html>", "root"),
         (b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>', "missing"),
     ],
