@@ -514,7 +514,7 @@ WEBHOOK_RETRY_SCHEDULE = env.seconds_list(
 # package read (MB, attachments included, base64 counted), and the delays between attempts
 # to hand an outgoing package to the province's platform. After the last delay the attempts
 # go on at that interval: a package is never dropped.
-EXCHANGE_PACKAGE_MAX_MB = env.integer("EXCHANGE_PACKAGE_MAX_MB", default=50, minimum=1, maximum=500)
+EXCHANGE_PACKAGE_MAX_MB = env.integer("EXCHANGE_PACKAGE_MAX_MB", default=10, minimum=1, maximum=500)
 EXCHANGE_RETRY_SCHEDULE = env.seconds_list(
     "EXCHANGE_RETRY_SCHEDULE", default=(10, 60, 300, 1800, 3600)
 )

@@ -73,7 +73,7 @@ PRIORITIES = {
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 50 * 1024 * 1024
+    max_bytes: int = 10 * 1024 * 1024
     max_depth: int = 24
     max_elements: int = 5_000
     max_attachments: int = 20

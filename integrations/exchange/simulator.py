@@ -221,14 +221,14 @@ def demo_certificates(directory: Path):
 def demo_signer(directory: Path):
     """A pyHanko signer holding the demo key, and the demo root to trust."""
     # Imported here: iso_platform needs Django's settings, the server half has none.
-    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
     from iso_platform.signing import pkcs12_signer
 
     root, cert, key = demo_certificates(directory)
     password = "eiso-demo"  # noqa: S105 - a throwaway demo key, never a real one
     data = pkcs12.serialize_key_and_certificates(
-        b"demo", key, cert, [root], pkcs12.BestAvailableEncryption(password.encode())
+        b"demo", key, cert, [root], BestAvailableEncryption(password.encode())
     )
     return pkcs12_signer(data, password), root
 
