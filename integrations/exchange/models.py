@@ -5,7 +5,7 @@ package sent to each recipient."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,8 +47,6 @@ class LogStatus(models.TextChoices):
 
 
 def package_path(instance: ExchangeMessage, filename: str) -> str:
-    from django.db import connection
-
     # Per agency, like documents' files: the schema is the first path component.
     return f"{connection.schema_name}/exchange/{instance.digest[:2]}/{instance.digest}.xml"
 
