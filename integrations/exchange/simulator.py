@@ -223,7 +223,7 @@ def demo_signer(directory: Path):
     # Imported here: iso_platform needs Django's settings, the server half has none.
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-    from iso_platform.signing import pkcs12_signer
+    from iso_platform.signing import pkcs12_signer  # needs Django, as said above
 
     root, cert, key = demo_certificates(directory)
     password = "eiso-demo"  # noqa: S105 - a throwaway demo key, never a real one
