@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 from eiso.testing.pki import free_port, wait_for_port
 from integrations.exchange import edxml, wire
 from integrations.exchange.models import Delivery, DeliveryStatus, LogStatus, Recipient, Sending
+from integrations.exchange.province.models import PlatformConnection
 from integrations.exchange.services import connection, outbound
 from integrations.exchange.services.inbound import message_receive
 from iso_platform.outbox.models import OutboxMessage
@@ -155,3 +156,20 @@ def test_only_recipients_on_the_agencys_list_can_be_chosen(sender):
             recipients=["000.00.99.H99"],
         )
     assert "nơi nhận" in str(refused.value)
+
+
+def test_the_console_keeps_the_platform_secret_encrypted_and_only_for_administrators(
+    world, client_for, settings
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = (*settings.OUTBOUND_ALLOWED_HOSTS, "127.0.0.1:8765")
+    form = {"url": "http://127.0.0.1:8765", "system_id": SYSTEM, "secret": SECRET, "enabled": "on"}
+    analyst = client_for(settings.BASE_DOMAIN, world.analyst)
+    assert analyst.post("/exchange/", form).status_code in (302, 403)
+    assert not PlatformConnection.objects.exists()
+    admin = client_for(settings.BASE_DOMAIN, world.province_admin)
+    assert admin.post("/exchange/", form).status_code == 302
+    row = PlatformConnection.objects.get()
+    assert SECRET.encode() not in bytes(row.secret_encrypted)
+    assert connection.connection_in_force().secret == SECRET
+    page = admin.get("/exchange/").content.decode()
+    assert SECRET not in page and "Đã lưu khoá bí mật" in page
