@@ -167,6 +167,8 @@ SHARED_APPS = [
     "iso_platform.signing",
     # Outgoing events: the province's subscriptions here, each agency's in its schema.
     "integrations.webhooks",
+    # Document exchange (edXML): the province's platform connection (agencies read it).
+    "integrations.exchange.province",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -192,6 +194,7 @@ TENANT_APPS = [
     "integrations",
     "integrations.sso",
     "integrations.webhooks",
+    "integrations.exchange",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -511,6 +514,15 @@ WEBHOOK_RETRY_SCHEDULE = env.seconds_list(
     "WEBHOOK_RETRY_SCHEDULE", default=(5, 300, 1800, 7200, 18000, 36000, 36000)
 )
 
+# Document exchange (edXML, docs/integration.md "Document exchange (edXML)"): the largest
+# package read (MB, attachments included, base64 counted), and the delays between attempts
+# to hand an outgoing package to the province's platform. After the last delay the attempts
+# go on at that interval: a package is never dropped.
+EXCHANGE_PACKAGE_MAX_MB = env.integer("EXCHANGE_PACKAGE_MAX_MB", default=10, minimum=1, maximum=500)
+EXCHANGE_RETRY_SCHEDULE = env.seconds_list(
+    "EXCHANGE_RETRY_SCHEDULE", default=(10, 60, 300, 1800, 3600)
+)
+
 # Requests per data key to the province's read API (/api/province/v1/): `count/period`,
 # period in s, m, h or d, optionally with a number (`600/10m`).
 PROVINCE_DATA_API_RATE = env.rate("PROVINCE_DATA_API_RATE", default="120/m")
@@ -660,6 +672,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.webhooks_requeue_all",
         "schedule": 300.0,
     },
+    "integrations-exchange-sweep": {
+        "task": "integrations.exchange_sweep_all",
+        "schedule": 120.0,
+    },  # outgoing packages still to hand over, status messages waiting on the platform
     "integrations-rejected-prune": {
         "task": "integrations.rejected_prune_all",
         "schedule": crontab(hour=3, minute=40),

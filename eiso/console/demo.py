@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
 from eiso.console.demo_loop import ensure_loop
 from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
+from integrations.exchange.models import ExchangeMessage, Recipient
 from iso_platform.accounts.models import Role, User
 from onboarding.services.packs import pack_install
 from quality.core.models import Unit
@@ -91,6 +93,7 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done.append(_ensure_pack(agency))
             done.append(_ensure_procedures(code))
         done.append(_ensure_applications(agency))
+        done.append(_ensure_exchange(agency))
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
             done.append(ensure_transition(code))
@@ -208,8 +211,6 @@ DEMO_APPLICATIONS = {"sokhcn": (400, 150)}
 
 def _ensure_applications(agency: Agency) -> str:
     """A few months of one-stop-shop traffic, through the real integration API."""
-    from django.core.management import call_command
-
     count, days = DEMO_APPLICATIONS.get(agency.code, (0, 0))
     with schema_context(agency.schema_name):
         if not count or Application.objects.exists():
@@ -223,6 +224,34 @@ def _ensure_applications(agency: Agency) -> str:
         stdout=_Quiet(),
     )
     return f"simulated {count} applications over {days} days in {agency.code}"
+
+
+DEMO_EXCHANGE = ("sokhcn",)
+
+
+def _ensure_exchange(agency: Agency) -> str:
+    """A legal text of the provincial People's Committee arrives through the simulated
+    platform: an external document with its signature status (signed with a demo key whose
+    CA the demo puts on the province trust list)."""
+    if agency.code not in DEMO_EXCHANGE:
+        return ""
+    with schema_context(agency.schema_name):
+        if ExchangeMessage.objects.filter(direction="in").exists():
+            return ""
+        names = {entry[0]: entry[1] for entry in AGENCIES}
+        for code, identifier in DEMO_IDENTIFIERS.items():
+            if code != agency.code and code in names:
+                Recipient.objects.get_or_create(
+                    identifier=identifier, defaults={"name": names[code]}
+                )
+    call_command(
+        "simulate_province_platform",
+        agency=agency.code,
+        send_legal_text=True,
+        trust_demo_root=True,
+        stdout=_Quiet(),
+    )
+    return f"a legal text arrived at {agency.code} through the simulated exchange platform"
 
 
 class _Quiet:

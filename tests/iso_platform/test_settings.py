@@ -84,6 +84,24 @@ def test_a_webhook_retry_schedule_must_be_whole_seconds(raw):
     assert env.seconds_list("S", (5,), environ={"S": "5, 300"}) == (5, 300)
 
 
+@pytest.mark.parametrize("raw", ["10,,60", "0", "10;60"])
+def test_an_exchange_retry_schedule_must_be_whole_seconds(raw):
+    with pytest.raises(env.EnvError, match="^EXCHANGE_RETRY_SCHEDULE"):
+        env.seconds_list("EXCHANGE_RETRY_SCHEDULE", (10,), environ={"EXCHANGE_RETRY_SCHEDULE": raw})
+
+
+@pytest.mark.parametrize(("raw", "words"), [("ten", "is not a whole number"), ("0", "minimum")])
+def test_the_exchange_package_limit_is_a_number_of_megabytes(raw, words):
+    with pytest.raises(env.EnvError, match=words):
+        env.integer(
+            "EXCHANGE_PACKAGE_MAX_MB",
+            default=10,
+            minimum=1,
+            maximum=500,
+            environ={"EXCHANGE_PACKAGE_MAX_MB": raw},
+        )
+
+
 @pytest.mark.parametrize("raw", ["120", "120/min", "/m", "10/0.5h"])
 def test_the_province_data_api_rate_is_a_rate(raw):
     with pytest.raises(env.EnvError, match="^PROVINCE_DATA_API_RATE"):

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from integrations.exchange import views
+
+app_name = "console_exchange"
+
+urlpatterns = [path("", views.ConsoleConnectionView.as_view(), name="connection")]

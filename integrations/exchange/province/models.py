@@ -1,0 +1,31 @@
+"""The province's side of document exchange (public schema only; agencies read it through
+`integrations.exchange.services.connection`, django-tenants keeps `public` on their path)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PlatformConnection(models.Model):
+    """The province's integration platform (LGSP) that carries packages to the national
+    document exchange axis. One row, in the public schema, set on the console."""
+
+    url = models.URLField(_("địa chỉ nền tảng tích hợp của tỉnh"), max_length=500, blank=True)
+    system_id = models.CharField(_("mã hệ thống (system id)"), max_length=100, blank=True)
+    # Encrypted with the integrations' cipher (INTEGRATION_KEYS_SECRET, outside the database).
+    secret_encrypted = models.BinaryField(blank=True, default=b"")
+    enabled = models.BooleanField(_("đang bật"), default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        verbose_name = _("kết nối nền tảng liên thông")
+
+    def __str__(self):
+        return self.url or "—"
+
+    @classmethod
+    def load(cls) -> PlatformConnection:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
