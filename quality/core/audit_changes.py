@@ -59,6 +59,7 @@ KEY_LABELS = {
     "effective": gettext_lazy("có hiệu lực"),
     "whys": gettext_lazy("tại sao"),
     "groups": gettext_lazy("nhóm nguyên nhân"),
+    "decision": gettext_lazy("số quyết định"),
 }
 # Keys that hold a person (a user id or an e-mail) whatever the model says.
 PEOPLE_KEYS = {"user", "owner", "reviewer", "auditor", "approver", "verified_by", "created_by"}

@@ -204,6 +204,8 @@ def test_the_decisions_download_as_pdf_and_docx_from_the_document_page(world, cl
     base = f"/documents/{document.pk}"
     assert f"{base}/revisions/{revision.pk}/decision.pdf" in detail
     assert f"{base}/withdrawal-decision.docx" in detail
+    # the history names the number in Vietnamese, not by the service's key
+    assert re.search(r"Số quyết định:</dt> <dd[^>]*>01/QĐ-", detail), detail
     pdf = page.get(f"{base}/revisions/{revision.pk}/decision.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert 'filename="quyet-dinh-ban-hanh-qt77-ban-1.pdf"' in pdf["Content-Disposition"]
