@@ -322,6 +322,15 @@ def test_the_policy_page_is_for_this_agencys_administrators_only(world, client_f
     assert (
         client_for(world.agency_b, world.user_b).get("/accounts/sso/settings/").status_code == 200
     )
+    # the agency's administrators find the page in the settings menu; others do not see it
+    assert (
+        'href="/accounts/sso/settings/"'
+        in client_for(world.agency_a, world.owner_a).get("/").content.decode()
+    )
+    assert (
+        'href="/accounts/sso/settings/"'
+        not in client_for(world.agency_a, world.member_a).get("/").content.decode()
+    )
 
 
 # ---------------------------------------------------------------------------- sign-out
@@ -395,3 +404,5 @@ def test_only_the_provincial_administrator_configures_the_provider(world, client
     assert client_for("localhost", world.analyst).get("/accounts/sso/provider/").status_code == 403
     agency = client_for(world.agency_a, world.owner_a)
     assert agency.get("/accounts/sso/provider/").status_code == 404
+    console = client_for("localhost", world.province_admin).get("/").content.decode()
+    assert 'href="/accounts/sso/provider/"' in console
