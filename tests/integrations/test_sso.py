@@ -404,5 +404,5 @@ def test_only_the_provincial_administrator_configures_the_provider(world, client
     assert client_for("localhost", world.analyst).get("/accounts/sso/provider/").status_code == 403
     agency = client_for(world.agency_a, world.owner_a)
     assert agency.get("/accounts/sso/provider/").status_code == 404
-    console = client_for("localhost", world.province_admin).get("/").content.decode()
+    console = client_for("localhost", world.province_admin).get("/agencies/").content.decode()
     assert 'href="/accounts/sso/provider/"' in console
