@@ -8,6 +8,7 @@ from iso_platform.accounts.models import User
 from quality.audits.models import AuditProgramme, Clause, Grade
 from quality.core.models import Unit
 from quality.core.permissions import CAPABILITIES
+from quality.core.signatures.forms import SigningFields
 from quality.core.steps import DATE, PersonField
 
 
@@ -109,7 +110,7 @@ class FindingForm(forms.Form):
         return self.plan.assignments.get(pk=self.cleaned_data["assignment"])
 
 
-class ReportForm(forms.Form):
+class ReportForm(SigningFields):
     conclusion = forms.CharField(
         label=_("Kết luận của đoàn đánh giá"), widget=forms.Textarea(attrs={"rows": 3})
     )
