@@ -206,7 +206,7 @@ def test_a_module_outside_the_allow_list_is_refused(in_a, settings):
     with pytest.raises(ValidationError, match="không nằm trong danh sách được phép"):
         signing.credential_token_register(
             actor=in_a.leader_a,
-            module_path="/tmp/evil.so",
+            module_path="/opt/vendor/evil.so",
             token_label="x",
             key_label="",
             pin="1",
