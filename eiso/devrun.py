@@ -220,6 +220,7 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
 def _print_banner(port: int, services: dict[str, str]) -> None:
     # After django.setup(): the demo module reads models.
     from eiso.console.demo import AGENCIES, DEMO_PASSWORD, PROVINCE_USERS
+    from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
 
     suffix = "" if port == 80 else f":{port}"
     lines = ["", "eISO is running.", "", f"Province console  http://localhost{suffix}"]
@@ -232,6 +233,10 @@ def _print_banner(port: int, services: dict[str, str]) -> None:
             for u in people
         ]
     lines.append(f"Citizens' survey (no sign-in)  http://sokhcn.localhost{suffix}/s/")
+    lines.append(
+        f"Digital signatures (sokhcn: lanhdao, thuky, danhgia and the agency's certificate): "
+        f"password {DEMO_SIGNING_PASSWORD}; demo CA .data/demo-pki/ca.pem"
+    )
     lines += [""] + [f"{key}: {value}" for key, value in services.items()]
     lines += ["API docs: /api/v1/docs/ on every host.  Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)

@@ -506,6 +506,11 @@ SIGNING_DEV_KEY_FILE = (
 SIGNING_VERIFY_MAX_MB = env.integer("SIGNING_VERIFY_MAX_MB", default=50, minimum=1, maximum=500)
 # Checks of signed PDFs through the agency API, per person: each may fetch CRLs and OCSP.
 SIGNING_VERIFY_RATE = env.rate("SIGNING_VERIFY_RATE", default="30/m")
+# The PKCS#11 drivers (USB tokens, HSMs) people may choose for their signing key: the module
+# is a shared library eISO loads into its own process, so only the operator's list is offered.
+SIGNING_PKCS11_MODULES = env.absolute_paths("SIGNING_PKCS11_MODULES")
+# The largest signature or seal image (PNG) a person or agency uploads, in KB.
+SIGNING_IMAGE_MAX_KB = env.integer("SIGNING_IMAGE_MAX_KB", default=512, minimum=16, maximum=4096)
 # --------------------------------------------------------------------------- webhooks
 
 # Delays between the attempts of an outgoing event (seconds): 5 s, 5 min, 30 min, 2 h, 5 h,

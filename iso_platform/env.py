@@ -240,6 +240,18 @@ def hosts(name: str, *, environ=None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def absolute_paths(name: str, default: tuple[str, ...] = (), *, environ=None) -> tuple[str, ...]:
+    """Comma-separated absolute file paths, for example `/usr/lib/softhsm/libsofthsm2.so`."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for part in found:
+        if not part.startswith("/") or "\x00" in part or "/../" in f"{part}/":
+            raise EnvError(f"{name}: {part!r} is not an absolute file path.")
+    return found
+
+
 def fernet_keys(name: str, *, environ=None) -> tuple[str, ...]:
     """Comma-separated Fernet keys (a secret, so NAME_FILE works): the first encrypts, all
     decrypt. Each is 32 bytes in URL-safe base64, as `Fernet.generate_key()` writes them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,12 +11,16 @@ from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
 from eiso.console.demo_loop import ensure_loop
+from eiso.console.demo_pki import AGENCY_FILE, DEMO_SIGNING_PASSWORD, DemoSigner, demo_pki_ensure
 from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
 from integrations.exchange.models import ExchangeMessage, Recipient
 from iso_platform.accounts.models import Role, User
+from iso_platform.signing.models import TrustAnchor
+from iso_platform.signing.services import trust_anchor_add
 from onboarding.services.packs import pack_install
-from quality.core.models import Unit
+from quality.core.models import SigningCredential, Unit
+from quality.core.signatures.services import credential_pkcs12_upload
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
 from tenants.models import Agency, AgencyKind, Domain
@@ -94,11 +99,75 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done.append(_ensure_procedures(code))
         done.append(_ensure_applications(agency))
         done.append(_ensure_exchange(agency))
+        done.append(_ensure_signing(agency, people))
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
             done.append(ensure_transition(code))
     _ensure_statistics()
     return [line for line in done if line]
+
+
+# Who holds a demo signing certificate, by e-mail, and the title written in it.
+DEMO_SIGNERS = {
+    "sokhcn": {
+        "lanhdao@sokhcn.test": "Giám đốc",
+        "thuky@sokhcn.test": "Thư ký ISO",
+        "danhgia@sokhcn.test": "Đánh giá viên nội bộ",
+    }
+}
+
+
+def demo_pki_directory() -> Path:
+    return Path(settings.BASE_DIR) / ".data" / "demo-pki"
+
+
+def _ensure_signing(agency: Agency, people) -> str:
+    """The demo CA as a province trust anchor, and PKCS#12 credentials for the agency's
+    signers and for the agency itself (kept by its administrator), all under one password."""
+    titles = DEMO_SIGNERS.get(agency.code)
+    if not titles:
+        return ""
+    signers = [
+        DemoSigner(u.email.split("@")[0], u.full_name, titles[u.email], u.email)
+        for u in people
+        if u.email in titles
+    ]
+    # One demo agency signs: its CA is the one at .data/demo-pki/ca.pem (docs/signatures.md).
+    directory = demo_pki_ensure(demo_pki_directory(), agency.name, signers)
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        _ensure_anchor(directory / "ca.pem")
+    with schema_context(agency.schema_name):
+        added = [
+            _ensure_credential(directory, User.objects.get(email=s.email), s.file) for s in signers
+        ]
+        admin = User.objects.get(email=people[0].email)
+        added.append(_ensure_credential(directory, admin, AGENCY_FILE, for_agency=True))
+    if not any(added):
+        return ""
+    return f"signing certificates for {agency.code} (password {DEMO_SIGNING_PASSWORD})"
+
+
+def _ensure_anchor(ca_pem: Path) -> None:
+    from cryptography import x509 as crypto_x509
+    from cryptography.hazmat.primitives import hashes
+
+    cert = crypto_x509.load_pem_x509_certificate(ca_pem.read_bytes())
+    if not TrustAnchor.objects.filter(fingerprint=cert.fingerprint(hashes.SHA256()).hex()).exists():
+        admin = User.objects.get(email=PROVINCE_USERS[0].email)
+        trust_anchor_add(actor=admin, data=ca_pem.read_bytes(), note="eISO demo CA")
+
+
+def _ensure_credential(directory: Path, user, file: str, *, for_agency=False) -> bool:
+    owner = {"owner__isnull": True} if for_agency else {"owner": user}
+    if SigningCredential.objects.filter(is_active=True, **owner).exists():
+        return False
+    credential_pkcs12_upload(
+        actor=user,
+        data=(directory / f"{file}.p12").read_bytes(),
+        password=DEMO_SIGNING_PASSWORD,
+        for_agency=for_agency,
+    )
+    return True
 
 
 def _ensure_statistics() -> None:

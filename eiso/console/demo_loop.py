@@ -15,11 +15,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
 from eiso.console.demo_training import ensure_training
 from iso_platform.accounts.models import User
 from quality.audits import services as audits
 from quality.audits.models import AuditProgramme
 from quality.core.models import Unit
+from quality.core.signatures.services import SigningSecrets
+from quality.documents.services import documents as docs
 from quality.feedback.services import response_record
 from quality.improvement import services as imp
 from quality.improvement.models import Action
@@ -31,6 +34,11 @@ from quality.reviews.services import meetings as review_meetings
 from quality.risks import services as risks
 
 LOOP_AGENCY = "sokhcn"
+# The demo signers type the one demo password (their own certificate's and the agency's).
+DEMO_SIGNING = SigningSecrets(secret=DEMO_SIGNING_PASSWORD)
+DEMO_SIGNING_BOTH = SigningSecrets(
+    secret=DEMO_SIGNING_PASSWORD, agency_secret=DEMO_SIGNING_PASSWORD
+)
 
 
 def ensure_loop(code: str) -> str:
@@ -41,6 +49,7 @@ def ensure_loop(code: str) -> str:
     secretary, leader, staff = people["thuky"], people["lanhdao"], people["chuyenvien"]
     auditor, head = people["danhgia"], people["truongphong"]
     today = timezone.localdate()
+    _issue_signed(secretary, leader, staff)
     nc = _audit(secretary, auditor, head, today)
     _corrective_actions(nc, secretary, leader, staff, head, today)
     _risks(secretary, staff, head, today)
@@ -54,6 +63,22 @@ def ensure_loop(code: str) -> str:
         f"created the improvement loop in {code} "
         f"(audit, {nc.code}, risks, training, review, report)"
     )
+
+
+def _issue_signed(secretary, leader, staff):
+    """One document issued by the leader through the real flow: its decision is signed by
+    him, then by the agency (demo certificates, eiso/console/demo_pki.py)."""
+    document = docs.document_create(
+        actor=staff,
+        doc_type="system_procedure",
+        code="QT.ISO.20",
+        title="Quy trình lưu trữ hồ sơ điện tử",
+        body="Mục đích: lưu trữ và bảo quản hồ sơ điện tử có chữ ký số theo quy định.",
+    )
+    revision = document.latest_revision
+    docs.revision_submit(actor=staff, revision=revision, reviewer=secretary)
+    docs.revision_review(actor=secretary, revision=revision)
+    docs.revision_approve(actor=leader, revision=revision, signing=DEMO_SIGNING_BOTH)
 
 
 def _audit(secretary, auditor, head, today):
@@ -103,6 +128,7 @@ def _audit(secretary, auditor, head, today):
         actor=auditor,
         plan=plan,
         conclusion="Hệ thống được duy trì phù hợp; 01 điểm không phù hợp nhẹ, 01 khuyến nghị.",
+        signing=DEMO_SIGNING,
     )
     return finding.nonconformity
 

@@ -9,6 +9,7 @@ from quality.audits.models import AuditProgramme, Clause, Grade
 from quality.core.editions import edition_get
 from quality.core.models import Unit
 from quality.core.permissions import CAPABILITIES
+from quality.core.signatures.forms import SigningFields
 from quality.core.steps import DATE, PersonField
 
 
@@ -111,7 +112,7 @@ class FindingForm(forms.Form):
         return self.plan.assignments.get(pk=self.cleaned_data["assignment"])
 
 
-class ReportForm(forms.Form):
+class ReportForm(SigningFields):
     conclusion = forms.CharField(
         label=_("Kết luận của đoàn đánh giá"), widget=forms.Textarea(attrs={"rows": 3})
     )

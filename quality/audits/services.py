@@ -25,8 +25,13 @@ from quality.audits.models import Grade as G
 from quality.core.editions import Edition, agency_edition, catalogue, edition_get
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
-from quality.core.reports import Report, Section
+from quality.core.reports import Report, Section, official_document
 from quality.core.services import audit_record, notify_once, outgoing_number_allocate
+from quality.core.signatures.services import (
+    SigningSecrets,
+    official_sign,
+    records_signature_failures,
+)
 from quality.improvement.models import NcSeverity, NcSource
 from quality.improvement.services import nc_create
 from quality.procedures.models import Procedure
@@ -368,9 +373,14 @@ def finding_record(
     return finding
 
 
+@records_signature_failures
 @transaction.atomic
-def plan_report(*, actor, plan: AuditPlan, conclusion: str) -> AuditPlan:
-    """Close the audit with the team's conclusion (every checklist item assessed)."""
+def plan_report(
+    *, actor, plan: AuditPlan, conclusion: str, signing: SigningSecrets | None = None
+) -> AuditPlan:
+    """Close the audit with the team's conclusion (every checklist item assessed). The
+    numbered report is signed by `actor` (and the agency) when `actor` has a signing
+    credential, in this transaction."""
     plan = AuditPlan.objects.select_for_update().get(pk=plan.pk)
     if actor.pk != plan.lead_id and not can(actor, "audits.manage"):
         raise PermissionDenied(_(MSG_NOT_ASSIGNED))
@@ -396,6 +406,14 @@ def plan_report(*, actor, plan: AuditPlan, conclusion: str) -> AuditPlan:
         action="audit_report",
         subject=plan,
         changes={"conclusion": plan.conclusion, "number": number},
+    )
+    official_sign(
+        actor=actor,
+        subject=plan,
+        kind=REPORT_KIND,
+        document=official_document(audit_report(plan)),
+        reason=_report_subject(plan),
+        secrets=signing,
     )
     return plan
 

@@ -135,7 +135,7 @@ class PlanDetailView(Gate, TemplateView):
             edition=edition_get(plan.edition),
             assess_form=forms.AssessForm(),
             finding_form=forms.FindingForm(plan=plan),
-            report_form=forms.ReportForm(),
+            report_form=forms.ReportForm(signer=user),
             audit=trail("auditplan", plan.pk),
         )
         return context
@@ -193,8 +193,16 @@ class ReportView(PlanStep):
     form_class = forms.ReportForm
     success = gettext_lazy("Đã kết thúc cuộc đánh giá; báo cáo sẵn sàng tải về.")
 
+    def form_kwargs(self, plan):
+        return {"signer": self.request.user}
+
     def act(self, plan, data):
-        return services.plan_report(actor=self.request.user, plan=plan, **data)
+        return services.plan_report(
+            actor=self.request.user,
+            plan=plan,
+            conclusion=data["conclusion"],
+            signing=self.form.signing_secrets(),
+        )
 
 
 class AssessView(Step):

@@ -119,6 +119,14 @@ class AgencySettings(models.Model):
         default=DEFAULT_EDITION,
         help_text=_("Phiên bản ISO 9001 mà hệ thống của cơ quan tuân theo."),
     )
+    signature_required = models.BooleanField(
+        _("bắt buộc ký số khi ban hành"),
+        default=False,
+        help_text=_(
+            "Khi bật, không ban hành được quyết định, báo cáo, biên bản nếu người duyệt chưa có "
+            "chữ ký số."
+        ),
+    )
 
     class Meta:
         verbose_name = _("cấu hình cơ quan")
@@ -265,3 +273,12 @@ class Provenance(models.Model):
     @property
     def old_label(self) -> str:
         return self.source_label or f"#{self.source_id}"
+
+
+# The signatures' models live with their code (quality/core/signatures/); imported here so
+# that Django registers them in this app.
+from quality.core.signatures.models import (  # noqa: E402, F401
+    CredentialKind,
+    SignedDocument,
+    SigningCredential,
+)

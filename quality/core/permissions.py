@@ -35,6 +35,11 @@ CAPABILITIES: dict[str, frozenset] = {
         {Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.STAFF}
     ),
     "settings.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
+    # The agency's own signing certificate (its electronic seal): kept and used by its
+    # leaders (and its administrator, below); everybody else signs only as a person.
+    "signing.agency": frozenset({Role.AGENCY_LEADER}),
+    # Keeping one's own signing credential: everyone who may approve or report something.
+    "signing.own": WRITERS,
     "procedures.view": ALL_AGENCY,
     "procedures.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
     "applications.view": ALL_AGENCY,
@@ -62,6 +67,7 @@ CAPABILITIES: dict[str, frozenset] = {
     "transition.view": ALL_AGENCY,
     "transition.manage": frozenset({Role.AGENCY_LEADER, Role.ISO_SECRETARY}),
 }
+ADMIN_CAPABILITIES = ("settings.manage", "integrations.manage", "signing.agency")
 DELEGABLE = {"documents.approve": "quality_documents.approve_revision"}
 
 
@@ -83,7 +89,7 @@ def holds(user, capability: str) -> bool:
         raise KeyError(capability)
     if user.role in CAPABILITIES[capability]:
         return True
-    if capability in ("settings.manage", "integrations.manage") and user.is_agency_admin:
+    if capability in ADMIN_CAPABILITIES and user.is_agency_admin:
         return True
     permission = DELEGABLE.get(capability)
     return bool(permission and user.role in WRITERS and user.has_perm(permission))

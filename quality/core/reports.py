@@ -24,6 +24,7 @@ from iso_platform.official import (
     render_pdf,
 )
 from quality.core.official import current_agency, official_issuer, official_signer, outgoing_entry
+from quality.core.signatures.selectors import signed_copy
 
 
 @dataclass
@@ -110,7 +111,13 @@ def document_response(doc: OfficialDocument, fmt: str, filename: str, *, request
     `request`, the download goes into the audit trail."""
     from django.http import Http404, HttpResponse
 
-    if fmt == "pdf":
+    signed = signed_copy(number=doc.number, issued_on=doc.issued_on) if fmt == "pdf" else None
+    if signed is not None:
+        # Issued and signed: the signed copy as it was signed, never a new rendering. The
+        # DOCX stays the editable form of the text.
+        response = HttpResponse(bytes(signed.content), content_type="application/pdf")
+        response["X-Content-SHA256"] = signed.sha256
+    elif fmt == "pdf":
         response = HttpResponse(render_pdf(doc), content_type="application/pdf")
     elif fmt == "docx":
         response = HttpResponse(

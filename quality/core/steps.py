@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 
 from iso_platform.accounts.models import User
 from iso_platform.forms import error_text, form_errors
@@ -37,6 +39,9 @@ class PersonField(forms.ModelChoiceField):
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# What a signer types (quality/core/signatures/forms.py): kept out of error reports.
+SECRET_FIELDS = ("signing_secret", "agency_secret", "password", "pin", "access_token")
+hide_secrets = method_decorator(sensitive_post_parameters(*SECRET_FIELDS), name="dispatch")
 
 
 def page_allowed(request, capability: str, *, read_only_page: bool) -> bool:
@@ -62,6 +67,7 @@ class Gate(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+@hide_secrets
 class Step(LoginRequiredMixin, View):
     """POST-only step on one object: `act(obj, data)` calls the service.
 

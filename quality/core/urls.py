@@ -2,6 +2,7 @@ from django.urls import path
 
 from quality.core import views
 from quality.core.audit_views import AuditTrailView
+from quality.core.signatures.views import AgencyCredentialsView, CredentialsView
 
 app_name = "portal"
 
@@ -13,5 +14,7 @@ urlpatterns = [
     path("settings/official/", views.OfficialSettingsView.as_view(), name="official_settings"),
     path("settings/iso-edition/", views.EditionSettingsView.as_view(), name="edition_settings"),
     path("units/<int:pk>/", views.UnitsView.as_view(), name="unit_edit"),
+    path("signatures/", CredentialsView.as_view(), name="my_signatures"),
+    path("settings/signatures/", AgencyCredentialsView.as_view(), name="agency_signatures"),
     path("audit-trail/", AuditTrailView.as_view(), name="audit_trail"),
 ]

@@ -24,6 +24,7 @@ from quality.core.official import (
     outgoing_entry,
 )
 from quality.core.services import outgoing_number_allocate
+from quality.core.signatures.services import SigningSecrets, official_sign
 from quality.documents.models import Document, Revision
 
 DECISION_KIND = "QĐ"
@@ -59,6 +60,30 @@ def decision_number_withdrawal(*, document: Document) -> str:
         on=timezone.localdate(),
         subject=document,
         summary=withdrawal_subject(document),
+    )
+
+
+def decision_sign_issue(*, actor, revision: Revision, signing: SigningSecrets | None):
+    """Sign the numbered issue decision (inside the issuing transaction)."""
+    return official_sign(
+        actor=actor,
+        subject=revision,
+        kind=DECISION_KIND,
+        document=issue_decision(revision),
+        reason=issue_subject(revision),
+        secrets=signing,
+    )
+
+
+def decision_sign_withdrawal(*, actor, document: Document, signing: SigningSecrets | None):
+    """Sign the numbered withdrawal decision (inside the withdrawing transaction)."""
+    return official_sign(
+        actor=actor,
+        subject=document,
+        kind=DECISION_KIND,
+        document=withdrawal_decision(document),
+        reason=withdrawal_subject(document),
+        secrets=signing,
     )
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from iso_platform import forms as fields
 from iso_platform.accounts.models import User
 from quality.core.models import Unit
+from quality.core.signatures.forms import SigningFields
 from quality.documents.models import (
     DisposalMethod,
     DocType,
@@ -150,12 +151,16 @@ class NoteForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(SigningFields):
     effective_on = forms.DateField(label=_("Ngày hiệu lực"), required=False, widget=DATE)
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(SigningFields, ReasonForm):
+    """Withdrawing issues a decision, signed as the issue decision is."""
 
 
 class ChangeRequestForm(forms.Form):

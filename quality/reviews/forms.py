@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.signatures.forms import SigningFields
 from quality.core.steps import DATE, PersonField
 from quality.reviews.models import AnnualReport
 
@@ -29,7 +30,7 @@ class ReviewForm(forms.Form):
         self.fields["period_end"].initial = today
 
 
-class HoldForm(forms.Form):
+class HoldForm(SigningFields):
     resources = forms.CharField(
         label=_("Sự thỏa đáng của nguồn lực (9.3.2 d)"),
         required=False,
@@ -41,6 +42,10 @@ class HoldForm(forms.Form):
     conclusions = forms.CharField(
         label=_("Kết luận, quyết định (9.3.3)"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class AnnualSubmitForm(SigningFields):
+    """Submitting numbers and signs the report: only the signing secrets are asked."""
 
 
 class YearForm(forms.Form):

@@ -82,7 +82,7 @@ class ReviewDetailView(Gate, TemplateView):
             sections=review.inputs.get("sections", []),
             items=review.items.all(),
             can_manage=can(user, "reviews.manage"),
-            hold_form=forms.HoldForm(initial={"resources": review.resources}),
+            hold_form=forms.HoldForm(initial={"resources": review.resources}, signer=user),
             audit=trail("managementreview", review.pk),
             actions_title=_("Đầu ra: quyết định và hành động (9.3.3)"),
             **actions_context(
@@ -108,8 +108,18 @@ class HoldView(Step):
     form_class = forms.HoldForm
     success = gettext_lazy("Đã ghi nhận cuộc họp; biên bản sẵn sàng tải về.")
 
+    def form_kwargs(self, review):
+        return {"signer": self.request.user}
+
     def act(self, review, data):
-        return review_meetings.review_hold(actor=self.request.user, review=review, **data)
+        return review_meetings.review_hold(
+            actor=self.request.user,
+            review=review,
+            conclusions=data["conclusions"],
+            commentary=data.get("commentary", ""),
+            resources=data.get("resources", ""),
+            signing=self.form.signing_secrets(),
+        )
 
 
 class ReviewActionAddView(SourceActionAddView):
@@ -180,6 +190,7 @@ class AnnualDetailView(Gate, TemplateView):
             draft=report.status == AnnualReportStatus.DRAFT,
             receiver=annual_reports.annual_report_receiver(),
             form=forms.AnnualReportForm(instance=report),
+            submit_form=forms.AnnualSubmitForm(signer=self.request.user),
             can_manage=can(self.request.user, "reviews.manage"),
             audit=trail("annualreport", report.pk),
         )
@@ -206,8 +217,15 @@ class AnnualRegenerateView(AnnualStep):
 
 
 class AnnualSubmitView(AnnualStep):
+    form_class = forms.AnnualSubmitForm
+
+    def form_kwargs(self, report):
+        return {"signer": self.request.user}
+
     def act(self, report, data):
-        submitted = annual_reports.annual_report_submit(actor=self.request.user, report=report)
+        submitted = annual_reports.annual_report_submit(
+            actor=self.request.user, report=report, signing=self.form.signing_secrets()
+        )
         receiver = annual_reports.annual_report_receiver()
         self.success = _("Đã gửi báo cáo tới %(name)s.") % {"name": receiver.name}
         return submitted

@@ -1,13 +1,22 @@
 """The demo seed is idempotent and refuses to run outside DEBUG."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
 from eiso.console import demo
+from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
 from iso_platform.accounts.models import User
+from iso_platform.signing.models import TrustAnchor
+from quality.core.models import SignedDocument, SigningCredential
+from quality.core.signatures.services import SigningSecrets
+from quality.reviews.models import AnnualReport
+from quality.reviews.services.annual_report import annual_report_submit
 from tenants.models import Agency, Domain
 
 
@@ -18,8 +27,10 @@ def _seed(**options):
 
 
 @pytest.fixture
-def demo_db(world, settings):
+def demo_db(world, settings, monkeypatch, tmp_path):
     settings.DEBUG = True
+    # The demo CA goes to .data/demo-pki/ under `make run`; a test's own folder here.
+    monkeypatch.setattr(demo, "demo_pki_directory", lambda: tmp_path / "demo-pki")
 
 
 def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
@@ -39,6 +50,44 @@ def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
 
     assert second.strip() == "demo data already present"
     assert (Agency.objects.count(), Domain.objects.count(), User.objects.count()) == counts
+
+
+def _pyhanko_validates(pdf: bytes, ca: Path, folder: Path) -> None:
+    """The command docs/signatures.md gives for the demo."""
+    (folder / "file.pdf").write_bytes(pdf)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "pyhanko"), "sign", "validate", "--pretty-print"]
+        + ["--trust", str(ca), "--trust-replace", "file.pdf"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("The signature is judged VALID.") >= 1
+
+
+def test_the_demo_signs_through_the_real_flows_with_its_own_ca(demo_db, tmp_path):
+    _seed()
+    ca = tmp_path / "demo-pki" / "ca.pem"
+    assert TrustAnchor.objects.filter(is_active=True, note="eISO demo CA").exists()
+    with schema_context("ag_sokhcn"):
+        leader = User.objects.get(email="lanhdao@sokhcn.test")
+        assert SigningCredential.objects.get(owner=leader).title == "Giám đốc"
+        assert SigningCredential.objects.filter(owner__isnull=True, is_active=True).exists()
+        decision = SignedDocument.objects.get(register__kind="QĐ")
+        report = SignedDocument.objects.get(subject_type="auditplan")
+        assert [s["kind"] for s in decision.signers] == ["person", "agency"]
+        # the annual report, submitted by the leader with the demo password
+        draft = AnnualReport.objects.get()
+        annual_report_submit(
+            actor=leader,
+            report=draft,
+            signing=SigningSecrets(DEMO_SIGNING_PASSWORD, DEMO_SIGNING_PASSWORD),
+        )
+        annual = SignedDocument.objects.get(subject_type="annualreport")
+    for record in (decision, report, annual):
+        _pyhanko_validates(bytes(record.content), ca, tmp_path)
 
 
 def test_seed_keeps_a_changed_password_unless_asked(demo_db):

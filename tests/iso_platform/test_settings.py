@@ -283,6 +283,8 @@ def test_a_tax_code_is_ten_digits_maybe_with_a_branch():
         ("SIGNING_KEYS_SECRET", "not-a-fernet-key", "SIGNING_KEYS_SECRET: key 1 is not a Fernet"),
         ("SIGNING_VERIFY_MAX_MB", "0", "SIGNING_VERIFY_MAX_MB=0 is below the minimum 1"),
         ("SIGNING_VERIFY_RATE", "30 per minute", "SIGNING_VERIFY_RATE='30 per minute' is not"),
+        ("SIGNING_PKCS11_MODULES", "libsofthsm2.so", "SIGNING_PKCS11_MODULES: 'libsofthsm2.so'"),
+        ("SIGNING_IMAGE_MAX_KB", "big", "SIGNING_IMAGE_MAX_KB='big' is not a whole number"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable, value, message):

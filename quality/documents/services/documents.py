@@ -25,6 +25,7 @@ from quality.core.events import event_announce
 from quality.core.models import AgencySettings
 from quality.core.permissions import can
 from quality.core.services import audit_record, changes_between
+from quality.core.signatures.services import SigningSecrets, records_signature_failures
 from quality.documents import decisions
 from quality.documents.models import (
     ChangeRequest,
@@ -353,11 +354,18 @@ def revision_send_back(*, actor, revision: Revision, comment: str) -> Revision:
     return revision
 
 
+@records_signature_failures
 @transaction.atomic
 def revision_approve(
-    *, actor, revision: Revision, effective_on: datetime.date | None = None
+    *,
+    actor,
+    revision: Revision,
+    effective_on: datetime.date | None = None,
+    signing: SigningSecrets | None = None,
 ) -> Revision:
-    """Approve and issue; the previous issued revision is superseded in this transaction."""
+    """Approve and issue; the previous issued revision is superseded in this transaction.
+    The issue decision is signed by `actor` (and the agency) when `actor` has a signing
+    credential: a signature that fails leaves the revision unissued and its number unused."""
     revision = _locked(revision)
     _require(actor, "documents.approve")
     if revision.status != RevisionStatus.UNDER_REVIEW:
@@ -407,6 +415,8 @@ def revision_approve(
     audit_record(
         actor=actor, action="approve_issue", subject=revision, parent=document, changes=changes
     )
+    if not document.is_external:
+        decisions.decision_sign_issue(actor=actor, revision=revision, signing=signing)
     if previous is not None:
         distribution_carry_over(actor=actor, source=previous, target=revision)
     document_reindex(document_id=document.pk)
@@ -600,9 +610,13 @@ def revision_cancel(*, actor, revision: Revision, reason: str) -> Revision:
     return revision
 
 
+@records_signature_failures
 @transaction.atomic
-def document_withdraw(*, actor, document: Document, reason: str) -> Document:
-    """Take an issued document out of force. It stays readable, marked "hết hiệu lực"."""
+def document_withdraw(
+    *, actor, document: Document, reason: str, signing: SigningSecrets | None = None
+) -> Document:
+    """Take an issued document out of force. It stays readable, marked "hết hiệu lực". The
+    withdrawal decision is signed as the issue decision is (revision_approve)."""
     _require(actor, "documents.approve")
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != DocumentStatus.IN_FORCE or document.is_external:
@@ -627,6 +641,7 @@ def document_withdraw(*, actor, document: Document, reason: str) -> Document:
             "decision": decisions.decision_number_withdrawal(document=document),
         },
     )
+    decisions.decision_sign_withdrawal(actor=actor, document=document, signing=signing)
     _announce("document.withdrawn", document, current, reason=reason.strip())
     return document
 

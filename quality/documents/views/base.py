@@ -63,7 +63,7 @@ class ConfirmedActionView(ConfirmStepMixin, ActionView):
             button=self.confirm_button,
             cancel_url=f"/documents/{pk}/",
             items=self.confirm_items(**kwargs),
-            form=self.form_class() if self.form_class else None,
+            form=self.form_class(**self.form_kwargs(self.document)) if self.form_class else None,
             active="documents",
         )
 

@@ -190,7 +190,7 @@ class DetailView(Gate, TemplateView):
             can=_abilities(user, document, open_draft),
             submit_form=forms.SubmitForm(),
             note_form=forms.NoteForm(),
-            approve_form=forms.ApproveForm(),
+            approve_form=forms.ApproveForm(signer=self.request.user),
             reason_form=forms.ReasonForm(),
             change_form=forms.ChangeRequestForm(),
             upload_form=forms.UploadForm(),

@@ -106,9 +106,15 @@ class ApproveView(ActionView):
     page_form = "approve_form"
     success = _("Đã phê duyệt và ban hành.")
 
+    def form_kwargs(self, obj) -> dict:
+        return {"signer": self.request.user}
+
     def act(self, document, data):
         documents.revision_approve(
-            actor=self.request.user, revision=self.revision(), effective_on=data.get("effective_on")
+            actor=self.request.user,
+            revision=self.revision(),
+            effective_on=data.get("effective_on"),
+            signing=self.form.signing_secrets(),
         )
 
 
@@ -215,7 +221,7 @@ class ChangeRequestDecisionView(ConfirmedActionView):
 
 class WithdrawView(ConfirmedActionView):
     capability = "documents.approve"
-    form_class = forms.ReasonForm
+    form_class = forms.WithdrawForm
     success = _("Đã thu hồi tài liệu; tài liệu được đánh dấu hết hiệu lực.")
     confirm_title = _("Thu hồi tài liệu?")
     confirm_text = _(
@@ -223,9 +229,15 @@ class WithdrawView(ConfirmedActionView):
     )
     confirm_button = _("Xác nhận thu hồi")
 
+    def form_kwargs(self, obj) -> dict:
+        return {"signer": self.request.user}
+
     def act(self, document, data):
         documents.document_withdraw(
-            actor=self.request.user, document=self.document, reason=data["reason"]
+            actor=self.request.user,
+            document=self.document,
+            reason=data["reason"],
+            signing=self.form.signing_secrets(),
         )
 
 

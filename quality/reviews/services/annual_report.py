@@ -16,8 +16,13 @@ from iso_platform.numbers import vn_number, vn_percent
 from quality.audits.models import AuditPlan, Finding
 from quality.core.editions import agency_edition
 from quality.core.events import event_announce
-from quality.core.reports import Report, Section
+from quality.core.reports import Report, Section, official_document
 from quality.core.services import audit_record, outgoing_number_allocate
+from quality.core.signatures.services import (
+    SigningSecrets,
+    official_sign,
+    records_signature_failures,
+)
 from quality.documents.models import Document
 from quality.feedback.services import results
 from quality.improvement.models import Nonconformity
@@ -136,10 +141,14 @@ def annual_report_receiver() -> Receiver:
     return Receiver(name=receiver.name)
 
 
+@records_signature_failures
 @transaction.atomic
-def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
+def annual_report_submit(
+    *, actor, report: AnnualReport, signing: SigningSecrets | None = None
+) -> AnnualReport:
     """Mark as sent to the receiver; a copy of the figures goes to the public schema, where
-    the province's console reads it."""
+    the province's console reads it. The numbered report is signed by `actor` (and the
+    agency) when `actor` has a signing credential, in this transaction."""
 
     _require(actor)
     receiver = annual_report_receiver()
@@ -161,6 +170,14 @@ def annual_report_submit(*, actor, report: AnnualReport) -> AnnualReport:
         on=timezone.localdate(),
         subject=report,
         summary=_annual_subject(report.year, report.figures.get("edition_name")),
+    )
+    official_sign(
+        actor=actor,
+        subject=report,
+        kind=REPORT_KIND,
+        document=official_document(annual_report_document(report)),
+        reason=_annual_subject(report.year),
+        secrets=signing,
     )
     ReportSubmission.objects.update_or_create(
         agency=Agency.objects.get(schema_name=connection.schema_name),

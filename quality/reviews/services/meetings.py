@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quality.core.reports import official_document
 from quality.core.services import audit_record, outgoing_number_allocate
+from quality.core.signatures.services import (
+    SigningSecrets,
+    official_sign,
+    records_signature_failures,
+)
 from quality.reviews.models import (
     ManagementReview,
     ReviewItem,
@@ -22,7 +28,7 @@ from quality.reviews.services.common import (
     MSG_NO_INPUTS,
     _require,
 )
-from quality.reviews.services.inputs import MINUTES_KIND, compile_inputs
+from quality.reviews.services.inputs import MINUTES_KIND, compile_inputs, minutes_report
 
 
 def review_item_add(*, source: str, source_id: str, title: str) -> None:
@@ -83,11 +89,20 @@ def review_compile_inputs(*, actor, review: ManagementReview) -> ManagementRevie
     return review
 
 
+@records_signature_failures
 @transaction.atomic
 def review_hold(
-    *, actor, review: ManagementReview, conclusions: str, commentary: str = "", resources: str = ""
+    *,
+    actor,
+    review: ManagementReview,
+    conclusions: str,
+    commentary: str = "",
+    resources: str = "",
+    signing: SigningSecrets | None = None,
 ) -> ManagementReview:
-    """Record the meeting. Refused without compiled inputs or without conclusions."""
+    """Record the meeting. Refused without compiled inputs or without conclusions. The
+    numbered minutes are signed by `actor` (and the agency) when `actor` has a signing
+    credential, in this transaction."""
     _require(actor)
     review = ManagementReview.objects.select_for_update().get(pk=review.pk)
     if review.status == ReviewStatus.HELD:
@@ -108,5 +123,13 @@ def review_hold(
         action="review_hold",
         subject=review,
         changes={"conclusions": review.conclusions, "number": number},
+    )
+    official_sign(
+        actor=actor,
+        subject=review,
+        kind=MINUTES_KIND,
+        document=official_document(minutes_report(review)),
+        reason=review.title,
+        secrets=signing,
     )
     return review

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality_core', '0006_official_documents'),
+        ('quality_core', '0008_signed_document_immutable'),
     ]
 
     operations = [
