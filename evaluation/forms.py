@@ -32,7 +32,27 @@ class WaveForm(forms.Form):
 
 
 class WaveAgenciesForm(forms.Form):
-    agencies = AgencyChoices(label=_("Cơ quan"))
+    """Agency codes, one per line or separated by commas: a wave may hold hundreds of
+    agencies, which a list of every agency's name cannot show usefully."""
+
+    codes = forms.CharField(
+        label=_("Mã cơ quan (mỗi dòng một mã, hoặc cách nhau bằng dấu phẩy)"),
+        required=False,
+        widget=forms.Textarea({"rows": 4}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        codes = {c.strip().lower() for c in data.get("codes", "").replace(",", "\n").split()}
+        codes.discard("")
+        found = list(counted_agencies().filter(code__in=codes))
+        unknown = sorted(codes - {a.code for a in found})
+        if unknown:
+            raise forms.ValidationError(
+                _("Không có cơ quan mã: %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        data["agencies"] = found
+        return data
 
 
 class GateForm(forms.Form):

@@ -144,8 +144,9 @@ def gate_met(gate: list[dict]) -> bool:
 # --------------------------------------------------------------------------- readiness
 
 
-def readiness_grid(wave: Wave) -> dict:
-    """Agencies × criteria of the wave: each cell a state and a short detail."""
+def readiness_grid(wave: Wave, *, limit: int | None = None) -> dict:
+    """Agencies × criteria of the wave: each cell a state and a short detail; with `limit`,
+    only that many rows, the agencies furthest from ready first (the counts cover all)."""
     members = list(
         WaveAgency.objects.filter(wave=wave).select_related("agency").order_by("agency__name")
     )
@@ -164,7 +165,12 @@ def readiness_grid(wave: Wave) -> dict:
                 "measured": len(measured),
             }
         )
-    return {"criteria": list(CRITERIA.values()), "rows": rows}
+    criteria = list(CRITERIA.values())
+    counts = [sum(1 for r in rows if r["cells"][i].met) for i in range(len(criteria))]
+    total, ready = len(rows), sum(1 for r in rows if r["ready"])
+    if limit is not None and len(rows) > limit:
+        rows = sorted(rows, key=lambda r: (r["ready"], r["met"]))[:limit]
+    return {"criteria": criteria, "rows": rows, "counts": counts, "total": total, "ready": ready}
 
 
 def overview() -> list[dict]:

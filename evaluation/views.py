@@ -30,6 +30,7 @@ from iso_platform.forms import add_errors, error_text
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
+GRID_ROWS = 100  # the grid shows the agencies furthest from ready first; the export has all
 
 
 class HomeView(ProvinceUserRequiredMixin, TemplateView):
@@ -123,7 +124,7 @@ class WaveView(ProvinceUserRequiredMixin, TemplateView):
         context.update(
             wave=wave,
             previous=selectors.previous_wave(wave),
-            grid=selectors.readiness_grid(wave),
+            grid=selectors.readiness_grid(wave, limit=GRID_ROWS),
             state_labels=STATE_LABELS,
             gate=gate,
             gate_met=selectors.gate_met(gate),
