@@ -9,6 +9,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
+from eiso.console.demo_evaluation import ensure_evaluation
 from eiso.console.demo_loop import ensure_loop
 from insights.services.refresh import agencies_refresh
 from iso_platform.accounts.models import Role, User
@@ -93,6 +94,7 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
     _ensure_statistics()
+    done.append(ensure_evaluation())
     return [line for line in done if line]
 
 
