@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from evaluation import charts, selectors
 from evaluation.forms import AdvanceForm, GateForm, WaveAgenciesForm, WaveForm
 from evaluation.indicators import INDICATORS, SUM_FIELDS
-from evaluation.models import NEXT_STAGE, Stage, Wave
+from evaluation.models import NEXT_STAGE, Stage, Wave, WeeklySnapshot
 from evaluation.readiness import STATE_LABELS
 from evaluation.services import report as report_service
 from evaluation.services import waves as service
@@ -74,8 +74,6 @@ class HomeView(ProvinceUserRequiredMixin, TemplateView):
 
 def _weekly_rows(wave: Wave) -> tuple[list, list]:
     """Every agency-week of the wave since it started: the export table."""
-    from evaluation.models import WeeklySnapshot  # the export reads the rows as they are
-
     header = [_("Mã cơ quan"), _("Cơ quan"), _("Tuần từ"), *SUM_FIELDS, "issue_days_median"]
     rows = (
         WeeklySnapshot.objects.filter(agency__rollout_wave__wave=wave)
