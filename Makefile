@@ -88,6 +88,7 @@ bench: install
 	$(BIN)/python bench/rollout.py
 	$(BIN)/python bench/merge.py
 	$(BIN)/python bench/statistics.py
+	$(BIN)/python bench/evaluation.py
 	$(BIN)/python bench/load.py
 
 messages: install

@@ -159,6 +159,8 @@ SHARED_APPS = [
     "billing",
     "insights",
     "onboarding.province",
+    # The rollout's waves, baselines and weekly adoption figures (public schema).
+    "evaluation",
     "iso_platform.outbox",
     # Single sign-on: the provider's configuration lives in the public schema, each agency's
     # policy (local passwords, role mapping) and people's links in its own schema.
@@ -714,6 +716,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.reconcile_all",
         "schedule": crontab(hour=2, minute=0),
     },  # Asia/Ho_Chi_Minh: every agency's figures recomputed, whatever the signals missed
+    "evaluation-snapshots": {
+        "task": "evaluation.snapshots_refresh",
+        "schedule": crontab(hour=3, minute=0),
+    },  # Asia/Ho_Chi_Minh: after the nightly statistics, the weekly adoption figures
     "billing-meter": {"task": "billing.meter_all", "schedule": crontab(hour=0, minute=30)},
     "billing-invoices": {
         "task": "billing.invoices_issue",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("packs/", include("onboarding.pack_pages.console_urls")),
     path("statistics/", include("insights.dashboard.urls")),
     path("reports/province/", include("insights.report.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("inspections/", include("insights.inspections.urls")),
     path("health/", include("insights.health.urls")),
     path("audit-log/", include("eiso.console.audit_urls")),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("team/", include("quality.core.team.urls")),
     path("onboarding/", include("onboarding.checklist.urls")),
     path("packs/", include("onboarding.pack_pages.urls")),
+    path("evaluation/", include("evaluation.agency_urls")),
     path("integrations/webhooks/", include("integrations.webhooks.urls")),
     path("integrations/exchange/", include("integrations.exchange.urls")),
     path("integrations/", include("integrations.urls")),

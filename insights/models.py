@@ -21,6 +21,9 @@ from tenants.models import Agency
 class Grain(models.TextChoices):
     DAY = "day", _("Ngày")
     MONTH = "month", _("Tháng")
+    # ISO weeks (period: the Monday), for the rollout evaluation's weekly figures: distinct
+    # counts (active people) and medians do not add up from days.
+    WEEK = "week", _("Tuần")
 
 
 class AgencyFact(models.Model):
@@ -41,6 +44,22 @@ class AgencyFact(models.Model):
     satisfaction_score_sum = models.PositiveIntegerField(default=0)
     # distinct people who changed something in the period (from the audit trail)
     active_users = models.PositiveIntegerField(default=0)
+    # adoption figures (the rollout evaluation, `evaluation`): db_default too, so raw loads
+    # that name only the older columns (the benchmarks) keep working
+    users_joined = models.PositiveIntegerField(default=0, db_default=0)
+    documents_issued = models.PositiveIntegerField(default=0, db_default=0)
+    # median days from a revision's draft to its issue, of the revisions issued in the period
+    issue_days_median = models.FloatField(null=True, blank=True)
+    records_kept = models.PositiveIntegerField(default=0, db_default=0)
+    # applications received whose "received" event came with an integration key or a pull
+    received_integrated = models.PositiveIntegerField(default=0, db_default=0)
+    # applications completed late that got a nonconformity, and the hours (summed) from
+    # their due time to that nonconformity's detection
+    late_with_nc = models.PositiveIntegerField(default=0, db_default=0)
+    nc_assign_hours = models.PositiveIntegerField(default=0, db_default=0)
+    corrective_done = models.PositiveIntegerField(default=0, db_default=0)
+    corrective_on_time = models.PositiveIntegerField(default=0, db_default=0)
+    annual_reports_generated = models.PositiveIntegerField(default=0, db_default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -101,6 +120,12 @@ class AgencyStatus(models.Model):
     # Members of staff (active, not read-only) who attended a training session held this year
     # (quality.competence); with `users`, the share of staff trained.
     staff_trained = models.PositiveIntegerField(default=0)
+    users_signed_in = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Active accounts that have signed in at least once."
+    )
+    integration_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last use of any integration key."
+    )
     last_activity = models.DateTimeField(null=True, blank=True)
     storage_bytes = models.BigIntegerField(default=0)
     # the edition of ISO 9001 followed, and the move to a newer one (quality.transition):

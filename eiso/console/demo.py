@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from billing.services.seed import billing_seed
+from eiso.console.demo_evaluation import ensure_evaluation
 from eiso.console.demo_loop import ensure_loop
 from eiso.console.demo_pki import AGENCY_FILE, DEMO_SIGNING_PASSWORD, DemoSigner, demo_pki_ensure
 from eiso.console.demo_transition import ensure_transition
@@ -104,6 +105,7 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done.append(ensure_loop(code))
             done.append(ensure_transition(code))
     _ensure_statistics()
+    done.append(ensure_evaluation())
     return [line for line in done if line]
 
 

@@ -41,49 +41,167 @@ DONE_ACTIONS = "('verified', 'cancelled')"  # quality.transition.selectors.DONE_
 # bound parameters. Each statement deletes, in its own final step, the agency's rows that the
 # upsert did not produce (periods or fields without data any more): the DELETE's snapshot does
 # not see the rows the INSERT adds, and keeps the rows it updated because their ids are listed.
+# The columns every row of the facts' source carries, in order, with the value of a row that
+# does not set them; each branch below names only what it sets. `actor` (distinct people)
+# and `issue_days` (a median) are not summed.
+SRC_COLUMNS = {
+    "received": "0",
+    "completed": "0",
+    "early": "0",
+    "on_time": "0",
+    "late": "0",
+    "ncs_opened": "0",
+    "ncs_closed": "0",
+    "responses": "0",
+    "score": "0",
+    "actor": "NULL::bigint",
+    "users_joined": "0",
+    "documents_issued": "0",
+    "issue_days": "NULL::float8",
+    "records_kept": "0",
+    "received_integrated": "0",
+    "late_with_nc": "0",
+    "nc_assign_hours": "0",
+    "corrective_done": "0",
+    "corrective_on_time": "0",
+    "annual_reports": "0",
+}
+# (day column, FROM ... WHERE ..., the columns it sets): one branch of the UNION ALL.
+SRC_BRANCHES = [
+    (
+        "a.received_at",
+        "{s}.quality_procedures_application a",
+        {
+            "received": "1",
+            # through an integration: its "received" event came with a key or from a pull;
+            # the others were typed in
+            "received_integrated": """(EXISTS (SELECT 1 FROM {s}.integrations_inboxevent e
+               WHERE e.application_code = a.code AND e.type = 'application.received'
+                 AND (e.key_id IS NOT NULL OR e.source LIKE 'pull:%%')))::int""",
+        },
+    ),
+    (
+        "a.completed_at",
+        """{s}.quality_procedures_application a
+  LEFT JOIN LATERAL (SELECT min(n.detected_at) AS at FROM {s}.quality_improvement_nonconformity n
+    WHERE n.source = 'application_late' AND n.source_type = 'application'
+      AND n.source_id = a.code) nc ON a.timeliness = 'late'
+  WHERE a.completed_at IS NOT NULL""",
+        {
+            "completed": "1",
+            "early": "(a.timeliness = 'early')::int",
+            "on_time": "(a.timeliness = 'on_time')::int",
+            "late": "(a.timeliness = 'late')::int",
+            "late_with_nc": "(nc.at IS NOT NULL)::int",
+            "nc_assign_hours": """coalesce(round(greatest(0,
+               extract(epoch FROM nc.at - a.due_at) / 3600)), 0)::int""",
+        },
+    ),
+    ("detected_at", "{s}.quality_improvement_nonconformity", {"ncs_opened": "1"}),
+    (
+        "closed_at",
+        "{s}.quality_improvement_nonconformity WHERE status = 'closed' AND closed_at IS NOT NULL",
+        {"ncs_closed": "1"},
+    ),
+    ("created_at", "{s}.quality_feedback_surveyresponse", {"responses": "1", "score": "overall"}),
+    ("at", "{s}.quality_core_auditevent WHERE actor_id IS NOT NULL", {"actor": "actor_id"}),
+    ("date_joined", "{s}.accounts_user WHERE is_active", {"users_joined": "1"}),
+    (
+        "approved_at",
+        """{s}.quality_documents_revision
+  WHERE approved_at IS NOT NULL AND issue_number IS NOT NULL""",
+        {
+            "documents_issued": "1",
+            "issue_days": "greatest(0, extract(epoch FROM approved_at - drafted_at) / 86400)",
+        },
+    ),
+    ("created_at", "{s}.quality_documents_recordentry", {"records_kept": "1"}),
+    (
+        "done_at",
+        """{s}.quality_improvement_action
+  WHERE kind = 'corrective' AND done_at IS NOT NULL AND status <> 'cancelled'""",
+        {
+            "corrective_done": "1",
+            "corrective_on_time": "({done_day} <= due_on)::int",
+        },
+    ),
+    (
+        "generated_at",
+        "{s}.quality_reviews_annualreport WHERE generated_at IS NOT NULL",
+        {"annual_reports": "1"},
+    ),
+]
+
+
+def _src_sql() -> str:
+    branches = []
+    for day, source, sets in SRC_BRANCHES:
+        unknown = set(sets) - set(SRC_COLUMNS)
+        assert not unknown, unknown  # a typo here would silently drop a figure
+        values = [
+            sets.get(name, default) + ("" if branches else f" AS {name}")
+            for name, default in SRC_COLUMNS.items()
+        ]
+        branches.append(
+            f"  SELECT {_local(day)}"
+            + (" AS day" if not branches else "")
+            + ", "
+            + ", ".join(values)
+            + f"\n  FROM {source}"
+        )
+    return "\n  UNION ALL\n".join(branches)
+
+
+# Only the quoted, validated schema name and fixed expressions are formatted in; values are
+# bound parameters. Each statement deletes, in its own final step, the agency's rows that the
+# upsert did not produce (periods or fields without data any more): the DELETE's snapshot does
+# not see the rows the INSERT adds, and keeps the rows it updated because their ids are listed.
+# Days and months as before; ISO weeks (Monday) for the rollout evaluation.
 FACTS_SQL = """
 WITH src AS (
-  SELECT {received_day} AS day, 1 AS received, 0 AS completed, 0 AS early, 0 AS on_time,
-         0 AS late, 0 AS ncs_opened, 0 AS ncs_closed, 0 AS responses, 0 AS score,
-         NULL::bigint AS actor
-  FROM {s}.quality_procedures_application
-  UNION ALL
-  SELECT {completed_day}, 0, 1, (timeliness = 'early')::int, (timeliness = 'on_time')::int,
-         (timeliness = 'late')::int, 0, 0, 0, 0, NULL
-  FROM {s}.quality_procedures_application WHERE completed_at IS NOT NULL
-  UNION ALL
-  SELECT {detected_day}, 0, 0, 0, 0, 0, 1, 0, 0, 0, NULL
-  FROM {s}.quality_improvement_nonconformity
-  UNION ALL
-  SELECT {closed_day}, 0, 0, 0, 0, 0, 0, 1, 0, 0, NULL
-  FROM {s}.quality_improvement_nonconformity WHERE status = 'closed' AND closed_at IS NOT NULL
-  UNION ALL
-  SELECT {answered_day}, 0, 0, 0, 0, 0, 0, 0, 1, overall, NULL
-  FROM {s}.quality_feedback_surveyresponse
-  UNION ALL
-  SELECT {acted_day}, 0, 0, 0, 0, 0, 0, 0, 0, 0, actor_id
-  FROM {s}.quality_core_auditevent WHERE actor_id IS NOT NULL
+{src}
 ), periods AS (
-  SELECT CASE WHEN grouping(day) = 0 THEN 'day' ELSE 'month' END AS grain,
-         coalesce(day, month) AS period, sum(received) AS received, sum(completed) AS completed,
+  SELECT CASE WHEN grouping(day) = 0 THEN 'day' WHEN grouping(month) = 0 THEN 'month'
+              ELSE 'week' END AS grain,
+         coalesce(day, month, week) AS period, sum(received) AS received,
+         sum(completed) AS completed,
          sum(early) AS early, sum(on_time) AS on_time, sum(late) AS late,
          sum(ncs_opened) AS ncs_opened, sum(ncs_closed) AS ncs_closed,
-         sum(responses) AS responses, sum(score) AS score, count(DISTINCT actor) AS active
-  FROM (SELECT src.*, date_trunc('month', day)::date AS month FROM src) x
-  GROUP BY GROUPING SETS ((month, day), (month))
+         sum(responses) AS responses, sum(score) AS score, count(DISTINCT actor) AS active,
+         sum(users_joined) AS users_joined, sum(documents_issued) AS documents_issued,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY issue_days) AS issue_days_median,
+         sum(records_kept) AS records_kept, sum(received_integrated) AS received_integrated,
+         sum(late_with_nc) AS late_with_nc, sum(nc_assign_hours) AS nc_assign_hours,
+         sum(corrective_done) AS corrective_done, sum(corrective_on_time) AS corrective_on_time,
+         sum(annual_reports) AS annual_reports
+  FROM (SELECT src.*, date_trunc('month', day)::date AS month,
+               date_trunc('week', day)::date AS week FROM src) x
+  GROUP BY GROUPING SETS ((month, day), (month), (week))
 ), up AS (
   INSERT INTO public.insights_agencyfact AS f (agency_id, grain, period, received, completed,
     early, on_time, late, ncs_opened, ncs_closed, satisfaction_responses,
-    satisfaction_score_sum, active_users, computed_at)
+    satisfaction_score_sum, active_users, users_joined, documents_issued, issue_days_median,
+    records_kept, received_integrated, late_with_nc, nc_assign_hours, corrective_done,
+    corrective_on_time, annual_reports_generated, computed_at)
   SELECT %(agency)s, grain, period, received, completed, early, on_time, late, ncs_opened,
-         ncs_closed, responses, score, active, %(now)s
+         ncs_closed, responses, score, active, users_joined, documents_issued,
+         issue_days_median, records_kept, received_integrated, late_with_nc, nc_assign_hours,
+         corrective_done, corrective_on_time, annual_reports, %(now)s
   FROM periods
   ON CONFLICT (agency_id, grain, period) DO UPDATE SET
     received = EXCLUDED.received, completed = EXCLUDED.completed, early = EXCLUDED.early,
     on_time = EXCLUDED.on_time, late = EXCLUDED.late, ncs_opened = EXCLUDED.ncs_opened,
     ncs_closed = EXCLUDED.ncs_closed, satisfaction_responses = EXCLUDED.satisfaction_responses,
     satisfaction_score_sum = EXCLUDED.satisfaction_score_sum,
-    active_users = EXCLUDED.active_users, computed_at = EXCLUDED.computed_at
+    active_users = EXCLUDED.active_users, users_joined = EXCLUDED.users_joined,
+    documents_issued = EXCLUDED.documents_issued,
+    issue_days_median = EXCLUDED.issue_days_median, records_kept = EXCLUDED.records_kept,
+    received_integrated = EXCLUDED.received_integrated,
+    late_with_nc = EXCLUDED.late_with_nc, nc_assign_hours = EXCLUDED.nc_assign_hours,
+    corrective_done = EXCLUDED.corrective_done,
+    corrective_on_time = EXCLUDED.corrective_on_time,
+    annual_reports_generated = EXCLUDED.annual_reports_generated,
+    computed_at = EXCLUDED.computed_at
   RETURNING f.id
 )
 DELETE FROM public.insights_agencyfact old
@@ -123,13 +241,15 @@ STATUS_SQL = """
 INSERT INTO public.insights_agencystatus AS st (agency_id, year, overdue_now, in_progress,
   ncs_open, ncs_overdue, actions_overdue, audits_planned, audits_done, documents_in_force,
   documents_review_overdue, objectives_met, objectives_missed, review_held, users,
-  active_users_30d, staff_trained, last_activity, storage_bytes, iso_edition, transition_target,
+  active_users_30d, staff_trained, users_signed_in, integration_used_at, last_activity,
+  storage_bytes, iso_edition, transition_target,
   transition_deadline, transition_questions, transition_answered, transition_closed,
   transition_actions, transition_actions_done, refreshed_at, refresh_ms, dirty_since,
   last_error, failed_at)
 SELECT %(agency)s, %(year)s, app.overdue, app.open, nc.open, nc.overdue, act.overdue,
   aud.planned, aud.done, doc.in_force, doc.review_overdue, obj.met, obj.missed, rev.held,
-  usr.users, active.n, trained.n, greatest(ev.last_at, usr.last_login), size.bytes, ed.code,
+  usr.users, active.n, trained.n, usr.signed_in, keys.used_at,
+  greatest(ev.last_at, usr.last_login), size.bytes, ed.code,
   coalesce(tr.target, ''), tr.deadline, coalesce(tr.questions, 0), coalesce(tr.answered, 0),
   coalesce(tr.closed, 0), coalesce(tr.actions, 0), coalesce(tr.actions_done, 0), %(now)s,
   least(2000000000,
@@ -162,8 +282,10 @@ FROM
   (SELECT EXISTS (SELECT 1 FROM {s}.quality_reviews_managementreview
                   WHERE status = 'held' AND meeting_on >= %(year_start)s
                     AND meeting_on < %(year_end)s) AS held) rev,
-  (SELECT count(*) FILTER (WHERE is_active) AS users, max(last_login) AS last_login
+  (SELECT count(*) FILTER (WHERE is_active) AS users, max(last_login) AS last_login,
+          count(*) FILTER (WHERE is_active AND last_login IS NOT NULL) AS signed_in
    FROM {s}.accounts_user) usr,
+  (SELECT max(last_used_at) AS used_at FROM {s}.integrations_apikey) keys,
   (SELECT count(*) AS n FROM (
      SELECT actor_id AS id FROM {s}.quality_core_auditevent
      WHERE at >= %(since)s AND actor_id IS NOT NULL
@@ -214,7 +336,8 @@ ON CONFLICT (agency_id) DO UPDATE SET
   objectives_met = EXCLUDED.objectives_met, objectives_missed = EXCLUDED.objectives_missed,
   review_held = EXCLUDED.review_held, users = EXCLUDED.users,
   active_users_30d = EXCLUDED.active_users_30d, staff_trained = EXCLUDED.staff_trained,
-  last_activity = EXCLUDED.last_activity,
+  users_signed_in = EXCLUDED.users_signed_in,
+  integration_used_at = EXCLUDED.integration_used_at, last_activity = EXCLUDED.last_activity,
   storage_bytes = EXCLUDED.storage_bytes, iso_edition = EXCLUDED.iso_edition,
   transition_target = EXCLUDED.transition_target,
   transition_deadline = EXCLUDED.transition_deadline,
@@ -243,15 +366,7 @@ def refresh_sql(schema: str) -> str:
     s = quoted_schema(schema)
     return (
         CLAIM_SQL
-        + FACTS_SQL.format(
-            s=s,
-            received_day=_local("received_at"),
-            completed_day=_local("completed_at"),
-            detected_day=_local("detected_at"),
-            closed_day=_local("closed_at"),
-            answered_day=_local("created_at"),
-            acted_day=_local("at"),
-        )
+        + FACTS_SQL.format(src=_src_sql().format(s=s, done_day=_local("done_at")))
         + FIELDS_SQL.format(s=s, completed_day=_local("a.completed_at"))
         + STATUS_SQL.format(
             s=s, open_apps=OPEN_APPLICATIONS, open_actions=OPEN_ACTIONS, done_actions=DONE_ACTIONS

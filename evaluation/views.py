@@ -1,0 +1,228 @@
+"""The rollout evaluation on the province console (`/evaluation/`).
+
+Province users read; the province administrator plans waves, sets thresholds and moves
+waves. Pages read public tables only (evaluation.selectors), never an agency schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from evaluation import charts, selectors
+from evaluation.forms import AdvanceForm, GateForm, WaveAgenciesForm, WaveForm
+from evaluation.indicators import INDICATORS, SUM_FIELDS
+from evaluation.models import NEXT_STAGE, Stage, Wave, WeeklySnapshot
+from evaluation.readiness import STATE_LABELS
+from evaluation.services import report as report_service
+from evaluation.services import waves as service
+from iso_platform import spreadsheets
+from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.audit import export_record
+from iso_platform.forms import add_errors, error_text
+from quality.core.reports import file_response
+
+CURVE_WEEKS = 16
+GRID_ROWS = 100  # the grid shows the agencies furthest from ready first; the export has all
+
+
+class HomeView(ProvinceUserRequiredMixin, TemplateView):
+    template_name = "evaluation/home.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        waves = selectors.overview()
+        context.update(
+            waves=waves,
+            form=form or WaveForm(),
+            can_manage=is_province_admin(self.request),
+            curves=charts.adoption_curves(waves, weeks=CURVE_WEEKS),
+        )
+        return context
+
+    def post(self, request):
+        if not is_province_admin(request):
+            raise PermissionDenied
+        form = WaveForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                wave = service.wave_create(
+                    actor=request.user,
+                    request=request,
+                    name=data["name"],
+                    order=data["order"],
+                    planned_start=data["planned_start"],
+                    planned_go_live=data["planned_go_live"],
+                    agencies=list(data["agencies"]),
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã lập đợt triển khai “%s”.") % wave.name)
+                return redirect("evaluation:wave", pk=wave.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _weekly_rows(wave: Wave) -> tuple[list, list]:
+    """Every agency-week of the wave since it started: the export table."""
+    header = [_("Mã cơ quan"), _("Cơ quan"), _("Tuần từ"), *SUM_FIELDS, "issue_days_median"]
+    rows = (
+        WeeklySnapshot.objects.filter(agency__rollout_wave__wave=wave)
+        .order_by("agency__name", "week")
+        .values_list("agency__code", "agency__name", "week", *SUM_FIELDS, "issue_days_median")
+    )
+    return header, [list(r) for r in rows]
+
+
+class WaveView(ProvinceUserRequiredMixin, TemplateView):
+    template_name = "evaluation/wave.html"
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("format")
+        if fmt:
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def wave(self) -> Wave:
+        return get_object_or_404(Wave, pk=self.kwargs["pk"])
+
+    def export(self, fmt):
+        if fmt not in spreadsheets.CONTENT_TYPES:
+            raise Http404
+        wave = self.wave()
+        header, rows = _weekly_rows(wave)
+        body = (
+            spreadsheets.xlsx_bytes(rows, title=_("Số liệu tuần"), header=header)
+            if fmt == "xlsx"
+            else spreadsheets.csv_bytes(rows, header=header)
+        )
+        name = f"so-lieu-tuan-dot-{wave.order}"
+        response = spreadsheets.download(body, fmt=fmt, filename=name)
+        export_record(request=self.request, kind="evaluation", filename=f"{name}.{fmt}")
+        return response
+
+    def get_context_data(self, forms=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        wave = self.wave()
+        forms = forms or {}
+        ids = selectors.wave_agency_ids(wave)
+        start = wave.started_on or wave.planned_start
+        _first, end = selectors.window()
+        series = selectors.weekly_series(ids, start - dt.timedelta(weeks=1), end)
+        gate = selectors.gate_status(wave)
+        context.update(
+            wave=wave,
+            previous=selectors.previous_wave(wave),
+            grid=selectors.readiness_grid(wave, limit=GRID_ROWS),
+            state_labels=STATE_LABELS,
+            gate=gate,
+            gate_met=selectors.gate_met(gate),
+            thresholds={c.indicator: c.threshold for c in wave.gate.all()},
+            next_stage=NEXT_STAGE.get(Stage(wave.stage)),
+            figures=selectors.sums(ids, *selectors.window()),
+            indicators=INDICATORS,
+            indicator_charts=charts.indicator_charts(wave, series),
+            lagging=selectors.lagging(wave),
+            decisions=wave.decisions.all()[:20],
+            can_manage=is_province_admin(self.request),
+            agencies_form=forms.get("agencies") or WaveAgenciesForm(initial={"agencies": ids}),
+            gate_form=forms.get("gate")
+            or GateForm(initial={c.indicator: c.threshold for c in wave.gate.all()}),
+            advance_form=forms.get("advance") or AdvanceForm(),
+        )
+        return context
+
+
+class WaveStep(ProvinceUserRequiredMixin, View):
+    """A POST on a wave by the province administrator; a refusal shows the page again
+    with the service's message on the form (status 400)."""
+
+    form_class = None
+    form_key = ""
+
+    def post(self, request, pk):
+        if not is_province_admin(request):
+            raise PermissionDenied
+        wave = get_object_or_404(Wave, pk=pk)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = self.act(wave, form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(request, message)
+                return redirect("evaluation:wave", pk=wave.pk)
+        page = WaveView(request=request, kwargs={"pk": pk})
+        return page.render_to_response(
+            page.get_context_data(forms={self.form_key: form}), status=400
+        )
+
+
+class WaveAgenciesView(WaveStep):
+    form_class, form_key = WaveAgenciesForm, "agencies"
+
+    def act(self, wave, data):
+        service.wave_agencies_set(
+            actor=self.request.user,
+            wave=wave,
+            agencies=list(data["agencies"]),
+            request=self.request,
+        )
+        return _("Đã cập nhật danh sách cơ quan của đợt.")
+
+
+class WaveGateView(WaveStep):
+    form_class, form_key = GateForm, "gate"
+
+    def act(self, wave, data):
+        service.gate_set(actor=self.request.user, wave=wave, thresholds=data, request=self.request)
+        return _("Đã lưu điều kiện chuyển đợt.")
+
+
+class WaveAdvanceView(WaveStep):
+    form_class, form_key = AdvanceForm, "advance"
+
+    def act(self, wave, data):
+        decision = service.wave_advance(
+            actor=self.request.user,
+            wave=wave,
+            reason=data["reason"],
+            override=data["override"],
+            request=self.request,
+        )
+        return _("Đã chuyển đợt sang bước “%s”.") % decision.get_to_stage_display()
+
+
+class ReportView(ProvinceUserRequiredMixin, TemplateView):
+    template_name = "evaluation/report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        wave = get_object_or_404(Wave, pk=self.kwargs["pk"])
+        evaluation = report_service.evaluation_build(wave=wave)
+        context.update(
+            wave=wave, evaluation=evaluation, document=report_service.document(evaluation)
+        )
+        return context
+
+
+class ReportFileView(ProvinceUserRequiredMixin, View):
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        wave = get_object_or_404(Wave, pk=pk)
+        document = report_service.document(report_service.evaluation_build(wave=wave))
+        return file_response(
+            document, self.fmt, f"bao-cao-danh-gia-dot-{wave.order}", request=request
+        )
