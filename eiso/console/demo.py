@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -221,8 +222,6 @@ def _ensure_catalogue(code: str) -> str:
     """The 2025 national catalogue of the demo procedures (our own data, in the layout eISO
     reads) imported once: it shortens one limit and adds a fee, so the import's change view
     and the step-budget warning have something to show."""
-    from pathlib import Path
-
     name = DEMO_CATALOGUE.get(code)
     if not name or CatalogueImport.objects.exists():
         return ""

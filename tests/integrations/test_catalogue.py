@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from eiso.console.demo import _ensure_catalogue, _ensure_procedures
 from eiso.testing.procedures import STEPS, make_procedure
 from eiso.testing.receiver import http_server
 from integrations.catalogue import connection, services, source
@@ -24,6 +25,7 @@ from integrations.catalogue.models import CatalogueImport, ImportStatus
 from iso_platform.spreadsheets import xlsx_bytes
 from quality.core.models import AuditEvent
 from quality.procedures.models import Procedure, ProcedureVersion
+from tenants.models import Agency
 
 PAGE = "/integrations/catalogue/"
 
@@ -277,8 +279,6 @@ def platform(world, settings):
 
 
 def test_the_province_platform_is_asked_for_the_agencys_catalogue(world, client_for, platform):
-    from tenants.models import Agency
-
     Agency.objects.filter(pk=world.agency_a.pk).update(identifier="000.00.12.H13")
     browser = client_for(world.agency_a, world.owner_a)
     assert "Lấy danh mục và xem trước" in browser.get(PAGE).content.decode()
@@ -328,8 +328,6 @@ def test_only_the_province_administrator_sets_the_platform(world, client_for):
 
 
 def test_the_demo_import_updates_the_demo_procedures(in_a):
-    from eiso.console.demo import _ensure_catalogue, _ensure_procedures
-
     _ensure_procedures("sokhcn")
     assert _ensure_catalogue("sokhcn")
     row = CatalogueImport.objects.get()

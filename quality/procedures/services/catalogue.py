@@ -536,9 +536,7 @@ def national_warnings(budgets: list[Decimal], limit_days, limit_hours) -> list[s
     if not budgets:
         return [_(MSG_NATIONAL_NO_STEPS)]
     hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
-    limit = (
-        Decimal(limit_days) * hours_per_day if limit_days is not None else Decimal(limit_hours)
-    )
+    limit = Decimal(limit_days) * hours_per_day if limit_days is not None else Decimal(limit_hours)
     total = sum(budgets, Decimal(0))
     if total <= limit:
         return []
