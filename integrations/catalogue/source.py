@@ -63,6 +63,7 @@ MSG_BAD_KIND = gettext_noop("Chỉ nhận tệp danh mục thủ tục dạng JS
 MSG_NOT_CATALOGUE = gettext_noop(
     "Tệp không đúng cấu trúc danh mục TTHC: cần một đối tượng có “thu_tuc” là danh sách."
 )
+MSG_FORMAT = gettext_noop("Tệp không theo định dạng %(format)s (trường “dinh_dang”).")
 MSG_EMPTY = gettext_noop("Tệp không có thủ tục nào.")
 MSG_UNKNOWN_FIELDS = gettext_noop("Có trường không thuộc danh mục TTHC: %(names)s.")
 MSG_MISSING_FIELDS = gettext_noop("Thiếu cột: %(names)s.")
@@ -146,6 +147,8 @@ def catalogue_parse(document) -> Catalogue:
     """A JSON document already loaded (a file, or a province platform's answer)."""
     if not isinstance(document, dict) or not isinstance(document.get("thu_tuc"), list):
         raise ValidationError(_(MSG_NOT_CATALOGUE))
+    if document.get("dinh_dang", FORMAT) != FORMAT:
+        raise ValidationError(_(MSG_FORMAT) % {"format": FORMAT})
     items = document["thu_tuc"]
     if len(items) > untrusted.TABLE.max_rows:
         raise untrusted.Refused("rows", limit=untrusted.TABLE.max_rows)

@@ -163,6 +163,7 @@ BAD = {
     "level": (document(item(cap_thuc_hien="Cấp huyện")), "cấp thực hiện “cấp huyện”"),
     "limit": (document(item(thoi_han="năm ngày")), "không phải là số hợp lệ"),
     "empty": (document(), "không có thủ tục nào"),
+    "format": (document(item(), dinh_dang="khac/2"), "không theo định dạng eiso-tthc/1"),
 }
 
 
@@ -244,7 +245,10 @@ def test_the_owner_sees_the_preview_and_applies_it_from_the_page(world, client_f
     assert "ngắn hơn tổng thời gian các bước" in shown
     assert browser.post(response["Location"] + "apply/").status_code == 302
     with schema_context(world.agency_a.schema_name):
-        assert Procedure.objects.get(code="1.000001").versions.count() == 2
+        procedure = Procedure.objects.get(code="1.000001")
+        assert procedure.versions.count() == 2
+    detail = browser.get(f"/procedures/{procedure.pk}/")
+    assert "Luật Khoa học và Công nghệ năm 2013" in detail.content.decode()
     log = browser.get(PAGE).content.decode()
     assert "Đã áp dụng" in log and "danh-muc.json" in log
 
