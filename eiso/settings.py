@@ -171,6 +171,8 @@ SHARED_APPS = [
     "integrations.webhooks",
     # Document exchange (edXML): the province's platform connection (agencies read it).
     "integrations.exchange.province",
+    # National procedure catalogue: the province platform's catalogue service (agencies read it).
+    "integrations.catalogue.province",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -197,6 +199,7 @@ TENANT_APPS = [
     "integrations.sso",
     "integrations.webhooks",
     "integrations.exchange",
+    "integrations.catalogue",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("webhooks/", include("integrations.webhooks.console_urls")),
     path("exchange/", include("integrations.exchange.console_urls")),
+    path("catalogue/", include("integrations.catalogue.console_urls")),
     path("data-keys/", include("insights.data_api.console_urls")),
     path("api/province/v1/", include("insights.data_api.urls")),
     path("api/v1/billing/", include("billing.api_urls")),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("evaluation/", include("evaluation.agency_urls")),
     path("integrations/webhooks/", include("integrations.webhooks.urls")),
     path("integrations/exchange/", include("integrations.exchange.urls")),
+    path("integrations/catalogue/", include("integrations.catalogue.urls")),
     path("integrations/", include("integrations.urls")),
     path("billing/", include("billing.agency.urls")),
     path("accounts/sso/", include("integrations.sso.urls")),

@@ -15,6 +15,10 @@ from eiso.console.demo_loop import ensure_loop
 from eiso.console.demo_pki import AGENCY_FILE, DEMO_SIGNING_PASSWORD, DemoSigner, demo_pki_ensure
 from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
+from integrations.catalogue import source as catalogue_source
+from integrations.catalogue.models import CatalogueImport
+from integrations.catalogue.models import Channel as CatalogueChannel
+from integrations.catalogue.services import import_apply, import_preview
 from integrations.exchange.models import ExchangeMessage, Recipient
 from iso_platform.accounts.models import Role, User
 from iso_platform.signing.models import TrustAnchor
@@ -101,6 +105,8 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         done.append(_ensure_applications(agency))
         done.append(_ensure_exchange(agency))
         done.append(_ensure_signing(agency, people))
+        with schema_context(agency.schema_name):
+            done.append(_ensure_catalogue(code))
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
             done.append(ensure_transition(code))
@@ -275,6 +281,32 @@ def _ensure_procedures(code: str) -> str:
             ),
         )
     return f"created {len(specs)} procedures in {code}"
+
+
+# National codes of the demo procedures, in the national structure but made up for the demo.
+DEMO_NATIONAL_CODES = {f"KHCN-0{n}": f"1.01070{n}" for n in range(1, 6)}
+DEMO_CATALOGUE = {"sokhcn": "demo-sokhcn-2025.json"}
+
+
+def _ensure_catalogue(code: str) -> str:
+    """The 2025 national catalogue of the demo procedures (our own data, in the layout eISO
+    reads) imported once: it shortens one limit and adds a fee, so the import's change view
+    and the step-budget warning have something to show."""
+    name = DEMO_CATALOGUE.get(code)
+    if not name or CatalogueImport.objects.exists():
+        return ""
+    for local, national in DEMO_NATIONAL_CODES.items():
+        Procedure.objects.filter(code=local, national_code="").update(national_code=national)
+    path = Path(catalogue_source.__file__).parent / "data" / name
+    actor = User.objects.filter(is_agency_admin=True).first()
+    row = import_preview(
+        actor=actor,
+        catalogue=catalogue_source.catalogue_read(name, path.read_bytes()),
+        channel=CatalogueChannel.DEMO,
+        source_label=name,
+    )
+    import_apply(actor=actor, catalogue_import=row)
+    return f"imported the national procedure catalogue in {code}"
 
 
 DEMO_APPLICATIONS = {"sokhcn": (400, 150)}

@@ -30,8 +30,12 @@ class SupplementRule(models.TextChoices):
 
 class Procedure(models.Model):
     code = models.CharField(_("mã TTHC"), max_length=40, unique=True)
+    # The code in the national database of administrative procedures (1.001234), when the
+    # agency's own code differs from it or the procedure came from the national catalogue.
+    national_code = models.CharField(_("mã TTHC quốc gia"), max_length=20, blank=True)
     name = models.CharField(_("tên thủ tục"), max_length=500)
     field = models.CharField(_("lĩnh vực"), max_length=200, blank=True)
+    authority = models.CharField(_("cơ quan thực hiện"), max_length=500, blank=True)
     level = models.CharField(
         _("cấp thực hiện"),
         max_length=16,
@@ -53,6 +57,13 @@ class Procedure(models.Model):
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         ordering = ["field", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_code"],
+                condition=~Q(national_code=""),
+                name="procedure_national_code",
+            )
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -81,6 +92,10 @@ class ProcedureVersion(models.Model):
         default=SupplementRule.RESTART,
     )
     note = models.CharField(_("căn cứ, ghi chú"), max_length=500, blank=True)
+    # As published in the national catalogue (the fee in words, "Không" or a scale).
+    fee_note = models.CharField(_("mô tả phí, lệ phí"), max_length=1000, blank=True)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    result = models.TextField(_("kết quả thực hiện"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

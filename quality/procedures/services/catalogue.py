@@ -19,7 +19,7 @@ from iso_platform import untrusted
 from iso_platform.workdays.calendar import get_calendar
 from quality.core.models import Unit
 from quality.core.permissions import can
-from quality.core.services import audit_record
+from quality.core.services import audit_record, changes_between
 from quality.documents.models import Document
 from quality.procedures.models import (
     Procedure,
@@ -49,6 +49,16 @@ MSG_NUMBER_TOO_BIG = gettext_noop("“%(value)s” ở cột %(column)s lớn qu
 MSG_MISSING_COLUMNS = gettext_noop("Thiếu cột: %(columns)s.")
 MSG_DUPLICATE_ROW = gettext_noop("Mã thủ tục %(code)s lặp lại ở dòng %(row)s.")
 MSG_UNKNOWN_DOCUMENT = gettext_noop("Không có tài liệu mã “%(code)s” để liên kết.")
+MSG_NATIONAL_STEPS_OVER = gettext_noop(
+    "Thời hạn mới (%(limit)s giờ làm việc) ngắn hơn tổng thời gian các bước của cơ quan "
+    "(%(steps)s giờ): cần phân bổ lại thời gian các bước."
+)
+MSG_NATIONAL_NO_STEPS = gettext_noop(
+    "Thủ tục mới chưa có các bước xử lý: cần lập quy trình và phân bổ thời gian các bước."
+)
+MSG_NATIONAL_CODE_TAKEN = gettext_noop(
+    "Mã %(code)s đã được dùng cho một thủ tục khác của cơ quan (mã quốc gia %(other)s)."
+)
 
 
 @dataclass
@@ -498,3 +508,126 @@ def _date(value, column):
         except ValueError:
             continue
     raise ValidationError(_(MSG_BAD_DATE) % {"value": value, "column": column})
+
+
+# --------------------------------------------------------------------------- national catalogue
+
+# What the national database of administrative procedures decides, per procedure (the
+# attributes) and per version (the rules). Steps and their budgets are the agency's own.
+NATIONAL_ATTRIBUTES = ("name", "field", "level", "authority")
+NATIONAL_RULES = ("limit_days", "limit_hours", "fee", "fee_note", "legal_basis", "result")
+
+
+def procedure_national_match(national_code: str) -> Procedure | None:
+    """The agency's procedure for a national code: linked to it, or coded with it."""
+    return (
+        Procedure.objects.filter(national_code=national_code).first()
+        or Procedure.objects.filter(national_code="", code=national_code).first()
+    )
+
+
+def version_latest(procedure: Procedure) -> ProcedureVersion | None:
+    return procedure.versions.order_by("-effective_from").first()
+
+
+def national_warnings(budgets: list[Decimal], limit_days, limit_hours) -> list[str]:
+    """What the secretary must do after the national rules changed: steps to plan, or step
+    budgets that no longer fit the limit (kept as they are: they are the agency's)."""
+    if not budgets:
+        return [_(MSG_NATIONAL_NO_STEPS)]
+    hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
+    limit = Decimal(limit_days) * hours_per_day if limit_days is not None else Decimal(limit_hours)
+    total = sum(budgets, Decimal(0))
+    if total <= limit:
+        return []
+    return [
+        _(MSG_NATIONAL_STEPS_OVER)
+        % {"limit": f"{limit.normalize():f}", "steps": f"{total.normalize():f}"}
+    ]
+
+
+@transaction.atomic
+def procedure_national_apply(
+    *, actor, national_code: str, attributes: dict, rules: dict, effective_from: dt.date
+) -> tuple[Procedure, ProcedureVersion | None]:
+    """The national catalogue's values for one procedure: attributes changed in place, rules
+    that differ from the latest version as a new version from `effective_from` (the latest
+    one's date at the earliest: then that version is corrected) carrying the agency's steps.
+    Returns the procedure and the version written (None when the rules were the same)."""
+    _require(actor)
+    procedure = procedure_national_match(national_code)
+    if procedure is None:
+        return _national_create(actor, national_code, attributes, rules, effective_from)
+    before = {name: getattr(procedure, name) for name in (*NATIONAL_ATTRIBUTES, "national_code")}
+    after = {**attributes, "national_code": national_code}
+    changed = changes_between(before, after)
+    if changed:
+        for name, value in after.items():
+            setattr(procedure, name, value)
+        procedure.full_clean(validate_unique=False, validate_constraints=False)
+        procedure.save()
+        audit_record(actor=actor, action="update", subject=procedure, changes=changed)
+    latest = version_latest(procedure)
+    if latest is not None and all(getattr(latest, n) == rules[n] for n in NATIONAL_RULES):
+        return procedure, None
+    return procedure, _national_version(actor, procedure, latest, rules, effective_from)
+
+
+def _national_create(actor, national_code, attributes, rules, effective_from):
+    taken = Procedure.objects.filter(code=national_code).first()
+    if taken is not None:
+        raise ValidationError(
+            _(MSG_NATIONAL_CODE_TAKEN) % {"code": national_code, "other": taken.national_code}
+        )
+    procedure = Procedure.objects.create(
+        code=national_code, national_code=national_code, **attributes
+    )
+    version = ProcedureVersion.objects.create(
+        procedure=procedure, number=1, effective_from=effective_from, **rules
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        subject=procedure,
+        changes={"code": national_code, "name": attributes["name"]},
+    )
+    return procedure, version
+
+
+def _national_version(actor, procedure, latest, rules, effective_from):
+    if latest is not None and effective_from <= latest.effective_from:
+        before = {name: getattr(latest, name) for name in NATIONAL_RULES}
+        ProcedureVersion.objects.filter(pk=latest.pk).update(**rules)
+        latest.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="version",
+            subject=procedure,
+            changes={"version": latest.number, **changes_between(before, rules)},
+        )
+        return latest
+    number = (procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    inherited = {"cutoff_applies": False, "supplement_rule": SupplementRule.RESTART, "note": ""}
+    if latest is not None:
+        inherited = {name: getattr(latest, name) for name in inherited}
+    version = ProcedureVersion.objects.create(
+        procedure=procedure, number=number, effective_from=effective_from, **inherited, **rules
+    )
+    if latest is not None:
+        ProcedureStep.objects.bulk_create(
+            ProcedureStep(
+                version=version,
+                order=step.order,
+                name=step.name,
+                unit_id=step.unit_id,
+                budget_hours=step.budget_hours,
+            )
+            for step in latest.steps.all()
+        )
+    audit_record(
+        actor=actor,
+        action="version",
+        subject=procedure,
+        changes={"version": number, "effective_from": effective_from},
+    )
+    return version
