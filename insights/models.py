@@ -99,9 +99,7 @@ class ServiceIndexMonth(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["agency", "month"], name="service_index_once_per_month"
-            )
+            models.UniqueConstraint(fields=["agency", "month"], name="service_index_once_per_month")
         ]
         indexes = [models.Index(fields=["month"], name="service_index_month")]
 

@@ -55,12 +55,7 @@ class IndexIndicator:
     definition: str
 
     def rate(self, counts: dict) -> Decimal | None:
-        whole = counts.get(self.denominator) or 0
-        if self.numerator == "satisfied":
-            part = whole - (counts.get("dissatisfied") or 0)
-        else:
-            part = counts.get(self.numerator) or 0
-        return rate(part, whole)
+        return rate(self.part(counts), counts.get(self.denominator) or 0)
 
     def part(self, counts: dict) -> int:
         if self.numerator == "satisfied":
@@ -163,10 +158,11 @@ NOT_HELD = (
 )
 
 
-def _points(maximum: int, value: Decimal | None) -> Decimal | None:
-    if value is None:
+def _points(maximum: int, part: int, whole: int) -> Decimal | None:
+    """From the counts, not the rounded rate, so that the points do not carry its rounding."""
+    if not whole:
         return None
-    return (Decimal(maximum) * value / 100).quantize(CENT, ROUND_HALF_UP)
+    return (Decimal(maximum * part) / Decimal(whole)).quantize(CENT, ROUND_HALF_UP)
 
 
 def score_counts(counts: dict | None) -> dict:
@@ -176,7 +172,8 @@ def score_counts(counts: dict | None) -> dict:
     rows, score, attainable = [], Decimal(0), 0
     for indicator in INDICATORS.values():
         value = indicator.rate(counts)
-        points = _points(indicator.max_points, value)
+        part, whole = indicator.part(counts), counts[indicator.denominator]
+        points = _points(indicator.max_points, part, whole)
         if points is not None:
             score += points
             attainable += indicator.max_points
@@ -188,8 +185,8 @@ def score_counts(counts: dict | None) -> dict:
                 "label": str(indicator.label),
                 "max_points": indicator.max_points,
                 "points_confirmed": indicator.points_confirmed,
-                "part": indicator.part(counts),
-                "whole": counts[indicator.denominator],
+                "part": part,
+                "whole": whole,
                 "rate": value,
                 "points": points,
                 "lost": None if points is None else Decimal(indicator.max_points) - points,

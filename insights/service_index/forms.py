@@ -1,4 +1,5 @@
-"""The month a service-index page or API shows: `?month=YYYY-MM`, in agency time."""
+"""The query of the service-index pages and API: `?month=YYYY-MM` (agency time),
+`months` (how many months a trend shows) and `kind` (agency kind)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from insights.dashboard.forms import KIND_CHOICES
 from iso_platform.months import month_start
 
 FIRST_MONTH = dt.date(2022, 6, 1)  # Decision 766/QĐ-TTg was signed on 23/6/2022
@@ -18,7 +20,9 @@ BAD_KIND = _("Loại cơ quan không hợp lệ.")
 BAD_MONTHS = _("Số tháng phải là số nguyên từ 1 đến 36.")
 
 
-class MonthError(ValueError):
+class QueryError(ValueError):
+    """A bad query parameter; `message` is what the user reads."""
+
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
@@ -31,10 +35,10 @@ def parse_month(value: str | None, *, today: dt.date | None = None) -> dt.date:
         return month_start(today)
     match = MONTH.match(value.strip())
     if not match or not 1 <= int(match[2]) <= 12:
-        raise MonthError(BAD_MONTH)
+        raise QueryError(BAD_MONTH)
     month = dt.date(int(match[1]), int(match[2]), 1)
     if not FIRST_MONTH <= month <= month_start(today):
-        raise MonthError(MONTH_OUT_OF_RANGE)
+        raise QueryError(MONTH_OUT_OF_RANGE)
     return month
 
 
@@ -43,5 +47,11 @@ def parse_count(value: str | None, *, default: int = 12) -> int:
     if value in (None, ""):
         return default
     if not value.isdigit() or not 1 <= int(value) <= 36:
-        raise MonthError(BAD_MONTHS)
+        raise QueryError(BAD_MONTHS)
     return int(value)
+
+
+def parse_kind(value: str | None) -> str | None:
+    if value and value not in dict(KIND_CHOICES):
+        raise QueryError(BAD_KIND)
+    return value or None

@@ -33,7 +33,9 @@ def ranking_table(rows: list[dict], *, month_label: str) -> Table:
         Column("weakest", _("Mất nhiều điểm nhất"), "text"),
     ]
     table = Table(
-        "index", _("Chỉ số phục vụ người dân, doanh nghiệp tháng %(m)s") % {"m": month_label}, columns
+        "index",
+        _("Chỉ số phục vụ người dân, doanh nghiệp tháng %(m)s") % {"m": month_label},
+        columns,
     )
     for row in rows:
         points = {r["key"]: r for r in row["indicators"]}

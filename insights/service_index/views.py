@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from insights.dashboard.forms import KIND_CHOICES
-from insights.dashboard.views import CHART_BLUE, CHART_GREEN, CHART_RED, ExportableMixin
+from insights.dashboard.views import CHART_BLUE, CHART_GREEN, ExportableMixin
 from insights.selectors.service_index import (
     INDICATORS,
     definitions,
@@ -26,7 +26,7 @@ from insights.selectors.service_index import (
     service_index,
 )
 from insights.service_index import tables
-from insights.service_index.forms import BAD_KIND, MonthError, parse_count, parse_month
+from insights.service_index.forms import QueryError, parse_count, parse_kind, parse_month
 from iso_platform.accounts.permissions import ProvinceUserRequiredMixin
 from iso_platform.months import month_end
 from quality.core.steps import Gate
@@ -103,8 +103,8 @@ class MonthPageMixin(ExportableMixin):
         try:
             self.month = parse_month(request.GET.get("month"))
             self.count = parse_count(request.GET.get("months"))
-            self.kind = self.parse_kind(request.GET.get("kind", ""))
-        except MonthError as exc:
+            self.kind = parse_kind(request.GET.get("kind"))
+        except QueryError as exc:
             context = {"error": exc.message, "back": request.path}
             return self.response_class(
                 request=request,
@@ -114,12 +114,6 @@ class MonthPageMixin(ExportableMixin):
                 status=400,
             )
         return super().get(request, *args, **kwargs)
-
-    @staticmethod
-    def parse_kind(kind: str) -> str | None:
-        if kind and kind not in dict(KIND_CHOICES):
-            raise MonthError(BAD_KIND)
-        return kind or None
 
 
 class ConsoleServiceIndexView(MonthPageMixin, ProvinceUserRequiredMixin, TemplateView):
