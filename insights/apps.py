@@ -16,5 +16,18 @@ class InsightsConfig(AppConfig):
         from iso_platform.signals import bulk_written
         from tenants.signals import agencies_rewritten
 
+        # The agency's own service quality index, a tile on its home page.
+        from quality.core import navigation
+
+        navigation.area_register(
+            navigation.Area(
+                "service_index",
+                _("Chỉ số phục vụ người dân, doanh nghiệp"),
+                "9.1",
+                "speedometer2",
+                "service_index:agency",
+                order=85,
+            )
+        )
         bulk_written.connect(dirty.bulk_written, dispatch_uid="insights.bulk_written")
         agencies_rewritten.connect(dirty.agencies_rewritten, dispatch_uid="insights.rewritten")
