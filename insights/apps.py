@@ -14,11 +14,10 @@ class InsightsConfig(AppConfig):
         from insights import signals  # noqa: F401  (marks agencies dirty on writes)
         from insights.services import dirty
         from iso_platform.signals import bulk_written
+        from quality.core import navigation
         from tenants.signals import agencies_rewritten
 
         # The agency's own service quality index, a tile on its home page.
-        from quality.core import navigation
-
         navigation.area_register(
             navigation.Area(
                 "service_index",
