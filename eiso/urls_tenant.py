@@ -25,6 +25,7 @@ urlpatterns = [
     path("feedback/", include("quality.feedback.urls")),
     path("reviews/", include("quality.reviews.urls")),
     path("competence/", include("quality.competence.urls")),
+    path("service-index/", include("insights.service_index.agency_urls")),
     path("s/", include("quality.feedback.public_urls")),
     path("team/", include("quality.core.team.urls")),
     path("onboarding/", include("onboarding.checklist.urls")),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from insights import apis
+from insights.service_index import apis as index_apis
 
 app_name = "statistics_api"
 
@@ -14,4 +15,10 @@ urlpatterns = [
     path("grid/", apis.GridApi.as_view(), name="grid"),
     path("fields/", apis.FieldsApi.as_view(), name="fields"),
     path("agencies/<slug:code>/", apis.AgencySummaryApi.as_view(), name="agency"),
+    path("service-index/", index_apis.ServiceIndexMonthApi.as_view(), name="service_index"),
+    path(
+        "service-index/<slug:code>/",
+        index_apis.ServiceIndexAgencyApi.as_view(),
+        name="service_index_agency",
+    ),
 ]

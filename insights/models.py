@@ -96,6 +96,36 @@ class FieldFact(models.Model):
         return f"{self.agency_id} {self.month:%Y-%m} {self.field}"
 
 
+class ServiceIndexMonth(models.Model):
+    """The counts behind the service quality index (Decision 766/QĐ-TTg) of one agency and
+    month: only what eISO holds. Points are derived on reading
+    (`insights.selectors.service_index`), so a change of scoring needs no recomputation.
+
+    Months are Asia/Ho_Chi_Minh ones; each count belongs to the month of its own event:
+    `completed`, `in_time`, `late` by the day the result was ready, `received`, `online` by
+    the day of receipt, `responses`, `dissatisfied` by the day of the answer."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="service_index")
+    month = models.DateField(help_text="The first day of the month.")
+    completed = models.PositiveIntegerField(default=0, help_text="judged early, on time or late")
+    in_time = models.PositiveIntegerField(default=0, help_text="early + on time")
+    late = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+    online = models.PositiveIntegerField(default=0, help_text="received through the portal")
+    responses = models.PositiveIntegerField(default=0)
+    dissatisfied = models.PositiveIntegerField(default=0, help_text="overall score 1 or 2")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "month"], name="service_index_once_per_month")
+        ]
+        indexes = [models.Index(fields=["month"], name="service_index_month")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%Y-%m}"
+
+
 class AgencyStatus(models.Model):
     """Figures as of the last refresh, and the refresh's own state."""
 

@@ -3,10 +3,11 @@
 Why set-based and schema-qualified: the department's dashboard must never read an agency's
 schema, so every figure is copied into `insights_*` tables; with a thousand agencies the copy
 has to cost a few statements per agency, not a query per day and indicator. One transaction
-per agency runs three `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` statements
-(day and month facts, on-time figures per field, the "as of now" status) that read
-`"ag_<code>".<table>` directly, and delete in the same statement the facts of periods that no
-longer have data. Days and months are Asia/Ho_Chi_Minh ones.
+per agency runs four `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` statements
+(day and month facts, on-time figures per field, the monthly counts of the service quality
+index, the "as of now" status) that read `"ag_<code>".<table>` directly, and delete in the
+same statement the facts of periods that no longer have data. Days and months are
+Asia/Ho_Chi_Minh ones.
 
 Only counts, sums and timestamps are copied: no names, no application contents.
 """
@@ -226,6 +227,39 @@ DELETE FROM public.insights_fieldfact old
 WHERE old.agency_id = %(agency)s AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = old.id);
 """
 
+# The counts of the service quality index (Decision 766/QĐ-TTg, see
+# insights.selectors.service_index): on time among the applications judged, by the month
+# their result was ready; online among those received, by the month of receipt; dissatisfied
+# among survey answers (overall score 1 or 2), by the month of the answer.
+SERVICE_INDEX_SQL = """
+WITH src AS (
+  SELECT date_trunc('month', {completed_day})::date AS month, 1 AS completed,
+         (timeliness IN ('early', 'on_time'))::int AS in_time, (timeliness = 'late')::int AS late,
+         0 AS received, 0 AS online, 0 AS responses, 0 AS dissatisfied
+  FROM {s}.quality_procedures_application
+  WHERE completed_at IS NOT NULL AND timeliness IN ('early', 'on_time', 'late')
+  UNION ALL
+  SELECT date_trunc('month', {received_day})::date, 0, 0, 0, 1, (channel = 'portal')::int, 0, 0
+  FROM {s}.quality_procedures_application
+  UNION ALL
+  SELECT date_trunc('month', {answered_day})::date, 0, 0, 0, 0, 0, 1, (overall <= 2)::int
+  FROM {s}.quality_feedback_surveyresponse
+), up AS (
+  INSERT INTO public.insights_serviceindexmonth AS f (agency_id, month, completed, in_time,
+    late, received, online, responses, dissatisfied, computed_at)
+  SELECT %(agency)s, month, sum(completed), sum(in_time), sum(late), sum(received),
+         sum(online), sum(responses), sum(dissatisfied), %(now)s
+  FROM src GROUP BY month
+  ON CONFLICT (agency_id, month) DO UPDATE SET
+    completed = EXCLUDED.completed, in_time = EXCLUDED.in_time, late = EXCLUDED.late,
+    received = EXCLUDED.received, online = EXCLUDED.online, responses = EXCLUDED.responses,
+    dissatisfied = EXCLUDED.dissatisfied, computed_at = EXCLUDED.computed_at
+  RETURNING f.id
+)
+DELETE FROM public.insights_serviceindexmonth old
+WHERE old.agency_id = %(agency)s AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = old.id);
+"""
+
 # refresh_ms: the script is one simple-query message, so statement_timestamp() is when it
 # arrived (even inside a caller's transaction) and clock_timestamp() is now, near its end.
 # dirty_since is claimed (set to NULL) as the transaction's first write: a write committed
@@ -368,6 +402,12 @@ def refresh_sql(schema: str) -> str:
         CLAIM_SQL
         + FACTS_SQL.format(src=_src_sql().format(s=s, done_day=_local("done_at")))
         + FIELDS_SQL.format(s=s, completed_day=_local("a.completed_at"))
+        + SERVICE_INDEX_SQL.format(
+            s=s,
+            completed_day=_local("completed_at"),
+            received_day=_local("received_at"),
+            answered_day=_local("created_at"),
+        )
         + STATUS_SQL.format(
             s=s, open_apps=OPEN_APPLICATIONS, open_actions=OPEN_ACTIONS, done_actions=DONE_ACTIONS
         )

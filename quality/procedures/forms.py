@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from iso_platform import forms as fields
 from quality.documents.models import Document
-from quality.procedures.models import AppStatus, Procedure, ProcedureLevel, SupplementRule
+from quality.procedures.models import (
+    AppStatus,
+    Channel,
+    Procedure,
+    ProcedureLevel,
+    SupplementRule,
+)
 from quality.procedures.services.catalogue import StepSpec, VersionSpec
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,6 +42,12 @@ class ApplicationFilterForm(forms.Form):
     )
     received_from = forms.DateField(label=_("Tiếp nhận từ"), required=False, widget=DATE)
     received_to = forms.DateField(label=_("đến"), required=False, widget=DATE)
+    # Not shown as inputs: links from the service quality index carry them (hidden fields).
+    completed_from = forms.DateField(label=_("Có kết quả từ"), required=False)
+    completed_to = forms.DateField(label=_("Có kết quả đến"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Hình thức nộp"), required=False, choices=[("", _("Tất cả"))] + Channel.choices
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

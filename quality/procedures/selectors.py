@@ -29,7 +29,12 @@ def application_list(
     q: str = "",
     received_from: dt.date | None = None,
     received_to: dt.date | None = None,
+    completed_from: dt.date | None = None,
+    completed_to: dt.date | None = None,
+    channel: str = "",
 ) -> QuerySet:
+    """Applications matching every filter given; dates are local (Asia/Ho_Chi_Minh) days.
+    The completed-date and channel filters serve the links of the service quality index."""
     apps = Application.objects.select_related("procedure").only(
         "code",
         "status",
@@ -58,6 +63,12 @@ def application_list(
         apps = apps.filter(received_at__gte=_start_of(received_from))
     if received_to:
         apps = apps.filter(received_at__lt=_start_of(received_to + dt.timedelta(days=1)))
+    if completed_from:
+        apps = apps.filter(completed_at__gte=_start_of(completed_from))
+    if completed_to:
+        apps = apps.filter(completed_at__lt=_start_of(completed_to + dt.timedelta(days=1)))
+    if channel:
+        apps = apps.filter(channel=channel)
     return apps.order_by("-received_at", "-id")
 
 

@@ -163,6 +163,9 @@ class ApplicationListView(Gate, TemplateView):
             timeliness=data.get("timeliness", ""),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
+            completed_from=data.get("completed_from"),
+            completed_to=data.get("completed_to"),
+            channel=data.get("channel", ""),
         )
         page = CappedPaginator(queryset, 50).get_page(self.request.GET.get("page"))
         total = vn_number(page.paginator.count)

@@ -243,6 +243,28 @@ def plant_evaluation_weeks(world):
     return "localhost", world.province_admin, [(url, {"format": f}) for f in ("xlsx", "csv")]
 
 
+def plant_service_index(world):
+    """A hostile agency name on the province-wide table of the service quality index."""
+    from insights.models import ServiceIndexMonth
+    from tenants.models import Agency
+
+    ServiceIndexMonth.objects.create(
+        agency=world.agency_b, month=dt.date(2025, 1, 1), completed=2, in_time=1, late=1
+    )
+    Agency.objects.filter(pk=world.agency_b.pk).update(name=HOSTILE[7])
+    return "localhost", world.analyst, ("/statistics/service-index/", {"month": "2025-01"})
+
+
+def plant_agency_service_index(world):
+    """Nothing anybody typed reaches the agency's own tables (fixed labels and numbers)."""
+    from insights.models import ServiceIndexMonth
+
+    ServiceIndexMonth.objects.create(
+        agency=world.agency_a, month=dt.date(2025, 1, 1), received=3, online=1
+    )
+    return world.agency_a, world.owner_a, ("/service-index/", {"month": "2025-01"})
+
+
 # route name -> what plants hostile values and which downloads to read (None: a fixed file,
 # nothing anybody typed reaches it)
 EXPORTS = {
@@ -257,6 +279,8 @@ EXPORTS = {
     "insights:dashboard": (plant_dashboard, True),
     "insights:agency": (plant_agency_statistics, True),
     "evaluation:wave": (plant_evaluation_weeks, True),
+    "insights:service_index": (plant_service_index, True),
+    "service_index:agency": (plant_agency_service_index, False),
 }
 
 
