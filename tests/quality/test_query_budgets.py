@@ -38,8 +38,13 @@ from .conftest import Flow, pdf_bytes, upload
 # query), unread, reading
 DASHBOARD = 10
 DASHBOARD_ADMIN_LIVE = 29  # an agency administrator: + the checklist computed afresh
-DOCUMENT_PAGE = 20  # issued and revised: files, notes, readers, forms, requests, trail
-MY_WORK_API = 19  # the ISO secretary sees every area; a token's first use is written
+# issued and revised: files, notes, readers, forms, requests, trail; + whether the approver's
+# and the agency's signatures are asked for (the person's credential, once for each of the
+# approval and withdrawal forms, and the agency's signing setting)
+DOCUMENT_PAGE = 23
+# the ISO secretary sees every area (one query per inbox source: competence and the 2026
+# transition added two); a token's first use is written
+MY_WORK_API = 21
 DOCUMENTS_API = 7  # routing, token (and its first use), count, one page
 
 
