@@ -49,6 +49,11 @@ SITE_SCHEME = "https" if HTTPS else "http"
 # Port shown in links when the site is not on 80/443 (the dev runner sets 8000).
 SITE_PORT = env.integer("SITE_PORT", default=0, minimum=0, maximum=65535)
 
+# pyHanko imports cryptography's DSA key type (to recognise DSA signatures in documents it
+# validates); cryptography announces DSA's deprecation on that import, in every process and
+# every command's output. eISO never signs with DSA; the warning says nothing to an operator.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko")
+
 # --------------------------------------------------------------------------- services
 
 

@@ -160,14 +160,16 @@ class AgencyStatus(models.Model):
     storage_bytes = models.BigIntegerField(default=0)
     # the edition of ISO 9001 followed, and the move to a newer one (quality.transition):
     # questions of the gap assessment, those closed (met, or every action done), its plan
-    iso_edition = models.CharField(max_length=20, blank=True)
-    transition_target = models.CharField(max_length=20, blank=True)
+    # Database defaults too: the status row is also written by raw SQL (the refresh script,
+    # the benchmarks' fake facts) that need not name every column.
+    iso_edition = models.CharField(max_length=20, blank=True, db_default="")
+    transition_target = models.CharField(max_length=20, blank=True, db_default="")
     transition_deadline = models.DateField(null=True, blank=True)
-    transition_questions = models.PositiveIntegerField(default=0)
-    transition_answered = models.PositiveIntegerField(default=0)
-    transition_closed = models.PositiveIntegerField(default=0)
-    transition_actions = models.PositiveIntegerField(default=0)
-    transition_actions_done = models.PositiveIntegerField(default=0)
+    transition_questions = models.PositiveIntegerField(default=0, db_default=0)
+    transition_answered = models.PositiveIntegerField(default=0, db_default=0)
+    transition_closed = models.PositiveIntegerField(default=0, db_default=0)
+    transition_actions = models.PositiveIntegerField(default=0, db_default=0)
+    transition_actions_done = models.PositiveIntegerField(default=0, db_default=0)
     # freshness
     refreshed_at = models.DateTimeField(null=True, blank=True)
     refresh_ms = models.PositiveIntegerField(default=0)
