@@ -600,6 +600,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "billing.models.InvoiceKind",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
         "InvoiceLineKindEnum": "billing.models.LineKind",
+        "SessionKindEnum": "quality.competence.models.SessionKind",
     },
 }
 

@@ -30,6 +30,11 @@ CAPABILITIES: dict[str, frozenset] = {
     # Deleting a never-issued document is document control, the ISO secretary's job (its
     # author may delete it too: quality.documents.services.documents.document_may_discard).
     "documents.delete": frozenset({Role.ISO_SECRETARY}),
+    # Asking for a stored file's signatures to be checked again replaces the verdict everyone
+    # sees under the file (and queues a task that calls the CAs): a write, not for the
+    # read-only role. Checking a PDF one brings (nothing kept but the audit row) is a read:
+    # "documents.view" (quality/documents/services/signatures.py, pdf_verify).
+    "documents.verify": WRITERS,
     "records.view": ALL_AGENCY,
     "records.manage": frozenset(
         {Role.AGENCY_LEADER, Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.STAFF}

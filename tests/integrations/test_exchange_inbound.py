@@ -134,6 +134,8 @@ def test_a_newer_text_marks_the_one_it_replaces(exchange, texts):
 def assert_refused(world, response, words: str):
     assert response.status_code == 422, response.content
     assert response.json()["status"] == "refused" and words in response.json()["reason"]
+    # the integration API's key for why, as every refusal of an integration endpoint says it
+    assert response.json()["error"] == response.json()["reason"]
     with in_a(world):
         assert not Document.objects.filter(doc_type="external").exists()
         log = ExchangeMessage.objects.get(pk=response.json()["log_id"])

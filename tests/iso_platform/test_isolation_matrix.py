@@ -74,6 +74,9 @@ READ_ONLY_MAY_WRITE = {
     "accounts:two_factor_setup": "the person's own authenticator",
     "accounts:two_factor_code": "the person's own second sign-in step",
     "portal:notifications": "marks the person's own notifications read",
+    "documents:signature_check": "checks a PDF the person brings: a read, nothing kept but "
+    "the audit row of who checked it (tests/quality/test_signature_verification.py)",
+    "signature-verify": "the same check as documents:signature_check, by API",
 }
 # agency route name -> why ids of another agency are not a question there (check e)
 NOT_PER_AGENCY = {
@@ -91,6 +94,11 @@ WRITES_BY_DESIGN = {
     "integration-batch": (
         {"integrations_rejectedrequest"},
         "refused requests are kept for the vendors' support (integrations/apis.py)",
+    ),
+    "exchange-message": (
+        {"integrations_rejectedrequest"},
+        "signed with the same integration keys: refusals counted as for the events "
+        "(docs/api/exchange.md)",
     ),
 }
 # console routes the analyst may not use at all, besides the ProvinceAdminRequiredMixin views
@@ -478,11 +486,18 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
     }
     common |= {"<str:fmt>": "xlsx"}
     samples_a = {**common, "<int:": ID_A, **{k: v for k, v in mine.items() if k != "vendor"}}
+    # the actions the webhook pages know, so that a refusal comes from the role
+    webhook_actions = {
+        "webhooks:action": {"<str:action>": "rotate"},
+        "webhooks:delivery_action": {"<str:action>": "redeliver"},
+    }
+    samples_a |= webhook_actions
     samples_a |= {
         "billing:agency_pdf": {"<int:pk>": invoices["a"]},
         "billing_api:invoice-detail": {"<int:pk>": invoices["a"]},
     }
     samples_b = {**common, "<int:": ID_B, **{k: v for k, v in theirs.items() if k != "vendor"}}
+    samples_b |= webhook_actions
     samples_b |= {
         "billing:agency_pdf": {"<int:pk>": invoices["b"]},
         "billing:agency_statement_pdf": {"<int:pk>": invoices["province"]},
@@ -500,6 +515,8 @@ def _planted(world, mine, theirs, invoices, job) -> Planted:
         "billing:invoice_pay": {"<int:pk>": invoices["a"]},
         "billing:invoice_void": {"<int:pk>": invoices["a"]},
         "billing_api:invoice-detail": {"<int:pk>": invoices["a"]},
+        "console_webhooks:action": {"<str:action>": "rotate"},
+        "console_webhooks:delivery_action": {"<str:action>": "redeliver"},
     }
     schema_a = Client(HTTP_HOST=a.host).get("/api/v1/schema/", {"format": "json"}).json()
     return Planted(

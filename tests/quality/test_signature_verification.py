@@ -322,6 +322,52 @@ def test_another_agency_can_neither_trigger_nor_see_a_verification(
         assert verification(record).attempt == before
 
 
+def test_the_read_only_role_sees_the_verdict_but_may_not_replace_it(
+    flow, legal, client_for, django_capture_on_commit_callbacks
+):
+    """Checking a stored file again replaces the verdict everyone sees: a write."""
+    record = add_file(flow, legal, pdf_bytes(), capture=django_capture_on_commit_callbacks)
+    before = verification(record)
+    reader = client_for(flow.w.agency_a, flow.w.reader_a)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        answer = reader.post(f"/documents/{legal.pk}/files/{record.pk}/verify/")
+    assert answer.status_code == 403 and not queued
+    assert verification(record).attempt == before.attempt
+    assert len(audit_rows(record)) == 1  # the upload's check only
+    page = reader.get(f"/documents/{legal.pk}/").content.decode()
+    assert "Tài liệu không có chữ ký số" in page and "/verify/" not in page
+    polled = reader.get(f"/documents/{legal.pk}/files/{record.pk}/signatures/").content.decode()
+    assert "Kiểm tra lại" not in polled
+    writer = client_for(flow.w.agency_a, flow.w.member_a)
+    assert "Kiểm tra lại" in writer.get(f"/documents/{legal.pk}/").content.decode()
+
+
+def test_the_read_only_role_may_check_a_pdf_it_brings(flow, client_for):
+    """A read: the answer goes to the asker; only the audit row says who checked what."""
+    from django.db import connection
+
+    def counters() -> dict:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del"
+                " FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+            )
+            return dict(cur.fetchall())
+
+    reader = client_for(flow.w.agency_a, flow.w.reader_a)
+    before = counters()
+    page = reader.post("/documents/signatures/", {"file": upload("a.pdf", pdf_bytes())})
+    api = reader.post("/api/v1/signatures/verify/", {"file": upload("b.pdf", pdf_bytes())})
+    assert page.status_code == 200 and "Tài liệu không có chữ ký số" in page.content.decode()
+    assert api.status_code == 200 and api.json()["status"] == "unsigned"
+    after = counters()
+    changed = {t for t, n in after.items() if n != before.get(t, 0)}
+    schema = flow.w.agency_a.schema_name
+    assert changed <= {f"{schema}.quality_core_auditevent", "public.django_session"}, changed
+    rows = AuditEvent.objects.filter(action="signature_verify", actor_id=flow.w.reader_a.pk)
+    assert sorted(rows.values_list("subject_label", flat=True)) == ["a.pdf", "b.pdf"]
+
+
 # --------------------------------------------------------------------------- the page
 
 

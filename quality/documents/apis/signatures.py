@@ -73,6 +73,8 @@ class VerifyThrottle(throttling.SimpleRateThrottle):
 
 
 class SignatureVerifyApi(APIView):
+    # A read, as the page's check (quality/documents/views/signatures.py): a POST only to
+    # carry the file; nothing is kept but the audit row.
     permission_classes = [Capability.of("documents.view")]
     parser_classes = [MultiPartParser]
     throttle_classes = [VerifyThrottle]

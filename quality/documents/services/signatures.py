@@ -51,10 +51,11 @@ def file_verification_request(
 ) -> FileVerification:
     """Mark the file's signatures as being checked and queue the check (after the commit).
 
-    Anyone who may read the document may ask: checking changes nothing of the file.
+    The file does not change, but its stored verdict does: only people who may change
+    documents ask (quality/core/permissions.py, "documents.verify").
     `actor` None: eISO itself (a file copied onto a new draft)."""
-    if actor is not None and not can(actor, "documents.view"):
-        raise PermissionDenied("documents.view")
+    if actor is not None and not can(actor, "documents.verify"):
+        raise PermissionDenied("documents.verify")
     if record.content_type != PDF:
         raise ValidationError(_(MSG_NOT_PDF))
     # A cycle otherwise: documents.tasks imports the services.
@@ -136,7 +137,11 @@ def _verify_stored(record: RevisionFile, roots) -> dict:
 def pdf_verify(*, actor, upload, via: str, request=None) -> dict:
     """Verify a PDF brought by a person or a system, without keeping it: the outcome (the
     shape of `report_outcome`, or `refused_outcome` for a file that cannot be read). The
-    audit row names the file by its SHA-256."""
+    audit row names the file by its SHA-256.
+
+    A read, open to everyone who may read documents, the read-only role included: nothing
+    of the agency changes and the answer goes to the asker only; the audit row records who
+    checked which file, as a sign-in is recorded."""
     if not can(actor, "documents.view"):
         raise PermissionDenied("documents.view")
     name = (getattr(upload, "name", "") or "")[:200]

@@ -207,6 +207,7 @@ def _abilities(user, document: Document, draft: Revision | None) -> dict:
         "review": can(user, "documents.review") or can(user, "documents.approve"),
         "approve": can(user, "documents.approve"),
         "manage": can(user, "documents.manage"),
+        "verify": can(user, "documents.verify"),
         "discard": document.status == "draft" and documents.document_may_discard(user, document),
         "check": bool(
             draft

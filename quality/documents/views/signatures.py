@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from quality.core.permissions import can
 from quality.core.steps import Gate
 from quality.documents import forms
 from quality.documents.models import Document, RevisionFile, SignatureCheck
@@ -26,6 +27,7 @@ def _file_of(document_id, file_id) -> RevisionFile:
 class FileVerifyView(ActionView):
     """ "Kiểm tra chữ ký số" / "Kiểm tra lại" on a file of the document."""
 
+    capability = "documents.verify"  # replaces the stored verdict: a write
     success = _("Đang kiểm tra chữ ký số…")
 
     def act(self, document, data):
@@ -48,13 +50,19 @@ class FileSignaturesView(Gate, View):
         return render(
             request,
             "quality/documents/_verification.html",
-            {"document": document, "f": record},
+            {
+                "document": document,
+                "f": record,
+                "can": {"verify": can(request.user, "documents.verify")},
+            },
         )
 
 
 class SignatureCheckView(Gate, View):
     """ "Kiểm tra chữ ký số": a PDF from anywhere, checked and shown, never stored."""
 
+    # A read, the read-only role's too: its POST keeps nothing but the audit row of who
+    # checked which file (services.signatures.pdf_verify); FileVerifyView above is a write.
     capability = "documents.view"
     read_only_page = True
     template = "quality/documents/signature_check.html"
