@@ -13,6 +13,9 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connection
+from django_tenants.utils import schema_context
+
 from integrations.services.keys import signed_headers
 from iso_platform.workdays.calendar import TZ, WorkCalendar
 from quality.procedures.models import Procedure
@@ -240,13 +243,15 @@ class Sender:
                 return json.loads(response.read())
         from django.test import Client
 
-        client = Client(HTTP_HOST=self.host)
-        response = client.post(
-            path,
-            data=body,
-            content_type="application/json",
-            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
-        )
+        # The tenant middleware switches the connection to the agency and never switches it
+        # back: the context puts the caller's schema back afterwards.
+        with schema_context(connection.schema_name):
+            response = Client(HTTP_HOST=self.host).post(
+                path,
+                data=body,
+                content_type="application/json",
+                **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
+            )
         if response.status_code != 200:
             raise RuntimeError(
                 f"integration API answered {response.status_code}: {response.content[:300]!r}"

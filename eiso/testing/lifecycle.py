@@ -3,16 +3,20 @@ with deliberate collisions between two agencies (codes, e-mail, years)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass
 from unittest import mock
 
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
-from quality.core.models import Unit
+from iso_platform.signing.keys import pkcs12_encrypt
+from quality.core.models import SigningCredential, Unit
 
 SHARED_EMAIL = "chung@tinh.test"  # one person working for both agencies
 SHARED_UNIT = "VP"  # both agencies have a "Văn phòng"
@@ -209,15 +213,49 @@ def add_credentials(schema: str, user: User) -> set[str]:
         )
         if not Invitation.objects.filter(user=user).exists():
             invitation_for(user)
+        _add_signing_credentials(user)
         values = {totp.key, code.token, session.session_key}
         values |= set(ApiToken.objects.values_list("digest", flat=True))
         values |= set(Invitation.objects.values_list("digest", flat=True))
         values |= set(AccessLog.objects.values_list("session_hash", flat=True))
         encrypted = [bytes(v) for v in ApiKey.objects.values_list("secret_encrypted", flat=True)]
         encrypted += [bytes(v) for v in PullConnector.objects.values_list("auth_header", flat=True)]
+        for pkcs12, token in SigningCredential.objects.values_list(
+            "pkcs12_encrypted", "remote_token_encrypted"
+        ):
+            encrypted += [bytes(pkcs12), bytes(token)]
         values |= {v.hex() for v in encrypted if v} | {v.decode() for v in encrypted if v}
         values |= {
             p for p in User.objects.values_list("password", flat=True) if not p.startswith("!")
         }
     connection.set_schema_to_public()
     return values
+
+
+def _add_signing_credentials(user: User) -> None:
+    """A person's PKCS#12 key and the agency's remote signing token, encrypted as stored (the
+    bytes need not be a real key file: only where they go is checked)."""
+    if SigningCredential.objects.filter(is_active=True, owner__in=[user.pk, None]).exists():
+        return
+    now = timezone.now()
+    common = {
+        "certificate_pem": "-----BEGIN CERTIFICATE-----",
+        "serial": secrets.token_hex(8),
+        "valid_from": now,
+        "valid_until": now + dt.timedelta(days=365),
+    }
+    SigningCredential.objects.create(
+        owner=user,
+        kind="pkcs12",
+        pkcs12_encrypted=pkcs12_encrypt(secrets.token_bytes(64)),
+        subject_name=user.full_name,
+        **common,
+    )
+    SigningCredential.objects.create(
+        owner=None,
+        kind="remote",
+        remote_credential_id="cred-agency",
+        remote_token_encrypted=pkcs12_encrypt(secrets.token_urlsafe(32).encode()),
+        subject_name="Cơ quan",
+        **common,
+    )

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from eiso.testing.procedures import make_procedure
@@ -20,8 +21,11 @@ def _simulate(**options):
 def test_simulated_streams_become_applications_with_due_dates_and_sheets(world, eager):
     with schema_context("ag_alpha"):
         make_procedure(world.owner_a)
+    before = connection.schema_name
     output = _simulate(agency="alpha", applications=40, days=60, seed=3)
     assert "40 applications" in output and "rejected" in output
+    # Its in-process requests leave the caller on its own schema, not on the agency's.
+    assert connection.schema_name == before
     with schema_context("ag_alpha"):
         apps = Application.objects.all()
         assert apps.count() == 40

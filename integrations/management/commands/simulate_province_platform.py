@@ -92,9 +92,16 @@ class Command(BaseCommand):
 def _trust(root) -> None:
     if not settings.DEBUG:
         raise CommandError("--trust-demo-root is for the demo (DEBUG) only")
-    admin = User.objects.filter(role=Role.PROVINCE_ADMIN, is_active=True).first()
-    with contextlib.suppress(ValidationError):  # already trusted
-        trust_anchor_add(actor=admin, data=root.public_bytes(Encoding.PEM), note="Bản trình diễn")
+    # The trust list and the province's administrators live in the public schema, whatever
+    # schema the caller left the connection on (an agency's has users but none of the province).
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        admin = User.objects.filter(role=Role.PROVINCE_ADMIN, is_active=True).order_by("pk").first()
+        if admin is None:
+            raise CommandError("--trust-demo-root needs an active province administrator")
+        with contextlib.suppress(ValidationError):  # already trusted
+            trust_anchor_add(
+                actor=admin, data=root.public_bytes(Encoding.PEM), note="Bản trình diễn"
+            )
 
 
 def _post(target, body: bytes, key_id: str, secret: str, base_url: str | None) -> dict:
@@ -114,10 +121,13 @@ def _post(target, body: bytes, key_id: str, secret: str, base_url: str | None) -
     # Imported here, as the one-stop-shop simulator does: the test client is for in-process runs.
     from django.test import Client
 
-    response = Client(HTTP_HOST=target.host).post(
-        PATH,
-        data=body,
-        content_type="application/xml",
-        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
-    )
+    # The tenant middleware switches the connection to the agency and never switches it back:
+    # the context puts the caller's schema back afterwards.
+    with schema_context(target.schema_name):
+        response = Client(HTTP_HOST=target.host).post(
+            PATH,
+            data=body,
+            content_type="application/xml",
+            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
+        )
     return response.json()

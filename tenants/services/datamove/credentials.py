@@ -56,6 +56,15 @@ SECRET_COLUMNS: dict[tuple[str, str], str] = {
     # Standard Webhooks secrets (Fernet): a subscription arrives switched off, without them.
     ("integrations_webhooks_subscription", "secret_encrypted"): "''::bytea",
     ("integrations_webhooks_subscription", "previous_secret_encrypted"): "''::bytea",
+    # Signing keys (SIGNING_KEYS_SECRET, one Fernet key for the whole platform, so the bytes
+    # would open in any agency): the PKCS#12 file and the remote signing service's access
+    # token. A person's key signs in that person's name for this agency only; the agency's
+    # is its seal. A row arrives switched off, without them; its owner registers again.
+    ("quality_core_signingcredential", "pkcs12_encrypted"): "''::bytea",
+    ("quality_core_signingcredential", "remote_token_encrypted"): "''::bytea",
+    # The OpenID Connect client secret (SSO_SECRET_KEY, platform-wide). Only the public
+    # schema's row is used; the table exists in agency schemas because the app is in both.
+    ("integrations_sso_providersettings", "client_secret_encrypted"): "''",
 }
 
 # (table, column) -> SQL over the arriving row `{row}`.
@@ -63,6 +72,11 @@ ON_ARRIVAL: dict[tuple[str, str], str] = {
     ("integrations_apikey", "revoked_at"): "COALESCE({row}.revoked_at, now())",
     ("integrations_pullconnector", "enabled"): "false",
     ("integrations_webhooks_subscription", "active"): "false",
+    # Without its key a credential cannot sign; switched off, it also leaves the place of the
+    # one active credential per person (and of the agency's) to the one registered again.
+    ("quality_core_signingcredential", "is_active"): "false",
+    ("quality_core_signingcredential", "deactivated_at"): "COALESCE({row}.deactivated_at, now())",
+    ("integrations_sso_providersettings", "enabled"): "false",
 }
 
 # A person carried into another agency: `{row}` the source row, `{people}` a bigint[] of the
@@ -89,6 +103,9 @@ STAY_BEHIND_TABLES: frozenset[str] = frozenset(
         "integrations_webhooks_event",
         "integrations_webhooks_delivery",
         "integrations_webhooks_attempt",
+        # Signing certificates name the old agency (its seal, its people's titles there): the
+        # receiving agency's people sign with certificates that name it.
+        "quality_core_signingcredential",
     }
 )
 
@@ -121,6 +138,40 @@ NOT_SECRET: dict[tuple[str, str], str] = {
     ("quality_feedback_surveyresponse", "application_code"): "an application's code",
     ("quality_feedback_surveyresponse", "address_hash"): "an HMAC (keyed with SECRET_KEY) of the "
     "respondent's address, only to limit repeated answers; it opens nothing",
+    ("integrations_sso_agencypolicy", "passwords_off"): "whether local passwords are switched off",
+    ("quality_core_agencysettings", "signature_required"): (
+        "whether documents need a digital signature before they are issued"
+    ),
+    ("quality_core_signingcredential", "token_label"): (
+        "the name of a USB token or HSM slot; the PIN is typed at each signature, never kept"
+    ),
+    ("quality_core_signingcredential", "key_label"): "the name of a key on that token",
+    ("quality_core_signingcredential", "remote_credential_id"): (
+        "the remote signing service's identifier of a certificate; signing with it needs the "
+        "access token (a secret column) and the person's PIN"
+    ),
+    ("quality_documents_fileverification", "signatures"): (
+        "the verdict on each signature of a PDF (signer, certificate, status): public facts"
+    ),
+    ("quality_documents_fileverification", "trust_fingerprints"): (
+        "SHA-256 of the public CA certificates the signatures were checked against"
+    ),
+    ("quality_procedures_procedure", "national_code"): "a procedure's national catalogue code",
+    ("quality_competence_attendance", "session_id"): "the training session attended",
+    ("quality_competence_campaign", "pass_mark"): "the score that passes a test (percent)",
+    ("quality_competence_attempt", "passed"): "whether a test attempt passed",
+    ("quality_transition_gapquestion", "change_key"): (
+        "which change of the new ISO 9001 edition a gap question is about"
+    ),
+    ("integrations_exchange_exchangemessage", "sender_code"): (
+        "the sending organisation's code on the document exchange (public)"
+    ),
+    ("integrations_exchange_exchangemessage", "recipient_codes"): (
+        "the receiving organisations' codes on the document exchange (public)"
+    ),
+    ("integrations_exchange_exchangemessage", "digest"): "SHA-256 of a package (duplicate check)",
+    ("integrations_exchange_exchangemessage", "status_code"): "an edXML status message's code",
+    ("integrations_exchange_delivery", "recipient_code"): "a receiving organisation's code",
 }
 
 
