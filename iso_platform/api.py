@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -10,7 +12,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, throttling
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -96,3 +98,20 @@ class StepApi(APIView):
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(self.represent(self.step(request.user, obj, data.validated_data)))
+
+
+class SettingRateThrottle(throttling.SimpleRateThrottle):
+    """A throttle whose rate is a setting read with `iso_platform.env.rate` (`120/m`, or
+    `5/10m`: count / a number of seconds, minutes, hours or days); subclasses name the
+    setting and say whose requests count together (`get_cache_key`)."""
+
+    rate_setting = ""
+    UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting)
+
+    def parse_rate(self, rate):
+        count, period = rate.split("/")
+        match = re.fullmatch(r"(\d*)([smhd])", period)
+        return int(count), int(match.group(1) or 1) * self.UNITS[match.group(2)]

@@ -4,15 +4,14 @@ agency token), each view naming the scope it needs; requests counted per key."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework import authentication, exceptions, permissions
 
 from insights.data_api.services import data_key_find
 from insights.models import DataKey
+from iso_platform.api import SettingRateThrottle
 
 MSG_KEY = _("Khoá API dữ liệu không hợp lệ hoặc đã bị thu hồi.")
 MSG_SCOPE = _("Khoá này không có phạm vi %(scope)s.")
@@ -62,19 +61,11 @@ class HasScope(permissions.BasePermission):
         return True
 
 
-class DataKeyThrottle(throttling.SimpleRateThrottle):
-    """`PROVINCE_DATA_API_RATE` per key (`120/m`, or `5/10m`: count / period)."""
+class DataKeyThrottle(SettingRateThrottle):
+    """`PROVINCE_DATA_API_RATE` per key."""
 
     scope = "province_data"
-
-    def get_rate(self):
-        return settings.PROVINCE_DATA_API_RATE
-
-    def parse_rate(self, rate):
-        count, period = rate.split("/")
-        match = re.fullmatch(r"(\d*)([smhd])", period)
-        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-        return int(count), int(match.group(1) or 1) * unit
+    rate_setting = "PROVINCE_DATA_API_RATE"
 
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, DataKey):

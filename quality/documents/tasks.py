@@ -25,7 +25,7 @@ def file_text_extract(file_id: int) -> None:
 # Fetching CRLs and OCSP answers is bounded by the outbound client's deadlines; the limits
 # catch a file whose parse itself never ends.
 @shared_task(
-    name="documents.file_signatures_verify",
+    name=signatures.VERIFY_TASK,
     acks_late=True,
     ignore_result=True,
     soft_time_limit=settings.UNTRUSTED_PARSE_SECONDS + 120,

@@ -3,18 +3,16 @@ province trust list and answered as JSON; the file is not kept (docs/api/signatu
 
 from __future__ import annotations
 
-import re
-
-from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, throttling
+from rest_framework import exceptions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from iso_platform.api import SettingRateThrottle
 from quality.documents.apis.shapes import Capability
 from quality.documents.models import SignatureCheck
 from quality.documents.services import signatures
@@ -52,20 +50,12 @@ class SignatureVerificationOut(serializers.Serializer):
     signatures = SignatureResultOut(many=True)
 
 
-class VerifyThrottle(throttling.SimpleRateThrottle):
-    """`SIGNING_VERIFY_RATE` per person (`30/m`, or `5/10m`): each check may fetch CRLs and
-    OCSP answers from the CAs. People are numbered per agency: the key carries the schema."""
+class VerifyThrottle(SettingRateThrottle):
+    """`SIGNING_VERIFY_RATE` per person: each check may fetch CRLs and OCSP answers from the
+    CAs. People are numbered per agency: the key carries the schema."""
 
     scope = "signature_verify"
-
-    def get_rate(self):
-        return settings.SIGNING_VERIFY_RATE
-
-    def parse_rate(self, rate):
-        count, period = rate.split("/")
-        match = re.fullmatch(r"(\d*)([smhd])", period)
-        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-        return int(count), int(match.group(1) or 1) * unit
+    rate_setting = "SIGNING_VERIFY_RATE"
 
     def get_cache_key(self, request, view):
         ident = f"{connection.schema_name}:{request.user.pk}"

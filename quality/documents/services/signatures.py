@@ -58,9 +58,6 @@ def file_verification_request(
         raise PermissionDenied("documents.verify")
     if record.content_type != PDF:
         raise ValidationError(_(MSG_NOT_PDF))
-    # A cycle otherwise: documents.tasks imports the services.
-    from quality.documents.tasks import file_signatures_verify
-
     with transaction.atomic():
         verification, created = FileVerification.objects.select_for_update().get_or_create(
             file=record, defaults={"requested_by": actor}
@@ -73,12 +70,16 @@ def file_verification_request(
                 requested_at=timezone.now(),
             )
             verification.refresh_from_db()
-        # Through the outbox: queued with the file, even if the broker is down right now.
+        # Through the outbox, by the task's name (quality/documents/tasks.py imports this
+        # module): queued with the file, even if the broker is down right now.
         task_enqueue(
-            task=file_signatures_verify,
+            task=VERIFY_TASK,
             args=(verification.pk, verification.attempt, trigger),
         )
     return verification
+
+
+VERIFY_TASK = "documents.file_signatures_verify"
 
 
 def file_verification_run(*, verification_id: int, attempt: int, trigger: str) -> str | None:
