@@ -120,24 +120,42 @@ class SessionListView(Gate, TemplateView):
         return context
 
 
-class SessionCreateView(Gate, View):
+class _CreateView(Gate, View):
+    """A form that creates one record through its service, then shows the record."""
+
     capability = "competence.manage"
-    template = "quality/competence/session_create.html"
+    template = ""
+    form_class = None
+    tab = ""
+    success = ""
+
+    def create(self, actor, data):
+        raise NotImplementedError
 
     def get(self, request):
-        return render(request, self.template, {"form": forms.SessionForm(), "tab": "sessions"})
+        return render(request, self.template, {"form": self.form_class(), "tab": self.tab})
 
     def post(self, request):
-        form = forms.SessionForm(request.POST)
+        form = self.form_class(request.POST)
         if form.is_valid():
             try:
-                session = services.session_create(actor=request.user, **form.cleaned_data)
+                record = self.create(request.user, form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Đã ghi nhận khoá đào tạo."))
-                return redirect(session)
-        return render(request, self.template, {"form": form, "tab": "sessions"}, status=400)
+                messages.success(request, self.success)
+                return redirect(record)
+        return render(request, self.template, {"form": form, "tab": self.tab}, status=400)
+
+
+class SessionCreateView(_CreateView):
+    template = "quality/competence/session_create.html"
+    form_class = forms.SessionForm
+    tab = "sessions"
+    success = gettext_lazy("Đã ghi nhận khoá đào tạo.")
+
+    def create(self, actor, data):
+        return services.session_create(actor=actor, **data)
 
 
 def _session(pk) -> TrainingSession:
@@ -260,24 +278,14 @@ class CampaignListView(Gate, TemplateView):
         return context
 
 
-class CampaignCreateView(Gate, View):
-    capability = "competence.manage"
+class CampaignCreateView(_CreateView):
     template = "quality/competence/campaign_create.html"
+    form_class = forms.CampaignForm
+    tab = "awareness"
+    success = gettext_lazy("Đã tạo đợt nâng cao nhận thức.")
 
-    def get(self, request):
-        return render(request, self.template, {"form": forms.CampaignForm(), "tab": "awareness"})
-
-    def post(self, request):
-        form = forms.CampaignForm(request.POST)
-        if form.is_valid():
-            try:
-                campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Đã tạo đợt nâng cao nhận thức."))
-                return redirect(campaign)
-        return render(request, self.template, {"form": form, "tab": "awareness"}, status=400)
+    def create(self, actor, data):
+        return services.campaign_create(actor=actor, **data)
 
 
 def _campaign(pk) -> Campaign:
