@@ -272,8 +272,9 @@ class CampaignListView(Gate, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         campaigns = list(Campaign.objects.select_related("document"))
+        progress = selectors.campaigns_progress(campaigns)
         for campaign in campaigns:
-            campaign.progress = selectors.campaign_progress(campaign)
+            campaign.progress = progress[campaign.pk]
         context.update(tab="awareness", campaigns=campaigns, can_manage=_manager(self.request))
         return context
 
