@@ -5,22 +5,37 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Every package's exact version, so that a fresh machine installs what CI tested
+# (`make lock` writes it again after a change of dependencies in pyproject.toml).
+LOCK := constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 # One pytest-xdist worker per core, each with its own test database and Redis databases;
 # tests marked xdist_group (the browser journeys share one live server) stay together.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format bench install browser system-packages clean-data messages check-deploy image image-test
+.PHONY: run test lint format bench install lock browser system-packages clean-data messages check-deploy image image-test
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK) -e '.[embedded,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# The newest versions pyproject.toml allows, resolved in a scratch virtualenv and written to
+# constraints.txt; commit it with the change that needed it (tests/test_lock.py checks that
+# every declared dependency is pinned there and that each pin satisfies its declaration).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	{ echo "# Exact versions of every dependency (runtime, embedded services and tests), written by"; \
+	  echo "# \`make lock\` from pyproject.toml; \`make install\` and the image install with -c constraints.txt."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check; } > $(LOCK)
+	rm -rf .lock-venv
 
 run: install
 	$(BIN)/python -m eiso.devrun

