@@ -143,11 +143,10 @@ def _setup_database(platform_port: int):
 
 def _demo_platform(port: int):
     """The simulated platform of this run, unless the province configured another one."""
-    # After django.setup(): these read settings and models.
     from django_tenants.utils import get_public_schema_name, schema_context
 
-    from eiso.console import demo_platform
-    from integrations.exchange.province.models import PlatformConnection
+    from eiso.console import demo_platform  # after django.setup(): it reads settings
+    from integrations.exchange.province.models import PlatformConnection  # a model, likewise
 
     directory = demo_platform.demo_platform_directory()
     with schema_context(get_public_schema_name()):

@@ -24,6 +24,7 @@ from integrations.exchange.models import Direction, ExchangeMessage, Kind, Recip
 from integrations.exchange.province.models import PlatformConnection
 from integrations.exchange.services import outbound as exchange_outbound
 from integrations.exchange.services.connection import connection_in_force, connection_update
+from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
 from iso_platform.signing.models import TrustAnchor
 from iso_platform.signing.services import trust_anchor_add
@@ -373,7 +374,7 @@ def _ensure_platform() -> str:
     """The province's connection points at the simulated platform `make run` started, when
     nothing else is configured (or it is the simulator of an earlier run, on another port)."""
     platform = platform_read(demo_platform_directory())
-    if platform is None:
+    if platform is None or not _allowed(platform.url):
         return ""
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         row = PlatformConnection.load()
@@ -395,6 +396,16 @@ def _ensure_platform() -> str:
             enabled=row.enabled or not row.url,
         )
     return f"the province's exchange connection points at the simulated platform {platform.url}"
+
+
+def _allowed(url: str) -> bool:
+    """`make run` allows its simulator's port; a process it did not start (a test, a seed
+    run by hand after `make run` stopped) finds it refused and leaves the connection alone."""
+    try:
+        outbound.url_check(url)
+    except outbound.OutboundRefused:
+        return False
+    return True
 
 
 def _ensure_decision_sent() -> str:

@@ -60,6 +60,9 @@ def platform_port(directory: Path) -> int:
         last = None
     for candidate in ([last] if last else []) + [0]:
         with socket.socket() as probe:
+            # As the simulator binds (allow_reuse_address): the last run's closed connections
+            # may linger in TIME_WAIT on its port.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, candidate))
             except OSError:

@@ -20,7 +20,8 @@ from urllib.parse import quote_plus
 
 from eiso.testing.pki import free_port, wait_for_port
 
-CLIENT_ID, CLIENT_SECRET = "eiso-thu-nghiem", "bi-mat-cua-ung-dung"
+# The secret holds what RFC 6749 section 2.3.1 form-encodes before HTTP Basic.
+CLIENT_ID, CLIENT_SECRET = "eiso-thu-nghiem", "bi-mat:cua+ung dung%2F"
 
 
 @dataclass

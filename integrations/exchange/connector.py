@@ -15,8 +15,12 @@ A 401 from the platform (a token it revoked or forgot, a clock that disagrees) d
 cached token and tries once more with a new one. A province whose platform has another
 interface gets its adapter here; nothing else changes.
 
-Authlib is not used here: its OAuth2 clients send through requests or httpx, never through
-the guarded client, and its HTTP Basic helper skips the form-encoding of section 2.3.1.
+Authlib is not used here, although its requests session can send through the guarded
+client (integrations/sso/client.py): its HTTP Basic helper joins client id and secret
+without the form-encoding of RFC 6749 section 2.3.1 (a secret holding `+` or `%` reaches
+a server that follows the RFC changed, and one outside Latin-1 cannot be sent), and the parts
+this connection needs beyond the one POST (a token shared by every worker through Redis, the
+401 retry, Vietnamese messages per error code) would be ours either way.
 """
 
 from __future__ import annotations
