@@ -180,6 +180,10 @@ def test_the_console_keeps_the_platform_secret_encrypted_and_only_for_administra
     # An empty secret keeps the stored one.
     assert admin.post("/exchange/", {**form, "client_secret": ""}).status_code == 302
     assert connection.connection_in_force().client_secret == CLIENT_SECRET
+    # A token URL inside the province's network, not allowed by the operator: a form error.
+    refused = admin.post("/exchange/", {**form, "token_url": "http://10.20.0.5/token"})
+    assert refused.status_code == 400 and "mạng nội bộ" in refused.content.decode()
+    assert PlatformConnection.objects.get().token_url == "http://127.0.0.1:8765/token"
 
 
 # --------------------------------------------------------------------------- OAuth2
