@@ -3,7 +3,10 @@
 1. PostgreSQL and Redis: the URLs from the environment, or embedded servers
    (started, or reused when another `make run` or test session has them up);
 2. migrations (public schema, then the fleet), the demo province, a warm pool;
-3. the web server, a Celery worker and Celery beat as child processes;
+3. the web server, a Celery worker and Celery beat as child processes, and the simulated
+   province platform (LGSP, integrations/exchange/simulator.py) on a free local port unless
+   the province's administrator configured another platform; the demo seed points the
+   province's connection at it and sends one of sokhcn's issued decisions through it;
 4. a banner with the URLs and demo sign-ins once the web server answers.
 
 Ctrl-C, SIGINT, SIGTERM or SIGHUP stops the children within STOP_TIMEOUT seconds and
@@ -38,17 +41,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _prepare_environment(port)
         services = _ensure_services()
-        _setup_database()
+        platform_port = _allow_platform_port()
+        platform = _setup_database(platform_port)
     except StopRequested:
         return 0
     if "--setup-only" in argv:
         return 0
+    if platform is not None:
+        services["Simulated province platform (LGSP)"] = (
+            f"{platform.url} (token {platform.token_url}, client {platform.client_id}, "
+            f"secret in {platform.secret_file.relative_to(BASE_DIR)})"
+        )
 
     def announce(children):
         _wait_until_up(port, children)
         _print_banner(port, services)
 
-    return serve(_commands(host, port), announce)
+    return serve(_commands(host, port, platform), announce)
 
 
 def serve(commands: dict[str, list[str]], announce=None) -> int:
@@ -102,13 +111,26 @@ def _ensure_services() -> dict[str, str]:
     return described
 
 
-def _setup_database() -> None:
+def _allow_platform_port() -> int:
+    """A free local port for the simulated platform, allowed to the guarded outbound client
+    of every process (read with the settings, before Django starts)."""
+    from eiso.console import demo_platform  # its settings are read lazily, never here
+
+    port = demo_platform.platform_port(BASE_DIR / demo_platform.DIRECTORY)
+    given = os.environ.get("OUTBOUND_ALLOWED_HOSTS", "")
+    os.environ["OUTBOUND_ALLOWED_HOSTS"] = ",".join(filter(None, [given, f"127.0.0.1:{port}"]))
+    return port
+
+
+def _setup_database(platform_port: int):
+    """Migrate and seed; the simulated platform to start, or None."""
     import django
     from django.core.management import call_command
 
     django.setup()
     _say("migrating the public schema and every agency schema ...")
     call_command("migrate_fleet", include_public=True, verbosity=0)
+    platform = _demo_platform(platform_port)
     _say("seeding the demo province ...")
     call_command("seed_demo")
     _say("filling the warm pool of spare schemas ...")
@@ -116,12 +138,33 @@ def _setup_database() -> None:
     from django.db import connections
 
     connections.close_all()
+    return platform
 
 
-def _commands(host: str, port: int) -> dict[str, list[str]]:
+def _demo_platform(port: int):
+    """The simulated platform of this run, unless the province configured another one."""
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from eiso.console import demo_platform  # after django.setup(): it reads settings
+    from integrations.exchange.province.models import PlatformConnection  # a model, likewise
+
+    directory = demo_platform.demo_platform_directory()
+    with schema_context(get_public_schema_name()):
+        row = PlatformConnection.load()
+    if row.url and not demo_platform.is_simulated(row.url, row.client_id):
+        demo_platform.platform_forget(directory)
+        _say(f"the province's exchange platform is {row.url}: no simulated platform")
+        return None
+    return demo_platform.platform_prepare(directory, port)
+
+
+def _commands(host: str, port: int, platform=None) -> dict[str, list[str]]:
     python = sys.executable
     manage = str(BASE_DIR / "manage.py")
+    # The platform first: the worker's first delivery finds it listening.
+    simulated = {"platform": platform.command()} if platform is not None else {}
     return {
+        **simulated,
         "web": [python, manage, "runserver", f"{host}:{port}", "--skip-checks"],
         "worker": [
             python,

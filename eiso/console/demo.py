@@ -13,19 +13,25 @@ from billing.services.seed import billing_seed
 from eiso.console.demo_evaluation import ensure_evaluation
 from eiso.console.demo_loop import ensure_loop
 from eiso.console.demo_pki import AGENCY_FILE, DEMO_SIGNING_PASSWORD, DemoSigner, demo_pki_ensure
+from eiso.console.demo_platform import demo_platform_directory, is_simulated, platform_read
 from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
 from integrations.catalogue import source as catalogue_source
 from integrations.catalogue.models import CatalogueImport
 from integrations.catalogue.models import Channel as CatalogueChannel
 from integrations.catalogue.services import import_apply, import_preview
-from integrations.exchange.models import ExchangeMessage, Recipient
+from integrations.exchange.models import Direction, ExchangeMessage, Kind, Recipient
+from integrations.exchange.province.models import PlatformConnection
+from integrations.exchange.services import outbound as exchange_outbound
+from integrations.exchange.services.connection import connection_in_force, connection_update
+from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
 from iso_platform.signing.models import TrustAnchor
 from iso_platform.signing.services import trust_anchor_add
 from onboarding.services.packs import pack_install
 from quality.core.models import SigningCredential, Unit
 from quality.core.signatures.services import credential_pkcs12_upload
+from quality.documents.models import Document
 from quality.procedures.models import Application, Procedure
 from quality.procedures.services.catalogue import StepSpec, VersionSpec, procedure_create
 from tenants.models import Agency, AgencyKind, Domain
@@ -112,6 +118,8 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
             done.append(ensure_transition(code))
     _ensure_statistics()
     done.append(ensure_evaluation())
+    done.append(_ensure_platform())
+    done.append(_ensure_decision_sent())
     return [line for line in done if line]
 
 
@@ -355,6 +363,75 @@ def _ensure_exchange(agency: Agency) -> str:
         stdout=_Quiet(),
     )
     return f"a legal text arrived at {agency.code} through the simulated exchange platform"
+
+
+# What sokhcn sends through the simulated platform: the decision that issued the document
+# of its improvement loop (eiso/console/demo_loop.py), to Sở Tư pháp.
+DEMO_SENDING = ("sokhcn", "QT.ISO.20", "sotp")
+
+
+def _ensure_platform() -> str:
+    """The province's connection points at the simulated platform `make run` started, when
+    nothing else is configured (or it is the simulator of an earlier run, on another port)."""
+    platform = platform_read(demo_platform_directory())
+    if platform is None or not _allowed(platform.url):
+        return ""
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        row = PlatformConnection.load()
+        if row.url and not is_simulated(row.url, row.client_id):
+            return ""
+        current = connection_in_force()
+        wanted = (platform.url, platform.token_url, platform.client_id, platform.secret)
+        if (
+            current
+            and (current.url, current.token_url, current.client_id, current.client_secret) == wanted
+        ):
+            return ""
+        connection_update(
+            actor=User.objects.get(email=PROVINCE_USERS[0].email),
+            url=platform.url,
+            token_url=platform.token_url,
+            client_id=platform.client_id,
+            client_secret=platform.secret,
+            enabled=row.enabled or not row.url,
+        )
+    return f"the province's exchange connection points at the simulated platform {platform.url}"
+
+
+def _allowed(url: str) -> bool:
+    """`make run` allows its simulator's port; a process it did not start (a test, a seed
+    run by hand after `make run` stopped) finds it refused and leaves the connection alone."""
+    try:
+        outbound.url_check(url)
+    except outbound.OutboundRefused:
+        return False
+    return True
+
+
+def _ensure_decision_sent() -> str:
+    """Once: an issued ISO decision of sokhcn leaves as a package, through the simulated
+    platform only (never to a platform the province configured itself)."""
+    code, document_code, to = DEMO_SENDING
+    target = connection_in_force()
+    if target is None or not is_simulated(target.url, target.client_id):
+        return ""
+    agency = Agency.objects.get(code=code)
+    with schema_context(agency.schema_name):
+        sent = ExchangeMessage.objects.filter(direction=Direction.OUT, kind=Kind.PACKAGE)
+        document = Document.objects.filter(code=document_code).first()
+        if sent.exists() or document is None:
+            return ""
+        names = {entry[0]: entry[1] for entry in AGENCIES}
+        Recipient.objects.get_or_create(
+            identifier=DEMO_IDENTIFIERS[to], defaults={"name": names[to]}
+        )
+        log = exchange_outbound.package_send(
+            actor=User.objects.get(email=f"thuky@{code}.test"),
+            document=document,
+            what=exchange_outbound.ISSUE,
+            recipients=[DEMO_IDENTIFIERS[to]],
+        )
+    return f"{code} sent {log.symbol} to {to} through the simulated exchange platform"
 
 
 class _Quiet:

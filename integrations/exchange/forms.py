@@ -54,11 +54,23 @@ class ConnectionForm(forms.Form):
     url = forms.CharField(
         label=_("Địa chỉ nền tảng tích hợp (LGSP)"), max_length=500, required=False
     )
-    system_id = forms.CharField(label=_("Mã hệ thống"), max_length=100, required=False)
-    secret = forms.CharField(
-        label=_("Khoá bí mật"),
+    token_url = forms.CharField(
+        label=_("Địa chỉ cấp mã truy cập (token URL)"),
+        max_length=500,
+        required=False,
+        help_text=_("Điểm cấp token OAuth2 của nền tảng (cách cấp client credentials)."),
+    )
+    client_id = forms.CharField(label=_("Mã ứng dụng (client id)"), max_length=200, required=False)
+    client_secret = forms.CharField(
+        label=_("Khoá bí mật của ứng dụng (client secret)"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Để trống để giữ khoá đã lưu. Khoá được mã hoá khi lưu."),
+    )
+    scope = forms.CharField(
+        label=_("Phạm vi (scope)"),
+        max_length=500,
+        required=False,
+        help_text=_("Không bắt buộc; chỉ nhập nếu nền tảng yêu cầu."),
     )
     enabled = forms.BooleanField(label=_("Bật kết nối"), required=False)

@@ -3,11 +3,17 @@
 Two halves:
 
 - `PlatformServer` (run as `python -m integrations.exchange.simulator --port N
-  --system-id ID --secret-file F`): a real HTTP server on 127.0.0.1 that takes packages
-  (`POST /packages`, signed per wire.py), answers for each recipient the status messages a
-  receiving document-management system would send (received, accepted, assigned,
-  processed), and serves them to the sender (`GET /statuses?to=&after=`). `GET /received`
-  lists what it took, for tests. Plain Python (no Django): it is another system.
+  --client-id ID --secret-file F [--token-lifetime S]`): a real HTTP server on 127.0.0.1.
+  `POST /token` issues opaque OAuth2 access tokens (grant type client_credentials, the
+  client authenticated with HTTP Basic, RFC 6749 sections 4.4 and 2.3.1) that live
+  `--token-lifetime` seconds; every other endpoint wants `Authorization: Bearer` with a live
+  token (401 otherwise). `POST /packages` takes packages and answers, for each recipient,
+  the status messages a receiving document-management system would send (received,
+  accepted, assigned, processed), served to the sender by `GET /statuses?to=&after=`.
+  `GET /received` lists what it took (each package with the number of the token it came
+  with), how many tokens it issued and how many requests it refused, for tests. Plain
+  Python (no Django): it is another system. Tokens live in memory: a restarted platform
+  has forgotten them, as a real one that revoked them.
 - `legal_text_package` (used by `manage.py simulate_province_platform` in a Django process):
   a legal text from the provincial People's Committee, its PDF laid out as an official
   decision and signed with iso_platform.signing using a demo key (`demo_signer`), packaged
@@ -17,16 +23,23 @@ Two halves:
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import datetime as dt
+import hmac
 import json
+import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-from integrations.exchange import edxml, wire
+from integrations.exchange import edxml
 
 BODY_LIMIT = 64 * 1024 * 1024
+FORM_LIMIT = 8192
+DEFAULT_TOKEN_LIFETIME = 3600
 # What the simulated receiving system reports, in order, for each package it takes.
 REPLIES = (
     ("01", "Đã đến phần mềm quản lý văn bản của nơi nhận"),
@@ -37,13 +50,35 @@ REPLIES = (
 
 
 class PlatformState:
-    def __init__(self, system_id: str, secret: str):
-        self.system_id, self.secret = system_id, secret
+    def __init__(self, client_id: str, secret: str, token_lifetime: int = DEFAULT_TOKEN_LIFETIME):
+        self.client_id, self.secret, self.token_lifetime = client_id, secret, token_lifetime
         self.lock = threading.Lock()
+        self.tokens: dict[str, tuple[int, float]] = {}  # token -> (its number, expiry)
+        self.refused = 0
         self.received: list[dict] = []
         self.statuses: list[dict] = []  # {"seq", "to", "xml"}
 
-    def take(self, package: edxml.Package) -> None:
+    def client_valid(self, client_id: str, secret: str) -> bool:
+        return hmac.compare_digest(client_id.encode(), self.client_id.encode()) and (
+            hmac.compare_digest(secret.encode(), self.secret.encode())
+        )
+
+    def token_issue(self) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.lock:
+            self.tokens[token] = (len(self.tokens) + 1, time.monotonic() + self.token_lifetime)
+        return token
+
+    def token_number(self, token: str) -> int | None:
+        """The token's number while it lives, else None (and the refusal is counted)."""
+        with self.lock:
+            number, expiry = self.tokens.get(token, (None, 0.0))
+            if number is None or expiry <= time.monotonic():
+                self.refused += 1
+                return None
+            return number
+
+    def take(self, package: edxml.Package, token: int) -> None:
         with self.lock:
             self.received.append(
                 {
@@ -51,7 +86,9 @@ class PlatformState:
                     "from": package.sender.identifier,
                     "to": [r.identifier for r in package.recipients],
                     "symbol": package.symbol,
+                    "subject": package.subject,
                     "attachments": [a.name for a in package.attachments],
+                    "token": token,
                 }
             )
             for recipient in package.recipients:
@@ -73,49 +110,98 @@ class PlatformState:
                     )
 
 
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """RFC 6749 section 2.3.1: Basic, each part form-encoded before Base64."""
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        pair = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = pair.partition(":")
+    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
+
+
 class Handler(BaseHTTPRequestHandler):
     state: PlatformState
 
     def log_message(self, format, *args):  # quiet: the tests read answers, not logs
         return
 
-    def _answer(self, code: int, payload: dict) -> None:
+    def _answer(self, code: int, payload: dict, headers: dict | None = None) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
-    def _authentic(self, body: bytes) -> bool:
-        headers = {k: self.headers.get(k, "") for k in ("X-Eiso-Timestamp", "X-Eiso-Signature")}
-        return self.headers.get("X-Eiso-Key") == self.state.system_id and wire.valid(
-            self.state.secret, headers, method=self.command, path=self.path, body=body
-        )
+    def _bearer(self) -> int | None:
+        """The number of the live token the request carries, else None."""
+        scheme, _sep, token = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            with self.state.lock:
+                self.state.refused += 1
+            return None
+        return self.state.token_number(token.strip())
+
+    def _unauthorised(self) -> None:
+        challenge = 'Bearer realm="lgsp", error="invalid_token"'
+        self._answer(401, {"error": "invalid_token"}, {"WWW-Authenticate": challenge})
+
+    def _token(self, length: int) -> None:
+        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+        client = basic_credentials(self.headers.get("Authorization", ""))
+        if client is None or not self.state.client_valid(*client):
+            challenge = {"WWW-Authenticate": 'Basic realm="lgsp"'}
+            return self._answer(401, {"error": "invalid_client"}, challenge)
+        if (form.get("grant_type") or [""])[0] != "client_credentials":
+            return self._answer(400, {"error": "unsupported_grant_type"})
+        answer = {
+            "access_token": self.state.token_issue(),
+            "token_type": "Bearer",
+            "expires_in": self.state.token_lifetime,
+        }
+        if form.get("scope"):
+            answer["scope"] = form["scope"][0]
+        return self._answer(200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if urlsplit(self.path).path != "/packages" or length > BODY_LIMIT:
+        path = urlsplit(self.path).path
+        if path == "/token" and length <= FORM_LIMIT:
+            return self._token(length)
+        if path != "/packages" or length > BODY_LIMIT:
             return self._answer(404, {"error": "not found"})
         body = self.rfile.read(length)
-        if not self._authentic(body):
-            return self._answer(401, {"error": "chữ ký không đúng"})
+        token = self._bearer()
+        if token is None:
+            return self._unauthorised()
         try:
             message = edxml.read(body)
         except edxml.PackageError as exc:
             return self._answer(400, {"error": exc.code, "params": exc.params})
         if not isinstance(message, edxml.Package):
             return self._answer(400, {"error": "not a package"})
-        self.state.take(message)
+        self.state.take(message, token)
         return self._answer(200, {"accepted": message.document_id})
 
     def do_GET(self):
         parts = urlsplit(self.path)
-        if not self._authentic(b""):
-            return self._answer(401, {"error": "chữ ký không đúng"})
+        if self._bearer() is None:
+            return self._unauthorised()
         query = parse_qs(parts.query)
         if parts.path == "/received":
-            return self._answer(200, {"packages": self.state.received})
+            with self.state.lock:
+                report = {
+                    "packages": list(self.state.received),
+                    "tokens": len(self.state.tokens),
+                    "refused": self.state.refused,
+                }
+            return self._answer(200, report)
         if parts.path != "/statuses":
             return self._answer(404, {"error": "not found"})
         to = (query.get("to") or [""])[0]
@@ -127,19 +213,28 @@ class Handler(BaseHTTPRequestHandler):
         return self._answer(200, {"messages": messages, "next": last})
 
 
-def serve(port: int, system_id: str, secret: str) -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"state": PlatformState(system_id, secret)})
+def serve(
+    port: int, client_id: str, secret: str, token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+) -> ThreadingHTTPServer:
+    state = PlatformState(client_id, secret, token_lifetime)
+    handler = type("BoundHandler", (Handler,), {"state": state})
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Simulated province integration platform")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--system-id", required=True)
-    parser.add_argument("--secret-file", required=True)
+    parser.add_argument("--client-id", required=True, help="eISO's OAuth2 client id")
+    parser.add_argument("--secret-file", required=True, help="a file holding its secret")
+    parser.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=DEFAULT_TOKEN_LIFETIME,
+        help="seconds an access token lives (expires_in)",
+    )
     args = parser.parse_args(argv)
     secret = Path(args.secret_file).read_text().strip()
-    server = serve(args.port, args.system_id, secret)
+    server = serve(args.port, args.client_id, secret, args.token_lifetime)
     try:
         server.serve_forever()
     finally:

@@ -142,7 +142,13 @@ class ConsoleConnectionView(ProvinceAdminRequiredMixin, View):
     def get(self, request, form=None, status=200):
         row = PlatformConnection.load()
         form = form or forms.ConnectionForm(
-            initial={"url": row.url, "system_id": row.system_id, "enabled": row.enabled}
+            initial={
+                "url": row.url,
+                "token_url": row.token_url,
+                "client_id": row.client_id,
+                "scope": row.scope,
+                "enabled": row.enabled,
+            }
         )
         context = {"form": form, "row": row, "active": "exchange", "nav": "console/_nav.html"}
         return render(request, self.template, context, status=status)

@@ -11,6 +11,10 @@ from django_tenants.utils import schema_context
 
 from eiso.console import demo
 from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
+from eiso.console.demo_platform import platform_port, platform_prepare
+from eiso.testing.exchange_platform import exchange_platform
+from integrations.exchange import tasks as exchange_tasks
+from integrations.exchange.models import Delivery, DeliveryStatus, ExchangeMessage
 from iso_platform.accounts.models import User
 from iso_platform.signing.models import TrustAnchor
 from quality.core.models import SignedDocument, SigningCredential
@@ -31,6 +35,8 @@ def demo_db(world, settings, monkeypatch, tmp_path):
     settings.DEBUG = True
     # The demo CA goes to .data/demo-pki/ under `make run`; a test's own folder here.
     monkeypatch.setattr(demo, "demo_pki_directory", lambda: tmp_path / "demo-pki")
+    # No simulated platform unless a test starts one (`make run`'s lives under .data/).
+    monkeypatch.setattr(demo, "demo_platform_directory", lambda: tmp_path / "exchange-platform")
 
 
 def test_seed_creates_the_demo_province_then_does_nothing(demo_db):
@@ -88,6 +94,37 @@ def test_the_demo_signs_through_the_real_flows_with_its_own_ca(demo_db, tmp_path
         annual = SignedDocument.objects.get(subject_type="annualreport")
     for record in (decision, report, annual):
         _pyhanko_validates(bytes(record.content), ca, tmp_path)
+
+
+def test_the_demo_sends_an_issued_decision_through_the_simulated_platform(
+    demo_db, settings, tmp_path
+):
+    """As under `make run`: the simulator runs as a process on the port the runner chose,
+    the seed points the province's connection at it and sends sokhcn's decision once; the
+    worker's task delivers it and beat's sweep brings the recipient's statuses back."""
+    prepared = platform_prepare(tmp_path / "exchange-platform", platform_port(tmp_path / "x"))
+    settings.OUTBOUND_ALLOWED_HOSTS = (
+        *settings.OUTBOUND_ALLOWED_HOSTS,
+        f"127.0.0.1:{prepared.port}",
+    )
+    options = {"client_id": prepared.client_id, "secret": prepared.secret, "port": prepared.port}
+    (tmp_path / "simulator").mkdir()
+    with exchange_platform(tmp_path / "simulator", **options) as platform:
+        first = _seed()
+        assert "sokhcn sent" in first and prepared.url in first
+        assert _seed().strip() == "demo data already present"  # sent once
+        with schema_context("ag_sokhcn"):
+            (log,) = ExchangeMessage.objects.filter(direction="out")
+            assert exchange_tasks.exchange_send(log.pk) == "sent"  # the worker's task
+            assert exchange_tasks.exchange_sweep() == 4  # beat's sweep polls the statuses
+            delivery = Delivery.objects.get(message=log)
+        report = platform.report()
+    (package,) = report["packages"]
+    assert package["document_id"] == log.package_id and package["symbol"] == log.symbol
+    assert package["from"] == demo.DEMO_IDENTIFIERS["sokhcn"]
+    assert package["to"] == [demo.DEMO_IDENTIFIERS["sotp"]]
+    assert package["attachments"] == ["quyet-dinh-ban-hanh.pdf"]
+    assert delivery.status == DeliveryStatus.PROCESSED
 
 
 def test_seed_keeps_a_changed_password_unless_asked(demo_db):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +22,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from eiso.console.demo_platform import CLIENT_ID, DIRECTORY
+from eiso.testing.exchange_platform import Platform
 from eiso.testing.services import spare_redis_url, worker_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,8 +150,10 @@ def test_make_run_starts_everything_prints_sign_ins_and_stops_cleanly(
     assert _get(base + "/", f"khongco.localhost:{port}")[0] == 404
     assert _get(base + "/readyz", "10.0.0.1")[0] == 200
 
+    _the_worker_delivers_the_demo_decision_to_the_simulated_platform(output)
+
     children = _descendants(process.pid)
-    assert len(children) >= 3  # web, worker, beat (and their own processes)
+    assert len(children) >= 4  # platform, web, worker, beat (and their own processes)
     os.kill(process.pid, signal.SIGINT)  # to the runner alone, SIGINT inherited as ignored
     rest, _ = process.communicate(timeout=STOPPED_WITHIN)
     assert process.returncode == 0, rest[-2000:]
@@ -163,6 +168,18 @@ def test_make_run_starts_everything_prints_sign_ins_and_stops_cleanly(
     assert again.returncode == 0, second[-2000:]
     assert "demo data already present" in second
     assert "5 up to date" in second or "up to date, 0 to migrate" in second
+
+
+def _the_worker_delivers_the_demo_decision_to_the_simulated_platform(output: str) -> None:
+    found = re.search(r"Simulated province platform \(LGSP\): http://127\.0\.0\.1:(\d+)", output)
+    assert found, output[-3000:]
+    secret = (ROOT / DIRECTORY / "client-secret").read_text().strip()
+    platform = Platform(ROOT, client_id=CLIENT_ID, secret=secret, port=int(found[1]))
+    deadline = time.monotonic() + 120  # the outbox relay, then the worker
+    while not platform.report()["packages"] and time.monotonic() < deadline:
+        time.sleep(1)
+    (package,) = platform.report()["packages"]
+    assert package["attachments"] == ["quyet-dinh-ban-hanh.pdf"]
 
 
 def _alive(pid: int) -> bool:

@@ -13,9 +13,15 @@ class PlatformConnection(models.Model):
     document exchange axis. One row, in the public schema, set on the console."""
 
     url = models.URLField(_("địa chỉ nền tảng tích hợp của tỉnh"), max_length=500, blank=True)
-    system_id = models.CharField(_("mã hệ thống (system id)"), max_length=100, blank=True)
+    # OAuth2 client credentials (RFC 6749 section 4.4): where eISO gets its access token, and
+    # the client it is registered as at the platform.
+    token_url = models.URLField(
+        _("địa chỉ cấp mã truy cập (token URL)"), max_length=500, blank=True
+    )
+    client_id = models.CharField(_("mã ứng dụng (client id)"), max_length=200, blank=True)
     # Encrypted with the integrations' cipher (INTEGRATION_KEYS_SECRET, outside the database).
-    secret_encrypted = models.BinaryField(blank=True, default=b"")
+    client_secret_encrypted = models.BinaryField(blank=True, default=b"")
+    scope = models.CharField(_("phạm vi (scope)"), max_length=500, blank=True)
     enabled = models.BooleanField(_("đang bật"), default=False)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.CharField(max_length=254, blank=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,55 +17,86 @@ from integrations.services.keys import secret_cipher
 from iso_platform import audit, outbound
 
 MSG_FORBIDDEN = gettext_noop("Chỉ quản trị viên của tỉnh mới thay đổi được kết nối liên thông.")
-MSG_REQUIRED = gettext_noop("Cần nhập địa chỉ và mã hệ thống để bật kết nối.")
-MSG_SECRET_REQUIRED = gettext_noop("Cần nhập khoá bí mật của hệ thống để bật kết nối.")
+MSG_REQUIRED = gettext_noop("Cần nhập địa chỉ nền tảng để bật kết nối.")
+MSG_TOKEN_REQUIRED = gettext_noop(
+    "Cần nhập địa chỉ cấp mã truy cập (token URL) và mã ứng dụng (client id) để bật kết nối."
+)
+MSG_SECRET_REQUIRED = gettext_noop("Cần nhập khoá bí mật của ứng dụng để bật kết nối.")
 
 
 @dataclass(frozen=True)
 class Connection:
     url: str
-    system_id: str
-    secret: str
+    token_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str = ""
 
 
 def connection_in_force() -> Connection | None:
     """The platform to send to, or None while it is not configured or switched off."""
     with schema_context(get_public_schema_name()):
         row = PlatformConnection.load()
-    if not (row.enabled and row.url and row.system_id and row.secret_encrypted):
+    configured = row.url and row.token_url and row.client_id and row.client_secret_encrypted
+    if not (row.enabled and configured):
         return None
     try:
-        secret = secret_cipher().decrypt(bytes(row.secret_encrypted)).decode()
+        secret = secret_cipher().decrypt(bytes(row.client_secret_encrypted)).decode()
     except InvalidToken:  # INTEGRATION_KEYS_SECRET changed: the secret must be typed again
         return None
-    return Connection(url=row.url.rstrip("/"), system_id=row.system_id, secret=secret)
+    return Connection(
+        url=row.url.rstrip("/"),
+        token_url=row.token_url,
+        client_id=row.client_id,
+        client_secret=secret,
+        scope=row.scope,
+    )
+
+
+def _address_errors(**urls: str) -> dict:
+    errors = {}
+    for name, url in urls.items():
+        if url:
+            try:
+                outbound.url_check(url)
+            except outbound.OutboundRefused as exc:
+                errors[name] = exc.message
+    return errors
 
 
 @transaction.atomic
 def connection_update(
-    *, actor, url: str, system_id: str, secret: str = "", enabled: bool, request=None
+    *,
+    actor,
+    url: str,
+    token_url: str,
+    client_id: str,
+    client_secret: str = "",
+    scope: str = "",
+    enabled: bool,
+    request=None,
 ) -> PlatformConnection:
-    """Saved in the public schema; an empty secret keeps the one stored."""
+    """Saved in the public schema; an empty secret keeps the one stored. Both addresses pass
+    the guarded client's policy now, and again on every request."""
     if not getattr(actor, "is_province_admin", False):
         raise PermissionDenied(_(MSG_FORBIDDEN))
-    url, system_id = (url or "").strip(), (system_id or "").strip()
-    errors = {}
-    if url:
-        try:
-            outbound.url_check(url)
-        except outbound.OutboundRefused as exc:
-            errors["url"] = exc.message
+    url, token_url = (url or "").strip(), (token_url or "").strip()
+    client_id, scope = (client_id or "").strip(), " ".join((scope or "").split())
+    errors = _address_errors(url=url, token_url=token_url)
     with schema_context(get_public_schema_name()):
         row = PlatformConnection.load()
-        if enabled and not (url and system_id):
-            errors["url"] = errors.get("url") or _(MSG_REQUIRED)
-        if enabled and not (secret or row.secret_encrypted):
-            errors["secret"] = _(MSG_SECRET_REQUIRED)
+        if enabled and not url:
+            errors.setdefault("url", _(MSG_REQUIRED))
+        if enabled and not (token_url and client_id):
+            errors.setdefault("token_url" if not token_url else "client_id", _(MSG_TOKEN_REQUIRED))
+        if enabled and not (client_secret or row.client_secret_encrypted):
+            errors["client_secret"] = _(MSG_SECRET_REQUIRED)
         if errors:
             raise ValidationError(errors)
-        row.url, row.system_id, row.enabled = url, system_id, enabled
-        if secret:
-            row.secret_encrypted = secret_cipher().encrypt(secret.encode())
+        row.url, row.token_url, row.client_id = url, token_url, client_id
+        row.scope, row.enabled = scope, enabled
+        if client_secret:
+            row.client_secret_encrypted = secret_cipher().encrypt(client_secret.encode())
         row.updated_at, row.updated_by = timezone.now(), actor.email
         row.save()
         audit.here_record(
@@ -76,9 +107,11 @@ def connection_update(
             subject_label=url or "—",
             changes={
                 "url": url,
-                "system_id": system_id,
+                "token_url": token_url,
+                "client_id": client_id,
+                "scope": scope,
                 "enabled": enabled,
-                "secret": bool(secret),
+                "client_secret": bool(client_secret),
             },
             request=request,
         )

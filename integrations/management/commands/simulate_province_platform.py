@@ -2,14 +2,14 @@
 
     manage.py simulate_province_platform --agency sokhcn --send-legal-text [--sequence 12]
         [--replaces DOCUMENT_ID] [--base-url http://127.0.0.1:8000] [--trust-demo-root]
-    manage.py simulate_province_platform --serve --port 8765 --system-id lgsp-demo
-        --secret-file .data/lgsp.secret
+    manage.py simulate_province_platform --serve --port 8765 --client-id eiso-demo
+        --secret-file .data/lgsp.secret [--token-lifetime 3600]
 
 The first sends a legal text of the provincial People's Committee (its PDF signed with a demo
 key kept under .data/exchange-demo-pki) to the agency's inbound endpoint, in-process through
 Django's full stack or over HTTP; `--trust-demo-root` (DEBUG only) puts the demo CA on the
 province trust list so that its signature verifies. The second runs the platform's HTTP
-server on 127.0.0.1 (packages in, status messages back).
+server on 127.0.0.1 (OAuth2 tokens, packages in, status messages back).
 """
 
 from __future__ import annotations
@@ -51,16 +51,18 @@ class Command(BaseCommand):
         parser.add_argument("--trust-demo-root", action="store_true")
         parser.add_argument("--serve", action="store_true")
         parser.add_argument("--port", type=int)
-        parser.add_argument("--system-id")
+        parser.add_argument("--client-id")
         parser.add_argument("--secret-file")
+        parser.add_argument("--token-lifetime", type=int, default=simulator.DEFAULT_TOKEN_LIFETIME)
 
     def handle(self, *args, **options):
         if options["serve"]:
             simulator.main(
                 [
                     f"--port={options['port']}",
-                    f"--system-id={options['system_id']}",
+                    f"--client-id={options['client_id']}",
                     f"--secret-file={options['secret_file']}",
+                    f"--token-lifetime={options['token_lifetime']}",
                 ]
             )
             return
