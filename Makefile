@@ -106,8 +106,9 @@ bench: install
 	$(BIN)/python bench/evaluation.py
 	$(BIN)/python bench/load.py
 
+# Locations name the file only: line numbers would change on every edit elsewhere in the file.
 messages: install
-	DEBUG=true $(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'bench/*'
+	DEBUG=true $(BIN)/python manage.py makemessages -l en --add-location file --ignore '.venv/*' --ignore 'bench/*' --ignore '.lock-venv/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 # Django's deployment checks (and drf-spectacular's schema warnings) with production-like
