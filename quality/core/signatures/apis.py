@@ -123,7 +123,7 @@ def signed_output(base: type[serializers.Serializer]) -> type[serializers.Serial
     meta = getattr(base, "Meta", None)
     if meta is not None and isinstance(getattr(meta, "fields", None), list | tuple):
         attrs["Meta"] = type("Meta", (meta,), {"fields": [*meta.fields, "signed_document"]})
-    return type(f"Signed{base.__name__}", (base,), attrs)
+    return type(f"{base.__name__}WithSignature", (base,), attrs)
 
 
 class SignedDocumentApi(APIView):
