@@ -15,7 +15,7 @@ import environ as django_environ
 from celery.schedules import crontab
 
 from iso_platform import env
-from iso_platform.logging_context import sentry_before_send
+from iso_platform.logging_context import sentry_before_send, sentry_scrubber
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -823,11 +823,13 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    sentry_pii = env.boolean("SENTRY_SEND_PII", default=False)
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env.string("SENTRY_ENVIRONMENT", default="production"),
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=env.boolean("SENTRY_SEND_PII", default=False),
+        send_default_pii=sentry_pii,
+        event_scrubber=sentry_scrubber(send_default_pii=sentry_pii),
         traces_sample_rate=float(
             env.integer("SENTRY_TRACES_PERCENT", default=0, minimum=0, maximum=100)
         )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from integrations import apis
 from integrations.exchange import apis as exchange_apis
@@ -16,4 +16,5 @@ urlpatterns = [
         apis.EventStatusApi.as_view(),
         name="integration-event-status",
     ),
+    path("", include("integrations.webhooks.api_urls")),
 ]

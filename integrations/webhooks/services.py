@@ -165,6 +165,22 @@ def subscription_update(
 
 
 @transaction.atomic
+def subscription_delete(*, actor, subscription: Subscription) -> None:
+    """The subscription goes with its delivery log; events already sent stay sent."""
+    _require(actor)
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    _audit(
+        actor,
+        "webhook_delete",
+        subscription,
+        url=subscription.url,
+        event_types=subscription.event_types,
+        deliveries=subscription.deliveries.count(),
+    )
+    subscription.delete()
+
+
+@transaction.atomic
 def subscription_rotate(*, actor, subscription: Subscription) -> str:
     """A new secret; the old one still signs (a second signature) for a day."""
     _require(actor)

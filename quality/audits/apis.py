@@ -24,6 +24,13 @@ from quality.audits.models import (
 )
 from quality.core.editions import agency_edition, catalogue
 from quality.core.models import Unit
+from quality.core.signatures.apis import (
+    SigningIn,
+    hide_secrets,
+    secrets_split,
+    signed_output,
+    with_signed_copy,
+)
 from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import person_field
 
@@ -381,24 +388,27 @@ class PlanFindingsApi(APIView):
         return Response(FindingOut(finding).data, status=status.HTTP_201_CREATED)
 
 
-class ConclusionIn(serializers.Serializer):
+class ConclusionIn(SigningIn):
     conclusion = serializers.CharField(allow_blank=True)
 
 
+@hide_secrets
 class PlanReportApi(APIView):
-    """Close the audit with the team's conclusion (every checklist item assessed)."""
+    """Close the audit with the team's conclusion (every checklist item assessed); the
+    numbered report is signed as on the page."""
 
     permission_classes = [Capability.of("audits.view")]
 
-    @extend_schema(request=ConclusionIn, responses=PlanDetailOut)
+    @extend_schema(request=ConclusionIn, responses=signed_output(PlanDetailOut))
     def post(self, request, pk):
         plan = _plan(pk)
         data = ConclusionIn(data=request.data)
         data.is_valid(raise_exception=True)
+        fields, secrets = secrets_split(data.validated_data)
         plan = services.plan_report(
-            actor=request.user, plan=plan, conclusion=data.validated_data["conclusion"]
+            actor=request.user, plan=plan, conclusion=fields["conclusion"], signing=secrets
         )
-        return Response(_plan_detail(plan))
+        return Response(with_signed_copy(_plan_detail(plan), plan, request))
 
 
 class AssessIn(serializers.Serializer):

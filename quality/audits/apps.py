@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.signatures.subjects import subject_register
 from tenants import moved_links
 
 
@@ -10,6 +11,9 @@ class AuditsConfig(AppConfig):
     verbose_name = "Đánh giá nội bộ"
 
     def ready(self):
+        # Who may download the signed audit reports by API (quality.core.signatures).
+        subject_register("auditplan", "audits.view")
+
         # The area's tile on the home page (quality.core.navigation).
         from quality.core import navigation
 

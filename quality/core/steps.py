@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from iso_platform.accounts.models import User
 from iso_platform.forms import error_text, form_errors
+from iso_platform.logging_context import SECRET_FIELDS
 from quality.core.permissions import can, holds
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -40,7 +41,6 @@ class PersonField(forms.ModelChoiceField):
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # What a signer types (quality/core/signatures/forms.py): kept out of error reports.
-SECRET_FIELDS = ("signing_secret", "agency_secret", "password", "pin", "access_token")
 hide_secrets = method_decorator(sensitive_post_parameters(*SECRET_FIELDS), name="dispatch")
 
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.signatures.subjects import subject_register
 from tenants import moved_links
 
 
@@ -10,6 +11,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Tài liệu và hồ sơ"
 
     def ready(self):
+        # Who may download the signed decisions by API (quality.core.signatures).
+        subject_register("revision", "documents.view")
+        subject_register("document", "documents.view")
+
         # The area's tile on the home page (quality.core.navigation).
         from quality.core import navigation
 

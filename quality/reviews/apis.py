@@ -8,6 +8,13 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from quality.core.signatures.apis import (
+    SigningIn,
+    hide_secrets,
+    secrets_split,
+    signed_output,
+    with_signed_copy,
+)
 from quality.documents.apis.shapes import Capability, PersonOut
 from quality.improvement.apis import SourceActionsApi, person_field
 from quality.improvement.models import ActionKind
@@ -110,26 +117,30 @@ class ReviewCompileApi(APIView):
         return Response(ReviewDetailOut(_review(review.pk)).data)
 
 
-class HoldIn(serializers.Serializer):
+class HoldIn(SigningIn):
     conclusions = serializers.CharField(allow_blank=True)
     commentary = serializers.CharField(required=False, allow_blank=True, default="")
     resources = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+@hide_secrets
 class ReviewHoldApi(APIView):
-    """Record the meeting: refused without compiled inputs or without conclusions."""
+    """Record the meeting: refused without compiled inputs or without conclusions. The
+    numbered minutes are signed as on the page."""
 
     permission_classes = [Capability.of("reviews.view")]
 
-    @extend_schema(request=HoldIn, responses=ReviewDetailOut)
+    @extend_schema(request=HoldIn, responses=signed_output(ReviewDetailOut))
     def post(self, request, pk):
         review = _review(pk)
         data = HoldIn(data=request.data)
         data.is_valid(raise_exception=True)
+        fields, secrets = secrets_split(data.validated_data)
         review = review_meetings.review_hold(
-            actor=request.user, review=review, **data.validated_data
+            actor=request.user, review=review, signing=secrets, **fields
         )
-        return Response(ReviewDetailOut(_review(review.pk)).data)
+        answer = ReviewDetailOut(_review(review.pk)).data
+        return Response(with_signed_copy(answer, review, request))
 
 
 class ReviewActionsApi(SourceActionsApi):
@@ -220,12 +231,20 @@ class AnnualReportDetailApi(APIView):
         return Response(AnnualReportOut(_report(report.pk)).data)
 
 
+@hide_secrets
 class AnnualReportSubmitApi(APIView):
-    """Send the report to the province (Sở KH&CN); it cannot be edited afterwards."""
+    """Send the report to the province (Sở KH&CN); it cannot be edited afterwards. The
+    numbered report is signed as on the page."""
 
     permission_classes = [Capability.of("reviews.view")]
 
-    @extend_schema(request=None, responses=AnnualReportOut)
+    @extend_schema(request=SigningIn, responses=signed_output(AnnualReportOut))
     def post(self, request, pk):
-        report = annual_reports.annual_report_submit(actor=request.user, report=_report(pk))
-        return Response(AnnualReportOut(_report(report.pk)).data)
+        report = _report(pk)
+        data = SigningIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        _fields, secrets = secrets_split(data.validated_data)
+        report = annual_reports.annual_report_submit(
+            actor=request.user, report=report, signing=secrets
+        )
+        return Response(with_signed_copy(AnnualReportOut(_report(report.pk)).data, report, request))

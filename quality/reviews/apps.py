@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from quality.core.signatures.subjects import subject_register
 from tenants import moved_links
 
 
@@ -10,6 +11,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Xem xét của lãnh đạo và báo cáo"
 
     def ready(self):
+        # Who may download the signed minutes and reports by API (quality.core.signatures).
+        subject_register("managementreview", "reviews.view")
+        subject_register("annualreport", "reviews.view")
+
         # The area's tile on the home page (quality.core.navigation).
         from quality.core import navigation
 

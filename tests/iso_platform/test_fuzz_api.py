@@ -47,6 +47,7 @@ from schemathesis.core import NotSet
 from eiso.testing.loop import make_loop
 from integrations.services.ingest import events_ingest
 from integrations.services.keys import api_key_create, signed_headers
+from integrations.webhooks.services import subscription_create
 from iso_platform.accounts.services import api_token_create
 from quality.documents.models import Acknowledgement
 from quality.documents.services import distribution, documents, files, records
@@ -165,7 +166,7 @@ def _seed(w) -> Fuzzed:
     with schema_context(w.agency_a.schema_name):
         _token, agency_token = api_token_create(user=w.owner_a, name="fuzz")
         key, secret = api_key_create(actor=w.owner_a, name="Một cửa (fuzz)")
-        agency_ids = _seed_documents(w) | _seed_loop(w) | _seed_inbox(key)
+        agency_ids = _seed_documents(w) | _seed_loop(w) | _seed_inbox(key) | _seed_webhooks(w)
     return Fuzzed(
         agency_token=agency_token,
         province_token=province_token,
@@ -250,6 +251,17 @@ def _seed_inbox(key) -> dict:
     [outcome] = events_ingest(items=[event], key=key)
     assert outcome.status == "accepted", outcome
     return {"integrations": "fuzz-0001"}
+
+
+def _seed_webhooks(w) -> dict:
+    with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never sent here
+        subscription, _secret = subscription_create(
+            actor=w.owner_a,
+            name="Nhận (fuzz)",
+            url="http://127.0.0.1:9/",
+            event_types=["document.issued"],
+        )
+    return {"webhooks": subscription.pk}
 
 
 def _pdf() -> bytes:

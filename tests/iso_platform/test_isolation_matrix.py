@@ -232,6 +232,7 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     from integrations.services.ingest import events_ingest
     from integrations.services.keys import api_key_create
     from integrations.services.pull import connector_save
+    from integrations.webhooks.services import subscription_create, subscription_test
     from iso_platform.accounts.models import Role, User
     from iso_platform.accounts.services import invitation_for
     from quality.documents.models import RevisionFile
@@ -286,6 +287,14 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
     key, secret = api_key_create(actor=admin, name=f"Khoá {mark}")
     with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never fetched here
         connector_save(actor=admin, name=f"Nguồn {mark}", url="http://127.0.0.1:9/")
+    with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1:9"]):  # never sent here
+        hook, _secret = subscription_create(
+            actor=admin,
+            name=f"Nhận {mark}",
+            url="http://127.0.0.1:9/",
+            event_types=["nonconformity.opened"],
+        )
+    subscription_test(actor=admin, subscription=hook)  # a delivery to redeliver
     loop = make_loop(admin, staff, leader, prefix=mark)
     make_training(admin, staff, prefix=mark)
     ActionEvidence.objects.create(
@@ -322,6 +331,7 @@ def _plant_agency(*, admin, staff, leader, mark: str, ident: int, invited_email:
 def _assert_numbered(ident: int) -> None:
     """The planted objects really carry the id the routes will be asked with."""
     from integrations.models import ApiKey, InboxEvent, PullConnector
+    from integrations.webhooks.models import Delivery, Subscription
     from iso_platform.accounts.models import User
     from quality.audits.models import AuditPlan, ChecklistItem
     from quality.competence.models import Campaign, Competence, TrainingSession
@@ -356,6 +366,8 @@ def _assert_numbered(ident: int) -> None:
         InboxEvent,
         ApiKey,
         PullConnector,
+        Subscription,
+        Delivery,
         Nonconformity,
         Action,
         ActionEvidence,

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from django.test import Client
 
-from iso_platform.logging_context import ContextFilter, schema_var, sentry_before_send
+from iso_platform.logging_context import (
+    ContextFilter,
+    schema_var,
+    sentry_before_send,
+    sentry_scrubber,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +43,24 @@ def test_sentry_events_are_tagged_with_the_schema():
     assert event["tags"]["schema"] == "ag_alpha"
 
 
+def test_sentry_scrubs_the_signing_secrets_of_a_request_at_any_depth():
+    """Sentry's own list names "password" and "secret" exactly: not the signing fields."""
+    event = {
+        "request": {
+            "data": {
+                "signing_secret": "mk-ca-nhan",
+                "agency_secret": "mk-co-quan",
+                "nested": {"pin": "1234"},
+                "reason": "Không còn áp dụng",
+            }
+        }
+    }
+    sentry_scrubber(send_default_pii=False).scrub_event(event)
+    data = event["request"]["data"]
+    assert "mk-ca-nhan" not in str(event) and "mk-co-quan" not in str(event)
+    assert "1234" not in str(event) and data["reason"] == "Không còn áp dụng"
+
+
 def test_sentry_is_off_without_a_dsn():
     import sentry_sdk
 
@@ -48,7 +71,8 @@ def test_sentry_starts_with_a_dsn_and_sends_no_personal_data():
     code = (
         "import django; django.setup(); import sentry_sdk; c = sentry_sdk.get_client(); "
         "print(c.is_active(), c.options['send_default_pii'], "
-        "c.options['before_send'].__name__)"
+        "c.options['before_send'].__name__, "
+        "'signing_secret' in c.options['event_scrubber'].denylist)"
     )
     environment = dict(
         os.environ,
@@ -64,4 +88,4 @@ def test_sentry_starts_with_a_dsn_and_sends_no_personal_data():
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["True", "False", "sentry_before_send"], result.stderr
+    assert result.stdout.split() == ["True", "False", "sentry_before_send", "True"], result.stderr

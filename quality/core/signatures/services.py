@@ -9,6 +9,7 @@ not issued for signing, in Vietnamese); only then is anything stored, encrypted.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -66,10 +67,11 @@ PERSON_FIELD, AGENCY_FIELD = "NguoiKy", "CoQuan"
 class SigningSecrets:
     """What the signer types at the moment of signing, never stored: the password of the
     PKCS#12 file or the PIN of the token or of the remote credential; `agency_secret` the
-    same for the agency's certificate."""
+    same for the agency's certificate. Left out of `repr`: a traceback's local variables
+    (Sentry, error e-mails) show objects by their repr."""
 
-    secret: str = ""
-    agency_secret: str = ""
+    secret: str = dataclasses.field(default="", repr=False)
+    agency_secret: str = dataclasses.field(default="", repr=False)
 
 
 class SignatureRefused(ValidationError):

@@ -9,6 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quality.core.models import Unit
+from quality.core.signatures.apis import (
+    SigningIn,
+    hide_secrets,
+    secrets_split,
+    signed_output,
+    with_signed_copy,
+)
 from quality.documents import selectors
 from quality.documents.apis.shapes import AuditOut, Capability, DocumentOut, RevisionOut
 from quality.documents.filters import DocumentFilter
@@ -113,18 +120,26 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class WithdrawIn(SigningIn, ReasonIn):
+    pass
+
+
+@hide_secrets
 class WithdrawApi(APIView):
+    """Withdraw an issued document; the withdrawal decision is signed as on the page."""
+
     permission_classes = [Capability.of("documents.view")]
 
-    @extend_schema(request=ReasonIn, responses=DocumentOut)
+    @extend_schema(request=WithdrawIn, responses=signed_output(DocumentOut))
     def post(self, request, pk):
         document = get_object_or_404(Document, pk=pk)
-        data = ReasonIn(data=request.data)
+        data = WithdrawIn(data=request.data)
         data.is_valid(raise_exception=True)
+        fields, secrets = secrets_split(data.validated_data)
         document = documents.document_withdraw(
-            actor=request.user, document=document, reason=data.validated_data["reason"]
+            actor=request.user, document=document, reason=fields["reason"], signing=secrets
         )
-        return Response(DocumentOut(document).data)
+        return Response(with_signed_copy(DocumentOut(document).data, document, request))
 
 
 class ExternalStatusIn(serializers.Serializer):

@@ -13,6 +13,13 @@ from rest_framework.views import APIView
 from iso_platform.accounts.models import User
 from iso_platform.api import StepApi
 from quality.core.models import Unit
+from quality.core.signatures.apis import (
+    SigningIn,
+    hide_secrets,
+    secrets_split,
+    signed_output,
+    with_signed_copy,
+)
 from quality.documents import selectors
 from quality.documents.apis.documents import ReasonIn
 from quality.documents.apis.shapes import AckOut, Capability, FileOut, RevisionOut
@@ -65,7 +72,7 @@ class CommentIn(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class ApproveIn(serializers.Serializer):
+class ApproveIn(SigningIn):
     effective_on = serializers.DateField(required=False, allow_null=True)
 
 
@@ -101,13 +108,24 @@ class SendBackApi(RevisionStepApi):
         return documents.revision_send_back(actor=actor, revision=revision, comment=data["comment"])
 
 
+@hide_secrets
 class ApproveApi(RevisionStepApi):
+    """Approve and issue; the issue decision is signed as on the page."""
+
     input_class = ApproveIn
+    output_class = signed_output(RevisionOut)
 
     def step(self, actor, revision, data):
+        fields, secrets = secrets_split(data)
         return documents.revision_approve(
-            actor=actor, revision=revision, effective_on=data.get("effective_on")
+            actor=actor,
+            revision=revision,
+            effective_on=fields.get("effective_on"),
+            signing=secrets,
         )
+
+    def represent(self, revision):
+        return with_signed_copy(RevisionOut(revision).data, revision, self.request)
 
 
 class CancelApi(RevisionStepApi):
