@@ -170,7 +170,9 @@ class LanguageMiddleware:
     """Vietnamese unless the person chose English with the switch (the language cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, and most
-    browsers in offices are set to English: the product is Vietnamese first.
+    browsers in offices are set to English: the product is Vietnamese first. A program calling
+    the APIs (`/api/…`) has no switch to press, so there its Accept-Language counts when its
+    first choice is a language eISO has (the cookie still wins).
     """
 
     def __init__(self, get_response):
@@ -179,14 +181,23 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if chosen not in self.available and request.path.startswith("/api/"):
+            chosen = self._first_choice(request.headers.get("Accept-Language", ""))
         language = chosen if chosen in self.available else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(
+            response,
+            ("Cookie", "Accept-Language") if request.path.startswith("/api/") else ("Cookie",),
+        )
         translation.deactivate()
         return response
+
+    def _first_choice(self, header: str) -> str:
+        first = header.split(",", 1)[0].split(";", 1)[0].strip().lower()
+        return first.split("-", 1)[0]
 
 
 MSG_NUL = translation.gettext_noop(

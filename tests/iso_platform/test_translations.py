@@ -54,3 +54,29 @@ def test_lazy_labels_translate():
         from tenants.models import AgencyStatus
 
         assert str(AgencyStatus.SUSPENDED.label) == "Suspended"
+
+
+def test_an_api_client_gets_english_by_asking_for_it(world):
+    """A program has no language switch: on /api/ its Accept-Language counts; pages keep
+    Vietnamese whatever the browser says, and the cookie wins everywhere."""
+    from django_tenants.utils import schema_context
+
+    from iso_platform.accounts.services import api_token_create
+
+    with schema_context(world.agency_a.schema_name):
+        token = api_token_create(user=world.owner_a, name="ngôn ngữ")[1]
+    client = Client(HTTP_HOST=world.agency_a.host, HTTP_AUTHORIZATION=f"Bearer {token}")
+    missing = "/api/v1/documents/"
+    vietnamese = client.put(missing)
+    english = client.put(missing, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9,vi;q=0.8")
+    assert vietnamese.status_code == english.status_code == 405
+    assert "không được chấp nhận" in vietnamese.json()["detail"]
+    assert "not allowed" in english.json()["detail"]
+    assert vietnamese["Content-Language"] == "vi" and english["Content-Language"] == "en"
+    assert "Accept-Language" in english["Vary"]
+    unknown = client.put(missing, HTTP_ACCEPT_LANGUAGE="fr-FR,en;q=0.5")
+    assert unknown["Content-Language"] == "vi"
+    client.cookies["django_language"] = "vi"
+    assert client.put(missing, HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "vi"
+    page = Client(HTTP_HOST=world.agency_a.host).get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page["Content-Language"] == "vi" and "Đăng nhập" in page.content.decode()
