@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integrations.exchange import doctypes
 from iso_platform import untrusted
 from quality.documents.services import signatures
 
@@ -65,6 +66,9 @@ class ExchangeMessage(models.Model):
     recipient_codes = models.CharField(_("nơi nhận"), max_length=500, blank=True)
     symbol = models.CharField(_("số, ký hiệu"), max_length=120, blank=True)
     subject = models.CharField(_("trích yếu"), max_length=1000, blank=True)
+    # DocumentType as the package carries it (doctypes.py reads eISO's kind from them).
+    type_code = models.CharField(_("mã loại văn bản"), max_length=20, blank=True)
+    type_name = models.CharField(_("tên loại văn bản"), max_length=100, blank=True)
     status = models.CharField(_("kết quả"), max_length=12, choices=LogStatus.choices)
     reason = models.TextField(_("lý do"), blank=True)
     channel = models.CharField(max_length=12, blank=True)  # upload, api, platform, page
@@ -119,6 +123,10 @@ class ExchangeMessage(models.Model):
 
     def __str__(self):
         return f"{self.direction} {self.kind} {self.package_id} {self.status}"
+
+    @property
+    def document_type(self) -> doctypes.DocumentType:
+        return doctypes.incoming(self.type_code, self.type_name)
 
     @property
     def file_verification(self):

@@ -357,3 +357,30 @@ def test_a_refused_package_shows_its_reason_and_the_verdict_that_refused_it(
     assert "Chứng thư số không do tổ chức được tin cậy cấp" in page and "Kiểm tra lại" not in page
     listing = client.get("/integrations/exchange/").content.decode()
     assert "Chữ ký số không hợp lệ" in listing and "Bị từ chối" in listing
+
+
+def test_a_package_of_an_unknown_kind_is_imported_with_its_kind_as_received(
+    exchange, texts, client_for
+):
+    world, key, secret = exchange
+    package = edxml.Package(
+        **{**texts["first"].__dict__, "type_code": "97", "type_name": "Công điện"}
+    )
+    answer = post(edxml.write_package(package), key, secret)
+    assert answer.status_code == 201 and answer.json()["status"] == "imported"
+    with in_a(world):
+        log = ExchangeMessage.objects.get(pk=answer.json()["log_id"])
+        assert (log.type_code, log.type_name) == ("97", "Công điện")
+        assert not log.document_type.known
+    page = client_for(world.agency_a, world.owner_a).get(f"/integrations/exchange/{log.pk}/")
+    shown = page.content.decode()
+    assert "Công điện" in shown and "mã “97”" in shown and "chưa có trong bảng đối chiếu" in shown
+
+
+def test_a_known_kind_is_shown_with_its_abbreviation(exchange, texts, client_for):
+    world, key, secret = exchange
+    answer = post(edxml.write_package(texts["first"]), key, secret).json()
+    page = client_for(world.agency_a, world.owner_a).get(
+        f"/integrations/exchange/{answer['log_id']}/"
+    )
+    assert "Quyết định (QĐ)" in page.content.decode()

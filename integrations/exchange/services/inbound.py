@@ -158,6 +158,9 @@ def _package_fields(package: edxml.Package) -> dict:
         "recipient_codes": ", ".join(r.identifier for r in package.recipients)[:500],
         "symbol": package.symbol[:120],
         "subject": package.subject[:1000],
+        # As received, known kind or not (doctypes: the kind is read from them).
+        "type_code": package.type_code[:20],
+        "type_name": package.type_name[:100],
     }
 
 
