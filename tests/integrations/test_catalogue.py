@@ -407,3 +407,29 @@ def test_records_survive_their_round_trip_through_the_preview():
     ).records[0]
     assert source.Record.from_json(days.as_json()) == days
     assert days.rules["limit_calendar_days"] == 30 and days.rules["limit_days"] is None
+
+
+def test_the_migration_moves_versions_an_earlier_import_stored_as_working_days(in_a):
+    # Before calendar days had a column, "15 ngày" was written to limit_days with a warning.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("integrations.catalogue.migrations.0002_calendar_day_versions")
+    procedure = make_procedure(in_a.owner_a, days=15)
+    other = make_procedure(in_a.owner_a, code="1.000002", days=15)  # a working-day record
+    records = [
+        {"code": "1.000001", "unit": "ngày", "rules": {"limit_days": 15}},
+        {"code": "1.000002", "unit": "ngày làm việc", "rules": {"limit_days": 15}},
+    ]
+    diff = [
+        {"code": "1.000001", "procedure_id": procedure.pk, "version": 1},
+        {"code": "1.000002", "procedure_id": other.pk, "version": 1},
+    ]
+    CatalogueImport.objects.create(
+        channel="file", status=ImportStatus.APPLIED, records=records, diff=diff
+    )
+    migration.move_calendar_days(apps, None)
+    moved, kept = procedure.versions.get(), other.versions.get()
+    assert (moved.limit_days, moved.limit_calendar_days) == (None, 15)
+    assert (kept.limit_days, kept.limit_calendar_days) == (15, None)

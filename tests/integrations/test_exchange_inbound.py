@@ -384,3 +384,48 @@ def test_a_known_kind_is_shown_with_its_abbreviation(exchange, texts, client_for
         f"/integrations/exchange/{answer['log_id']}/"
     )
     assert "Quyết định (QĐ)" in page.content.decode()
+
+
+def test_the_migration_carries_old_log_summaries_over(exchange, texts):
+    """Log lines written before the verdict moved to the file: an imported package's summary
+    becomes its file's verification, a refused one's is kept in the new shape."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("integrations.exchange.migrations.0002_verdict_on_the_file")
+    world, key, secret = exchange
+    imported = post(edxml.write_package(texts["first"]), key, secret).json()
+    refused = post(edxml.write_package(texts["stranger"]), key, secret).json()
+    old = {
+        "file": "qd-12-2026.pdf",
+        "status": "valid",
+        "message": "Chữ ký hợp lệ — Phạm Minh Đức, Giám đốc",
+        "signatures": [
+            {
+                "status": "valid",
+                "message": "Chữ ký hợp lệ — Phạm Minh Đức, Giám đốc",
+                "signer": "Phạm Minh Đức",
+                "title": "Giám đốc",
+                "organisation": "Sở",
+                "signed_at": "2026-03-02T09:00:00+07:00",
+                "timestamped": False,
+                "revocation": "checked",
+            }
+        ],
+    }
+    stranger = {**old, "status": "invalid", "message": "Chữ ký số không hợp lệ"}
+    stranger["signatures"] = [{**old["signatures"][0], "status": "untrusted"}]
+    with in_a(world):
+        FileVerification.objects.all().delete()
+        ExchangeMessage.objects.filter(pk=imported["log_id"]).update(file=None, verification=old)
+        ExchangeMessage.objects.filter(pk=refused["log_id"]).update(verification=stranger)
+        migration.carry_over(apps, None)
+        line = ExchangeMessage.objects.get(pk=imported["log_id"])
+        assert line.verification == {} and line.file.name == "qd-12-2026.pdf"
+        check = line.file_verification
+        assert check.status == "valid" and check.signatures[0]["signer_name"] == "Phạm Minh Đức"
+        assert check.sentence.startswith("Chữ ký hợp lệ — Phạm Minh Đức, Giám đốc")
+        kept = ExchangeMessage.objects.get(pk=refused["log_id"]).verification
+        assert kept["status"] == "untrusted" and kept["file"] == "qd-12-2026.pdf"
+        assert kept["signatures"][0]["signer_name"] == "Phạm Minh Đức"
