@@ -142,6 +142,11 @@ def _command(*args) -> str:
     return out.getvalue().strip()
 
 
+def test_the_command_answers_a_calendar_day_limit(world):
+    answer = _command("due", "--received", "2026-04-20 09:00", "--calendar-days", "10")
+    assert answer == "2026-05-04T23:59:59+07:00"
+
+
 def test_the_command_answers_over_tet(world):
     assert (
         _command("due", "--received", "2026-02-13 16:20", "--days", "5", "--cutoff", "15:00")
