@@ -49,6 +49,7 @@ class ProcedureShape:
     limit_days: int | None
     limit_hours: float | None
     steps: list[tuple[str, str, float]]  # (name, unit, budget hours)
+    limit_calendar_days: int | None = None
 
 
 class Simulator:
@@ -98,7 +99,10 @@ class Simulator:
             to_officer=self.rng.choice(OFFICERS),
         )
         due = self.cal.due_date(
-            received_at, days=shape.limit_days or 0, hours=shape.limit_hours or 0
+            received_at,
+            days=shape.limit_days or 0,
+            hours=shape.limit_hours or 0,
+            calendar_days=shape.limit_calendar_days or 0,
         )
         return self._walk(shape, received_at, due, add, events)
 
@@ -204,6 +208,7 @@ def shapes_of_agency() -> list[ProcedureShape]:
                 version.limit_days,
                 float(version.limit_hours) if version.limit_hours else None,
                 steps,
+                version.limit_calendar_days,
             )
         )
     return shapes

@@ -25,7 +25,9 @@ def make_procedure(
     cutoff=False,
     effective=dt.date(2020, 1, 1),
     hours=None,
+    calendar_days=None,
 ):
+    """`days` working days, unless `hours` or `calendar_days` is given."""
     return procedure_create(
         actor=actor,
         code=code,
@@ -33,8 +35,9 @@ def make_procedure(
         field="Hoạt động khoa học và công nghệ",
         version=VersionSpec(
             effective_from=effective,
-            limit_days=None if hours else days,
+            limit_days=None if hours or calendar_days else days,
             limit_hours=Decimal(hours) if hours else None,
+            limit_calendar_days=calendar_days,
             cutoff_applies=cutoff,
             supplement_rule=rule,
             steps=list(STEPS),

@@ -20,7 +20,7 @@ from integrations.catalogue import connection, source
 from integrations.catalogue.models import CatalogueImport, Change, Channel, ImportStatus
 from quality.core.permissions import can
 from quality.core.services import audit_record
-from quality.procedures.models import Procedure, ProcedureLevel
+from quality.procedures.models import Procedure, ProcedureLevel, limit_label
 from quality.procedures.services.catalogue import (
     NATIONAL_ATTRIBUTES,
     NATIONAL_RULES,
@@ -31,10 +31,6 @@ from quality.procedures.services.catalogue import (
 )
 
 MSG_APPLIED = gettext_noop("Lần nhập này đã được áp dụng.")
-MSG_CALENDAR_DAYS = gettext_noop(
-    "Nguồn ghi thời hạn %(n)s ngày theo lịch; eISO tính hạn theo ngày làm việc nên hạn của "
-    "hồ sơ có thể muộn hơn quy định: cần rà soát lại thời hạn."
-)
 # field: label, in the order the preview shows them
 LABELS = {
     "name": gettext_noop("Tên thủ tục"),
@@ -54,11 +50,13 @@ def _require(actor) -> None:
         raise PermissionDenied("procedures.manage")
 
 
-def _limit_text(limit_days, limit_hours, unit=source.WORKING_DAYS) -> str:
-    if limit_days is None:
-        return f"{limit_hours.normalize():f} {source.WORKING_HOURS}"
-    days = source.CALENDAR_DAYS if unit == source.CALENDAR_DAYS else source.WORKING_DAYS
-    return f"{limit_days} {days}"
+LIMITS = ("limit_days", "limit_calendar_days", "limit_hours")
+
+
+def _limit_text(rules: dict) -> str:
+    """ "8 ngày làm việc", "30 ngày", "4 giờ làm việc": the unit is part of the limit, so a
+    change of unit alone ("30 ngày" → "30 ngày làm việc") is a change."""
+    return str(limit_label(*(rules.get(name) for name in LIMITS)))
 
 
 def _shown(name: str, value) -> str:
@@ -78,11 +76,8 @@ def _changes(record: source.Record, procedure: Procedure) -> list[list[str]]:
     latest = version_latest(procedure)
     old = {name: getattr(latest, name) if latest else None for name in NATIONAL_RULES}
     new = record.rules
-    if (old["limit_days"], old["limit_hours"]) != (new["limit_days"], new["limit_hours"]):
-        before = _limit_text(old["limit_days"], old["limit_hours"]) if latest else ""
-        changes.append(
-            ["limit", before, _limit_text(new["limit_days"], new["limit_hours"], record.unit)]
-        )
+    if any(old[name] != new.get(name) for name in LIMITS):
+        changes.append(["limit", _limit_text(old) if latest else "", _limit_text(new)])
     for name in ("fee", "fee_note", "legal_basis", "result"):
         if old[name] != new[name]:
             changes.append(
@@ -94,10 +89,7 @@ def _changes(record: source.Record, procedure: Procedure) -> list[list[str]]:
 def _warnings(record: source.Record, procedure: Procedure | None) -> list[str]:
     latest = version_latest(procedure) if procedure else None
     budgets = [step.budget_hours for step in latest.steps.all()] if latest else []
-    warnings = national_warnings(budgets, record.rules["limit_days"], record.rules["limit_hours"])
-    if record.unit == source.CALENDAR_DAYS:
-        warnings.append(_(MSG_CALENDAR_DAYS) % {"n": record.rules["limit_days"]})
-    return warnings
+    return national_warnings(budgets, record.rules)
 
 
 def catalogue_diff(records: list[source.Record]) -> list[dict]:

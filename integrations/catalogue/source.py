@@ -89,7 +89,7 @@ class Record:
 
     code: str
     attributes: dict  # name, field, level, authority
-    rules: dict  # limit_days, limit_hours, fee, fee_note, legal_basis, result
+    rules: dict  # limit_days, limit_calendar_days, limit_hours, fee, fee_note, ...
     unit: str  # as the source counts its processing time (UNITS)
     effective_from: dt.date | None = None
 
@@ -108,6 +108,11 @@ class Record:
         rules = dict(data["rules"])
         if rules["limit_hours"] is not None:
             rules["limit_hours"] = Decimal(rules["limit_hours"])
+        if "limit_calendar_days" not in rules:
+            # Kept before calendar days had their own column: their figure was in limit_days.
+            calendar = data["unit"] == CALENDAR_DAYS
+            rules["limit_calendar_days"] = rules["limit_days"] if calendar else None
+            rules["limit_days"] = None if calendar else rules["limit_days"]
         day = data.get("effective_from")
         return cls(
             code=data["code"],
@@ -263,7 +268,6 @@ def _record(item) -> Record:
     effective = get("ngay_hieu_luc", _date)
     if errors:
         raise ValidationError(errors)
-    hours = unit == WORKING_HOURS
     return Record(
         code=code,
         attributes={
@@ -273,8 +277,7 @@ def _record(item) -> Record:
             "authority": texts["co_quan_thuc_hien"],
         },
         rules={
-            "limit_days": None if hours else _whole_days(amount),
-            "limit_hours": amount.quantize(Decimal("0.01")) if hours else None,
+            **_limits(amount, unit),
             "fee": fee,
             "fee_note": texts["mo_ta_phi"],
             "legal_basis": legal or "",
@@ -283,6 +286,15 @@ def _record(item) -> Record:
         unit=unit,
         effective_from=effective,
     )
+
+
+def _limits(amount: Decimal, unit: str) -> dict:
+    """The processing time in the column of its unit (ProcedureVersion: exactly one)."""
+    return {
+        "limit_days": _whole_days(amount) if unit == WORKING_DAYS else None,
+        "limit_calendar_days": _whole_days(amount) if unit == CALENDAR_DAYS else None,
+        "limit_hours": amount.quantize(Decimal("0.01")) if unit == WORKING_HOURS else None,
+    }
 
 
 def _label(key) -> str:

@@ -51,7 +51,7 @@ class ExchangeMessageApi(VendorApi):
             "log_id": log.pk,
             "document_id": log.document_id,
             "reason": log.reason,
-            "signature": (log.verification or {}).get("status", ""),
+            "signature": log.signature_status,
         }
         if log.status == LogStatus.REFUSED:
             body["error"] = log.reason

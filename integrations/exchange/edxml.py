@@ -210,7 +210,8 @@ def _message_header(header, package: Package) -> None:
     kind = _sub(message, "DocumentType")
     if package.type_code:
         _sub(kind, "Type", package.type_code)
-    _sub(kind, "TypeName", package.type_name)
+    if package.type_name:
+        _sub(kind, "TypeName", package.type_name)
     _sub(message, "Subject", package.subject)
     _sub(message, "Content", package.content)
     signer = _sub(message, "SignerInfo")
@@ -426,8 +427,8 @@ def _read_header(message, limits: Limits) -> Package:
     kind = _one(message, "DocumentType", where="MessageHeader/")
     signer = _one(message, "SignerInfo", required=False)
     other = _one(message, "OtherInfo", required=False)
-    type_name = _text(kind, "TypeName", limits) or _text(kind, "Type", limits)
-    if not type_name:
+    type_name, type_code = _text(kind, "TypeName", limits), _text(kind, "Type", limits)
+    if not (type_name or type_code):
         raise PackageError("missing", element="DocumentType/TypeName")
     due = _text(message, "DueDate", limits)
     priority = _text(other, "Priority", limits) if other is not None else ""
@@ -441,7 +442,7 @@ def _read_header(message, limits: Limits) -> Package:
         ),
         place=_text(promulgation, "Place", limits),
         document_id=_text(message, "DocumentId", limits),
-        type_code=_text(kind, "Type", limits),
+        type_code=type_code,
         type_name=type_name,
         subject=_text(message, "Subject", limits, required=True, where="MessageHeader/"),
         content=_text(message, "Content", limits),

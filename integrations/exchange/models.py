@@ -10,6 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integrations.exchange import doctypes
+from iso_platform import untrusted
+from quality.documents.services import signatures
+
 
 class Recipient(models.Model):
     """An agency this agency sends packages to (its national identifier)."""
@@ -62,6 +66,9 @@ class ExchangeMessage(models.Model):
     recipient_codes = models.CharField(_("nơi nhận"), max_length=500, blank=True)
     symbol = models.CharField(_("số, ký hiệu"), max_length=120, blank=True)
     subject = models.CharField(_("trích yếu"), max_length=1000, blank=True)
+    # DocumentType as the package carries it (doctypes.py reads eISO's kind from them).
+    type_code = models.CharField(_("mã loại văn bản"), max_length=20, blank=True)
+    type_name = models.CharField(_("tên loại văn bản"), max_length=100, blank=True)
     status = models.CharField(_("kết quả"), max_length=12, choices=LogStatus.choices)
     reason = models.TextField(_("lý do"), blank=True)
     channel = models.CharField(max_length=12, blank=True)  # upload, api, platform, page
@@ -76,8 +83,20 @@ class ExchangeMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # The signature check of the attached PDF: {"status", "message", "signatures": [...]}
-    # (kept here until per-file verification records exist in quality.documents).
+    # The package's main PDF once stored: its signature verdict is that file's
+    # FileVerification (quality.documents), one verdict shown here and on the document,
+    # checked again there ("Kiểm tra lại").
+    file = models.ForeignKey(
+        "quality_documents.RevisionFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Only for a package refused on its signature (or an unreadable PDF): no file was
+    # stored, so the log keeps the verdict that refused it as evidence — the fields of a
+    # FileVerification ("status", "message", "signatures", "refusal", "trust_fingerprints")
+    # and "file", the attachment's name. Empty for every other line.
     verification = models.JSONField(default=dict, blank=True)
     status_code = models.CharField(max_length=2, blank=True)  # of a status message
     actor = models.ForeignKey(
@@ -106,9 +125,35 @@ class ExchangeMessage(models.Model):
         return f"{self.direction} {self.kind} {self.package_id} {self.status}"
 
     @property
-    def signature_ok(self) -> bool | None:
-        status = (self.verification or {}).get("status")
-        return None if not status else status == "valid"
+    def document_type(self) -> doctypes.DocumentType:
+        return doctypes.incoming(self.type_code, self.type_name)
+
+    @property
+    def file_verification(self):
+        """The stored file's verdict (None for a refused package, or before it exists)."""
+        if self.file_id is None:
+            return None
+        return getattr(self.file, "verification", None)
+
+    @property
+    def signature_status(self) -> str:
+        """The status of the one verdict: the file's, else the one kept for a refusal."""
+        verdict = self.file_verification
+        if verdict is not None:
+            return verdict.status
+        return (self.verification or {}).get("status", "")
+
+    @property
+    def refusal_sentence(self) -> str:
+        """The kept verdict's sentence in the reader's language, worded like a file's."""
+        kept = self.verification or {}
+        if kept.get("refusal"):
+            return untrusted.refusal_message(kept["refusal"])
+        return signatures.headline(kept.get("signatures", []))[1]
+
+    @property
+    def refusal_details(self) -> list[dict]:
+        return signatures.displayed((self.verification or {}).get("signatures", []))
 
 
 class DeliveryStatus(models.TextChoices):

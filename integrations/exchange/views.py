@@ -18,6 +18,7 @@ from integrations.exchange.services import connection, outbound, recipients
 from integrations.exchange.services.inbound import message_receive
 from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin
 from iso_platform.forms import add_errors, error_text
+from quality.core.permissions import can
 from quality.core.steps import Gate
 
 BASE = {"nav": "quality/_nav.html", "active": "documents"}
@@ -36,7 +37,7 @@ class LogView(_Agency):
     read_only_page = True
 
     def get(self, request, form=None, status=200):
-        rows = ExchangeMessage.objects.select_related("document")
+        rows = ExchangeMessage.objects.select_related("document", "file__verification")
         direction = request.GET.get("direction")
         if direction in Direction.values:
             rows = rows.filter(direction=direction)
@@ -67,8 +68,18 @@ class MessageView(_Agency):
     read_only_page = True
 
     def get(self, request, pk):
-        log = get_object_or_404(ExchangeMessage.objects.select_related("document", "actor"), pk=pk)
-        return self.page(request, "message.html", log=log, deliveries=log.deliveries.all())
+        rows = ExchangeMessage.objects.select_related("document", "actor", "file__verification")
+        log = get_object_or_404(rows, pk=pk)
+        return self.page(
+            request,
+            "message.html",
+            log=log,
+            deliveries=log.deliveries.all(),
+            # The document's own verdict partial, with its "Kiểm tra lại".
+            f=log.file,
+            document=log.document,
+            can={"verify": can(request.user, "documents.verify")},
+        )
 
 
 class PackageFileView(_Agency):

@@ -11,7 +11,14 @@ Deadline rules (kept here, in one place, and in data where they vary):
   opening of the next working period (after lunch, or the next working day);
 - a limit of N working days ends at the same clock time on the N-th working day after the
   start day: received Monday 09:15 with 3 days is due Thursday 09:15;
-- a limit in hours (same-day procedures) is counted in office hours of working days.
+- a limit in hours (same-day procedures) is counted in office hours of working days;
+- a limit of N calendar days (the law's "N ngày", not "N ngày làm việc") follows the Civil
+  Code 2015, Articles 147-148: the day of receipt is not counted, the limit ends at the end
+  (24:00) of the N-th day after it, and when that day is a weekend day or a public holiday
+  it ends at the end of the next working day. The day of receipt is the day the clock
+  starts (so the cut-off hour and a receipt on a day off move it to the next working day,
+  as for working days): received Friday 09:15 with 3 days is due Monday at the end of the
+  day; with 2 days, Sunday, so Monday too.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import holidays as holiday_rules
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_OFFICE_HOURS = "07:30-11:30,13:30-17:00"
+# "24:00" of a day (Article 148(6)), as the last second of it: the deadline stays on its day.
+END_OF_DAY = dt.time(23, 59, 59)
 MAX_SCAN_DAYS = 3660  # ten years: a limit longer than that is a data error
 
 
@@ -125,16 +134,27 @@ class WorkCalendar:
         *,
         days: int = 0,
         hours: float = 0,
+        calendar_days: int = 0,
         cutoff: dt.time | None = None,
     ) -> dt.datetime:
-        """The deadline of a limit of `days` working days, or `hours` working hours."""
-        if days < 0 or hours < 0:
+        """The deadline of a limit of `days` working days, `hours` working hours or
+        `calendar_days` calendar days."""
+        if days < 0 or hours < 0 or calendar_days < 0:
             raise ValueError("limits must not be negative")
         start = self.count_start(received_at, cutoff)
+        if calendar_days:
+            return self.calendar_deadline(start.date() + dt.timedelta(days=calendar_days))
         if hours:
             return self.add_working_seconds(start, int(round(hours * 3600)))
         due_day = self.add_working_days(start.date(), days)
         return dt.datetime.combine(due_day, start.timetz().replace(tzinfo=None), TZ)
+
+    def calendar_deadline(self, last_day: dt.date) -> dt.datetime:
+        """The end of a calendar-day limit whose last day is `last_day`: the end of that day,
+        or of the next working day when it is a day off (Civil Code 2015, Article 148)."""
+        if not self.is_working_day(last_day):
+            last_day = self.next_working_day(last_day)
+        return dt.datetime.combine(last_day, END_OF_DAY, TZ)
 
     def add_working_seconds(self, start: dt.datetime, seconds: int) -> dt.datetime:
         start = self.count_start(start)

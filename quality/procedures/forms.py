@@ -134,6 +134,16 @@ class VersionForm(forms.Form):
     limit_days = forms.IntegerField(
         label=_("Thời hạn (ngày làm việc)"), required=False, min_value=0, max_value=365
     )
+    limit_calendar_days = forms.IntegerField(
+        label=_("hoặc thời hạn (ngày theo lịch)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "Khi văn bản quy định ghi “… ngày” (không ghi “ngày làm việc”): tính cả ngày nghỉ; "
+            "ngày cuối cùng là ngày nghỉ thì hạn chuyển sang ngày làm việc tiếp theo."
+        ),
+    )
     limit_hours = forms.DecimalField(
         label=_("hoặc thời hạn (giờ làm việc)"),
         required=False,
@@ -181,6 +191,7 @@ class VersionForm(forms.Form):
             effective_from=data["effective_from"],
             limit_days=data["limit_days"],
             limit_hours=data["limit_hours"],
+            limit_calendar_days=data["limit_calendar_days"],
             fee=data["fee"] or 0,
             cutoff_applies=data["cutoff_applies"],
             supplement_rule=data["supplement_rule"],

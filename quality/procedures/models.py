@@ -7,6 +7,8 @@ they happened, so events that arrive late or out of order end in the same state.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -73,8 +75,27 @@ class Procedure(models.Model):
         return self.versions.filter(effective_from__lte=day).order_by("-effective_from").first()
 
 
+class LimitUnit(models.TextChoices):
+    """How a processing time is counted (docs/domain: deadlines; iso_platform.workdays)."""
+
+    WORKING_DAYS = "working_days", _("ngày làm việc")
+    CALENDAR_DAYS = "calendar_days", _("ngày (theo lịch)")
+    WORKING_HOURS = "working_hours", _("giờ làm việc")
+
+
+# The column holding the limit of each unit: exactly one of them is set.
+LIMIT_FIELDS = {
+    LimitUnit.WORKING_DAYS: "limit_days",
+    LimitUnit.CALENDAR_DAYS: "limit_calendar_days",
+    LimitUnit.WORKING_HOURS: "limit_hours",
+}
+
+
 class ProcedureVersion(models.Model):
-    """The rules of a procedure from a date: limit, fee, cut-off, supplement rule, steps."""
+    """The rules of a procedure from a date: limit, fee, cut-off, supplement rule, steps.
+
+    The limit is in working days, calendar days (the national catalogue's "30 ngày") or
+    working hours: exactly one of `limit_days`, `limit_calendar_days`, `limit_hours`."""
 
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("phiên bản"))
@@ -82,6 +103,9 @@ class ProcedureVersion(models.Model):
     limit_days = models.PositiveIntegerField(_("thời hạn (ngày làm việc)"), null=True, blank=True)
     limit_hours = models.DecimalField(
         _("thời hạn (giờ làm việc)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    limit_calendar_days = models.PositiveIntegerField(
+        _("thời hạn (ngày theo lịch)"), null=True, blank=True
     )
     fee = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), default=0)
     cutoff_applies = models.BooleanField(_("áp dụng giờ chốt tiếp nhận"), default=False)
@@ -108,8 +132,21 @@ class ProcedureVersion(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(limit_days__isnull=False, limit_hours__isnull=True)
-                    | Q(limit_days__isnull=True, limit_hours__isnull=False)
+                    Q(
+                        limit_days__isnull=False,
+                        limit_hours__isnull=True,
+                        limit_calendar_days__isnull=True,
+                    )
+                    | Q(
+                        limit_days__isnull=True,
+                        limit_hours__isnull=False,
+                        limit_calendar_days__isnull=True,
+                    )
+                    | Q(
+                        limit_days__isnull=True,
+                        limit_hours__isnull=True,
+                        limit_calendar_days__isnull=False,
+                    )
                 ),
                 name="procedure_version_one_limit",
             ),
@@ -119,10 +156,38 @@ class ProcedureVersion(models.Model):
         return f"{self.procedure.code} v{self.number}"
 
     @property
-    def limit_label(self) -> str:
+    def limit_unit(self) -> str:
+        return limit_unit_of(self.limit_days, self.limit_calendar_days, self.limit_hours)
+
+    @property
+    def limit_kwargs(self) -> dict:
+        """The limit as `WorkCalendar.due_date` takes it."""
         if self.limit_days is not None:
-            return _("%(n)s ngày làm việc") % {"n": self.limit_days}
-        return _("%(n)s giờ làm việc") % {"n": f"{self.limit_hours.normalize():f}"}
+            return {"days": self.limit_days}
+        if self.limit_calendar_days is not None:
+            return {"calendar_days": self.limit_calendar_days}
+        return {"hours": float(self.limit_hours)}
+
+    @property
+    def limit_label(self) -> str:
+        return limit_label(self.limit_days, self.limit_calendar_days, self.limit_hours)
+
+
+def limit_unit_of(days, calendar_days, hours) -> str:
+    if days is not None:
+        return LimitUnit.WORKING_DAYS
+    if calendar_days is not None:
+        return LimitUnit.CALENDAR_DAYS
+    return LimitUnit.WORKING_HOURS
+
+
+def limit_label(days, calendar_days, hours) -> str:
+    """ "30 ngày làm việc", "30 ngày" (calendar days, as the law writes them), "4 giờ làm việc"."""
+    if days is not None:
+        return _("%(n)s ngày làm việc") % {"n": days}
+    if calendar_days is not None:
+        return _("%(n)s ngày") % {"n": calendar_days}
+    return _("%(n)s giờ làm việc") % {"n": f"{Decimal(hours).normalize():f}"}
 
 
 class ProcedureStep(models.Model):

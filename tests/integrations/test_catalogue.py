@@ -127,12 +127,58 @@ def test_a_procedure_is_matched_by_its_national_code_not_its_local_one(in_a):
     assert not Procedure.objects.filter(code="1.000777").exists()
 
 
-def test_calendar_days_are_flagged_for_the_secretary(in_a):
-    make_procedure(in_a.owner_a)
-    row = preview(in_a, document(item(thoi_han=15, don_vi_thoi_han="ngày")))
+def test_calendar_days_are_stored_as_calendar_days(in_a):
+    procedure = make_procedure(in_a.owner_a)  # 5 working days
+    row = preview(
+        in_a, document(item(thoi_han=15, don_vi_thoi_han="ngày", ngay_hieu_luc="01/02/2026"))
+    )
     (entry,) = row.diff
     assert ["limit", "5 ngày làm việc", "15 ngày"] in entry["changes"]
-    assert any("ngày theo lịch" in w for w in entry["warnings"])
+    assert entry["warnings"] == []  # 15 days hold the steps' 36 hours; nothing to flag
+    apply(in_a, row)
+    version = procedure.versions.get(number=2)
+    assert (version.limit_days, version.limit_calendar_days, version.limit_hours) == (
+        None,
+        15,
+        None,
+    )
+    assert version.limit_label == "15 ngày"
+    # the same source again is unchanged: the unit read is the unit stored
+    again = preview(in_a, document(item(thoi_han=15, don_vi_thoi_han="ngày")))
+    assert again.counts["unchanged"] == 1
+
+
+def test_a_change_of_unit_alone_is_a_change(in_a):
+    procedure = make_procedure(in_a.owner_a)
+    calendar = item(thoi_han=30, don_vi_thoi_han="ngày", ngay_hieu_luc="01/01/2020")
+    apply(in_a, preview(in_a, document(calendar)))  # version 1 completed: "30 ngày"
+    assert procedure.versions.get().limit_calendar_days == 30
+    row = preview(in_a, document(item(thoi_han=30, ngay_hieu_luc="01/02/2026")))
+    (entry,) = row.diff
+    assert entry["change"] == "changed"
+    assert entry["changes"] == [["limit", "30 ngày", "30 ngày làm việc"]]
+    apply(in_a, row)
+    version = procedure.versions.get(number=2)
+    assert (version.limit_days, version.limit_calendar_days) == (30, None)
+
+
+def test_a_preview_kept_before_calendar_days_had_a_column_is_read_in_its_unit():
+    old = {
+        "code": "1.000001",
+        "attributes": {"name": "X", "field": "", "level": "province", "authority": ""},
+        "rules": {
+            "limit_days": 30,
+            "limit_hours": None,
+            "fee": 0,
+            "fee_note": "",
+            "legal_basis": "",
+            "result": "",
+        },
+        "unit": "ngày",
+        "effective_from": None,
+    }
+    rules = source.Record.from_json(old).rules
+    assert (rules["limit_days"], rules["limit_calendar_days"]) == (None, 30)
 
 
 def test_an_xlsx_with_the_vietnamese_headers_is_read(in_a):
@@ -356,3 +402,34 @@ def test_records_survive_their_round_trip_through_the_preview():
         json.loads(document(item(thoi_han=4, don_vi_thoi_han="giờ làm việc")))
     ).records[0]
     assert source.Record.from_json(hours.as_json()).rules["limit_hours"] == Decimal("4.00")
+    days = source.catalogue_parse(
+        json.loads(document(item(thoi_han=30, don_vi_thoi_han="ngày")))
+    ).records[0]
+    assert source.Record.from_json(days.as_json()) == days
+    assert days.rules["limit_calendar_days"] == 30 and days.rules["limit_days"] is None
+
+
+def test_the_migration_moves_versions_an_earlier_import_stored_as_working_days(in_a):
+    # Before calendar days had a column, "15 ngày" was written to limit_days with a warning.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("integrations.catalogue.migrations.0002_calendar_day_versions")
+    procedure = make_procedure(in_a.owner_a, days=15)
+    other = make_procedure(in_a.owner_a, code="1.000002", days=15)  # a working-day record
+    records = [
+        {"code": "1.000001", "unit": "ngày", "rules": {"limit_days": 15}},
+        {"code": "1.000002", "unit": "ngày làm việc", "rules": {"limit_days": 15}},
+    ]
+    diff = [
+        {"code": "1.000001", "procedure_id": procedure.pk, "version": 1},
+        {"code": "1.000002", "procedure_id": other.pk, "version": 1},
+    ]
+    CatalogueImport.objects.create(
+        channel="file", status=ImportStatus.APPLIED, records=records, diff=diff
+    )
+    migration.move_calendar_days(apps, None)
+    moved, kept = procedure.versions.get(), other.versions.get()
+    assert (moved.limit_days, moved.limit_calendar_days) == (None, 15)
+    assert (kept.limit_days, kept.limit_calendar_days) == (15, None)

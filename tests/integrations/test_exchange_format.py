@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from integrations.exchange import edxml
+from integrations.exchange import doctypes, edxml
+from iso_platform.official.document import DOCUMENT_KINDS
 
 
 def package(**changes) -> edxml.Package:
@@ -165,3 +166,44 @@ def test_a_replacement_without_the_replaced_text_is_refused():
     with pytest.raises(edxml.PackageError) as refused:
         edxml.read(data)
     assert refused.value.params == {"element": "Bussiness/ReplacementInfoList"}
+
+
+# --------------------------------------------------------------------------- document types
+
+
+@pytest.mark.parametrize("abbreviation", ["QĐ", "CV", "TB", "BC", "KH", "TTr"])
+def test_every_kind_of_appendix_iii_goes_out_and_comes_back_as_itself(abbreviation):
+    out = doctypes.outgoing(abbreviation)
+    assert out.type_name == DOCUMENT_KINDS[abbreviation]
+    assert out.type_code == ""  # no numeric code is written while the code list is unconfirmed
+    written = edxml.write_package(package(type_code=out.type_code, type_name=out.type_name))
+    read = edxml.read(written, edxml.Limits())
+    assert b"<edXML:Type>" not in written
+    back = doctypes.incoming(read.type_code, read.type_name)
+    assert back.known and back.abbreviation == abbreviation
+
+
+def test_a_kind_is_recognised_by_its_name_however_it_is_spelled():
+    assert doctypes.incoming("", "  QUYẾT  ĐỊNH ").abbreviation == "QĐ"
+    assert doctypes.incoming("18", "Cong van").abbreviation == "CV"
+    assert doctypes.incoming("1", "Công văn hành chính").abbreviation == "CV"
+
+
+def test_an_unknown_kind_is_kept_as_received_and_never_refused():
+    read = edxml.read(
+        edxml.write_package(package(type_code="97", type_name="Công điện")), edxml.Limits()
+    )
+    kind = doctypes.incoming(read.type_code, read.type_name)
+    assert not kind.known and (kind.type_code, kind.type_name) == ("97", "Công điện")
+    only_code = edxml.read(
+        edxml.write_package(package(type_code="42", type_name="")), edxml.Limits()
+    )
+    assert (only_code.type_code, only_code.type_name) == ("42", "")
+    assert not doctypes.incoming(only_code.type_code, only_code.type_name).known
+
+
+def test_a_confirmed_code_would_be_written_and_read(monkeypatch):
+    # The table is the one place a code goes: both directions follow it.
+    monkeypatch.setattr(doctypes, "CODES", {"QĐ": "2"})
+    assert doctypes.outgoing("QĐ").type_code == "2"
+    assert doctypes.incoming("2", "").abbreviation == "QĐ"

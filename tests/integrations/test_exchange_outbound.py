@@ -79,6 +79,12 @@ def test_an_issued_decision_reaches_the_platform_and_statuses_update_delivery(
         actor=world.owner_a, document=document, what=outbound.ISSUE, recipients=[B_ID]
     )
     assert "/QĐ-" in log.symbol and log.sender_code == A_ID
+    # the kind from the one table: "Quyết định", no unconfirmed numeric code
+    assert (log.type_name, log.type_code, log.document_type.abbreviation) == (
+        "Quyết định",
+        "",
+        "QĐ",
+    )
     assert outbound.sending_attempt(message_id=log.pk) == "sent"
     log.refresh_from_db()
     assert log.status == LogStatus.SENT

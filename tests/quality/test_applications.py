@@ -94,6 +94,48 @@ def test_completion_on_the_due_day_is_on_time(procedure):
     assert Application.objects.get(code="HS-001").timeliness == "on_time"
 
 
+CALENDAR = dict(procedure_code="1.000007", channel="desk", to_unit="Bộ phận một cửa")
+
+
+@pytest.fixture
+def calendar_procedure(in_a):
+    """7 calendar days ("7 ngày"), pausing for supplements."""
+    return make_procedure(in_a.owner_a, code="1.000007", calendar_days=7, rule="pause")
+
+
+def test_a_calendar_day_procedure_counts_the_weekend_and_is_on_time_to_the_end_of_the_day(
+    calendar_procedure,
+):
+    run(
+        event("e1", "received", "2026-03-13 09:15", **CALENDAR),
+        event("e2", "completed", "2026-03-20 17:00"),
+    )
+    app = Application.objects.get(code="HS-001")
+    assert app.version.limit_label == "7 ngày"
+    # Friday + 7 calendar days: Friday 20 March, to the end of the day
+    assert local(app.due_at) == "2026-03-20 23:59" and app.timeliness == "on_time"
+
+
+def test_a_calendar_day_procedure_is_late_the_next_working_morning(calendar_procedure):
+    # As 7 working days it would be due Tuesday 24 March: on time. As 7 days, late.
+    run(
+        event("e1", "received", "2026-03-13 09:15", **CALENDAR),
+        event("e2", "completed", "2026-03-23 08:00"),
+    )
+    app = Application.objects.get(code="HS-001")
+    assert app.timeliness == "late" and app.late_seconds == 30 * 60
+    assert Nonconformity.objects.filter(source_id="HS-001", source="application_late").exists()
+
+
+def test_a_pause_of_a_calendar_day_limit_is_counted_in_calendar_days(calendar_procedure):
+    run(
+        event("e1", "received", "2026-03-09 09:15", **CALENDAR),  # due Monday 16 March
+        event("e2", "supplement_requested", "2026-03-13 10:00"),  # Friday
+        event("e3", "supplement_received", "2026-03-16 09:00"),  # Monday: 3 days paused
+    )
+    assert local(Application.objects.get(code="HS-001").due_at) == "2026-03-19 23:59"
+
+
 def test_supplement_restarts_the_full_limit_by_default(procedure):
     run(
         event("e1", "received", "2026-03-09 09:15", **RECEIVED),

@@ -179,3 +179,50 @@ def test_a_catalogue_of_too_many_rows_is_refused_through_the_page(in_a, client_f
     assert "Tệp có hơn 10000 dòng dữ liệu, vượt giới hạn." in page.content.decode()
     with schema_context(in_a.agency_a.schema_name):
         assert not Procedure.objects.exists()
+
+
+def spec(**limits) -> VersionSpec:
+    return VersionSpec(
+        effective_from=dt.date(2026, 1, 1),
+        **{"limit_days": None, "limit_hours": None, **limits},
+        steps=[StepSpec("A", Decimal(1))],
+    )
+
+
+@pytest.mark.parametrize(
+    ("limits", "words"),
+    [
+        ({"limit_days": 0}, "phải lớn hơn 0"),
+        ({"limit_calendar_days": 0}, "phải lớn hơn 0"),
+        ({"limit_hours": Decimal(0)}, "phải lớn hơn 0"),
+        ({"limit_days": 5, "limit_calendar_days": 5}, "đúng một thời hạn"),
+        ({"limit_calendar_days": 5, "limit_hours": Decimal(4)}, "đúng một thời hạn"),
+        ({}, "đúng một thời hạn"),
+    ],
+)
+def test_a_limit_must_be_one_and_above_zero(in_a, limits, words):
+    with pytest.raises(ValidationError, match=words):
+        catalogue.procedure_create(actor=in_a.owner_a, code="X.2", name="X", version=spec(**limits))
+    assert not Procedure.objects.filter(code="X.2").exists()
+
+
+def test_calendar_day_limits_hold_only_their_sure_working_days():
+    # 7 days hold 5 working days at worst; 2 days (a weekend) none
+    day = catalogue.limit_working_hours(1, None, None)
+    assert catalogue.limit_working_hours(None, 7, None) == 5 * day
+    assert catalogue.limit_working_hours(None, 2, None) == 0
+    assert catalogue.limit_working_hours(None, 10, None) == 6 * day
+
+
+def test_csv_import_reads_calendar_days_and_refuses_two_limits_or_none(in_a):
+    header = "code,name,limit_days,limit_calendar_days,limit_hours,step1_name,step1_hours\n"
+    good = header + "3.000001,Cấp phép C,,30,,Giải quyết,20\n"
+    report = catalogue.catalogue_import(actor=in_a.owner_a, name="a.csv", data=good.encode())
+    assert report.ok
+    version = ProcedureVersion.objects.get(procedure__code="3.000001")
+    assert (version.limit_days, version.limit_calendar_days) == (None, 30)
+    bad = header + "3.000002,Hai thời hạn,5,30,,A,1\n3.000003,Âm,,-3,,A,1\n3.000004,Không,,0,,A,1\n"
+    report = catalogue.catalogue_import(actor=in_a.owner_a, name="b.csv", data=bad.encode())
+    rows = {error.row: " ".join(error.messages) for error in report.errors}
+    assert "đúng một thời hạn" in rows[2] and "-3" in rows[3] and "lớn hơn 0" in rows[4]
+    assert not Procedure.objects.filter(code__in=["3.000002", "3.000003", "3.000004"]).exists()

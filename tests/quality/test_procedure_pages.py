@@ -168,6 +168,30 @@ def test_catalogue_pages_create_version_and_import(world, secretary, client_for)
         },
     )
     assert too_long.status_code == 400 and "vượt thời hạn" in too_long.content.decode()
+    both = secretary.post(
+        f"/procedures/{procedure.pk}/",
+        {
+            "effective_from": "2026-07-01",
+            "limit_days": 3,
+            "limit_calendar_days": 5,
+            "supplement_rule": "restart",
+            "steps": "Giải quyết | Phòng A | 8",
+        },
+    )
+    assert both.status_code == 400 and "Cần đúng một thời hạn" in both.content.decode()
+    calendar = secretary.post(
+        f"/procedures/{procedure.pk}/",
+        {
+            "effective_from": "2026-07-01",
+            "limit_calendar_days": 30,
+            "supplement_rule": "restart",
+            "steps": "Giải quyết | Phòng A | 8",
+        },
+    )
+    assert calendar.status_code == 302
+    with schema_context("ag_alpha"):
+        assert procedure.versions.get(number=2).limit_calendar_days == 30
+    assert "30 ngày</span>" in secretary.get(f"/procedures/{procedure.pk}/").content.decode()
     bad_csv = io.BytesIO(b"code,name,limit_days\n4.000002,,x\n")
     bad_csv.name = "danh-muc.csv"
     report = secretary.post("/procedures/import/", {"file": bad_csv})

@@ -38,6 +38,33 @@ def test_tet_2026_is_not_counted():
     assert NATIONAL.due_date(at("2026-02-13 09:10"), days=1) == at("2026-02-23 09:10")
 
 
+def test_calendar_days_count_the_weekend_and_end_on_a_working_day():
+    # Civil Code 2015, Articles 147-148: received Friday 13 March, the day itself not
+    # counted; the end of the last day, moved to Monday when it is a Saturday or Sunday.
+    friday = at("2026-03-13 09:15")
+    assert NATIONAL.due_date(friday, calendar_days=6) == at("2026-03-19 23:59:59")
+    assert NATIONAL.due_date(friday, calendar_days=1) == at("2026-03-16 23:59:59")
+    assert NATIONAL.due_date(friday, calendar_days=2) == at("2026-03-16 23:59:59")
+    assert NATIONAL.due_date(friday, calendar_days=3) == at("2026-03-16 23:59:59")
+    # the same limit in working days ends a week later, at the clock time of receipt
+    assert NATIONAL.due_date(friday, days=6) == at("2026-03-23 09:15")
+
+
+def test_calendar_days_ending_on_a_public_holiday_end_after_it():
+    # 30 April and 1 May 2026 (Thursday, Friday), then the weekend: Monday 4 May.
+    assert not NATIONAL.is_working_day(dt.date(2026, 4, 30))
+    assert NATIONAL.due_date(at("2026-04-20 09:00"), calendar_days=10) == at("2026-05-04 23:59:59")
+    # holidays inside the limit count: 12 days from 20 April end on Saturday 2 May → 4 May,
+    # 15 days on Tuesday 5 May itself
+    assert NATIONAL.due_date(at("2026-04-20 09:00"), calendar_days=15) == at("2026-05-05 23:59:59")
+
+
+def test_calendar_days_start_after_the_cut_off_like_working_days():
+    # Received Friday after 15:00: the day of receipt is Monday 16 March.
+    late = NATIONAL.due_date(at("2026-03-13 16:00"), calendar_days=3, cutoff=dt.time(15, 0))
+    assert late == at("2026-03-19 23:59:59")
+
+
 def test_after_the_cut_off_counting_starts_the_next_working_day():
     due = NATIONAL.due_date(at("2026-02-13 16:20"), days=5, cutoff=dt.time(15, 0))
     assert due == at("2026-03-02 07:30")
@@ -113,6 +140,11 @@ def _command(*args) -> str:
     out = io.StringIO()
     call_command("workdays", *args, stdout=out)
     return out.getvalue().strip()
+
+
+def test_the_command_answers_a_calendar_day_limit(world):
+    answer = _command("due", "--received", "2026-04-20 09:00", "--calendar-days", "10")
+    assert answer == "2026-05-04T23:59:59+07:00"
 
 
 def test_the_command_answers_over_tet(world):

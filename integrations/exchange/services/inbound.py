@@ -26,15 +26,14 @@ from django.utils.translation import gettext_noop
 from integrations.exchange import edxml
 from integrations.exchange.models import Direction, ExchangeMessage, Kind, LogStatus
 from integrations.exchange.services import outbound
-from iso_platform import untrusted
 from iso_platform.accounts.models import User
 from iso_platform.current import current_agency
-from iso_platform.signing import trust_roots, verify_pdf
 from quality.core.permissions import CAPABILITIES
 from quality.core.services import notify_once
-from quality.documents.models import DocType, Document, LegalStatus
+from quality.documents.models import DocType, Document, LegalStatus, SignatureCheck
 from quality.documents.services.documents import document_create, external_status_set
 from quality.documents.services.files import revision_file_add
+from quality.documents.services.signatures import pdf_bytes_verify
 from tenants.models import Agency
 
 logger = logging.getLogger(__name__)
@@ -137,16 +136,12 @@ def package_receive(
                 actor,
                 LogStatus.DUPLICATE,
                 _(MSG_DUPLICATE),
-                **{
-                    **fields,
-                    "document": duplicate.document,
-                    "verification": duplicate.verification,
-                },
+                **{**fields, "document": duplicate.document, "file": duplicate.file},
             )
         pdf = _main_pdf(package)
-        fields["verification"] = _verify(pdf)
+        verdict = _verify(pdf)
         actor = actor or _receiving_clerk()
-        return _import(package, data, channel, actor, fields)
+        return _import(package, data, channel, actor, fields, (pdf, verdict))
     except Refusal as refusal:
         return _refuse(data, channel, actor, refusal.reason, **{**fields, **refusal.fields})
 
@@ -163,6 +158,9 @@ def _package_fields(package: edxml.Package) -> dict:
         "recipient_codes": ", ".join(r.identifier for r in package.recipients)[:500],
         "symbol": package.symbol[:120],
         "subject": package.subject[:1000],
+        # As received, known kind or not (doctypes: the kind is read from them).
+        "type_code": package.type_code[:20],
+        "type_name": package.type_name[:100],
     }
 
 
@@ -206,36 +204,32 @@ def _main_pdf(package: edxml.Package) -> edxml.Attachment:
 
 
 def _verify(pdf: edxml.Attachment) -> dict:
-    """The signature check of the text's PDF, kept on the log line; anything but valid refuses."""
-    try:
-        report = verify_pdf(pdf.data, trust_roots=trust_roots())
-    except untrusted.Refused as exc:
-        detail = " ".join(exc.messages)
-        raise Refusal(_(MSG_PDF_UNREADABLE) % {"name": pdf.name, "detail": detail}) from None
-    summary = {
-        "file": pdf.name,
-        "status": report.status,
-        "message": report.message,
-        "signatures": [
-            {
-                "status": s.status,
-                "message": s.message,
-                "signer": s.signer_name,
-                "title": s.signer_title,
-                "organisation": s.signer_organisation,
-                "signed_at": s.signing_time.isoformat() if s.signing_time else None,
-                "timestamped": s.timestamped,
-                "revocation": s.revocation,
-            }
-            for s in report.signatures
-        ],
-    }
-    if not report.valid:
-        details = "; ".join(s["message"] for s in summary["signatures"]) or report.message
+    """The signature check of the text's PDF; anything but valid refuses the package.
+
+    The verdict of a package that is imported becomes its file's `FileVerification` (the
+    document's, shown by the log through the file); a refused package never has a file, so
+    its log line keeps the verdict that refused it (`ExchangeMessage.verification`)."""
+    verdict = pdf_bytes_verify(pdf.data)
+    if verdict["status"] == SignatureCheck.REFUSED:
+        detail = verdict["message"]
         raise Refusal(
-            _(MSG_SIGNATURE) % {"name": pdf.name, "detail": details}, verification=summary
+            _(MSG_PDF_UNREADABLE) % {"name": pdf.name, "detail": detail},
+            verification=_kept(pdf, verdict),
         )
-    return summary
+    if verdict["status"] != SignatureCheck.VALID:
+        failing = [s for s in verdict["signatures"] if s["status"] != SignatureCheck.VALID]
+        detail = "; ".join(s["message"] for s in failing) or verdict["message"]
+        raise Refusal(
+            _(MSG_SIGNATURE) % {"name": pdf.name, "detail": detail},
+            verification=_kept(pdf, verdict),
+        )
+    return verdict
+
+
+def _kept(pdf: edxml.Attachment, verdict: dict) -> dict:
+    # What the refusal's evidence needs: which file, the verdict and each signature.
+    keys = ("status", "message", "signatures", "refusal", "trust_fingerprints")
+    return {"file": pdf.name, **{key: verdict[key] for key in keys}}
 
 
 def _receiving_clerk() -> User:
@@ -269,13 +263,23 @@ def _free_code(package: edxml.Package) -> str:
     return f"{code[:52]}.{suffix}"
 
 
-def _import(package, data: bytes, channel: str, actor, fields: dict) -> ExchangeMessage:
+def _import(package, data: bytes, channel: str, actor, fields: dict, checked) -> ExchangeMessage:
+    """`checked`: the main PDF and its verdict, kept as that file's verification."""
     written: list = []
     try:
         with transaction.atomic():
-            document = _document_create(package, actor, written)
+            document, main = _document_create(package, actor, written, checked)
             note = _replace_earlier(package, document, actor)
-            log = _log(data, channel, actor, LogStatus.IMPORTED, note, document=document, **fields)
+            log = _log(
+                data,
+                channel,
+                actor,
+                LogStatus.IMPORTED,
+                note,
+                document=document,
+                file=main,
+                **fields,
+            )
             written.append(log.package_file)
             _notify(log, _(MSG_NOTICE_IN) % {"symbol": package.symbol}, package.subject)
             return log
@@ -291,7 +295,7 @@ def _import(package, data: bytes, channel: str, actor, fields: dict) -> Exchange
             actor,
             LogStatus.DUPLICATE,
             _(MSG_DUPLICATE),
-            **{**fields, "document": duplicate.document},
+            **{**fields, "document": duplicate.document, "file": duplicate.file},
         )
     except ValidationError as exc:
         _delete(written)
@@ -302,7 +306,7 @@ def _import(package, data: bytes, channel: str, actor, fields: dict) -> Exchange
         raise
 
 
-def _document_create(package: edxml.Package, actor, written: list) -> Document:
+def _document_create(package: edxml.Package, actor, written: list, checked):
     document = document_create(
         actor=actor,
         doc_type=DocType.EXTERNAL,
@@ -316,11 +320,17 @@ def _document_create(package: edxml.Package, actor, written: list) -> Document:
         },
     )
     revision = document.current_revision
+    pdf, verdict = checked
+    main = None
     for attachment in package.attachments:
         upload = ContentFile(attachment.data, name=attachment.name)
-        record = revision_file_add(actor=actor, revision=revision, upload=upload)
+        # The main PDF keeps the verdict made on receipt; other PDFs are checked as any
+        # legal text's file is.
+        known = verdict if attachment is pdf else None
+        record = revision_file_add(actor=actor, revision=revision, upload=upload, verdict=known)
         written.append(record.file)
-    return document
+        main = record if attachment is pdf else main
+    return document, main
 
 
 def _replace_earlier(package: edxml.Package, document: Document, actor) -> str:

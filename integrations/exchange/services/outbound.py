@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from integrations.exchange import connector, edxml
+from integrations.exchange import connector, doctypes, edxml
 from integrations.exchange.models import (
     DELIVERY_ORDER,
     Delivery,
@@ -88,6 +88,7 @@ class Outgoing:
     signer_position: str
     pdf_name: str
     pdf: bytes
+    type_code: str = ""  # DocumentType/Type: doctypes.CODES, empty while unconfirmed
 
 
 # --------------------------------------------------------------------------- the attachment
@@ -122,12 +123,14 @@ def _split_number(number: str) -> tuple[str, str]:
 def _from_entry(entry: OutgoingDocument, decision, name: str) -> Outgoing:
     number, notation = _split_number(entry.number)
     signer = official_signer()
+    kind = doctypes.outgoing(decisions.DECISION_KIND)
     return Outgoing(
         number=number,
         notation=notation,
         promulgated_on=entry.issued_on,
         subject=entry.summary or decision.subject,
-        type_name="Quyết định",
+        type_name=kind.type_name,
+        type_code=kind.type_code,
         signer_name=signer.name,
         signer_position=signer.position,
         pdf_name=f"{name}.pdf",
@@ -196,6 +199,8 @@ def package_send(*, actor, document: Document, what: str, recipients) -> Exchang
         recipient_codes=", ".join(r.identifier for r in chosen)[:500],
         symbol=package.symbol[:120],
         subject=package.subject[:1000],
+        type_code=package.type_code[:20],
+        type_name=package.type_name[:100],
         status=LogStatus.QUEUED,
         channel="page",
         digest=_digest(data),
@@ -240,6 +245,7 @@ def _package(agency, issuer, outgoing: Outgoing, chosen: list[Recipient]) -> edx
         place=issuer.place,
         subject=outgoing.subject,
         type_name=outgoing.type_name,
+        type_code=outgoing.type_code,
         signer_name=outgoing.signer_name,
         signer_position=outgoing.signer_position,
         document_id=document_id,

@@ -71,8 +71,12 @@ def safe_name(name: str) -> str:
     return base[-150:]
 
 
-def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
+def revision_file_add(
+    *, actor, revision: Revision, upload, verdict: dict | None = None
+) -> RevisionFile:
     """`upload`: a Django UploadedFile (or any file object with .name and .size).
+    `verdict`: the signature check already made of these bytes
+    (`signatures.pdf_bytes_verify`), kept as the file's verification instead of a new one.
 
     The file is checked and written first, then the row is created in a transaction; if
     that transaction fails the written file is removed, so storage and database agree.
@@ -108,7 +112,9 @@ def revision_file_add(*, actor, revision: Revision, upload) -> RevisionFile:
             # Text for search, through the outbox: queued with the file, even if the broker
             # is down right now (extracting twice writes the same text).
             task_enqueue(task=file_text_extract, args=(record.pk,))
-            if revision.document.is_external and content_type == signatures.PDF:
+            if verdict is not None and content_type == signatures.PDF:
+                signatures.file_verification_record(actor=actor, record=record, verdict=verdict)
+            elif revision.document.is_external and content_type == signatures.PDF:
                 # A legal text is legal only when signed: its signatures are checked at once.
                 signatures.file_verification_request(
                     actor=actor, record=record, trigger=signatures.ON_UPLOAD

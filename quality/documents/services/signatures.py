@@ -41,6 +41,8 @@ MSG_REQUESTED = gettext_noop("Đang kiểm tra chữ ký số…")
 
 # What started a verification, in the audit row.
 ON_UPLOAD, ON_REQUEST, ON_COPY, ON_PAGE, ON_API = "upload", "request", "copy", "page", "api"
+# A file that arrived already checked (an edXML package: integrations/exchange).
+ON_RECEIPT = "receipt"
 
 
 # --------------------------------------------------------------------------- stored files
@@ -80,6 +82,48 @@ def file_verification_request(
 
 
 VERIFY_TASK = "documents.file_signatures_verify"
+
+
+def pdf_bytes_verify(data: bytes) -> dict:
+    """Verify PDF bytes in hand against the province trust list now: the stored fields of a
+    `FileVerification` (`report_outcome` or `refused_outcome`, and `trust_fingerprints`),
+    in Vietnamese, the language of the record. For a caller that must decide on the verdict
+    before it stores the file (a package that arrives), then keeps it with
+    `file_verification_record`: one check, one verdict."""
+    roots = trust_roots()
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            outcome = report_outcome(verify_pdf(data, trust_roots=roots))
+        except untrusted.Refused as exc:
+            outcome = refused_outcome(exc.as_json())
+    return {**outcome, "trust_fingerprints": [root.sha256.hex() for root in roots]}
+
+
+def file_verification_record(
+    *, actor, record: RevisionFile, verdict: dict, trigger: str = ON_RECEIPT
+) -> FileVerification:
+    """Keep a verdict made on the file's bytes before they were stored (`pdf_bytes_verify`)
+    as the file's verification, with its audit row; "Kiểm tra lại" checks it again like any
+    other. Called inside the transaction that stores the file."""
+    fields = {**verdict, "checked_at": timezone.now(), "requested_by": actor}
+    with transaction.atomic():
+        verification, created = FileVerification.objects.select_for_update().get_or_create(
+            file=record, defaults=fields
+        )
+        if not created:
+            # A newer attempt, so a run queued for an older one writes nothing.
+            FileVerification.objects.filter(pk=verification.pk).update(
+                attempt=F("attempt") + 1, requested_at=timezone.now(), **fields
+            )
+            verification.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="signature_verify",
+            subject=record,
+            parent=record.revision.document,
+            changes=_audit_changes(verdict, trigger, record.name, record.sha256),
+        )
+    return verification
 
 
 def file_verification_run(*, verification_id: int, attempt: int, trigger: str) -> str | None:

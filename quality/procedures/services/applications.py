@@ -64,9 +64,11 @@ class Rules:
     steps: list  # ProcedureStep, in order
 
     def limit(self) -> dict:
-        if self.version.limit_days is not None:
-            return {"days": self.version.limit_days}
-        return {"hours": float(self.version.limit_hours)}
+        return self.version.limit_kwargs
+
+    @property
+    def calendar_days(self) -> bool:
+        return self.version.limit_calendar_days is not None
 
 
 class _State:
@@ -78,6 +80,8 @@ class _State:
         self.step_index = 0  # steps completed so far
         self.step_due: dt.datetime | None = None
         self.paused_at: dt.datetime | None = None
+        # A calendar-day limit's last day as counted, before a move past a day off.
+        self.calendar_last_day: dt.date | None = None
 
     # -------------------------------------------------------------- helpers
 
@@ -115,7 +119,7 @@ class _State:
     # -------------------------------------------------------------- events
 
     def received(self, ev: Event) -> None:
-        at, data, limit = ev.occurred_at, ev.data, self.rules.limit()
+        at, data = ev.occurred_at, ev.data
         start = self.cal.count_start(at, self.cutoff)
         self.v.update(
             received_at=at,
@@ -123,7 +127,7 @@ class _State:
             channel=data.get("channel", "desk"),
             applicant=data.get("applicant", ""),
             status=AppStatus.RECEIVED,
-            due_at=self.cal.due_date(at, cutoff=self.cutoff, **limit),
+            due_at=self._due_from(at),
             current_unit=data.get("to_unit", ""),
             current_step=1 if self.rules.steps else None,
         )
@@ -178,12 +182,12 @@ class _State:
             start = self.cal.count_start(at, self.cutoff)
             self.v.update(
                 count_start_at=start,
-                due_at=self.cal.due_date(at, cutoff=self.cutoff, **self.rules.limit()),
+                due_at=self._due_from(at),
             )
             self.step_due = self._budget_due(start)
         elif self.paused_at is not None:
             paused = self.cal.working_seconds_between(self.paused_at, at)
-            self.v["due_at"] = self.cal.add_working_seconds(self.v["due_at"], paused)
+            self.v["due_at"] = self._resumed_due(at, paused)
             if self.step_due:
                 self.step_due = self.cal.add_working_seconds(self.step_due, paused)
         self.paused_at = None
@@ -197,6 +201,24 @@ class _State:
                 note=ev.data.get("note", ""),
             )
         )
+
+    def _due_from(self, at: dt.datetime) -> dt.datetime:
+        limit = self.rules.limit()
+        if "calendar_days" in limit:
+            start = self.cal.count_start(at, self.cutoff)
+            self.calendar_last_day = start.date() + dt.timedelta(days=limit["calendar_days"])
+        return self.cal.due_date(at, cutoff=self.cutoff, **limit)
+
+    def _resumed_due(self, at: dt.datetime, paused_seconds: int) -> dt.datetime:
+        """The deadline after a pause. Working limits move by the working time paused.
+        A calendar-day limit moves by the calendar days the pause covered (the day it began
+        to the day it ended, counted as the law counts days: the first not, the last yes),
+        from its last day as counted, before any move past a day off (Article 148)."""
+        if not self.rules.calendar_days:
+            return self.cal.add_working_seconds(self.v["due_at"], paused_seconds)
+        paused_days = (at.astimezone(TZ).date() - self.paused_at.astimezone(TZ).date()).days
+        self.calendar_last_day += dt.timedelta(days=paused_days)
+        return self.cal.calendar_deadline(self.calendar_last_day)
 
     def apology(self, ev: Event) -> None:
         promised = parse_moment(ev.data["new_due_at"], "new_due_at")

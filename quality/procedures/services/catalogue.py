@@ -29,7 +29,10 @@ from quality.procedures.models import (
     SupplementRule,
 )
 
-MSG_ONE_LIMIT = gettext_noop("Cần đúng một thời hạn: số ngày làm việc hoặc số giờ làm việc.")
+MSG_ONE_LIMIT = gettext_noop(
+    "Cần đúng một thời hạn: số ngày làm việc, số ngày theo lịch hoặc số giờ làm việc."
+)
+MSG_LIMIT_POSITIVE = gettext_noop("Thời hạn giải quyết phải lớn hơn 0.")
 MSG_STEPS_OVER = gettext_noop(
     "Tổng thời gian các bước (%(steps)s giờ) vượt thời hạn của thủ tục (%(limit)s giờ)."
 )
@@ -73,6 +76,7 @@ class VersionSpec:
     effective_from: dt.date
     limit_days: int | None
     limit_hours: Decimal | None
+    limit_calendar_days: int | None = None
     fee: int = 0
     cutoff_applies: bool = False
     supplement_rule: str = SupplementRule.RESTART
@@ -86,17 +90,13 @@ def _require(actor) -> None:
 
 
 def version_check(spec: VersionSpec) -> None:
-    """The rules of one version: one limit, at least one step, steps fit the limit."""
-    if (spec.limit_days is None) == (spec.limit_hours is None):
-        raise ValidationError({"limit_days": _(MSG_ONE_LIMIT)})
+    """The rules of one version: one limit, above 0, at least one step, steps fit the
+    limit."""
+    limits = (spec.limit_days, spec.limit_calendar_days, spec.limit_hours)
+    limit_check(*limits)
     if not spec.steps:
         raise ValidationError({"steps": _(MSG_NO_STEPS)})
-    hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
-    limit = (
-        Decimal(spec.limit_days) * hours_per_day
-        if spec.limit_days is not None
-        else spec.limit_hours
-    )
+    limit = limit_working_hours(*limits)
     total = sum((s.budget_hours for s in spec.steps), Decimal(0))
     if total > limit:
         raise ValidationError(
@@ -105,6 +105,31 @@ def version_check(spec: VersionSpec) -> None:
                 % {"steps": f"{total.normalize():f}", "limit": f"{limit.normalize():f}"}
             }
         )
+
+
+def limit_check(days, calendar_days, hours) -> None:
+    """Exactly one limit, and above 0 (the database holds the first rule too)."""
+    given = [value for value in (days, calendar_days, hours) if value is not None]
+    if len(given) != 1:
+        raise ValidationError({"limit_days": _(MSG_ONE_LIMIT)})
+    if given[0] <= 0:
+        raise ValidationError({"limit_days": _(MSG_LIMIT_POSITIVE)})
+
+
+def limit_working_hours(days, calendar_days, hours) -> Decimal:
+    """The working hours a limit is sure to hold, to compare with the steps' budgets.
+
+    Calendar days hold at least the working days of their worst week-alignment (a run
+    that begins on a Saturday): five in every seven, and of the rest all but two. Public
+    holidays are not counted against them: the comparison is a planning check, and the
+    deadline itself moves past a closing day off (WorkCalendar.due_date)."""
+    hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
+    if days is not None:
+        return Decimal(days) * hours_per_day
+    if calendar_days is not None:
+        weeks, rest = divmod(calendar_days, 7)
+        return Decimal(weeks * 5 + max(rest - 2, 0)) * hours_per_day
+    return Decimal(hours)
 
 
 def _unit(name: str) -> Unit | None:
@@ -140,6 +165,7 @@ def _save_version(procedure: Procedure, spec: VersionSpec) -> ProcedureVersion:
         effective_from=spec.effective_from,
         limit_days=spec.limit_days,
         limit_hours=spec.limit_hours,
+        limit_calendar_days=spec.limit_calendar_days,
         fee=spec.fee,
         cutoff_applies=spec.cutoff_applies,
         supplement_rule=spec.supplement_rule,
@@ -213,6 +239,7 @@ COLUMNS = (
     "field",
     "level",
     "limit_days",
+    "limit_calendar_days",
     "limit_hours",
     "fee",
     "cutoff",
@@ -406,6 +433,7 @@ def _parse_row(row: dict, sheet_steps: list[StepSpec]):
 
     effective = field(_date, row.get("effective_from"), "effective_from")
     limit_days = field(_integer, row.get("limit_days"), "limit_days", DAYS_MAX)
+    calendar_days = field(_integer, row.get("limit_calendar_days"), "limit_calendar_days", DAYS_MAX)
     limit_hours = field(_decimal, row.get("limit_hours"), "limit_hours", True, LIMIT_HOURS_MAX)
     fee = field(_integer, row.get("fee"), "fee", FEE_MAX)
     steps = sheet_steps or field(_steps_from_columns, row) or []
@@ -415,6 +443,7 @@ def _parse_row(row: dict, sheet_steps: list[StepSpec]):
             effective_from=effective or timezone.localdate(),
             limit_days=limit_days,
             limit_hours=limit_hours,
+            limit_calendar_days=calendar_days,
             fee=fee or 0,
             cutoff_applies=str(row.get("cutoff", "")).strip().lower()
             in ("1", "x", "yes", "có", "co", "true"),
@@ -452,7 +481,7 @@ def _steps_from_columns(row: dict) -> list[StepSpec]:
 
 
 # The columns' own limits: beyond them PostgreSQL refuses the row (an error page, not a report).
-DAYS_MAX = 2_147_483_647  # limit_days: integer
+DAYS_MAX = 2_147_483_647  # limit_days, limit_calendar_days: integer
 FEE_MAX = 9_223_372_036_854_775_807  # fee: bigint
 LIMIT_HOURS_MAX = Decimal("9999.99")  # limit_hours: max_digits=6, decimal_places=2
 STEP_HOURS_MAX = Decimal("99999.99")  # budget_hours: max_digits=7, decimal_places=2
@@ -515,7 +544,15 @@ def _date(value, column):
 # What the national database of administrative procedures decides, per procedure (the
 # attributes) and per version (the rules). Steps and their budgets are the agency's own.
 NATIONAL_ATTRIBUTES = ("name", "field", "level", "authority")
-NATIONAL_RULES = ("limit_days", "limit_hours", "fee", "fee_note", "legal_basis", "result")
+NATIONAL_RULES = (
+    "limit_days",
+    "limit_calendar_days",
+    "limit_hours",
+    "fee",
+    "fee_note",
+    "legal_basis",
+    "result",
+)
 
 
 def procedure_national_match(national_code: str) -> Procedure | None:
@@ -530,13 +567,14 @@ def version_latest(procedure: Procedure) -> ProcedureVersion | None:
     return procedure.versions.order_by("-effective_from").first()
 
 
-def national_warnings(budgets: list[Decimal], limit_days, limit_hours) -> list[str]:
+def national_warnings(budgets: list[Decimal], rules: dict) -> list[str]:
     """What the secretary must do after the national rules changed: steps to plan, or step
     budgets that no longer fit the limit (kept as they are: they are the agency's)."""
     if not budgets:
         return [_(MSG_NATIONAL_NO_STEPS)]
-    hours_per_day = Decimal(get_calendar().seconds_per_day) / 3600
-    limit = Decimal(limit_days) * hours_per_day if limit_days is not None else Decimal(limit_hours)
+    limit = limit_working_hours(
+        rules["limit_days"], rules.get("limit_calendar_days"), rules["limit_hours"]
+    )
     total = sum(budgets, Decimal(0))
     if total <= limit:
         return []

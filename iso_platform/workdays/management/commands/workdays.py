@@ -2,6 +2,7 @@
 
 manage.py workdays due --received "2026-02-13 16:20" --days 5 [--cutoff 15:00]
 manage.py workdays due --received "2026-02-13 09:00" --hours 4
+manage.py workdays due --received "2026-04-20 09:00" --calendar-days 10
 manage.py workdays between --from "2026-02-13 09:00" --to "2026-02-24 10:00"
 """
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         limit = due.add_mutually_exclusive_group(required=True)
         limit.add_argument("--days", type=int)
         limit.add_argument("--hours", type=float)
+        limit.add_argument("--calendar-days", dest="calendar_days", type=int)
         due.add_argument(
             "--cutoff", default=None, help="HH:MM: received later counts from the next working day"
         )
@@ -52,12 +54,14 @@ class Command(BaseCommand):
         calendar = get_calendar()
         if action == "due":
             received = _moment(options["received"], "--received")
-            if (options["days"] or 0) < 0 or (options["hours"] or 0) < 0:
+            limits = ("days", "hours", "calendar_days")
+            if any((options[name] or 0) < 0 for name in limits):
                 raise CommandError("the limit must not be negative")
             due = calendar.due_date(
                 received,
                 days=options["days"] or 0,
                 hours=options["hours"] or 0,
+                calendar_days=options["calendar_days"] or 0,
                 cutoff=_clock(options["cutoff"]),
             )
             self.stdout.write(due.isoformat())
