@@ -41,10 +41,10 @@ WHERE a.id = ANY(%(ids)s);
 INSERT INTO insights_agencystatus (agency_id, year, overdue_now, in_progress, ncs_open,
   ncs_overdue, actions_overdue, audits_planned, audits_done, documents_in_force,
   documents_review_overdue, objectives_met, objectives_missed, review_held, users,
-  users_signed_in, active_users_30d, integration_used_at, storage_bytes, refreshed_at,
-  refresh_ms, last_error)
+  users_signed_in, active_users_30d, staff_trained, integration_used_at, storage_bytes,
+  refreshed_at, refresh_ms, last_error)
 SELECT a.id, extract(year FROM now())::int, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, false,
-  20 + a.id %% 20, 15 + a.id %% 25, 10, CASE WHEN a.id %% 3 <> 0 THEN now() END, 0, now(), 40,
+  20 + a.id %% 20, 15 + a.id %% 25, 10, 12 + a.id %% 25, CASE WHEN a.id %% 3 <> 0 THEN now() END, 0, now(), 40,
   ''
 FROM tenants_agency a WHERE a.id = ANY(%(ids)s);
 INSERT INTO tenants_agencyonboarding (agency_id, steps, done, total, updated_at)
