@@ -44,8 +44,7 @@ def agencies(prefix: str, count: int) -> list[Agency]:
         for i in range(count)
     )
     AgencyOnboarding.objects.bulk_create(
-        AgencyOnboarding(agency=a, done=8 if i % 3 == 0 else 5, total=8)
-        for i, a in enumerate(rows)
+        AgencyOnboarding(agency=a, done=8 if i % 3 == 0 else 5, total=8) for i, a in enumerate(rows)
     )
     AgencyStatus.objects.bulk_create(
         AgencyStatus(
@@ -112,9 +111,7 @@ def test_the_page_costs_the_same_whatever_the_number_of_agencies(world, admin):
     assert run[12] == run[40]
 
 
-def test_every_agency_s_readiness_is_reachable_furthest_from_ready_first(
-    world, admin, monkeypatch
-):
+def test_every_agency_s_readiness_is_reachable_furthest_from_ready_first(world, admin, monkeypatch):
     monkeypatch.setattr("evaluation.views.GRID_ROWS", 10)
     members = agencies("r", 24)
     # r005 meets no criterion; the others meet one (r002, r004...) to three
