@@ -182,3 +182,51 @@ def test_the_agencies_form_of_a_planned_wave_holds_its_codes(world, admin):
     assert form.initial["codes"].split() == ["f000", "f001", "f002"]
     running = wave(2, agencies("q", 1), stage=Stage.RUNNING)
     assert admin.get(f"/evaluation/waves/{running.pk}/").context["agencies_form"] is None
+
+
+@pytest.mark.slow
+def test_the_wave_page_fits_a_phone_and_pages_through_the_grid(committed):
+    from django.conf import settings
+    from django.test import Client
+
+    from eiso.testing.browser import chromium, live_server
+    from eiso.testing.two_factor import session_mark_verified
+    from iso_platform.accounts.two_factor import two_factor_required
+
+    members = agencies("ph", 60)
+    target = wave(90, members)
+    signed_in = Client(HTTP_HOST="localhost")
+    signed_in.force_login(
+        committed.province_admin, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    if two_factor_required(committed.province_admin):
+        session_mark_verified(signed_in, schema="public")
+    cookie = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    try:
+        with live_server() as port, chromium() as browser:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            )
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": cookie,
+                        "url": f"http://localhost:{port}",
+                    }
+                ]
+            )
+            page = context.new_page()
+            page.goto(f"http://localhost:{port}/evaluation/waves/{target.pk}/")
+            first = page.locator("#readiness tbody tr").count()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            page.locator(".pagination a.page-link").last.click()
+            page.wait_for_url("**page=2")
+            second = page.locator("#readiness tbody tr").count()
+            names = page.locator("#readiness tbody tr td:first-child").all_inner_texts()
+    finally:
+        Wave.objects.filter(pk=target.pk).delete()
+        Agency.objects.filter(pk__in=[a.pk for a in members]).delete()
+    assert width <= 390  # the grid scrolls inside its own box, the page never sideways
+    assert (first, second) == (50, 10)
+    assert all(name.startswith("Xã ph") for name in names)
