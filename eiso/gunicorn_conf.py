@@ -7,10 +7,16 @@ Everything comes from the environment so the same image serves every deployment:
 With `PROMETHEUS_MULTIPROC_DIR` set, the directory is emptied when the master starts (a
 restarted container keeps its emptyDir volume, and stale worker files would be summed
 forever) and a dead worker's live gauges are dropped.
+
+Each worker moves the objects of the loaded application out of the collector's reach once it
+has started (`gc.freeze`): they are never garbage, yet a full collection walked all of them
+(about 280,000, some 100 ms) every dozen requests of a page that builds many rows, the
+slowest twentieth of the 900-agency wave page (bench/evaluation.py).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -42,6 +48,11 @@ def on_starting(server):  # pragma: no cover - runs inside gunicorn's master
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+
+def post_worker_init(worker):
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server, worker):  # pragma: no cover - runs inside gunicorn's master

@@ -24,7 +24,7 @@ def adoption_curves(waves, *, weeks: int) -> dict:
     for index, wave in enumerate(w for w in waves if w.started_on):
         start = wave.started_on - dt.timedelta(days=wave.started_on.weekday())
         series = selectors.weekly_series(
-            selectors.wave_agency_ids(wave), start, start + dt.timedelta(weeks=weeks)
+            wave.members.values("agency_id"), start, start + dt.timedelta(weeks=weeks)
         )
         by_week = {row["week"]: row["active_share"] for row in series}
         datasets.append(

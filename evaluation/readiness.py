@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from insights.models import AgencyFact, AgencyStatus, Grain
@@ -43,37 +43,47 @@ class Criterion:
     key: str
     label: str
     check: Callable[[dict], Cell]
+    status_fields: tuple[str, ...] = ()
 
 
 CRITERIA: dict[str, Criterion] = {}
 
 
-def criterion_register(key: str, label, check: Callable[[dict], Cell]) -> None:
-    CRITERIA[key] = Criterion(key, label, check)
+def criterion_register(
+    key: str, label, check: Callable[[dict], Cell], *, status_fields: tuple[str, ...] = ()
+) -> None:
+    """`status_fields`: the `AgencyStatus` columns `check` reads from `ctx["status"]`
+    (`refreshed_at` is always there); only those are read, a wave may hold hundreds of
+    agencies and the status row has dozens of columns."""
+    CRITERIA[key] = Criterion(key, label, check, tuple(status_fields))
 
 
 def _status_fields() -> list[str]:
-    return [f.name for f in AgencyStatus._meta.concrete_fields if f.name != "agency"]
+    wanted = {"refreshed_at"}.union(*(c.status_fields for c in CRITERIA.values()))
+    return sorted(wanted)
 
 
-def readiness_context(agency_ids: list[int]) -> dict[int, dict]:
+def readiness_context(agency_ids: list[int], *, among: QuerySet | None = None) -> dict[int, dict]:
     """Per agency: its checklist mirror, status row and documents issued so far (three
-    queries whatever the number of agencies)."""
+    queries whatever the number of agencies). `among`, a query selecting the same ids
+    (a wave's members), lets the statements carry a subquery instead of hundreds of bound
+    parameters, which cost more to send and plan than the rows themselves."""
+    among = agency_ids if among is None else among
     onboarding = {
         row["agency_id"]: row
-        for row in AgencyOnboarding.objects.filter(agency_id__in=agency_ids).values(
+        for row in AgencyOnboarding.objects.filter(agency_id__in=among).values(
             "agency_id", "done", "total"
         )
     }
     status = {
         row["agency"]: row
-        for row in AgencyStatus.objects.filter(agency_id__in=agency_ids).values(
+        for row in AgencyStatus.objects.filter(agency_id__in=among).values(
             "agency", *_status_fields()
         )
     }
     issued = {
         row["agency_id"]: row["n"]
-        for row in AgencyFact.objects.filter(agency_id__in=agency_ids, grain=Grain.MONTH)
+        for row in AgencyFact.objects.filter(agency_id__in=among, grain=Grain.MONTH)
         .values("agency_id")
         .annotate(n=Sum("documents_issued"))
         .order_by()
@@ -132,7 +142,22 @@ def _trained(ctx: dict) -> Cell:
 
 
 criterion_register("checklist", _("Hoàn thành danh mục khởi đầu"), _checklist)
-criterion_register("staff_signed_in", _("Đã mời cán bộ và cán bộ đã đăng nhập"), _signed_in)
+criterion_register(
+    "staff_signed_in",
+    _("Đã mời cán bộ và cán bộ đã đăng nhập"),
+    _signed_in,
+    status_fields=("users", "users_signed_in"),
+)
 criterion_register("documents_issued", _("Đã ban hành tài liệu đầu tiên"), _documents)
-criterion_register("integration_used", _("Đã dùng khoá kết nối một cửa"), _integration)
-criterion_register("staff_trained", _("Cán bộ đã được đào tạo"), _trained)
+criterion_register(
+    "integration_used",
+    _("Đã dùng khoá kết nối một cửa"),
+    _integration,
+    status_fields=("integration_used_at",),
+)
+criterion_register(
+    "staff_trained",
+    _("Cán bộ đã được đào tạo"),
+    _trained,
+    status_fields=("users", "staff_trained"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, Sum
@@ -14,6 +15,7 @@ from django.utils import timezone
 from evaluation.indicators import INDICATORS, SUM_FIELDS, evaluate
 from evaluation.models import GateCriterion, Wave, WaveAgency, WeeklySnapshot
 from evaluation.readiness import CRITERIA, UNMEASURED, readiness_context
+from tenants.models import Agency
 
 WINDOW_WEEKS = 4  # the gate and the "after" figures: the last four complete weeks
 
@@ -116,7 +118,7 @@ def gate_status(wave: Wave, *, today: dt.date | None = None) -> list[dict]:
     if previous is None or not criteria:
         return []
     start, end = window(today)
-    figures = sums(wave_agency_ids(previous), start, end)
+    figures = sums(previous.members.values("agency_id"), start, end)
     rows = []
     for criterion in criteria:
         indicator = INDICATORS.get(criterion.indicator)
@@ -144,32 +146,45 @@ def gate_met(gate: list[dict]) -> bool:
 # --------------------------------------------------------------------------- readiness
 
 
-def readiness_grid(wave: Wave, *, limit: int | None = None) -> dict:
-    """Agencies × criteria of the wave: each cell a state and a short detail; with `limit`,
-    only that many rows, the agencies furthest from ready first (the counts cover all)."""
-    members = list(
-        WaveAgency.objects.filter(wave=wave).select_related("agency").order_by("agency__name")
-    )
-    context = readiness_context([m.agency_id for m in members])
+class Member(NamedTuple):
+    """A wave's agency as the grid shows it (no model instance: a wave may hold hundreds)."""
+
+    pk: int
+    code: str
+    name: str
+
+
+def readiness_grid(wave: Wave, *, furthest_first: bool = False) -> dict:
+    """Agencies × criteria of the wave: each cell a state and a short detail, every agency
+    (by name, or with `furthest_first` the agencies furthest from ready first), and the
+    counts per criterion."""
+    members = WaveAgency.objects.filter(wave=wave)
+    agencies = [
+        Member(*row)
+        for row in members.order_by("agency__name", "agency_id").values_list(
+            "agency_id", "agency__code", "agency__name"
+        )
+    ]
+    context = readiness_context([a.pk for a in agencies], among=members.values("agency_id"))
+    criteria = list(CRITERIA.values())
     rows = []
-    for member in members:
-        ctx = context[member.agency_id]
-        cells = [criterion.check(ctx) for criterion in CRITERIA.values()]
+    for agency in agencies:
+        ctx = context[agency.pk]
+        cells = [criterion.check(ctx) for criterion in criteria]
         measured = [c for c in cells if c.state != UNMEASURED]
         rows.append(
             {
-                "agency": member.agency,
+                "agency": agency,
                 "cells": cells,
                 "ready": all(c.met for c in measured),
                 "met": sum(1 for c in measured if c.met),
                 "measured": len(measured),
             }
         )
-    criteria = list(CRITERIA.values())
     counts = [sum(1 for r in rows if r["cells"][i].met) for i in range(len(criteria))]
     total, ready = len(rows), sum(1 for r in rows if r["ready"])
-    if limit is not None and len(rows) > limit:
-        rows = sorted(rows, key=lambda r: (r["ready"], r["met"]))[:limit]
+    if furthest_first:
+        rows.sort(key=lambda r: (r["ready"], r["met"]))  # stable: by name within a rank
     return {"criteria": criteria, "rows": rows, "counts": counts, "total": total, "ready": ready}
 
 
@@ -179,23 +194,44 @@ def overview() -> list[dict]:
     return list(waves)
 
 
+LAGGING_SQL = """
+SELECT m.agency_id
+FROM public.evaluation_waveagency m
+JOIN public.tenants_agency a ON a.id = m.agency_id
+LEFT JOIN (
+  SELECT s.agency_id, sum(s.staff) AS staff, sum(s.active_users) AS active_users
+  FROM public.evaluation_weeklysnapshot s
+  JOIN public.evaluation_waveagency w ON w.agency_id = s.agency_id AND w.wave_id = %(wave)s
+  WHERE s.week >= %(start)s AND s.week < %(end)s
+  GROUP BY s.agency_id
+) f ON f.agency_id = m.agency_id
+WHERE m.wave_id = %(wave)s
+ORDER BY CASE WHEN f.staff > 0 THEN round(100.0 * f.active_users / f.staff, 1) END
+  NULLS FIRST, a.name, a.id
+LIMIT %(limit)s
+"""
+
+
 def lagging(wave: Wave, *, today: dt.date | None = None, limit: int = 10) -> list[dict]:
-    """The wave's agencies furthest behind on active use over the last complete weeks."""
+    """The wave's agencies furthest behind on active use over the last complete weeks:
+    agencies with nothing to measure first, then the lowest share (`active_share`, rounded
+    as the indicator is, ties by name). The database ranks the wave's agencies; only the
+    `limit` shown are read in full."""
     start, end = window(today)
-    members = {
-        m.agency_id: m.agency for m in WaveAgency.objects.filter(wave=wave).select_related("agency")
-    }
-    figures = per_agency(list(members), start, end)
+    with connection.cursor() as cur:
+        cur.execute(LAGGING_SQL, {"wave": wave.pk, "start": start, "end": end, "limit": limit})
+        ids = [row[0] for row in cur.fetchall()]
+    agencies = Agency.objects.in_bulk(ids)
+    figures = per_agency(ids, start, end)
     rows = []
-    for agency_id, agency in members.items():
+    for agency_id in ids:
         f = figures.get(agency_id) or {}
         rows.append(
             {
-                "agency": agency,
+                "agency": agencies[agency_id],
                 "active_share": f.get("active_share"),
                 "on_time_rate": f.get("on_time_rate"),
                 "documents_issued": f.get("documents_issued") or Decimal(0),
             }
         )
-    rows.sort(key=lambda r: (r["active_share"] is not None, r["active_share"] or 0))
-    return rows[:limit]
+    return rows

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.generic import TemplateView
 
 from evaluation import charts, selectors
 from evaluation.forms import AdvanceForm, GateForm, WaveAgenciesForm, WaveForm
-from evaluation.indicators import INDICATORS, SUM_FIELDS
+from evaluation.indicators import SUM_FIELDS
 from evaluation.models import NEXT_STAGE, Stage, Wave, WeeklySnapshot
 from evaluation.readiness import STATE_LABELS
 from evaluation.services import report as report_service
@@ -30,7 +31,7 @@ from iso_platform.forms import add_errors, error_text
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
-GRID_ROWS = 100  # the grid shows the agencies furthest from ready first; the export has all
+GRID_ROWS = 50  # rows per page of the readiness grid (furthest from ready first)
 
 
 class HomeView(ProvinceUserRequiredMixin, TemplateView):
@@ -83,6 +84,23 @@ def _weekly_rows(wave: Wave) -> tuple[list, list]:
     return header, [list(r) for r in rows]
 
 
+def _readiness_rows(wave: Wave) -> tuple[list, list]:
+    """Every agency of the wave against every readiness criterion: the grid in full."""
+    grid = selectors.readiness_grid(wave, furthest_first=True)
+    header = [_("Mã cơ quan"), _("Cơ quan"), *[str(c.label) for c in grid["criteria"]]]
+    header.append(_("Sẵn sàng"))
+    rows = [
+        [
+            row["agency"].code,
+            row["agency"].name,
+            *[f"{c.label} ({c.detail})" if c.detail else c.label for c in row["cells"]],
+            _("Có") if row["ready"] else f"{row['met']}/{row['measured']}",
+        ]
+        for row in grid["rows"]
+    ]
+    return header, rows
+
+
 class WaveView(ProvinceUserRequiredMixin, TemplateView):
     template_name = "evaluation/wave.html"
 
@@ -99,13 +117,17 @@ class WaveView(ProvinceUserRequiredMixin, TemplateView):
         if fmt not in spreadsheets.CONTENT_TYPES:
             raise Http404
         wave = self.wave()
-        header, rows = _weekly_rows(wave)
+        if self.request.GET.get("table") == "readiness":
+            header, rows = _readiness_rows(wave)
+            title, name = _("Mức độ sẵn sàng"), f"san-sang-dot-{wave.order}"
+        else:
+            header, rows = _weekly_rows(wave)
+            title, name = _("Số liệu tuần"), f"so-lieu-tuan-dot-{wave.order}"
         body = (
-            spreadsheets.xlsx_bytes(rows, title=_("Số liệu tuần"), header=header)
+            spreadsheets.xlsx_bytes(rows, title=title, header=header)
             if fmt == "xlsx"
             else spreadsheets.csv_bytes(rows, header=header)
         )
-        name = f"so-lieu-tuan-dot-{wave.order}"
         response = spreadsheets.download(body, fmt=fmt, filename=name)
         export_record(request=self.request, kind="evaluation", filename=f"{name}.{fmt}")
         return response
@@ -114,32 +136,46 @@ class WaveView(ProvinceUserRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         wave = self.wave()
         forms = forms or {}
-        ids = selectors.wave_agency_ids(wave)
+        # A subquery, not a list of ids: a wave may hold hundreds of agencies.
+        members = wave.members.values("agency_id")
         start = wave.started_on or wave.planned_start
         _first, end = selectors.window()
-        series = selectors.weekly_series(ids, start - dt.timedelta(weeks=1), end)
+        series = selectors.weekly_series(members, start - dt.timedelta(weeks=1), end)
         gate = selectors.gate_status(wave)
+        grid = selectors.readiness_grid(wave, furthest_first=True)
+        grid_page = Paginator(grid["rows"], GRID_ROWS).get_page(self.request.GET.get("page"))
+        can_manage = is_province_admin(self.request)
         context.update(
             wave=wave,
             previous=selectors.previous_wave(wave),
-            grid=selectors.readiness_grid(wave, limit=GRID_ROWS),
+            grid=grid,
+            grid_page=grid_page,
             state_labels=STATE_LABELS,
             gate=gate,
             gate_met=selectors.gate_met(gate),
-            thresholds={c.indicator: c.threshold for c in wave.gate.all()},
             next_stage=NEXT_STAGE.get(Stage(wave.stage)),
-            figures=selectors.sums(ids, *selectors.window()),
-            indicators=INDICATORS,
             indicator_charts=charts.indicator_charts(wave, series),
             lagging=selectors.lagging(wave),
             decisions=wave.decisions.all()[:20],
-            can_manage=is_province_admin(self.request),
-            agencies_form=forms.get("agencies") or WaveAgenciesForm(initial={"agencies": ids}),
-            gate_form=forms.get("gate")
-            or GateForm(initial={c.indicator: c.threshold for c in wave.gate.all()}),
-            advance_form=forms.get("advance") or AdvanceForm(),
+            can_manage=can_manage,
         )
+        if can_manage:
+            context.update(self.manage_forms(wave, forms))
         return context
+
+    def manage_forms(self, wave: Wave, forms: dict) -> dict:
+        """The administrator's forms, filled with what is stored: the wave's agency codes
+        (only while it is planned, the only stage they may change) and its thresholds."""
+        agencies = forms.get("agencies")
+        if agencies is None and wave.stage == Stage.PLANNED:
+            codes = wave.members.order_by("agency__code").values_list("agency__code", flat=True)
+            agencies = WaveAgenciesForm(initial={"codes": "\n".join(codes)})
+        thresholds = {c.indicator: c.threshold for c in wave.gate.all()}
+        return {
+            "agencies_form": agencies,
+            "gate_form": forms.get("gate") or GateForm(initial=thresholds),
+            "advance_form": forms.get("advance") or AdvanceForm(),
+        }
 
 
 class WaveStep(ProvinceUserRequiredMixin, View):

@@ -194,6 +194,19 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []  # stale worker counters are never summed
 
 
+def test_each_worker_keeps_the_loaded_application_out_of_full_collections():
+    import gc
+
+    from eiso import gunicorn_conf
+
+    assert gc.get_freeze_count() == 0
+    try:
+        gunicorn_conf.post_worker_init(None)
+        assert gc.get_freeze_count() > 1000  # the modules, settings and apps loaded so far
+    finally:
+        gc.unfreeze()  # the test process goes on collecting as before
+
+
 def test_every_setting_read_by_the_code_is_documented():
     """docs/configuration.md names every variable the settings read."""
     source = (ROOT / "eiso" / "settings.py").read_text()
