@@ -291,3 +291,21 @@ def test_agencies_and_analysts_do_not_see_the_province_page(world, client_for, s
     assert agency.get("/exchange/").status_code == 404
     analyst = client_for(settings.BASE_DOMAIN, world.analyst)
     assert analyst.get("/exchange/").status_code in (302, 403)
+
+
+def test_a_package_the_platform_refuses_waits_without_marking_the_connection_failing(
+    sender, platform, settings
+):
+    world, document = sender
+    connect(world, settings, platform.url)
+    log = _in_agency(world, lambda: send(world, document))
+
+    def spoil():  # a package the platform cannot read: its own fault, not the connection's
+        with log.package_file.open("wb") as handle:
+            handle.write(b"<khong-phai-edxml/>")
+        return attempt(log)
+
+    assert _in_agency(world, spoil) == "retry"
+    assert PlatformHealth.load().failing_since is None
+    backlog = AgencyBacklog.objects.get(agency=world.agency_a)
+    assert backlog.waiting == 1 and backlog.last_error.startswith("HTTP 400")
