@@ -230,6 +230,7 @@ def test_a_failing_connection_shows_on_the_console_the_health_page_and_metrics(
     admin = client_for(settings.BASE_DOMAIN, world.province_admin)
     page = admin.get("/exchange/").content.decode()
     assert 'id="connection-failing"' in page and "invalid_client" in page
+    assert 'formaction="/exchange/check/"' in page  # "Kiểm tra kết nối" beside "Lưu"
     table = re.search(r'id="exchange-backlog">(.*?)</table>', page, re.S).group(1)
     assert world.agency_a.name in table and '<td class="text-end">2</td>' in table
     health = admin.get("/health/").content.decode()
