@@ -537,6 +537,9 @@ EXCHANGE_PACKAGE_MAX_MB = env.integer("EXCHANGE_PACKAGE_MAX_MB", default=10, min
 EXCHANGE_RETRY_SCHEDULE = env.seconds_list(
     "EXCHANGE_RETRY_SCHEDULE", default=(10, 60, 300, 1800, 3600)
 )
+# "Kiểm tra kết nối" on the console, per administrator: each check asks the platform for a
+# token and makes one request, each up to OUTBOUND_TIMEOUT_SECONDS.
+EXCHANGE_CHECK_RATE = env.rate("EXCHANGE_CHECK_RATE", default="10/10m")
 
 # Requests per data key to the province's read API (/api/province/v1/): `count/period`,
 # period in s, m, h or d, optionally with a number (`600/10m`).

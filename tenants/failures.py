@@ -25,6 +25,12 @@ class FailureSource:
     failed: Callable[[datetime], QuerySet]  # failed since the given time, newest first
     item_template: str  # renders one `item`
     position: int = 100
+    # The badge and the gauge from `failed(since)`; None: its rows. A source whose rows are
+    # agencies may count what waits in them instead.
+    count: Callable[[QuerySet], int] | None = None
+
+    def total(self, failed: QuerySet) -> int:
+        return self.count(failed) if self.count else failed.count()
 
 
 _sources: dict[str, FailureSource] = {}

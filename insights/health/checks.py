@@ -152,7 +152,7 @@ def failures(*, now=None, limit: int = 20) -> dict:
     for source in failure_sources():
         failed = source.failed(since)
         items = list(failed[:limit]) if limit else []
-        lists.append(FailureList(source=source, count=failed.count(), items=items))
+        lists.append(FailureList(source=source, count=source.total(failed), items=items))
     result = {"since": since, "lists": lists, "total": sum(f.count for f in lists)}
     result.update({f"{f.source.key}_count": f.count for f in lists})
     return result

@@ -87,6 +87,11 @@ class PlatformError(Exception):
         self.detail, self.status = detail, status
 
 
+class PackageRefused(PlatformError):
+    """The platform answered and refused this package (a 4xx other than 401): the connection
+    works, the package does not."""
+
+
 # --------------------------------------------------------------------------- access token
 
 
@@ -214,7 +219,8 @@ def package_post(connection: Connection, body: bytes) -> int:
     )
     if not 200 <= answer.status < 300:
         excerpt = answer.body[:300].decode("utf-8", "replace")
-        raise PlatformError(f"HTTP {answer.status}: {excerpt}", status=answer.status)
+        refusal = PackageRefused if 400 <= answer.status < 500 else PlatformError
+        raise refusal(f"HTTP {answer.status}: {excerpt}", status=answer.status)
     return answer.status
 
 
@@ -229,3 +235,35 @@ def statuses_fetch(connection: Connection, identifier: str, after: int) -> tuple
         return messages, int(payload.get("next", after))
     except (ValueError, KeyError, TypeError) as exc:
         raise PlatformError(_(MSG_MALFORMED), detail=str(exc)) from None
+
+
+# --------------------------------------------------------------------------- checking
+
+# Past any real stream of status messages: the platform answers an empty page, moves nothing.
+PROBE_CURSOR = 2**62
+MSG_PLATFORM_HTTP = gettext_noop("Nền tảng liên thông trả lời HTTP %(status)s.")
+MSG_PLATFORM_DOWN = gettext_noop(
+    "Nền tảng liên thông đang gặp sự cố (HTTP %(status)s); hãy báo đơn vị vận hành nền tảng."
+)
+
+
+def connection_probe(connection: Connection, identifier: str) -> None:
+    """A new token (never the cached one: the credentials typed are what is checked), then the
+    read the sweep makes every two minutes, with a cursor past the end; PlatformError if not."""
+    token, _lifetime = token_request(connection)
+    url = f"{connection.url}/statuses?to={quote(identifier)}&after={PROBE_CURSOR}"
+    try:
+        answer = outbound.fetch(
+            url, headers={"Authorization": f"Bearer {token}"}, max_bytes=ANSWER_LIMIT
+        )
+    except outbound.OutboundError as exc:
+        raise PlatformError(exc.message, exc.detail) from None
+    if answer.status == 401:
+        raise PlatformError(_(MSG_TOKEN_NOT_ACCEPTED), status=401)
+    if answer.status >= 500:
+        raise PlatformError(_(MSG_PLATFORM_DOWN) % {"status": answer.status}, status=answer.status)
+    if answer.status != 200:
+        raise PlatformError(_(MSG_PLATFORM_HTTP) % {"status": answer.status}, status=answer.status)
+    payload = _json_object(answer.body)
+    if payload is None or not isinstance(payload.get("messages"), list):
+        raise PlatformError(_(MSG_MALFORMED), status=200)

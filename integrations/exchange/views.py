@@ -3,18 +3,22 @@ message, sending a package, the recipients list; and the console's platform conn
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django_ratelimit.decorators import ratelimit
 
 from integrations.exchange import forms
 from integrations.exchange.models import Direction, ExchangeMessage, LogStatus, Recipient
-from integrations.exchange.province.models import PlatformConnection
-from integrations.exchange.services import connection, outbound, recipients
+from integrations.exchange.province import selectors
+from integrations.exchange.province.models import PlatformConnection, PlatformHealth
+from integrations.exchange.services import check, connection, outbound, recipients
 from integrations.exchange.services.inbound import message_receive
 from iso_platform.accounts.permissions import ProvinceAdminRequiredMixin
 from iso_platform.forms import add_errors, error_text
@@ -150,7 +154,7 @@ class RecipientToggleView(_Agency):
 class ConsoleConnectionView(ProvinceAdminRequiredMixin, View):
     template = "integrations/exchange/console.html"
 
-    def get(self, request, form=None, status=200):
+    def get(self, request, form=None, status=200, verdict=None):
         row = PlatformConnection.load()
         form = form or forms.ConnectionForm(
             initial={
@@ -161,7 +165,16 @@ class ConsoleConnectionView(ProvinceAdminRequiredMixin, View):
                 "enabled": row.enabled,
             }
         )
-        context = {"form": form, "row": row, "active": "exchange", "nav": "console/_nav.html"}
+        context = {
+            "form": form,
+            "row": row,
+            "verdict": verdict,
+            "health": PlatformHealth.load(),
+            "backlogs": list(selectors.backlogs_waiting()[:100]),
+            "stuck_after": selectors.STUCK_AFTER,
+            "active": "exchange",
+            "nav": "console/_nav.html",
+        }
         return render(request, self.template, context, status=status)
 
     def post(self, request):
@@ -179,3 +192,26 @@ class ConsoleConnectionView(ProvinceAdminRequiredMixin, View):
         elif form.errors:
             messages.error(request, error_text(ValidationError(list(form.errors.values()))))
         return self.get(request, form=form, status=400)
+
+
+def _check_rate(group, request):
+    return settings.EXCHANGE_CHECK_RATE
+
+
+class ConsoleConnectionCheckView(ConsoleConnectionView):
+    """The console's "Kiểm tra kết nối": the values in the form, tried and never saved."""
+
+    http_method_names = ["post"]
+
+    @method_decorator(
+        ratelimit(key="user", rate=_check_rate, method="POST", block=False, group="exchange-check")
+    )
+    def post(self, request):
+        form = forms.ConnectionForm(request.POST)
+        if getattr(request, "limited", False):
+            messages.error(request, _("Đã kiểm tra quá nhiều lần; xin thử lại sau ít phút."))
+            return self.get(request, form=form, status=429)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        verdict = check.connection_check(actor=request.user, request=request, **form.cleaned_data)
+        return self.get(request, form=form, verdict=verdict)

@@ -98,8 +98,15 @@ def test_the_page_shows_pool_failures_queues_and_errors(world, client_for, queue
 
 def test_every_registered_kind_of_failure_is_listed_and_counted(world, client_for, settings):
     """Tenants registers provisioning and life-cycle operations, onboarding its rollout rows:
-    the page and /metrics list all three without insights knowing their tables."""
-    assert [s.key for s in failure_sources()] == ["jobs", "rows", "operations"]
+    exchange its connection and waiting packages: the page and /metrics list them all without
+    insights knowing their tables."""
+    assert [s.key for s in failure_sources()] == [
+        "jobs",
+        "rows",
+        "operations",
+        "exchange_connection",
+        "exchange_waiting",
+    ]
     batch = RolloutBatch.objects.create(file_name="dot-1.xlsx")
     RolloutRow.objects.create(
         batch=batch, line=7, code="sotuphap", status=RowStatus.FAILED, errors={"code": "dòng hỏng"}

@@ -38,6 +38,7 @@ from integrations.exchange.models import (
     Recipient,
     Sending,
 )
+from integrations.exchange.services import health
 from integrations.exchange.services.connection import connection_in_force
 from iso_platform import audit
 from iso_platform.current import current_agency
@@ -277,7 +278,9 @@ def sending_attempt(*, message_id: int, now=None) -> str:
         with sending.message.package_file.open("rb") as handle:
             data = handle.read()
     error, status = _hand_over(data)
-    return _record(message_id, error, status)
+    outcome = _record(message_id, error, status)
+    health.backlog_refresh()
+    return outcome
 
 
 def _not_now(sending: Sending | None, now) -> str:
@@ -297,10 +300,14 @@ def _hand_over(data: bytes) -> tuple[str, int | None]:
     if target is None:
         return _(MSG_NOT_CONFIGURED), None
     try:
-        return "", connector.package_post(target, data)
+        status = connector.package_post(target, data)
     except connector.PlatformError as exc:
         logger.info("exchange: the platform did not take a package: %s %s", exc, exc.detail)
+        if not isinstance(exc, connector.PackageRefused):  # the backlog shows that one
+            health.outcome_record(error=str(exc), status=exc.status)
         return str(exc), exc.status
+    health.outcome_record()
+    return "", status
 
 
 def _record(message_id: int, error: str, status: int | None) -> str:
@@ -389,7 +396,9 @@ def statuses_poll() -> int:
         PollState.objects.filter(pk=state.pk).update(
             polled_at=timezone.now(), last_error=str(exc)[:500]
         )
+        health.outcome_record(error=str(exc), status=exc.status)
         return 0
+    health.outcome_record()
     for data in messages:
         message_receive(data=data, channel="platform")
     PollState.objects.filter(pk=state.pk).update(
