@@ -182,3 +182,45 @@ class WeeklySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.week:%Y-%m-%d}"
+
+
+class SignedReport(models.Model):
+    """A wave's evaluation report as the department signed and issued it: the PDF with its
+    number from the department's register of outgoing documents, as it was signed.
+
+    Immutable: a database trigger refuses UPDATE and DELETE (migration
+    0002_signed_report). A signed report is never changed; a later one, with a new number,
+    supersedes it. The bytes live in the row so that the trigger guards them too, and
+    `signed_by_id` is a plain integer (as the audit log's actor) so that no ON DELETE
+    action ever needs to rewrite a row."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="signed_reports")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()  # the department's number in `year`
+    number = models.CharField(max_length=60)  # as printed: "12/BC-SKHCN"
+    issued_on = models.DateField()
+    title = models.CharField(max_length=500)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    # [{"name", "title", "organisation", "serial"}]
+    signers = models.JSONField(default=list)
+    signed_by_id = models.BigIntegerField(null=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+    timestamped = models.BooleanField(default=False)
+    long_term = models.BooleanField(default=False)  # PAdES B-LT: validation data embedded
+    unavailable = models.JSONField(default=list)  # revocation sources that did not answer
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            # One register: a number is used once a year, whatever the document.
+            models.UniqueConstraint(
+                fields=["year", "sequence"], name="evaluation_signed_report_number_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="evaluation_signed_report_sequence_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -56,3 +56,48 @@ class SigningConfiguration(models.Model):
     @classmethod
     def load(cls) -> SigningConfiguration:
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class ProvinceCredential(models.Model):
+    """A province console user's own signing key, for the documents the department issues
+    from the console (the pilot evaluation report). Agency staff keep theirs in their
+    agency's schema (quality.core SigningCredential); this table lives in the public schema
+    only. PKCS#12 only: the file is encrypted with SIGNING_KEYS_SECRET
+    (iso_platform.signing.pkcs12_encrypt) and its password is asked at each signature,
+    never kept."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người sở hữu"),
+        on_delete=models.CASCADE,
+        related_name="province_signing_credentials",
+    )
+    pkcs12_encrypted = models.BinaryField(default=b"", editable=False)
+    certificate_pem = models.TextField()
+    subject_name = models.CharField(_("chủ thể"), max_length=300)
+    title = models.CharField(_("chức vụ"), max_length=200, blank=True)
+    organisation = models.CharField(_("cơ quan"), max_length=300, blank=True)
+    serial = models.CharField(_("số hiệu"), max_length=80)
+    valid_from = models.DateTimeField(_("hiệu lực từ"))
+    valid_until = models.DateTimeField(_("hiệu lực đến"))
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chữ ký số của người dùng cấp tỉnh")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_active=True),
+                name="province_credential_one_active_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_name} ({self.serial})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.valid_until < timezone.now()
