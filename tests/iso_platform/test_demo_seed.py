@@ -11,8 +11,10 @@ from django_tenants.utils import schema_context
 
 from eiso.console import demo
 from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
+from evaluation.models import Wave
+from evaluation.services.signing import report_sign
 from iso_platform.accounts.models import User
-from iso_platform.signing.models import TrustAnchor
+from iso_platform.signing.models import ProvinceCredential, TrustAnchor
 from quality.core.models import SignedDocument, SigningCredential
 from quality.core.signatures.services import SigningSecrets
 from quality.reviews.models import AnnualReport
@@ -86,7 +88,17 @@ def test_the_demo_signs_through_the_real_flows_with_its_own_ca(demo_db, tmp_path
             signing=SigningSecrets(DEMO_SIGNING_PASSWORD, DEMO_SIGNING_PASSWORD),
         )
         annual = SignedDocument.objects.get(subject_type="annualreport")
-    for record in (decision, report, annual):
+    # the province's administrator signs and issues the pilot's evaluation report on the
+    # console with the demo credential the seed gave them
+    admin = User.objects.get(email=demo.PROVINCE_SIGNER.email)
+    assert ProvinceCredential.objects.get(owner=admin, is_active=True).title == "Giám đốc"
+    evaluation = report_sign(
+        actor=admin,
+        wave=Wave.objects.get(order=1),
+        sequence=1,
+        password=DEMO_SIGNING_PASSWORD,
+    )
+    for record in (decision, report, annual, evaluation):
         _pyhanko_validates(bytes(record.content), ca, tmp_path)
 
 
