@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.signing.models import SignedPdfRecord
 from tenants.models import Agency
 
 
@@ -184,34 +185,21 @@ class WeeklySnapshot(models.Model):
         return f"{self.agency_id} {self.week:%Y-%m-%d}"
 
 
-class SignedReport(models.Model):
+class SignedReport(SignedPdfRecord):
     """A wave's evaluation report as the department signed and issued it: the PDF with its
     number from the department's register of outgoing documents, as it was signed.
 
     Immutable: a database trigger refuses UPDATE and DELETE (migration
     0002_signed_report). A signed report is never changed; a later one, with a new number,
-    supersedes it. The bytes live in the row so that the trigger guards them too, and
-    `signed_by_id` is a plain integer (as the audit log's actor) so that no ON DELETE
-    action ever needs to rewrite a row."""
+    supersedes it."""
 
     wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="signed_reports")
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()  # the department's number in `year`
     number = models.CharField(max_length=60)  # as printed: "12/BC-SKHCN"
     issued_on = models.DateField()
-    title = models.CharField(max_length=500)
-    content = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    # [{"name", "title", "organisation", "serial"}]
-    signers = models.JSONField(default=list)
-    signed_by_id = models.BigIntegerField(null=True)
-    signed_at = models.DateTimeField(default=timezone.now)
-    timestamped = models.BooleanField(default=False)
-    long_term = models.BooleanField(default=False)  # PAdES B-LT: validation data embedded
-    unavailable = models.JSONField(default=list)  # revocation sources that did not answer
 
-    class Meta:
-        ordering = ["-signed_at", "-id"]
+    class Meta(SignedPdfRecord.Meta):
         constraints = [
             # One register: a number is used once a year, whatever the document.
             models.UniqueConstraint(
@@ -221,6 +209,3 @@ class SignedReport(models.Model):
                 condition=Q(sequence__gte=1), name="evaluation_signed_report_sequence_positive"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.title

@@ -58,6 +58,31 @@ class SigningConfiguration(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
 
+class SignedPdfRecord(models.Model):
+    """What every kept signed PDF holds, whoever issued it (an agency's SignedDocument, the
+    department's SignedReport). The bytes live in the row, so that the concrete table's
+    immutability trigger guards them too; `signed_by_id` is a plain integer (as the audit
+    logs' actor) so that no ON DELETE action ever needs to rewrite a row."""
+
+    title = models.CharField(max_length=500)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    # [{"kind": "person"|"agency", "name", "title", "organisation", "serial", ...}]
+    signers = models.JSONField(default=list)
+    signed_by_id = models.BigIntegerField(null=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+    timestamped = models.BooleanField(default=False)
+    long_term = models.BooleanField(default=False)  # PAdES B-LT: validation data embedded
+    unavailable = models.JSONField(default=list)  # revocation sources that did not answer
+
+    class Meta:
+        abstract = True
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
 class ProvinceCredential(models.Model):
     """A province console user's own signing key, for the documents the department issues
     from the console (the pilot evaluation report). Agency staff keep theirs in their

@@ -8,7 +8,6 @@ The keys come from the throwaway PKI (eiso/testing/pki.py): `signer` is the pers
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 
@@ -19,8 +18,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from eiso.testing.pki import PKCS12_PASSWORD
-from evaluation.models import SignedReport, Wave, WaveAgency, WeeklySnapshot
-from evaluation.selectors import window
+from evaluation.models import SignedReport
 from evaluation.services.signing import report_sign
 from iso_platform.signing import trust_roots, verify_pdf
 from iso_platform.signing.credentials import province_credential_upload
@@ -30,26 +28,12 @@ from tenants.models import PlatformAuditEvent
 
 
 @pytest.fixture
-def pilot(world, settings):
-    settings.PROVINCE_ISSUER = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
-    settings.PROVINCE_ISSUER_ABBREVIATION = "SKHCN"
+def named(settings):
     settings.PROVINCE_NAME = "An Giang"
-    wave = Wave.objects.create(
-        name="Đợt thí điểm",
-        order=1,
-        planned_start=dt.date(2026, 1, 5),
-        planned_go_live=dt.date(2026, 3, 30),
-    )
-    WaveAgency.objects.create(wave=wave, agency=world.agency_a)
-    start, _end = window()
-    WeeklySnapshot.objects.create(
-        agency=world.agency_a, week=start, staff=10, active_users=7, completed=20, in_time=19
-    )
-    return wave
 
 
 @pytest.fixture
-def signer(world, signing_pki):
+def signer(world, signing_pki, named):
     """The provincial administrator holds a credential; the PKI's root is on the trust list."""
     trust_anchor_add(actor=world.province_admin, data=signing_pki.pem("root"))
     return province_credential_upload(
