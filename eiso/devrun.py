@@ -277,7 +277,8 @@ def _print_banner(port: int, services: dict[str, str]) -> None:
         ]
     lines.append(f"Citizens' survey (no sign-in)  http://sokhcn.localhost{suffix}/s/")
     lines.append(
-        f"Digital signatures (sokhcn: lanhdao, thuky, danhgia and the agency's certificate): "
+        f"Digital signatures (sokhcn: lanhdao, thuky, danhgia and the agency's certificate; "
+        f"console: quantri signs the pilot evaluation report): "
         f"password {DEMO_SIGNING_PASSWORD}; demo CA .data/demo-pki/ca.pem"
     )
     lines += [""] + [f"{key}: {value}" for key, value in services.items()]

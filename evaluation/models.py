@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.signing.models import SignedPdfRecord
 from tenants.models import Agency
 
 
@@ -182,3 +183,29 @@ class WeeklySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.week:%Y-%m-%d}"
+
+
+class SignedReport(SignedPdfRecord):
+    """A wave's evaluation report as the department signed and issued it: the PDF with its
+    number from the department's register of outgoing documents, as it was signed.
+
+    Immutable: a database trigger refuses UPDATE and DELETE (migration
+    0002_signed_report). A signed report is never changed; a later one, with a new number,
+    supersedes it."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="signed_reports")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()  # the department's number in `year`
+    number = models.CharField(max_length=60)  # as printed: "12/BC-SKHCN"
+    issued_on = models.DateField()
+
+    class Meta(SignedPdfRecord.Meta):
+        constraints = [
+            # One register: a number is used once a year, whatever the document.
+            models.UniqueConstraint(
+                fields=["year", "sequence"], name="evaluation_signed_report_number_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="evaluation_signed_report_sequence_positive"
+            ),
+        ]

@@ -11,23 +11,31 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from evaluation import charts, selectors
-from evaluation.forms import AdvanceForm, GateForm, WaveAgenciesForm, WaveForm
+from evaluation.forms import AdvanceForm, GateForm, ReportSignForm, WaveAgenciesForm, WaveForm
 from evaluation.indicators import SUM_FIELDS
-from evaluation.models import NEXT_STAGE, Stage, Wave, WeeklySnapshot
+from evaluation.models import NEXT_STAGE, SignedReport, Stage, Wave, WeeklySnapshot
 from evaluation.readiness import STATE_LABELS
 from evaluation.services import report as report_service
+from evaluation.services import signing as signing_service
 from evaluation.services import waves as service
 from iso_platform import spreadsheets
-from iso_platform.accounts.permissions import ProvinceUserRequiredMixin, is_province_admin
+from iso_platform.accounts.permissions import (
+    ProvinceAdminRequiredMixin,
+    ProvinceUserRequiredMixin,
+    is_province_admin,
+)
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors, error_text
+from iso_platform.signing.credentials import province_credential
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
@@ -243,14 +251,60 @@ class WaveAdvanceView(WaveStep):
 class ReportView(ProvinceUserRequiredMixin, TemplateView):
     template_name = "evaluation/report.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, sign_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         wave = get_object_or_404(Wave, pk=self.kwargs["pk"])
         evaluation = report_service.evaluation_build(wave=wave)
+        can_sign = is_province_admin(self.request)
         context.update(
-            wave=wave, evaluation=evaluation, document=report_service.document(evaluation)
+            wave=wave,
+            evaluation=evaluation,
+            document=report_service.document(evaluation),
+            signed_reports=wave.signed_reports.defer("content"),
+            can_sign=can_sign,
+            credential=province_credential(self.request.user) if can_sign else None,
+            sign_form=sign_form or ReportSignForm(),
         )
         return context
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class ReportSignView(ProvinceAdminRequiredMixin, View):
+    """ "Ký và phát hành báo cáo": the provincial administrator signs with their own
+    certificate; a refusal shows the report page again with the reason on the form."""
+
+    def post(self, request, pk):
+        wave = get_object_or_404(Wave, pk=pk)
+        form = ReportSignForm(request.POST)
+        if form.is_valid():
+            try:
+                signed = signing_service.report_sign(
+                    actor=request.user,
+                    wave=wave,
+                    sequence=form.cleaned_data["sequence"],
+                    password=form.cleaned_data["password"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Đã ký số và phát hành báo cáo số %s.") % signed.number)
+                return redirect("evaluation:report", pk=wave.pk)
+        page = ReportView(request=request, kwargs={"pk": pk})
+        return page.render_to_response(page.get_context_data(sign_form=form), status=400)
+
+
+class SignedReportFileView(ProvinceUserRequiredMixin, View):
+    """The signed PDF byte for byte as it was signed (never a new rendering)."""
+
+    def get(self, request, pk, signed):
+        record = get_object_or_404(SignedReport, pk=signed, wave_id=pk)
+        response = HttpResponse(bytes(record.content), content_type="application/pdf")
+        response["X-Content-SHA256"] = record.sha256
+        name = f"bao-cao-danh-gia-dot-{record.wave.order}-so-{record.sequence:02d}-{record.year}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        export_record(request=request, kind="report", filename=f"{name}.pdf")
+        return response
 
 
 class ReportFileView(ProvinceUserRequiredMixin, View):

@@ -12,7 +12,13 @@ from django_tenants.utils import schema_context
 from billing.services.seed import billing_seed
 from eiso.console.demo_evaluation import ensure_evaluation
 from eiso.console.demo_loop import ensure_loop
-from eiso.console.demo_pki import AGENCY_FILE, DEMO_SIGNING_PASSWORD, DemoSigner, demo_pki_ensure
+from eiso.console.demo_pki import (
+    AGENCY_FILE,
+    DEMO_SIGNING_PASSWORD,
+    DemoSigner,
+    demo_pki_ensure,
+    demo_signer_ensure,
+)
 from eiso.console.demo_platform import demo_platform_directory, is_simulated, platform_read
 from eiso.console.demo_transition import ensure_transition
 from insights.services.refresh import agencies_refresh
@@ -26,7 +32,8 @@ from integrations.exchange.services import outbound as exchange_outbound
 from integrations.exchange.services.connection import connection_in_force, connection_update
 from iso_platform import outbound
 from iso_platform.accounts.models import Role, User
-from iso_platform.signing.models import TrustAnchor
+from iso_platform.signing.credentials import province_credential_upload
+from iso_platform.signing.models import ProvinceCredential, TrustAnchor
 from iso_platform.signing.services import trust_anchor_add
 from onboarding.services.packs import pack_install
 from quality.core.models import SigningCredential, Unit
@@ -116,6 +123,7 @@ def demo_seed(*, reset_passwords: bool = False) -> list[str]:
         with schema_context(agency.schema_name):
             done.append(ensure_loop(code))
             done.append(ensure_transition(code))
+    done.append(_ensure_province_signing())
     _ensure_statistics()
     done.append(ensure_evaluation())
     done.append(_ensure_platform())
@@ -131,6 +139,11 @@ DEMO_SIGNERS = {
         "danhgia@sokhcn.test": "Đánh giá viên nội bộ",
     }
 }
+
+
+# The department's signer on the console: the provincial administrator signs and issues the
+# pilot evaluation report (docs/evaluation.md, "Signing and issuing the report").
+PROVINCE_SIGNER = DemoSigner("so-khcn-quantri", "Nguyễn Văn Quản", "Giám đốc", "quantri@eiso.test")
 
 
 def demo_pki_directory() -> Path:
@@ -161,6 +174,25 @@ def _ensure_signing(agency: Agency, people) -> str:
     if not any(added):
         return ""
     return f"signing certificates for {agency.code} (password {DEMO_SIGNING_PASSWORD})"
+
+
+def _ensure_province_signing() -> str:
+    """A PKCS#12 credential from the demo CA for the provincial administrator, kept on the
+    console ("Chữ ký số của tôi"), under the same password as the agencies' ones."""
+    directory = demo_pki_directory()
+    if not (directory / "ca.pem").exists():
+        return ""
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        admin = User.objects.get(email=PROVINCE_SIGNER.email)
+        if ProvinceCredential.objects.filter(owner=admin, is_active=True).exists():
+            return ""
+        path = demo_signer_ensure(directory, PROVINCE_SIGNER, settings.PROVINCE_ISSUER)
+        if path is None:
+            return f"no console signing certificate: remove {directory} to regenerate the demo CA"
+        province_credential_upload(
+            actor=admin, data=path.read_bytes(), password=DEMO_SIGNING_PASSWORD
+        )
+    return f"signing certificate for {admin.email} on the console"
 
 
 def _ensure_anchor(ca_pem: Path) -> None:
@@ -258,11 +290,62 @@ DEMO_PROCEDURES = {
         ),
     ),
 }
+# The other pilots, smaller: the Department of Justice's budgets use the whole legal limit
+# (and its traffic overruns them more often, DEMO_APPLICATIONS), the service centre's
+# leave room.
+JUDICIAL, NOTARY, CENTRE_DESK, SPECIALIST = (
+    "Phòng Hành chính tư pháp",
+    "Phòng Bổ trợ tư pháp",
+    "Quầy tiếp nhận Trung tâm",
+    "Cán bộ chuyên môn được cử",
+)
+DEMO_PROCEDURES |= {
+    "sotp": (
+        (
+            "TP-01",
+            "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+            "Lý lịch tư pháp",
+            10,
+            None,
+            ((DESK, 4), (JUDICIAL, 50), (OFFICE, 16), (DESK, 4)),
+        ),
+        (
+            "TP-02",
+            "Đăng ký hoạt động Văn phòng công chứng",
+            "Công chứng",
+            10,
+            None,
+            ((DESK, 4), (NOTARY, 48), (OFFICE, 18), (DESK, 4)),
+        ),
+    ),
+    "ttphvhcc": (
+        (
+            "HCC-01",
+            "Tiếp nhận và trả kết quả hồ sơ liên thông đăng ký kinh doanh",
+            "Đăng ký kinh doanh",
+            3,
+            None,
+            ((CENTRE_DESK, 2), (SPECIALIST, 6), (CENTRE_DESK, 2)),
+        ),
+        (
+            "HCC-02",
+            "Tiếp nhận hồ sơ cấp giấy phép xây dựng",
+            "Xây dựng",
+            15,
+            None,
+            ((CENTRE_DESK, 2), (SPECIALIST, 40), (CENTRE_DESK, 2)),
+        ),
+    ),
+}
 STEP_NAMES = {
     DESK: "Tiếp nhận / trả kết quả",
     SCIENCE: "Thẩm định hồ sơ",
     OFFICE: "Trình lãnh đạo ký",
     STANDARDS: "Xem xét hồ sơ công bố",
+    JUDICIAL: "Thẩm định, xác minh",
+    NOTARY: "Thẩm định hồ sơ",
+    CENTRE_DESK: "Tiếp nhận / trả kết quả",
+    SPECIALIST: "Giải quyết hồ sơ",
 }
 
 
@@ -317,12 +400,19 @@ def _ensure_catalogue(code: str) -> str:
     return f"imported the national procedure catalogue in {code}"
 
 
-DEMO_APPLICATIONS = {"sokhcn": (400, 150)}
+# code -> (applications, over the last days, the simulator's seed, share of applications
+# overrunning their step budgets): every pilot agency has traffic, so the evaluation's
+# effect figures differ by agency and the Department of Justice lags (docs/evaluation.md).
+DEMO_APPLICATIONS = {
+    "sokhcn": (400, 150, 2026, 0.15),
+    "sotp": (120, 100, 2027, 0.35),
+    "ttphvhcc": (200, 100, 2028, 0.15),
+}
 
 
 def _ensure_applications(agency: Agency) -> str:
     """A few months of one-stop-shop traffic, through the real integration API."""
-    count, days = DEMO_APPLICATIONS.get(agency.code, (0, 0))
+    count, days, seed, slow_share = DEMO_APPLICATIONS.get(agency.code, (0, 0, 0, 0))
     with schema_context(agency.schema_name):
         if not count or Application.objects.exists():
             return ""
@@ -331,7 +421,8 @@ def _ensure_applications(agency: Agency) -> str:
         agency=agency.code,
         applications=count,
         days=days,
-        seed=2026,
+        seed=seed,
+        slow_share=slow_share,
         stdout=_Quiet(),
     )
     return f"simulated {count} applications over {days} days in {agency.code}"

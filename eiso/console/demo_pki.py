@@ -1,7 +1,9 @@
 """The demo's certification authority and signing certificates (DEBUG only, `make run`).
 
 Generated once into `.data/demo-pki/` (never committed): `ca.pem` (the root, installed as
-a province trust anchor) and one PKCS#12 file per signer, all under DEMO_SIGNING_PASSWORD.
+a province trust anchor), its key `ca-key.pem` (encrypted, so that a signer added to the
+demo later gets a certificate from the same CA) and one PKCS#12 file per signer, all under
+DEMO_SIGNING_PASSWORD.
 A signed PDF from the demo validates with
 `pyhanko sign validate --pretty-print --trust .data/demo-pki/ca.pem --trust-replace file.pdf`.
 """
@@ -24,6 +26,7 @@ from cryptography.x509.oid import NameOID
 DEMO_SIGNING_PASSWORD = "kyso-demo-2026"  # noqa: S105 - demo data, DEBUG only
 CA_NAME = "eISO Demo CA (không dùng thật)"
 AGENCY_FILE = "co-quan"
+CA_KEY_FILE = "ca-key.pem"
 
 
 @dataclass(frozen=True)
@@ -77,24 +80,58 @@ def _certificate(subject, issuer, public_key, signing_key, *, ca: bool, years: i
     return builder.sign(signing_key, hashes.SHA256())
 
 
+def _pkcs12(directory, signer: DemoSigner, organisation, ca, ca_key, password) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = _name(signer.name, title=signer.title, organisation=organisation, email=signer.email)
+    cert = _certificate(subject, ca.subject, key.public_key(), ca_key, ca=False, years=2)
+    data = pkcs12.serialize_key_and_certificates(
+        signer.file.encode(),
+        key,
+        cert,
+        [ca],
+        serialization.BestAvailableEncryption(password.encode()),
+    )
+    (directory / f"{signer.file}.p12").write_bytes(data)
+
+
 def _write(directory: Path, agency: str, signers: list[DemoSigner], password: str) -> None:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(CA_NAME, organisation="eISO")
     ca = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, ca=True, years=10)
     (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    people = [*signers, DemoSigner(AGENCY_FILE, agency, "", "")]
-    for signer in people:
-        key = ec.generate_private_key(ec.SECP256R1())
-        subject = _name(signer.name, title=signer.title, organisation=agency, email=signer.email)
-        cert = _certificate(subject, ca_name, key.public_key(), ca_key, ca=False, years=2)
-        data = pkcs12.serialize_key_and_certificates(
-            signer.file.encode(),
-            key,
-            cert,
-            [ca],
+    (directory / CA_KEY_FILE).write_bytes(
+        ca_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(password.encode()),
         )
-        (directory / f"{signer.file}.p12").write_bytes(data)
+    )
+    for signer in [*signers, DemoSigner(AGENCY_FILE, agency, "", "")]:
+        _pkcs12(directory, signer, agency, ca, ca_key, password)
+
+
+def demo_signer_ensure(
+    directory: Path, signer: DemoSigner, organisation: str, password: str = DEMO_SIGNING_PASSWORD
+) -> Path | None:
+    """`<signer.file>.p12` from the demo CA of `directory`, issued the first time; None when
+    the directory predates the CA's kept key (remove .data/demo-pki/ to start over)."""
+    path = directory / f"{signer.file}.p12"
+    if path.exists():
+        return path
+    if not (directory / CA_KEY_FILE).exists():
+        return None
+    ca = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key(
+        (directory / CA_KEY_FILE).read_bytes(), password.encode()
+    )
+    scratch = Path(tempfile.mkdtemp(prefix=".demo-signer-", dir=directory))
+    try:
+        _pkcs12(scratch, signer, organisation, ca, ca_key, password)
+        # Renamed into place: a second process issuing at the same time keeps one of the two.
+        os.replace(scratch / path.name, path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return path
 
 
 def demo_pki_ensure(

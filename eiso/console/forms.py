@@ -140,3 +140,17 @@ class SigningConfigurationForm(forms.Form):
     remote_service_name = forms.CharField(
         label=_("Tên dịch vụ ký số từ xa"), max_length=200, required=False
     )
+
+
+class ProvinceCredentialForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp chứng thư số (.p12, .pfx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".p12,.pfx"}),
+    )
+    password = forms.CharField(
+        label=_("Mật khẩu của tệp"),
+        help_text=_("Dùng để kiểm tra tệp; không được lưu."),
+        required=False,  # an empty password is the library's "wrong password", in its words
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )

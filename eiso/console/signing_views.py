@@ -1,23 +1,26 @@
 """Province console: the trust list of certification authorities and the signing
-configuration (timestamp authority, remote signing service). Anyone of the province sees
-them; provincial administrators change them."""
+configuration (timestamp authority, remote signing service), which anyone of the province
+sees and provincial administrators change; and each province user's own certificate
+("Chữ ký số của tôi")."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 
-from eiso.console.forms import SigningConfigurationForm, TrustAnchorForm
+from eiso.console.forms import ProvinceCredentialForm, SigningConfigurationForm, TrustAnchorForm
 from iso_platform.accounts.permissions import (
     ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
-from iso_platform.signing import services
-from iso_platform.signing.models import TrustAnchor
+from iso_platform.signing import credentials, services
+from iso_platform.signing.models import ProvinceCredential, TrustAnchor
 from iso_platform.signing.selectors import signing_configuration
 
 TEMPLATE = "console/signing.html"
@@ -105,3 +108,52 @@ class SigningConfigurationView(ProvinceAdminRequiredMixin, View):
                 messages.success(request, _("Đã lưu cấu hình ký số."))
                 return redirect("console:signing")
         return _page(request, config_form=form, status=400)
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class MySignatureView(ProvinceUserRequiredMixin, View):
+    """ "Chữ ký số của tôi" on the console: the person's own certificate (PKCS#12), for the
+    documents the department signs here (the evaluation report)."""
+
+    template = "console/my_signature.html"
+
+    def page(self, request, form=None, status=200):
+        return render(
+            request,
+            self.template,
+            {
+                "form": form or ProvinceCredentialForm(),
+                "credentials": ProvinceCredential.objects.filter(owner=request.user),
+                "may_sign_reports": is_province_admin(request),
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self.page(request)
+
+    def post(self, request):
+        if "deactivate" in request.POST:
+            credential = get_object_or_404(
+                ProvinceCredential, owner=request.user, pk=request.POST.get("deactivate") or 0
+            )
+            credentials.province_credential_deactivate(
+                actor=request.user, credential=credential, request=request
+            )
+            messages.success(request, _("Đã ngừng sử dụng chứng thư số."))
+            return redirect("console:my_signature")
+        form = ProvinceCredentialForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                credentials.province_credential_upload(
+                    actor=request.user,
+                    data=form.cleaned_data["file"].read(credentials.MAX_PKCS12_BYTES + 1),
+                    password=form.cleaned_data["password"] or "",
+                    request=request,
+                )
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, _("Đã lưu chữ ký số."))
+                return redirect("console:my_signature")
+        return self.page(request, form, status=400)

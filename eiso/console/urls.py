@@ -19,6 +19,7 @@ urlpatterns = [
         name="agency_identifier",
     ),
     path("signing/", signing_views.SigningView.as_view(), name="signing"),
+    path("signing/mine/", signing_views.MySignatureView.as_view(), name="my_signature"),
     path("signing/anchors/", signing_views.TrustAnchorAddView.as_view(), name="trust_anchor_add"),
     path(
         "signing/anchors/<int:pk>/deactivate/",

@@ -85,8 +85,10 @@ def _cost(agency_ids, start: dt.date, end: dt.date) -> int:
 def evaluation_build(*, wave: Wave, today: dt.date | None = None) -> Evaluation:
     ids = wave_agency_ids(wave)
     start = wave.started_on or wave.planned_start
-    _first, end = window(today)
-    after = sums(ids, start, end)
+    # "Now" is the last complete weeks, as the before/after table's column says; the cost
+    # runs from the wave's start.
+    first, end = window(today)
+    after = sums(ids, max(first, start), end)
     next_wave = Wave.objects.filter(order__gt=wave.order).order_by("order").first()
     return Evaluation(
         wave=wave,

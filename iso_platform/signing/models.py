@@ -56,3 +56,73 @@ class SigningConfiguration(models.Model):
     @classmethod
     def load(cls) -> SigningConfiguration:
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class SignedPdfRecord(models.Model):
+    """What every kept signed PDF holds, whoever issued it (an agency's SignedDocument, the
+    department's SignedReport). The bytes live in the row, so that the concrete table's
+    immutability trigger guards them too; `signed_by_id` is a plain integer (as the audit
+    logs' actor) so that no ON DELETE action ever needs to rewrite a row."""
+
+    title = models.CharField(max_length=500)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    # [{"kind": "person"|"agency", "name", "title", "organisation", "serial", ...}]
+    signers = models.JSONField(default=list)
+    signed_by_id = models.BigIntegerField(null=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+    timestamped = models.BooleanField(default=False)
+    long_term = models.BooleanField(default=False)  # PAdES B-LT: validation data embedded
+    unavailable = models.JSONField(default=list)  # revocation sources that did not answer
+
+    class Meta:
+        abstract = True
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProvinceCredential(models.Model):
+    """A province console user's own signing key, for the documents the department issues
+    from the console (the pilot evaluation report). Agency staff keep theirs in their
+    agency's schema (quality.core SigningCredential); this table lives in the public schema
+    only. PKCS#12 only: the file is encrypted with SIGNING_KEYS_SECRET
+    (iso_platform.signing.pkcs12_encrypt) and its password is asked at each signature,
+    never kept."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người sở hữu"),
+        on_delete=models.CASCADE,
+        related_name="province_signing_credentials",
+    )
+    pkcs12_encrypted = models.BinaryField(default=b"", editable=False)
+    certificate_pem = models.TextField()
+    subject_name = models.CharField(_("chủ thể"), max_length=300)
+    title = models.CharField(_("chức vụ"), max_length=200, blank=True)
+    organisation = models.CharField(_("cơ quan"), max_length=300, blank=True)
+    serial = models.CharField(_("số hiệu"), max_length=80)
+    valid_from = models.DateTimeField(_("hiệu lực từ"))
+    valid_until = models.DateTimeField(_("hiệu lực đến"))
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chữ ký số của người dùng cấp tỉnh")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(is_active=True),
+                name="province_credential_one_active_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_name} ({self.serial})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.valid_until < timezone.now()

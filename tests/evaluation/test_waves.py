@@ -184,7 +184,13 @@ def test_the_wave_page_shows_the_grid_the_gate_and_charts(world, admin, waves, c
     assert export.status_code == 200 and "Sở Alpha" in export.content.decode("utf-8-sig")
 
 
-URLS = ["/evaluation/", "/evaluation/waves/1/", "/evaluation/waves/1/report.pdf"]
+URLS = [
+    "/evaluation/",
+    "/evaluation/waves/1/",
+    "/evaluation/waves/1/report.pdf",
+    "/evaluation/waves/1/report/signed/1.pdf",
+    "/signing/mine/",
+]
 
 
 @pytest.mark.parametrize("url", URLS)

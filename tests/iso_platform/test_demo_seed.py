@@ -13,10 +13,12 @@ from eiso.console import demo
 from eiso.console.demo_pki import DEMO_SIGNING_PASSWORD
 from eiso.console.demo_platform import platform_port, platform_prepare
 from eiso.testing.exchange_platform import exchange_platform
+from evaluation.models import Wave
+from evaluation.services.signing import report_sign
 from integrations.exchange import tasks as exchange_tasks
 from integrations.exchange.models import Delivery, DeliveryStatus, ExchangeMessage
 from iso_platform.accounts.models import User
-from iso_platform.signing.models import TrustAnchor
+from iso_platform.signing.models import ProvinceCredential, TrustAnchor
 from quality.core.models import SignedDocument, SigningCredential
 from quality.core.signatures.services import SigningSecrets
 from quality.reviews.models import AnnualReport
@@ -92,7 +94,17 @@ def test_the_demo_signs_through_the_real_flows_with_its_own_ca(demo_db, tmp_path
             signing=SigningSecrets(DEMO_SIGNING_PASSWORD, DEMO_SIGNING_PASSWORD),
         )
         annual = SignedDocument.objects.get(subject_type="annualreport")
-    for record in (decision, report, annual):
+    # the province's administrator signs and issues the pilot's evaluation report on the
+    # console with the demo credential the seed gave them
+    admin = User.objects.get(email=demo.PROVINCE_SIGNER.email)
+    assert ProvinceCredential.objects.get(owner=admin, is_active=True).title == "Giám đốc"
+    evaluation = report_sign(
+        actor=admin,
+        wave=Wave.objects.get(order=1),
+        sequence=1,
+        password=DEMO_SIGNING_PASSWORD,
+    )
+    for record in (decision, report, annual, evaluation):
         _pyhanko_validates(bytes(record.content), ca, tmp_path)
 
 

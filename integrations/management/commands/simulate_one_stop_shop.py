@@ -1,7 +1,7 @@
 """Drive the real integration API with a simulated one-stop-shop system.
 
     manage.py simulate_one_stop_shop --agency sokhcn --applications 300 [--days 120]
-        [--base-url http://127.0.0.1:8000] [--seed 7]
+        [--base-url http://127.0.0.1:8000] [--seed 7] [--slow-share 0.15]
 
 Without --base-url the events go in-process through Django's full stack (middleware,
 tenant routing, HMAC check, inbox) and are applied at once; with it, over HTTP to a
@@ -35,8 +35,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--base-url", default=None)
         parser.add_argument("--batch", type=int, default=500)
+        parser.add_argument(
+            "--slow-share",
+            type=float,
+            default=0.15,
+            help="share of applications whose steps overrun their budgets (0 to 0.85)",
+        )
 
     def handle(self, *args, agency, applications, days, seed, base_url, batch, **options):
+        slow_share = options["slow_share"]
+        if not 0 <= slow_share <= 0.85:
+            raise CommandError("--slow-share must be between 0 and 0.85")
         target = Agency.objects.filter(code=agency).first()
         if target is None or target.is_public:
             raise CommandError(f"no agency with code {agency!r}")
@@ -48,7 +57,11 @@ class Command(BaseCommand):
                 )
             key_id, secret = _simulator_key()
             events = Simulator(
-                procedures=shapes, calendar=get_calendar(), seed=seed, prefix=f"SIM{seed}"
+                procedures=shapes,
+                calendar=get_calendar(),
+                seed=seed,
+                prefix=f"SIM{seed}",
+                slow_share=slow_share,
             ).streams(applications, days)
         started = time.perf_counter()
         sender = Sender(

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iso_platform.signing.models import SignedPdfRecord
+
 
 class CredentialKind(models.TextChoices):
     PKCS12 = "pkcs12", _("Tệp chứng thư số (PKCS#12: .p12, .pfx)")
@@ -78,34 +80,19 @@ class SigningCredential(models.Model):
         return self.valid_until < timezone.now()
 
 
-class SignedDocument(models.Model):
-    """The signed PDF of one line of the register of outgoing documents, as it was signed.
+class SignedDocument(SignedPdfRecord):
+    """The signed PDF of one line of the register of outgoing documents, as it was signed
+    (signers: person first, then the agency, with their credential's id).
 
     Immutable: a database trigger refuses UPDATE and DELETE (migration
     0008_signed_document_immutable). A signed document is never changed; it is withdrawn by
-    a new signed decision. The bytes live in the row so that the trigger guards them too.
-    `signed_by_id` is a plain integer (as AuditEvent.actor_id) so that no ON DELETE action
-    ever needs to rewrite a row."""
+    a new signed decision."""
 
     register = models.OneToOneField(
         "quality_core.OutgoingDocument", on_delete=models.PROTECT, related_name="signed"
     )
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=64)
-    title = models.CharField(max_length=500)
-    content = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    # [{"kind": "person"|"agency", "name", "title", "organisation", "serial", "credential"}]
-    signers = models.JSONField(default=list)
-    signed_by_id = models.BigIntegerField(null=True)
-    signed_at = models.DateTimeField(default=timezone.now)
-    timestamped = models.BooleanField(default=False)
-    long_term = models.BooleanField(default=False)  # PAdES B-LT: validation data embedded
-    unavailable = models.JSONField(default=list)  # revocation sources that did not answer
 
-    class Meta:
-        ordering = ["-signed_at", "-id"]
+    class Meta(SignedPdfRecord.Meta):
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
-
-    def __str__(self):
-        return self.title

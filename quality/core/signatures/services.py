@@ -14,7 +14,6 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
-from asn1crypto import pem
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +35,7 @@ from iso_platform.signing import (
     signing_configuration,
     trust_roots,
 )
+from iso_platform.signing.credentials import certificate_fields
 from quality.core.models import AgencySettings
 from quality.core.official import outgoing_entry
 from quality.core.permissions import can
@@ -87,19 +87,6 @@ class SignatureRefused(ValidationError):
 # ---------------------------------------------------------------------------- credentials
 
 
-def _certificate_fields(cert) -> dict:
-    subject = cert.subject.native
-    return {
-        "certificate_pem": pem.armor("CERTIFICATE", cert.dump()).decode("ascii"),
-        "subject_name": subject.get("common_name", "")[:300],
-        "title": subject.get("title", "")[:200],
-        "organisation": subject.get("organization_name", "")[:300],
-        "serial": format(cert.serial_number, "X")[:80],
-        "valid_from": cert.not_valid_before,
-        "valid_until": cert.not_valid_after,
-    }
-
-
 def _may_keep(actor, *, for_agency: bool) -> None:
     if for_agency and not can(actor, "signing.agency"):
         raise PermissionDenied("signing.agency")
@@ -124,7 +111,7 @@ def _store(*, actor, for_agency: bool, cert, image: bytes | None, **fields) -> S
             owner=owner,
             created_by=actor,
             image=image or b"",
-            **_certificate_fields(cert),
+            **certificate_fields(cert),
             **fields,
         )
         audit_record(
