@@ -11,11 +11,18 @@ What moves (the closure, computed in S's schema):
   with their entries and disposals;
 - risks and objectives linked to the chosen procedures (or their documents), with
   measurements, and the actions of every moved nonconformity, risk and objective;
+- read-and-confirm awareness campaigns about a moved document (the document's
+  acknowledgements, which are their records, move with it);
 - the audit-trail rows about all of these (copied: S's trail is append-only and keeps
   its history) and their provenance rows.
 
 What is copied and stays in S too: the chosen units (deactivated in S, since S's history
-still names them) with the membership of the people chosen below.
+still names them) with the membership of the people chosen below; and the competence records
+of the people chosen below (`_competence`): their attendance with the sessions attended, their
+certificates, their quiz attempts with the quizzes, and the competence requirements these
+name or the chosen units set. A training record is evidence for both agencies (7.2): the
+person's history goes with them, and S keeps every session as it was held, with everyone
+who attended, as it keeps its audit trail.
 
 People (people.py, datamove/credentials.py): only the people the provincial administrator
 chose by name arrive active in N ("move": then deactivated in S; "copy": they keep working
@@ -48,6 +55,18 @@ from eiso.fleet.merge import applications_reindex_renamed
 from integrations.models import InboxEvent
 from iso_platform.accounts.identifiers import normalise_email
 from iso_platform.accounts.models import User
+from quality.competence.models import (
+    Answer,
+    Attempt,
+    Attendance,
+    AwarenessMethod,
+    Campaign,
+    Choice,
+    Competence,
+    Qualification,
+    Question,
+    TrainingSession,
+)
 from quality.core.models import AuditEvent, Provenance, Unit
 from quality.documents.models import (
     Acknowledgement,
@@ -101,8 +120,19 @@ COPY_TABLES = frozenset(
         "quality_core_unit",
         "quality_core_unit_members",
         "quality_core_auditevent",
+        # competence records: the chosen people's, kept in S too (the module doc says why)
+        "quality_competence_competence",
+        "quality_competence_trainingsession",
+        "quality_competence_attendance",
+        "quality_competence_qualification",
+        "quality_competence_question",
+        "quality_competence_choice",
+        "quality_competence_attempt",
+        "quality_competence_answer",
     }
 )
+# Carried rows of these tables stay in S too unless `_moving` says they leave.
+ROW_COPY_TABLES = frozenset({"quality_competence_campaign"})
 
 MSG_SOURCE_STATE = gettext_noop("Chỉ tách được từ một cơ quan đang hoạt động.")
 MSG_NOTHING = gettext_noop("Hãy chọn ít nhất một đơn vị hoặc một thủ tục để chuyển.")
@@ -234,6 +264,7 @@ def split_closure(
             Measurement.objects.filter(objective_id__in=objectives)
         ),
     }
+    selection.update(_competence(selection, units=units, chosen=set(chosen)))
     tables = catalog()
     # Units the carried rows name (a step's unit, a document's owner unit...) are copied
     # along like the chosen ones, so that those links hold in N; S keeps them active.
@@ -281,6 +312,68 @@ def split_closure(
         if table.reference:
             selection[table.name] = _ids(table.model._base_manager.all())
     return {name: ids for name, ids in selection.items() if ids}
+
+
+def _competence(selection: dict[str, set[int]], *, units: set[int], chosen: set[int]):
+    """The chosen people's competence records (copied, see the module doc) and the read
+    campaigns of moved documents (moved). Only the chosen people's attendance and attempts
+    go: the people who stay keep theirs in S alone."""
+    documents = selection["quality_documents_document"]
+    attendances = _ids(Attendance.objects.filter(user_id__in=chosen))
+    sessions = _ids(TrainingSession.objects.filter(attendances__in=attendances))
+    qualifications = _ids(Qualification.objects.filter(user_id__in=chosen))
+    attempts = _ids(Attempt.objects.filter(user_id__in=chosen))
+    campaigns = _ids(
+        Campaign.objects.filter(
+            Q(attempts__in=attempts) | Q(method=AwarenessMethod.READ, document_id__in=documents)
+        )
+    )
+    questions = _ids(Question.objects.filter(campaign_id__in=campaigns))
+    competences = _ids(
+        Competence.objects.filter(
+            Q(unit_id__in=units) | Q(sessions__in=sessions) | Q(qualifications__in=qualifications)
+        )
+    )
+    return {
+        "quality_competence_competence": competences,
+        "quality_competence_trainingsession": sessions,
+        "quality_competence_attendance": attendances,
+        "quality_competence_qualification": qualifications,
+        "quality_competence_campaign": campaigns,
+        "quality_competence_question": questions,
+        "quality_competence_choice": _ids(Choice.objects.filter(question_id__in=questions)),
+        "quality_competence_attempt": attempts,
+        "quality_competence_answer": _ids(Answer.objects.filter(attempt_id__in=attempts)),
+    }
+
+
+def _moving(selection: dict[str, set[int]]) -> dict[str, set[int]]:
+    """Rows that leave S: the carried ones, less the copied tables, the copied rows of
+    ROW_COPY_TABLES (a quiz stays; a read campaign leaves with its document) and the
+    provenance of rows that stay. In the source schema."""
+    moving = {
+        name: ids
+        for name, ids in selection.items()
+        if name not in COPY_TABLES and not catalog()[name].reference
+    }
+    documents = selection.get("quality_documents_document", set())
+    campaigns = moving.get("quality_competence_campaign", set())
+    if campaigns:
+        moving["quality_competence_campaign"] = _ids(
+            Campaign.objects.filter(
+                pk__in=campaigns, method=AwarenessMethod.READ, document_id__in=documents
+            )
+        )
+    kept = Q(pk__in=[])
+    for name, ids in selection.items():
+        if name in COPY_TABLES or name in ROW_COPY_TABLES:
+            stays = ids - moving.get(name, set())
+            if stays:
+                label = catalog()[name].model_label
+                kept |= Q(object_type=label, object_id__in=[str(i) for i in stays])
+    if moving.get("quality_core_provenance"):
+        moving["quality_core_provenance"] -= _ids(Provenance.objects.filter(kept))
+    return {name: ids for name, ids in moving.items() if ids}
 
 
 def _referenced(selection: dict[str, set[int]], target: str) -> set[int]:
@@ -410,6 +503,7 @@ def _plan(source: Agency, target: Agency, params: dict, *, operation: str):
             procedure_ids=params["procedure_ids"],
             chosen=set(_chosen(params)),
         )
+        delete = _moving(selection)
     plan = plan_build(
         Plan(
             source=source.schema_name,
@@ -422,11 +516,6 @@ def _plan(source: Agency, target: Agency, params: dict, *, operation: str):
             people=_chosen(params),
         )
     )
-    delete = {
-        name: ids
-        for name, ids in selection.items()
-        if name not in COPY_TABLES and not catalog()[name].reference
-    }
     cleared = _source_references(source.schema_name, delete)
     return plan, delete, cleared
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,24 @@ LAUNCH_ARGS = [
 ]
 
 
+# A phone, as the journeys and the phone tests use it.
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+
+# The innermost elements that stick out past the right edge of the viewport.
+OVERFLOWING_JS = """
+(() => {
+  const out = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className.trim()
+       ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  return [...document.querySelectorAll('body *')]
+    .filter(e => out(e) && ![...e.children].some(out))
+    .slice(0, 5)
+    .map(e => name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + 'px)');
+})()
+"""
+
+
 def on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -47,6 +67,20 @@ def require_chromium() -> Path:
     return CHROMIUM
 
 
+def _close_connections_opened_inside(outside: dict) -> None:
+    """While Playwright's event loop is set, Django hands the test's own ORM calls other
+    connections than the test's (its connections are kept per context, and asgiref sees
+    another one). Nothing closes those afterwards: idle, they keep the test database from
+    being dropped. Closed here, by their owner; the test's own connections (maybe in a
+    transaction) are left alone."""
+    from django.db import connections
+
+    for alias, wrapper in outside.items():
+        inside = connections[alias]
+        if inside is not wrapper:
+            inside.close()
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """A launched headless Chromium (Playwright `Browser`), closed afterwards."""
@@ -58,6 +92,9 @@ def chromium() -> Iterator[object]:
     # own (synchronous, between browser calls) ORM reads unless told it is safe.
     saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+
+    outside = {alias: connections[alias] for alias in connections}
     try:
         with sync_playwright() as p:
             try:
@@ -68,11 +105,17 @@ def chromium() -> Iterator[object]:
                 yield browser
             finally:
                 browser.close()
+                _close_connections_opened_inside(outside)
     finally:
         if saved is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+# Which live server, if any, the current thread serves: its thread and its request threads
+# say so, so that the database sessions they open are known to be that server's.
+_serving = threading.local()
 
 
 @contextlib.contextmanager
@@ -81,17 +124,66 @@ def live_server() -> Iterator[int]:
 
     The test's data must be committed (the `committed` fixture): the server has its own
     connection.
+
+    At the end, the database sessions the server's threads opened are closed, and only those:
+    a request thread can outlive the server (it is a daemon, and may still wait on a browser's
+    kept-alive connection) with its session open, and the test database cannot be dropped
+    while that session exists. Each session is named by its backend's pid and start time when
+    Django opens it (`connection_created`, in a thread of this server), so a session of any
+    other thread or process on the same database (a Celery worker, another server) is never
+    touched, even if the pid was reused since.
     """
     from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connections
+    from django.db.backends.signals import connection_created
     from django.test.testcases import LiveServerThread
 
-    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
+    backends: list[tuple[str, int, object]] = []  # (alias, pid, backend start)
+    requests: list[threading.Thread] = []
+
+    class Server(ThreadedWSGIServer):
+        def process_request_thread(self, request, client_address):
+            _serving.backends = backends
+            requests.append(threading.current_thread())
+            super().process_request_thread(request, client_address)
+
+    class Thread(LiveServerThread):
+        server_class = Server
+
+        def run(self):
+            _serving.backends = backends
+            super().run()
+
+    def record(sender, connection, **kwargs):
+        if getattr(_serving, "backends", None) is not backends:
+            return
+        with connection.connection.cursor() as cursor:  # the driver's: no Django state touched
+            cursor.execute(
+                "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+            )
+            pid, started = cursor.fetchone()
+        backends.append((connection.alias, pid, started))
+
+    connection_created.connect(record, weak=False)
+    server = Thread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
     try:
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
         yield server.port
     finally:
         server.terminate()
+        deadline = time.monotonic() + 3
+        for thread in list(requests):  # each closes its sessions when its client has gone
+            thread.join(timeout=max(0, deadline - time.monotonic()))
+        connection_created.disconnect(record)
+        for alias, pid, started in backends:
+            with connections[alias].cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid = %s AND backend_start = %s",
+                    [pid, started],
+                )

@@ -183,7 +183,7 @@ class Campaign(models.Model):
     acknowledgements, quality.documents) or answer a short quiz.
 
     A read campaign's document is required by the service, not by a CHECK: a split that moves
-    the document to another agency sets this link to NULL in the agency that stays."""
+    the document to another agency moves the read campaign with it (eiso/fleet/split.py)."""
 
     title = models.CharField(_("tiêu đề"), max_length=300)
     topic = models.CharField(_("chủ đề"), max_length=16, choices=Topic.choices)

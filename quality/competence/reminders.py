@@ -24,7 +24,7 @@ def reminders_send(*, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     secretaries = list(User.objects.filter(role=Role.ISO_SECRETARY, is_active=True))
     created = 0
-    for qualification in expiring(today).filter(user__is_active=True):
+    for qualification in expiring(today):
         expired = qualification.expires_on < today
         stage = "expired" if expired else "soon"
         title = (

@@ -199,11 +199,15 @@ def trained_share(year: int) -> dict:
 
 
 def expiring(today: dt.date | None = None, days: int = EXPIRY_NOTICE_DAYS):
-    """Qualifications expired or expiring within `days`, soonest first."""
+    """Qualifications expired or expiring within `days`, soonest first, of people still
+    working here: a person who left (or moved to another agency in a split, which keeps
+    their record here too) is no longer this agency's to watch."""
     today = today or timezone.localdate()
     return (
         Qualification.objects.filter(
-            expires_on__isnull=False, expires_on__lte=today + dt.timedelta(days=days)
+            expires_on__isnull=False,
+            expires_on__lte=today + dt.timedelta(days=days),
+            user__is_active=True,
         )
         .select_related("user", "competence")
         .order_by("expires_on", "id")

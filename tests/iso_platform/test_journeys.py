@@ -45,7 +45,7 @@ from django.db import connection, connections
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from eiso.testing.browser import chromium, require_chromium
+from eiso.testing.browser import OVERFLOWING_JS, PHONE, chromium, require_chromium
 from eiso.testing.workers import purge_queued_tasks, stop_process_group
 from eiso.testing.world import PASSWORD
 from tenants.models import Agency, ProvisioningJob, SpareSchema
@@ -61,7 +61,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("journeys")]
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+    "phone": PHONE,
 }
 
 
@@ -237,21 +237,6 @@ class Journey:
             screen.page.context.close()
         leftovers = [problem for screen in self.screens for problem in screen.problems]
         assert not leftovers, "\n".join(leftovers)
-
-
-# The innermost elements that stick out past the right edge of the viewport.
-OVERFLOWING_JS = """
-(() => {
-  const out = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
-  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-    + (typeof e.className === 'string' && e.className.trim()
-       ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
-  return [...document.querySelectorAll('body *')]
-    .filter(e => out(e) && ![...e.children].some(out))
-    .slice(0, 5)
-    .map(e => name(e) + ' (' + Math.round(e.getBoundingClientRect().right) + 'px)');
-})()
-"""
 
 
 class Screen:

@@ -367,3 +367,198 @@ def test_the_split_report_counts_what_actually_moved(source, client_for):
     row = page.split('data-table="quality_core_provenance"', 1)[1].split("</tr>", 1)[0]
     assert "gỡ khỏi cơ quan cũ" not in row
     assert row.count('<td class="text-end">') == 4 and '<td class="text-end">0</td>' in row
+
+
+# --------------------------------------------------------------------------- competence
+
+
+@pytest.fixture
+def training(source):
+    """Alpha's competence records: the mover (staff@a.test) attended a session alone and one
+    with a colleague who stays (boss@a.test), holds a certificate and passed a quiz the
+    colleague also answered; the colleague has a session and a certificate of their own; a
+    read-and-confirm campaign is about the document that moves."""
+    from eiso.testing.competence import make_training, right_answers
+    from quality.competence import services
+    from quality.competence.models import Campaign, Competence
+
+    world, content, _stays, _item = source
+    with schema_context("ag_alpha"):
+        mover, stayer = content.member, content.leader
+        own = make_training(world.owner_a, mover, prefix="A")
+        shared = services.session_create(
+            actor=world.owner_a,
+            title="Tập huấn chung hai phòng",
+            held_on=own.session.held_on,
+            trainer="Sở Nội vụ",
+            hours=2,
+            competence=own.competence,
+            attendees=[mover, stayer],
+        )
+        services.quiz_answer(
+            actor=stayer, campaign=own.campaign, answers=right_answers(own.campaign, wrong=1)
+        )
+        theirs = services.session_create(
+            actor=world.owner_a,
+            title="Tập huấn riêng của lãnh đạo",
+            held_on=own.session.held_on,
+            trainer="Học viện Hành chính",
+            hours=8,
+            attendees=[stayer],
+        )
+        services.qualification_add(
+            actor=world.owner_a,
+            user=stayer,
+            title="Chứng chỉ quản lý nhà nước",
+            issued_on=own.session.held_on,
+            number="QLNN-7",
+        )
+        unit_need = Competence.objects.create(title="Kỹ năng văn thư", unit=content.unit)
+        # made directly: the service asks for an issued revision, which the fill leaves draft
+        reading = Campaign.objects.create(
+            title="Đọc quy trình chung",
+            topic="culture",
+            method="read",
+            document_id=content.document_id,
+            created_by=world.owner_a,
+        )
+    return world, content, own, shared, theirs, unit_need, reading
+
+
+def _competence_rows(schema: str) -> dict[str, set]:
+    """What each competence table holds, by what people read (ids differ between agencies)."""
+    from quality.competence.models import (
+        Answer,
+        Attempt,
+        Attendance,
+        Campaign,
+        Choice,
+        Competence,
+        Qualification,
+        Question,
+    )
+
+    with schema_context(schema):
+        return {
+            "competence": set(Competence.objects.values_list("title", "unit__code")),
+            "attendance": set(
+                Attendance.objects.values_list("session__title", "user__email", "result")
+            ),
+            "qualification": set(
+                Qualification.objects.values_list(
+                    "user__email", "title", "number", "competence__title", "expires_on"
+                )
+            ),
+            "campaign": set(Campaign.objects.values_list("title", "method", "document__code")),
+            "question": set(Question.objects.values_list("campaign__title", "position", "text")),
+            "choice": set(Choice.objects.values_list("question__text", "text", "is_correct")),
+            "attempt": set(
+                Attempt.objects.values_list("campaign__title", "user__email", "score", "passed")
+            ),
+            "answer": set(
+                Answer.objects.values_list("attempt__user__email", "question__text", "choice__text")
+            ),
+        }
+
+
+def test_a_split_carries_the_moving_persons_competence_records(
+    training, django_capture_on_commit_callbacks, client_for
+):
+    from quality.competence import selectors
+    from quality.competence.models import Attendance, Campaign, TrainingSession
+
+    world, content, own, shared, theirs, unit_need, reading = training
+    before = _competence_rows("ag_alpha")
+    with schema_context("ag_beta"):
+        beta_before = snapshot("ag_beta")
+    op = preview(world, content, people_move=[content.member.pk])
+    rows = {r["table"]: r for r in op.report["tables"]}
+    assert rows["quality_competence_attendance"]["carried"] == 2
+    assert rows["quality_competence_attendance"]["leaves_source"] == 0  # copied
+    assert rows["quality_competence_campaign"]["leaves_source"] == 1  # the read campaign
+    operations.confirm(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = split.split_run(op_id=op.pk)
+    assert done.status == OperationStatus.SUCCEEDED, done.error
+
+    gamma = _competence_rows("ag_gamma")
+    mover, stayer = "staff@a.test", "boss@a.test"
+    # the mover's history, whole: both sessions, the certificate, the quiz with its answers
+    assert gamma["attendance"] == {
+        ("Tập huấn quy trình một cửa A", mover, "pending"),
+        ("Tập huấn chung hai phòng", mover, "pending"),
+    }
+    assert (
+        gamma["qualification"] == {q for q in before["qualification"] if q[0] == mover}
+        and len(gamma["qualification"]) == 1
+    )
+    assert gamma["attempt"] == {a for a in before["attempt"] if a[1] == mover}
+    assert gamma["answer"] == {a for a in before["answer"] if a[0] == mover}
+    assert len(gamma["answer"]) == 2
+    quiz = own.campaign.title
+    assert {q for q in gamma["question"] if q[0] == quiz} == {
+        q for q in before["question"] if q[0] == quiz
+    }
+    assert gamma["choice"] == before["choice"]
+    # the requirements these name and the moved unit's own, with their links holding
+    assert gamma["competence"] == {(own.competence.title, None), ("Kỹ năng văn thư", "VP")}
+    assert ("Đọc quy trình chung", "read", SHARED_DOCUMENT) in gamma["campaign"]
+    with schema_context("ag_gamma"):
+        session = TrainingSession.objects.get(title="Tập huấn chung hai phòng")
+        assert session.competence.title == own.competence.title
+        assert session.attendances.count() == 1  # the colleague's attendance stays in alpha
+        assert not TrainingSession.objects.filter(title=theirs.title).exists()
+        assert not Attendance.objects.filter(user__email=stayer).exists()
+        person = User.objects.get(email=mover)
+        assert {q.user.email for q in selectors.expiring()} == {mover}  # watched in gamma now
+        record = selectors.person_record(person)
+        assert {a.session.title for a in record["attendances"]} == {
+            own.session.title,
+            "Tập huấn chung hai phòng",
+        }
+        assert Provenance.objects.filter(
+            object_type="quality_competence.trainingsession",
+            object_id=str(session.pk),
+            source_id=str(shared.pk),
+        ).exists()
+        new_reading = Campaign.objects.get(title="Đọc quy trình chung").pk
+
+    # alpha keeps every record as it was (the mover as an inactive record), but the read
+    # campaign that left with its document
+    after = _competence_rows("ag_alpha")
+    assert after == {
+        **before,
+        "campaign": before["campaign"] - {("Đọc quy trình chung", "read", SHARED_DOCUMENT)},
+    }
+    with schema_context("ag_alpha"):
+        assert TrainingSession.objects.get(pk=shared.pk).attendances.count() == 2
+        assert not Campaign.objects.filter(pk=reading.pk).exists()
+        assert {q.user.email for q in selectors.expiring()} == set()  # the mover has left
+    staff = client_for(world.agency_a, world.owner_a)
+    assert staff.get(f"/competence/sessions/{shared.pk}/").status_code == 200
+    gone = staff.get(f"/competence/awareness/{reading.pk}/")
+    assert gone.status_code == 404
+    assert f'href="http://gamma.localhost/competence/awareness/{new_reading}/"' in (
+        gone.content.decode()
+    )
+    assert snapshot("ag_beta") == beta_before  # the other agency is untouched
+
+
+def test_a_failed_split_leaves_the_competence_records_where_they_were(training, monkeypatch):
+    world, content, *_rest = training
+    before = snapshot("ag_alpha")
+    op = preview(world, content, people_move=[content.member.pk])
+    operations.confirm(op)
+
+    def crash(name):
+        if name == "removed":  # after every row was written into gamma and removed from alpha
+            raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(operations, "checkpoint", crash)
+    assert split.split_run(op_id=op.pk).status == OperationStatus.FAILED
+    connection.set_schema_to_public()
+    assert snapshot("ag_alpha") == before
+    assert not Agency.objects.filter(code="gamma").exists()
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'ag_gamma'")
+        assert cur.fetchone()[0] == 0

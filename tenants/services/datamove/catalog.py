@@ -62,6 +62,8 @@ PROVENANCE_TABLES = (
     "quality_risks_risk",
     "quality_objectives_objective",
     "quality_reviews_managementreview",
+    "quality_competence_trainingsession",
+    "quality_competence_campaign",
 )
 
 # Type names used in soft references besides `model_name` and `app_label.model_name`.
