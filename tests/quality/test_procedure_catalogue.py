@@ -206,6 +206,7 @@ def test_a_limit_must_be_one_and_above_zero(in_a, limits, words):
     assert not Procedure.objects.filter(code="X.2").exists()
 
 
+@pytest.mark.django_db  # the working-day calendar reads the holidays the province keeps
 def test_calendar_day_limits_hold_only_their_sure_working_days():
     # 7 days hold 5 working days at worst; 2 days (a weekend) none
     day = catalogue.limit_working_hours(1, None, None)

@@ -132,6 +132,9 @@ NOT_SECRET: dict[tuple[str, str], str] = {
     "a 256-bit random secret cannot be recovered from it",
     ("onboarding_packitemstate", "item_key"): "a template-pack item",
     ("quality_audits_clause", "code"): "an ISO 9001 clause number",
+    ("integrations_exchange_exchangemessage", "type_code"): (
+        "an edXML package's document-type code, as the sender wrote it"
+    ),
     ("quality_audits_clause", "sort_key"): "the clause's sort order",
     ("quality_core_notification", "key"): "de-duplication key of a notification",
     ("quality_core_provenance", "source_code"): "the code of the agency a row came from",
