@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 from evaluation import charts, selectors
 from evaluation.forms import AdvanceForm, GateForm, ReportSignForm, WaveAgenciesForm, WaveForm
 from evaluation.indicators import SUM_FIELDS
-from evaluation.models import NEXT_STAGE, SignedReport, Stage, Wave, WeeklySnapshot
+from evaluation.models import NEXT_STAGE, WAVE_SUBJECT, SignedReport, Stage, Wave, WeeklySnapshot
 from evaluation.readiness import STATE_LABELS
 from evaluation.services import report as report_service
 from evaluation.services import signing as signing_service
@@ -36,6 +36,7 @@ from iso_platform.accounts.permissions import (
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors, error_text
 from iso_platform.signing.credentials import province_credential
+from iso_platform.signing.selectors import province_signed
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
@@ -260,7 +261,7 @@ class ReportView(ProvinceUserRequiredMixin, TemplateView):
             wave=wave,
             evaluation=evaluation,
             document=report_service.document(evaluation),
-            signed_reports=wave.signed_reports.defer("content"),
+            signed_reports=province_signed(subject_type=WAVE_SUBJECT, subject_id=wave.pk),
             can_sign=can_sign,
             credential=province_credential(self.request.user) if can_sign else None,
             sign_form=sign_form or ReportSignForm(),
@@ -298,7 +299,7 @@ class SignedReportFileView(ProvinceUserRequiredMixin, View):
     """The signed PDF byte for byte as it was signed (never a new rendering)."""
 
     def get(self, request, pk, signed):
-        record = get_object_or_404(SignedReport, pk=signed, wave_id=pk)
+        record = get_object_or_404(SignedReport, pk=signed, subject_id=str(pk))
         response = HttpResponse(bytes(record.content), content_type="application/pdf")
         response["X-Content-SHA256"] = record.sha256
         name = f"bao-cao-danh-gia-dot-{record.wave.order}-so-{record.sequence:02d}-{record.year}"
