@@ -13,15 +13,17 @@ INSERT INTO signing_provincesigneddocument (
 )
 SELECT id, title, content, sha256, signers, signed_by_id, signed_at, timestamped, long_term,
     unavailable, 'BC', 'evaluation.wave', wave_id::text, year, sequence, number, issued_on
-FROM evaluation_signedreport;
+FROM evaluation_signedreport
+ON CONFLICT (id) DO NOTHING;
 SELECT setval(
     pg_get_serial_sequence('signing_provincesigneddocument', 'id'),
     COALESCE((SELECT max(id) FROM signing_provincesigneddocument), 0) + 1,
     false
 );
 """
-# Back: the waves' reports return to their table (the kernel's rows stay; its table is
-# dropped when signing 0003 is reversed).
+# Back: the waves' reports return to their table. The kernel's rows stay (immutable; its
+# table is dropped when signing 0003 is reversed), hence ON CONFLICT when going forward
+# again.
 COPY_BACK = """
 INSERT INTO evaluation_signedreport (
     id, title, content, sha256, signers, signed_by_id, signed_at, timestamped, long_term,
