@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from evaluation.indicators import INDICATORS
 from evaluation.services.baselines import FIGURES
 from insights.selectors.common import counted_agencies
-from iso_platform.signing.forms import ProvinceSignForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -96,7 +95,3 @@ class AssessmentForm(forms.Form):
     proposals = forms.CharField(
         label=_("Đề xuất"), required=False, widget=forms.Textarea({"rows": 3})
     )
-
-
-class ReportSignForm(ProvinceSignForm):
-    """The report's number and the signer's password (iso_platform.signing.forms)."""
