@@ -60,7 +60,7 @@ class SigningConfiguration(models.Model):
 
 class SignedPdfRecord(models.Model):
     """What every kept signed PDF holds, whoever issued it (an agency's SignedDocument, the
-    department's SignedReport). The bytes live in the row, so that the concrete table's
+    department's ProvinceSignedDocument). The bytes live in the row, so that the concrete table's
     immutability trigger guards them too; `signed_by_id` is a plain integer (as the audit
     logs' actor) so that no ON DELETE action ever needs to rewrite a row."""
 
