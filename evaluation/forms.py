@@ -95,22 +95,3 @@ class AssessmentForm(forms.Form):
     proposals = forms.CharField(
         label=_("Đề xuất"), required=False, widget=forms.Textarea({"rows": 3})
     )
-
-
-class ReportSignForm(forms.Form):
-    """The number from the department's register and the password of the signer's
-    certificate file (never kept)."""
-
-    sequence = forms.IntegerField(
-        label=_("Số văn bản (theo sổ văn bản đi của Sở)"),
-        min_value=1,
-        max_value=99_999,
-        help_text=_("Số do văn thư cấp, ví dụ 12 cho “12/BC-SKHCN”."),
-    )
-    password = forms.CharField(
-        label=_("Mật khẩu tệp chứng thư số"),
-        required=False,  # the service says what is missing, in its words
-        strip=False,
-        help_text=_("Báo cáo được ký số bằng chứng thư số của bạn; mật khẩu không được lưu."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
-    )

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from iso_platform.signing.models import SignedPdfRecord
+from iso_platform.signing.models import ProvinceSignedDocument
 from tenants.models import Agency
 
 
@@ -185,27 +185,24 @@ class WeeklySnapshot(models.Model):
         return f"{self.agency_id} {self.week:%Y-%m-%d}"
 
 
-class SignedReport(SignedPdfRecord):
-    """A wave's evaluation report as the department signed and issued it: the PDF with its
-    number from the department's register of outgoing documents, as it was signed.
+WAVE_SUBJECT = "evaluation.wave"
 
-    Immutable: a database trigger refuses UPDATE and DELETE (migration
-    0002_signed_report). A signed report is never changed; a later one, with a new number,
-    supersedes it."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="signed_reports")
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()  # the department's number in `year`
-    number = models.CharField(max_length=60)  # as printed: "12/BC-SKHCN"
-    issued_on = models.DateField()
+class SignedReportManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(subject_type=WAVE_SUBJECT)
 
-    class Meta(SignedPdfRecord.Meta):
-        constraints = [
-            # One register: a number is used once a year, whatever the document.
-            models.UniqueConstraint(
-                fields=["year", "sequence"], name="evaluation_signed_report_number_once"
-            ),
-            models.CheckConstraint(
-                condition=Q(sequence__gte=1), name="evaluation_signed_report_sequence_positive"
-            ),
-        ]
+
+class SignedReport(ProvinceSignedDocument):
+    """A wave's evaluation report as the department signed and issued it: the rows of the
+    department's signed documents (iso_platform.signing, immutable there) that are of a
+    wave (`subject_id` is the wave's id)."""
+
+    objects = SignedReportManager()
+
+    class Meta:
+        proxy = True
+
+    @property
+    def wave(self) -> Wave:
+        return Wave.objects.get(pk=int(self.subject_id))

@@ -11,8 +11,9 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,9 +21,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from evaluation import charts, selectors
-from evaluation.forms import AdvanceForm, GateForm, ReportSignForm, WaveAgenciesForm, WaveForm
+from evaluation.forms import AdvanceForm, GateForm, WaveAgenciesForm, WaveForm
 from evaluation.indicators import SUM_FIELDS
-from evaluation.models import NEXT_STAGE, SignedReport, Stage, Wave, WeeklySnapshot
+from evaluation.models import NEXT_STAGE, WAVE_SUBJECT, SignedReport, Stage, Wave, WeeklySnapshot
 from evaluation.readiness import STATE_LABELS
 from evaluation.services import report as report_service
 from evaluation.services import signing as signing_service
@@ -35,7 +36,8 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors, error_text
-from iso_platform.signing.credentials import province_credential
+from iso_platform.signing.forms import ProvinceSignForm
+from iso_platform.signing.views import signed_file_response, signing_panel
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
@@ -255,15 +257,19 @@ class ReportView(ProvinceUserRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         wave = get_object_or_404(Wave, pk=self.kwargs["pk"])
         evaluation = report_service.evaluation_build(wave=wave)
-        can_sign = is_province_admin(self.request)
         context.update(
             wave=wave,
             evaluation=evaluation,
             document=report_service.document(evaluation),
-            signed_reports=wave.signed_reports.defer("content"),
-            can_sign=can_sign,
-            credential=province_credential(self.request.user) if can_sign else None,
-            sign_form=sign_form or ReportSignForm(),
+            signing=signing_panel(
+                self.request,
+                subject_type=WAVE_SUBJECT,
+                subject_id=wave.pk,
+                kind=signing_service.KIND,
+                action=reverse("evaluation:report_sign", args=[wave.pk]),
+                download=lambda r: reverse("evaluation:report_signed", args=[wave.pk, r.pk]),
+                form=sign_form,
+            ),
         )
         return context
 
@@ -275,7 +281,7 @@ class ReportSignView(ProvinceAdminRequiredMixin, View):
 
     def post(self, request, pk):
         wave = get_object_or_404(Wave, pk=pk)
-        form = ReportSignForm(request.POST)
+        form = ProvinceSignForm(request.POST, kind=signing_service.KIND)
         if form.is_valid():
             try:
                 signed = signing_service.report_sign(
@@ -298,13 +304,9 @@ class SignedReportFileView(ProvinceUserRequiredMixin, View):
     """The signed PDF byte for byte as it was signed (never a new rendering)."""
 
     def get(self, request, pk, signed):
-        record = get_object_or_404(SignedReport, pk=signed, wave_id=pk)
-        response = HttpResponse(bytes(record.content), content_type="application/pdf")
-        response["X-Content-SHA256"] = record.sha256
+        record = get_object_or_404(SignedReport, pk=signed, subject_id=str(pk))
         name = f"bao-cao-danh-gia-dot-{record.wave.order}-so-{record.sequence:02d}-{record.year}"
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        export_record(request=request, kind="report", filename=f"{name}.pdf")
-        return response
+        return signed_file_response(request, record, name)
 
 
 class ReportFileView(ProvinceUserRequiredMixin, View):

@@ -25,6 +25,16 @@ urlpatterns = [
         views.ConclusionFileView.as_view(fmt="docx"),
         name="conclusion_docx",
     ),
+    path(
+        "<int:pk>/conclusion/sign/",
+        views.ConclusionSignView.as_view(),
+        name="conclusion_sign",
+    ),
+    path(
+        "<int:pk>/conclusion/signed/<int:signed>.pdf",
+        views.ConclusionSignedFileView.as_view(),
+        name="conclusion_signed",
+    ),
     path("<int:pk>/record/", views.InspectionRecordView.as_view(), name="inspection_record"),
     path("<int:pk>/findings/new/", views.FindingAddView.as_view(), name="finding_add"),
     path("findings/<int:pk>/edit/", views.FindingEditView.as_view(), name="finding_edit"),

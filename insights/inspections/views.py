@@ -12,9 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from insights.inspections.forms import (
@@ -28,14 +31,19 @@ from insights.inspections.forms import (
 )
 from insights.models import Inspection, InspectionFinding, InspectionPlan, InspectionStatus
 from insights.services import inspections as services
-from insights.services.inspection_conclusion import conclusion_document
+from insights.services import signing
+from insights.services.inspection_conclusion import KIND, conclusion_document
 from iso_platform.accounts.permissions import (
+    ProvinceAdminRequiredMixin,
     ProvinceUserRequiredMixin,
     is_province_admin,
     is_province_user,
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.forms import add_errors, error_text
+from iso_platform.signing.forms import ProvinceSignForm
+from iso_platform.signing.models import ProvinceSignedDocument
+from iso_platform.signing.views import signed_file_response, signing_panel
 from quality.core.reports import document_response
 
 
@@ -195,13 +203,27 @@ class InspectionMixin:
 class InspectionDetailView(Page, InspectionMixin, TemplateView):
     template_name = "insights/inspections/inspection.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, sign_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             findings=self.inspection.findings.all(),
             figures=services.compare(self.inspection),
         )
+        if self.inspection.status == InspectionStatus.DONE:
+            context["signing"] = self.signing(sign_form)
         return context
+
+    def signing(self, form):
+        pk = self.inspection.pk
+        return signing_panel(
+            self.request,
+            subject_type=signing.INSPECTION_SUBJECT,
+            subject_id=pk,
+            kind=KIND,
+            action=reverse("inspections:conclusion_sign", args=[pk]),
+            download=lambda r: reverse("inspections:conclusion_signed", args=[pk, r.pk]),
+            form=form,
+        )
 
 
 class InspectionScheduleView(InspectionMixin, FormPage):
@@ -375,5 +397,56 @@ class ConclusionFileView(InspectionMixin, ProvinceUserRequiredMixin, View):
         inspection = self.inspection
         if inspection.status != InspectionStatus.DONE:
             raise Http404
-        name = f"ket-luan-kiem-tra-{inspection.agency.code}-{inspection.plan.year}"
-        return document_response(conclusion_document(inspection), self.fmt, name, request=request)
+        return document_response(
+            conclusion_document(inspection), self.fmt, _file_name(inspection), request=request
+        )
+
+
+def _file_name(inspection: Inspection) -> str:
+    return f"ket-luan-kiem-tra-{inspection.agency.code}-{inspection.plan.year}"
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class ConclusionSignView(ProvinceAdminRequiredMixin, InspectionMixin, View):
+    """ "Ký và phát hành" the conclusion: the provincial administrator signs with their own
+    certificate; a refusal shows the inspection page again with the reason on the form."""
+
+    def post(self, request, pk):
+        inspection = self.inspection
+        if inspection.status != InspectionStatus.DONE:
+            raise Http404  # no conclusion yet, as its draft
+        form = ProvinceSignForm(request.POST, kind=KIND)
+        if form.is_valid():
+            try:
+                signed = signing.conclusion_sign(
+                    actor=request.user,
+                    inspection=inspection,
+                    sequence=form.cleaned_data["sequence"],
+                    password=form.cleaned_data["password"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Đã ký số và phát hành kết luận số %s.") % signed.number
+                )
+                return redirect("inspections:inspection", pk=pk)
+        page = InspectionDetailView()
+        page.setup(request, pk=pk)
+        page.inspection = inspection
+        return page.render_to_response(page.get_context_data(sign_form=form), status=400)
+
+
+class ConclusionSignedFileView(InspectionMixin, ProvinceUserRequiredMixin, View):
+    """A signed conclusion, byte for byte as it was signed."""
+
+    def get(self, request, pk, signed):
+        record = get_object_or_404(
+            ProvinceSignedDocument,
+            pk=signed,
+            subject_type=signing.INSPECTION_SUBJECT,
+            subject_id=str(pk),
+        )
+        name = f"{_file_name(self.inspection)}-so-{record.sequence:02d}-{record.year}"
+        return signed_file_response(request, record, name)

@@ -6,8 +6,9 @@ Its kind is TB (thông báo): Appendix III of the decree has no abbreviation for
 a check (kiểm tra) by the province's quality unit, announced as a notice of conclusions.
 
 The province has no register of outgoing documents in eISO (its numbers are given by its
-own clerical office), so, like the province's yearly report, the conclusion always prints a
-draft number and date (dots) for the clerk to fill in when it is issued.
+own clerical office), so, like the province's yearly report, the conclusion built here is a
+draft (dots for the number and date); the provincial administrator issues it signed, with
+the number the clerical office gave (insights.services.signing.conclusion_sign).
 """
 
 from __future__ import annotations

@@ -150,6 +150,32 @@ def pkcs12_reencrypt(token: bytes) -> bytes:
         raise SigningError("keys_stale") from None
 
 
+def pkcs12_is_current(token: bytes) -> bool:
+    """Whether the newest key (the first of SIGNING_KEYS_SECRET) opens `token`: then a
+    rotation has nothing to rewrite."""
+    try:
+        Fernet(_fernet_keys()[0]).decrypt(bytes(token))
+    except InvalidToken:
+        return False
+    return True
+
+
+# Where signing secrets are kept encrypted with SIGNING_KEYS_SECRET, for the rotation
+# (manage.py signing_keys_rotate): model label -> its encrypted fields. Each app that keeps
+# one registers it in its AppConfig.ready; the kernel knows none of the agencies' tables.
+_ENCRYPTED: dict[str, tuple[str, ...]] = {}
+
+
+def encrypted_fields_register(model_label: str, *fields: str) -> None:
+    """Register `fields` of `model_label` ("quality_core.SigningCredential") as encrypted
+    with SIGNING_KEYS_SECRET, in whichever schemas the model has its table."""
+    _ENCRYPTED[model_label] = tuple(fields)
+
+
+def encrypted_fields() -> dict[str, tuple[str, ...]]:
+    return dict(_ENCRYPTED)
+
+
 # ---------------------------------------------------------------------------- PKCS#11
 
 

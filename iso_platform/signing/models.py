@@ -60,7 +60,7 @@ class SigningConfiguration(models.Model):
 
 class SignedPdfRecord(models.Model):
     """What every kept signed PDF holds, whoever issued it (an agency's SignedDocument, the
-    department's SignedReport). The bytes live in the row, so that the concrete table's
+    department's ProvinceSignedDocument). The bytes live in the row, so that the concrete table's
     immutability trigger guards them too; `signed_by_id` is a plain integer (as the audit
     logs' actor) so that no ON DELETE action ever needs to rewrite a row."""
 
@@ -81,6 +81,43 @@ class SignedPdfRecord(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ProvinceSignedDocument(SignedPdfRecord):
+    """A document the department signed and issued from the province console (the pilot
+    evaluation report, an inspection's conclusion, the province's yearly report): the PDF
+    as it was signed, with its number from the department's register of outgoing
+    documents. The app that issues it names what it is of (`subject_type`, `subject_id`:
+    "evaluation.wave" 3, "insights.inspection" 12, "insights.province_report" 2026) and
+    reads its own through a proxy or a filter; a plain key, so that this kernel table
+    points at nothing above it.
+
+    Immutable: a database trigger refuses UPDATE and DELETE (migration
+    0003_provincesigneddocument). A signed document is never changed; a later one, with a
+    new number, supersedes it."""
+
+    kind = models.CharField(max_length=10)  # the kind printed in the number: "BC", "TB"
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.CharField(max_length=60)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()  # the department's number in `year`
+    number = models.CharField(max_length=60)  # as printed: "12/BC-SKHCN"
+    issued_on = models.DateField()
+
+    class Meta(SignedPdfRecord.Meta):
+        constraints = [
+            # The printed number ("12/BC-SKHCN") is the document's identity: used once a
+            # year for a kind, whichever console page issued it.
+            models.UniqueConstraint(
+                fields=["year", "kind", "sequence"], name="province_signed_number_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="province_signed_sequence_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="province_signed_subject")
+        ]
 
 
 class ProvinceCredential(models.Model):

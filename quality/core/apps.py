@@ -18,3 +18,10 @@ class CoreConfig(AppConfig):
 
         # Old links to a record moved by a merge or a split follow it (tenants/moved_links.py).
         moved_links.register("quality_core.unit", "portal:unit_edit")
+
+        # The agencies' signing keys are rotated with the province's (signing_keys_rotate).
+        from iso_platform.signing.keys import encrypted_fields_register
+
+        encrypted_fields_register(
+            "quality_core.SigningCredential", "pkcs12_encrypted", "remote_token_encrypted"
+        )

@@ -387,6 +387,8 @@ def test_agency_users_cannot_reach_inspections(world, client_for, scheduled):
         f"/inspections/findings/{finding.pk}/edit/",
         f"/inspections/{scheduled.pk}/conclusion.pdf",
         f"/inspections/{scheduled.pk}/conclusion.docx",
+        f"/inspections/{scheduled.pk}/conclusion/sign/",
+        f"/inspections/{scheduled.pk}/conclusion/signed/1.pdf",
     ]
     owner = client_for(world.agency_a, world.owner_a)
     stolen = Client(HTTP_HOST="localhost")

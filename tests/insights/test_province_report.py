@@ -218,8 +218,15 @@ def test_the_files_say_what_the_page_says(data, client_for):
 
 def test_agency_users_cannot_reach_the_report(data, client_for):
     owner = client_for(data.agency_a, data.owner_a)
-    for url in ("/reports/province/", "/reports/province/docx/", "/reports/province/pdf/"):
+    for url in (
+        "/reports/province/",
+        "/reports/province/docx/",
+        "/reports/province/pdf/",
+        f"/reports/province/{YEAR}/sign/",
+        "/reports/province/signed/1.pdf",
+    ):
         assert owner.get(url).status_code == 404
+        assert owner.post(url).status_code == 404
         stolen = Client(HTTP_HOST="localhost")
         stolen.cookies[settings.SESSION_COOKIE_NAME] = owner.cookies[
             settings.SESSION_COOKIE_NAME
