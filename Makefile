@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # Every package's exact version, so that a fresh machine installs what CI tested
 # (`make lock` writes it again after a change of dependencies in pyproject.toml).
 LOCK := constraints.txt
+# The image's interpreter (Debian 12's python3.11): packages only it needs are pinned too.
+IMAGE_PYTHON ?= 3.11.2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 # One pytest-xdist worker per core, each with its own test database and Redis databases;
@@ -32,9 +34,7 @@ lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
-	{ echo "# Exact versions of every dependency (runtime, embedded services and tests), written by"; \
-	  echo "# \`make lock\` from pyproject.toml; \`make install\` and the image install with -c constraints.txt."; \
-	  .lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check; } > $(LOCK)
+	.lock-venv/bin/python scripts/lock.py --image-python $(IMAGE_PYTHON) > $(LOCK)
 	rm -rf .lock-venv
 
 run: install

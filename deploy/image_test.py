@@ -509,7 +509,7 @@ def check_distributions(podman: Podman) -> None:
     assert not (extra or missing or problems), (
         f"not installed: {missing}; installed but not a runtime dependency: {extra}; {problems}"
     )
-    pins = lock_pins(ROOT / "constraints.txt")
+    pins = lock_pins(ROOT / "constraints.txt", environment)
     unpinned = sorted(
         f"{name} {installed[name][0]} (constraints.txt: {pins.get(name, 'none')})"
         for name in needed
@@ -526,15 +526,20 @@ def check_distributions(podman: Podman) -> None:
     )
 
 
-def lock_pins(path: Path) -> dict[str, str]:
-    """`name==version` lines of constraints.txt, by canonical name."""
+def lock_pins(path: Path, environment: dict | None = None) -> dict[str, str]:
+    """`name==version` lines of constraints.txt, by canonical name; a line with a marker
+    counts where its marker holds (this interpreter, or the given environment's)."""
 
     pins = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            pins[canonicalize_name(name)] = version.strip()
+        if "==" not in line:
+            continue
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            continue
+        (spec,) = requirement.specifier
+        pins[canonicalize_name(requirement.name)] = spec.version
     return pins
 
 

@@ -8,6 +8,7 @@ import importlib.metadata
 import tomllib
 from pathlib import Path
 
+from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -57,3 +58,29 @@ def test_the_pins_are_read_by_canonical_name(tmp_path):
     lock = tmp_path / "constraints.txt"
     lock.write_text("# header\nDjango==5.2.20\nzope.interface==7.0  # why\n\n")
     assert lock_pins(lock) == {"django": "5.2.20", "zope-interface": "7.0"}
+
+
+def test_a_pin_with_a_marker_counts_only_where_it_holds(tmp_path):
+    lock = tmp_path / "constraints.txt"
+    lock.write_text('async-timeout==5.0.1 ; python_full_version < "3.11.3"\n')
+    debian = default_environment() | {"python_full_version": "3.11.2"}
+    newer = default_environment() | {"python_full_version": "3.11.7"}
+    assert lock_pins(lock, debian) == {"async-timeout": "5.0.1"}
+    assert lock_pins(lock, newer) == {}
+
+
+def test_what_only_the_images_interpreter_needs_is_pinned_too():
+    """The image runs Debian 12's Python 3.11.2, where redis also needs async-timeout: every
+    requirement of an installed package that holds there must be pinned for it."""
+    image = default_environment() | {"python_full_version": "3.11.2", "python_version": "3.11"}
+    pins = lock_pins(ROOT / "constraints.txt", image)
+    missing = set()
+    for dist in importlib.metadata.distributions():
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            marker = requirement.marker
+            if marker is None or not marker.evaluate(image | {"extra": ""}):
+                continue
+            if canonicalize_name(requirement.name) not in pins:
+                missing.add(f"{requirement.name} (for {dist.metadata['Name']})")
+    assert not missing, "run `make lock`: " + ", ".join(sorted(missing))
