@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from integrations.models import ApiKey
 from iso_platform.accounts.models import ApiToken, Role, User
@@ -24,7 +24,7 @@ from iso_platform.accounts.services import (
     province_user_role_set,
 )
 from quality.core.models import AuditEvent
-from tenants.models import PlatformAuditEvent
+from tenants.models import Agency, PlatformAuditEvent
 
 BROWSER = "Mozilla/5.0 (Linux; Android 14) eISO-test"
 WRONG = "sai-mat-khau-hoan-toan-9"
@@ -32,7 +32,8 @@ WRONG = "sai-mat-khau-hoan-toan-9"
 
 def trail(agency, **lookups) -> list[AuditEvent]:
     with schema_context(agency.schema_name):
-        return list(AuditEvent.objects.filter(**lookups).order_by("id"))
+        after = _before.get(agency.schema_name, 0)
+        return list(AuditEvent.objects.filter(id__gt=after, **lookups).order_by("id"))
 
 
 _before = {"id": 0}
@@ -40,10 +41,18 @@ _before = {"id": 0}
 
 @pytest.fixture(autouse=True)
 def _this_tests_events_only(db):
-    """The platform log is append-only and committed tests elsewhere (the browser journeys
-    sign the world's provincial administrator in) leave rows: look at this test's rows."""
+    """The platform log and the agencies' trails are append-only, and committed tests
+    elsewhere (the browser journeys sign the world's people in) leave rows there: look at
+    this test's rows."""
     last = PlatformAuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    _before.clear()
     _before["id"] = last or 0
+    for schema in Agency.objects.exclude(schema_name=get_public_schema_name()).values_list(
+        "schema_name", flat=True
+    ):
+        with schema_context(schema):
+            last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        _before[schema] = last or 0
 
 
 def platform(**lookups) -> list[PlatformAuditEvent]:
