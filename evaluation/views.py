@@ -7,6 +7,7 @@ waves. Pages read public tables only (evaluation.selectors), never an agency sch
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,8 +37,7 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.audit import export_record
 from iso_platform.forms import add_errors, error_text
-from iso_platform.signing.forms import ProvinceSignForm
-from iso_platform.signing.views import signed_file_response, signing_panel
+from iso_platform.signing.views import sign_submitted, signed_file_response, signing_panel
 from quality.core.reports import file_response
 
 CURVE_WEEKS = 16
@@ -281,21 +281,16 @@ class ReportSignView(ProvinceAdminRequiredMixin, View):
 
     def post(self, request, pk):
         wave = get_object_or_404(Wave, pk=pk)
-        form = ProvinceSignForm(request.POST, kind=signing_service.KIND)
-        if form.is_valid():
-            try:
-                signed = signing_service.report_sign(
-                    actor=request.user,
-                    wave=wave,
-                    sequence=form.cleaned_data["sequence"],
-                    password=form.cleaned_data["password"],
-                    request=request,
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Đã ký số và phát hành báo cáo số %s.") % signed.number)
-                return redirect("evaluation:report", pk=wave.pk)
+        form, signed = sign_submitted(
+            request,
+            kind=signing_service.KIND,
+            sign=partial(
+                signing_service.report_sign, actor=request.user, wave=wave, request=request
+            ),
+            done=_("Đã ký số và phát hành báo cáo số %s."),
+        )
+        if signed:
+            return redirect("evaluation:report", pk=wave.pk)
         page = ReportView(request=request, kwargs={"pk": pk})
         return page.render_to_response(page.get_context_data(sign_form=form), status=400)
 

@@ -7,6 +7,8 @@ may stand in. Agency users never reach the console (other host, other user table
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -41,9 +43,8 @@ from iso_platform.accounts.permissions import (
 )
 from iso_platform.confirm import Confirmation, ConfirmStepMixin
 from iso_platform.forms import add_errors, error_text
-from iso_platform.signing.forms import ProvinceSignForm
 from iso_platform.signing.models import ProvinceSignedDocument
-from iso_platform.signing.views import signed_file_response, signing_panel
+from iso_platform.signing.views import sign_submitted, signed_file_response, signing_panel
 from quality.core.reports import document_response
 
 
@@ -415,23 +416,16 @@ class ConclusionSignView(ProvinceAdminRequiredMixin, InspectionMixin, View):
         inspection = self.inspection
         if inspection.status != InspectionStatus.DONE:
             raise Http404  # no conclusion yet, as its draft
-        form = ProvinceSignForm(request.POST, kind=KIND)
-        if form.is_valid():
-            try:
-                signed = signing.conclusion_sign(
-                    actor=request.user,
-                    inspection=inspection,
-                    sequence=form.cleaned_data["sequence"],
-                    password=form.cleaned_data["password"],
-                    request=request,
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Đã ký số và phát hành kết luận số %s.") % signed.number
-                )
-                return redirect("inspections:inspection", pk=pk)
+        form, signed = sign_submitted(
+            request,
+            kind=KIND,
+            sign=partial(
+                signing.conclusion_sign, actor=request.user, inspection=inspection, request=request
+            ),
+            done=_("Đã ký số và phát hành kết luận số %s."),
+        )
+        if signed:
+            return redirect("inspections:inspection", pk=pk)
         page = InspectionDetailView()
         page.setup(request, pk=pk)
         page.inspection = inspection

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -21,10 +21,8 @@ from iso_platform.accounts.permissions import (
     ProvinceUserRequiredMixin,
     is_province_admin,
 )
-from iso_platform.forms import add_errors
-from iso_platform.signing.forms import ProvinceSignForm
 from iso_platform.signing.models import ProvinceSignedDocument
-from iso_platform.signing.views import signed_file_response, signing_panel
+from iso_platform.signing.views import sign_submitted, signed_file_response, signing_panel
 from quality.core.reports import file_response
 
 
@@ -93,23 +91,16 @@ class ReportSignView(ProvinceAdminRequiredMixin, View):
 
     def post(self, request, year):
         year = _signable(year)
-        form = ProvinceSignForm(request.POST, kind=signing.YEARLY_KIND)
-        if form.is_valid():
-            try:
-                signed = signing.yearly_report_sign(
-                    actor=request.user,
-                    year=year,
-                    sequence=form.cleaned_data["sequence"],
-                    password=form.cleaned_data["password"],
-                    request=request,
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request, gettext("Đã ký số và phát hành báo cáo số %s.") % signed.number
-                )
-                return redirect(f"{reverse('province_report:home')}?year={year}")
+        form, signed = sign_submitted(
+            request,
+            kind=signing.YEARLY_KIND,
+            sign=partial(
+                signing.yearly_report_sign, actor=request.user, year=year, request=request
+            ),
+            done=gettext("Đã ký số và phát hành báo cáo số %s."),
+        )
+        if signed:
+            return redirect(f"{reverse('province_report:home')}?year={year}")
         page = ReportView()
         page.setup(request)
         return page.render_to_response(page.get_context_data(year=year, sign_form=form), status=400)
