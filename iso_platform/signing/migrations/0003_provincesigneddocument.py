@@ -4,8 +4,7 @@ import django.utils.timezone
 from django.db import migrations, models
 
 # A signed document of the department is immutable: the database itself refuses UPDATE and
-# DELETE (the evaluation report's table had the same trigger; its rows move here in
-# evaluation 0003).
+# DELETE (the evaluation's SignedReport is a proxy over this table).
 IMMUTABLE = """
 CREATE OR REPLACE FUNCTION signing_province_signed_immutable() RETURNS trigger
 LANGUAGE plpgsql AS $$
